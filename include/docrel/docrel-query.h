@@ -1,0 +1,118 @@
+/* docrel-query.h: reading documents: by primary key, by filter, streaming.
+ *
+ * Filters use MongoDB's query syntax and semantics: $eq $ne $gt $gte $lt
+ * $lte $in $nin $exists $type $and $or $nor $not $all $size $elemMatch,
+ * dotted paths, array element matching and MongoDB's comparison order across
+ * BSON types. An operator docrel does not support is an error naming it
+ * (DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR), never a silent
+ * mismatch.
+ *
+ * Find options (opts, may be NULL); an unknown key is an error naming it:
+ *   "sort":       {"field": 1 | -1, ...}   MongoDB's order across types;
+ *                 without a sort, documents come in insertion order
+ *   "skip":       int >= 0
+ *   "limit":      int >= 0 (0: no limit)
+ *   "projection": {"a": 1, "b.c": 1} or {"a": 0}; _id is included unless
+ *                 excluded. A projected document is partial: saving it
+ *                 writes only what was changed.
+ *   "batchSize":  int > 0, documents fetched per backend round trip where
+ *                 the backend batches (MongoDB)
+ *
+ * Documents loaded by any of these functions join the session's identity
+ * map: if the session already holds a document with that _id, that same
+ * pointer is returned and its fields (and unsaved changes) are kept. */
+#ifndef DOCREL_QUERY_H
+#define DOCREL_QUERY_H
+
+#include <bson/bson.h>
+
+#include "docrel-doc.h"
+#include "docrel-macros.h"
+
+DOCREL_BEGIN_DECLS
+
+typedef struct _docrel_cursor_t docrel_cursor_t;
+
+/* Loads the document of model whose primary key equals key. tree is a join
+ * tree (NULL: no relations). On success *out is the document (owned by the
+ * session). If no document has that key, returns false with
+ * DOCREL_ERROR_DOCUMENT / DOCREL_ERROR_NOT_FOUND and *out = NULL. */
+DOCREL_EXPORT bool
+docrel_get (docrel_session_t *session,
+            docrel_model_t *model,
+            const bson_value_t *key,
+            const bson_t *tree,
+            docrel_doc_t **out,
+            bson_error_t *error);
+
+/* Runs a query and returns every matching document. *out is an array of *n
+ * borrowed documents (owned by the session); the caller frees the array
+ * itself with bson_free. On failure *out is NULL, *n is 0 and the session
+ * is unchanged. filter may be NULL (every document). */
+DOCREL_EXPORT bool
+docrel_find_all (docrel_session_t *session,
+                 docrel_model_t *model,
+                 const bson_t *filter,
+                 const bson_t *opts,
+                 docrel_doc_t ***out,
+                 size_t *n,
+                 bson_error_t *error);
+
+/* Opens a streaming cursor. The filter and options are checked here: a bad
+ * one returns NULL with error set. The caller frees the cursor with
+ * docrel_cursor_destroy before destroying the session. */
+DOCREL_EXPORT docrel_cursor_t *
+docrel_find (docrel_session_t *session,
+             docrel_model_t *model,
+             const bson_t *filter,
+             const bson_t *opts,
+             bson_error_t *error);
+
+/* Advances the cursor. Returns true with *out set to the next document, or
+ * false at the end or on error (docrel_cursor_error tells which).
+ *
+ * Memory stays bounded: the document is borrowed until the next call. If the
+ * session held it already, it stays in the session; otherwise it leaves the
+ * session at the next call unless docrel_cursor_keep is called for it. */
+DOCREL_EXPORT bool
+docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out);
+
+/* Keeps the document last returned by the cursor in the session, beyond the
+ * next call. */
+DOCREL_EXPORT void
+docrel_cursor_keep (docrel_cursor_t *cursor);
+
+/* Returns true and fills error if the cursor stopped on an error. */
+DOCREL_EXPORT bool
+docrel_cursor_error (const docrel_cursor_t *cursor, bson_error_t *error);
+
+/* Frees the cursor (documents it kept stay in the session). Accepts NULL. */
+DOCREL_EXPORT void
+docrel_cursor_destroy (docrel_cursor_t *cursor);
+
+/* Counts the documents matching filter (NULL: all). opts may hold "skip" and
+ * "limit". */
+DOCREL_EXPORT bool
+docrel_count (docrel_session_t *session,
+              docrel_model_t *model,
+              const bson_t *filter,
+              const bson_t *opts,
+              int64_t *out,
+              bson_error_t *error);
+
+/* Describes, without running it, how the store would run this query, as a
+ * database's explain does. *out is always initialised (the caller destroys
+ * it); on the embedded store it holds {"backend": "sqlite", "sql": ...,
+ * "plan": [the lines of SQLite's EXPLAIN QUERY PLAN]}, which shows whether
+ * an index is used. */
+DOCREL_EXPORT bool
+docrel_explain (docrel_session_t *session,
+                docrel_model_t *model,
+                const bson_t *filter,
+                const bson_t *opts,
+                bson_t *out,
+                bson_error_t *error);
+
+DOCREL_END_DECLS
+
+#endif /* DOCREL_QUERY_H */

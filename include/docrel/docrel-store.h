@@ -1,0 +1,61 @@
+/* docrel-store.h: opening a store and reading its counters.
+ *
+ * A store is one open backend, chosen by the URI scheme:
+ *   sqlite:///abs/path.db   a file (absolute path)
+ *   sqlite:relative.db      a file relative to the working directory
+ *   sqlite::memory:         a private in-memory store
+ * A store may be shared between threads; its sessions may not. */
+#ifndef DOCREL_STORE_H
+#define DOCREL_STORE_H
+
+#include <bson/bson.h>
+
+#include "docrel-macros.h"
+
+DOCREL_BEGIN_DECLS
+
+typedef struct _docrel_store_t docrel_store_t;
+
+/* Commands sent to the backend since open (or the last reset). A command is
+ * one round trip to the backend: one batched insert, one batched update, one
+ * query (plus, on MongoDB, each getMore), one count, one index creation. */
+typedef struct {
+   uint64_t commands; /* the sum of the counters below */
+   uint64_t inserts;
+   uint64_t updates;
+   uint64_t deletes;
+   uint64_t finds;
+   uint64_t counts;
+   uint64_t index_builds;
+   uint64_t transactions; /* begin, commit and abort each count one */
+   uint64_t documents_written;
+   uint64_t documents_read;
+} docrel_store_stats_t;
+
+/* Opens the store named by uri. Returns a store the caller frees with
+ * docrel_store_destroy, or NULL with error set (DOCREL_ERROR_STORE:
+ * DOCREL_ERROR_INVALID_URI for a malformed URI, DOCREL_ERROR_UNKNOWN_BACKEND
+ * for an unknown scheme, or the backend's own error). */
+DOCREL_EXPORT docrel_store_t *
+docrel_store_open (const char *uri, bson_error_t *error);
+
+/* Closes the store and frees its models. Every session on it must be
+ * destroyed first. Accepts NULL. */
+DOCREL_EXPORT void
+docrel_store_destroy (docrel_store_t *store);
+
+/* The name of the store's backend: "sqlite" or "mongodb". Borrowed. */
+DOCREL_EXPORT const char *
+docrel_store_backend_name (const docrel_store_t *store);
+
+/* Copies the store's counters into *out. This function can't fail. */
+DOCREL_EXPORT void
+docrel_store_stats (docrel_store_t *store, docrel_store_stats_t *out);
+
+/* Sets every counter to zero. */
+DOCREL_EXPORT void
+docrel_store_stats_reset (docrel_store_t *store);
+
+DOCREL_END_DECLS
+
+#endif /* DOCREL_STORE_H */

@@ -1,0 +1,122 @@
+/* backend.h: the table of functions every storage backend provides.
+ *
+ * Everything above this table is backend-neutral. A backend is chosen by the
+ * URI scheme; docrel_store_open rejects a table with a missing entry or another
+ * version. Every function that can fail fills error and reports whether
+ * anything was written: a failed insert_many / update_many / delete_many
+ * writes nothing (the backend undoes its partial work), unless the table says
+ * otherwise for a backend without transactions. */
+#ifndef DOCREL_BACKEND_H
+#define DOCREL_BACKEND_H
+
+#include <bson/bson.h>
+
+#include "filter.h"
+#include "projection.h"
+#include "sort.h"
+
+#define DOCREL_BACKEND_VERSION 1
+
+typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
+typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
+struct _docrel_store_t;
+
+typedef struct {
+   const char *name;       /* index name, unique within the collection */
+   const char *collection;
+   size_t n_keys;
+   const char *const *paths; /* field paths, in key order */
+   const int *directions;    /* 1 or -1 each */
+   bool unique;
+} docrel_index_spec_t;
+
+/* One query. filter, sort and projection are compiled and already checked;
+ * each may be NULL (everything; insertion order; whole documents). */
+typedef struct {
+   const docrel_filter_t *filter;
+   const docrel_sort_t *sort;
+   const docrel_projection_t *projection;
+   int64_t skip;  /* >= 0 */
+   int64_t limit; /* 0: none */
+   int32_t batch_size; /* 0: the backend's default */
+} docrel_find_spec_t;
+
+/* One document's update: the _id and a MongoDB update document holding
+ * "$set" and / or "$unset" (each a document of dotted paths). */
+typedef struct {
+   const bson_value_t *id;
+   const bson_t *update;
+} docrel_update_t;
+
+typedef struct {
+   uint32_t version; /* DOCREL_BACKEND_VERSION */
+   const char *name; /* "sqlite", "mongodb" */
+
+   /* Opens the backend for uri (already known to have its scheme). store is
+    * for docrel_store__count_* calls when the backend makes extra round trips. */
+   docrel_backend_t *(*open) (const char *uri, struct _docrel_store_t *store, bson_error_t *error);
+   void (*close) (docrel_backend_t *backend);
+
+   /* Makes sure the collection exists (idempotent). */
+   bool (*ensure_collection) (docrel_backend_t *backend, const char *collection, bson_error_t *error);
+   /* Makes sure the index exists (idempotent); an existing index of that name
+    * with other keys is an error. Fails if a unique index meets duplicates. */
+   bool (*ensure_index) (docrel_backend_t *backend, const docrel_index_spec_t *spec, bson_error_t *error);
+
+   /* Inserts in order; every doc has an _id. All or nothing. A duplicate _id
+    * or unique key fails with DOCREL_ERROR_DUPLICATE_KEY naming collection,
+    * index and key value. */
+   bool (*insert_many) (docrel_backend_t *backend,
+                        const char *collection,
+                        const bson_t *const *docs,
+                        size_t n,
+                        bson_error_t *error);
+   /* Applies each update to the document with its _id (missing ones are
+    * skipped). All or nothing. */
+   bool (*update_many) (docrel_backend_t *backend,
+                        const char *collection,
+                        const docrel_update_t *updates,
+                        size_t n,
+                        bson_error_t *error);
+   /* Deletes every document matching filter; *deleted may be NULL. */
+   bool (*delete_many) (docrel_backend_t *backend,
+                        const char *collection,
+                        const docrel_filter_t *filter,
+                        int64_t *deleted,
+                        bson_error_t *error);
+
+   /* Starts a query. NULL with error set on failure. */
+   docrel_backend_cursor_t *(*find) (docrel_backend_t *backend,
+                                     const char *collection,
+                                     const docrel_find_spec_t *spec,
+                                     bson_error_t *error);
+   /* Next document, borrowed until the next call. Returns false at the end
+    * (error->code == 0) or on error. */
+   bool (*cursor_next) (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error);
+   void (*cursor_destroy) (docrel_backend_cursor_t *cursor);
+
+   /* Counts matches (honouring skip and limit; sort and projection ignored). */
+   bool (*count) (docrel_backend_t *backend,
+                  const char *collection,
+                  const docrel_find_spec_t *spec,
+                  int64_t *out,
+                  bson_error_t *error);
+
+   /* Describes how the backend would run the query, without running it:
+    * initialises *out with {"backend": name, ...backend details}. For SQLite:
+    * {"backend": "sqlite", "sql": text, "plan": [each EXPLAIN QUERY PLAN
+    * detail line]}. */
+   bool (*explain) (docrel_backend_t *backend,
+                    const char *collection,
+                    const docrel_find_spec_t *spec,
+                    bson_t *out,
+                    bson_error_t *error);
+
+   bool (*begin) (docrel_backend_t *backend, bson_error_t *error);
+   bool (*commit) (docrel_backend_t *backend, bson_error_t *error);
+   bool (*abort) (docrel_backend_t *backend, bson_error_t *error);
+} docrel_backend_vtable_t;
+
+extern const docrel_backend_vtable_t docrel_backend_sqlite;
+
+#endif

@@ -1,0 +1,54 @@
+/* doc-private.h: the document and session structs, shared by session.c,
+ * doc.c (fields and state), write.c (save, delete) and query.c (loading). */
+#ifndef DOCREL_DOC_PRIVATE_H
+#define DOCREL_DOC_PRIVATE_H
+
+#include <bson/bson.h>
+
+#include "buffer.h"
+#include "docrel/docrel-doc.h"
+#include "idmap.h"
+
+struct _docrel_doc_t {
+   docrel_session_t *session;
+   docrel_model_t *model;
+   bson_t fields;      /* the document's own fields */
+   bool has_id;
+   bson_value_t id;    /* owned copy of fields._id, if has_id */
+   bool saved;         /* the store holds it (as of the last write or load) */
+   bool partial;       /* loaded through a projection: fields are a subset */
+   char **dirty;       /* changed paths since the last save (saved docs) */
+   size_t n_dirty;
+   size_t cap_dirty;
+   docrel_buf_t key;   /* keycode of id while in the identity map */
+   bool in_map;
+   docrel_doc_t *prev; /* the session's list of documents it owns */
+   docrel_doc_t *next;
+};
+
+struct _docrel_session_t {
+   struct _docrel_store_t *store;
+   docrel_doc_t *head;
+   size_t n_docs;
+   docrel_idmap_t map; /* (model, keycode(_id)) -> docrel_doc_t * */
+};
+
+/* Allocates an empty document owned by session (no defaults, not saved). */
+docrel_doc_t *docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model);
+
+/* Frees doc and removes it from its session and the identity map. */
+void docrel_doc__free (docrel_doc_t *doc);
+
+/* Replaces the fields (taking a copy of fields) and refreshes the cached id. */
+void docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields);
+
+/* Marks doc saved and clean and (re)enters it in the identity map. */
+void docrel_doc__mark_saved (docrel_doc_t *doc);
+
+/* Marks doc unsaved and removes it from the identity map. */
+void docrel_doc__mark_unsaved (docrel_doc_t *doc);
+
+/* The session's document for (model, id), or NULL. */
+docrel_doc_t *docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);
+
+#endif

@@ -1,0 +1,20 @@
+/* error-private.h: filling bson_error_t the same way everywhere. */
+#ifndef DOCREL_ERROR_PRIVATE_H
+#define DOCREL_ERROR_PRIVATE_H
+
+#include <bson/bson.h>
+
+#include "docrel/docrel-error.h"
+
+/* Sets error (if not NULL) with printf-style message. Always returns false,
+ * so callers can write `return docrel_error__set (...)`. */
+bool
+docrel_error__set (bson_error_t *error, uint32_t domain, uint32_t code, const char *fmt, ...)
+   BSON_GNUC_PRINTF (4, 5);
+
+/* Relaxed extended JSON of one value, for error messages. The caller frees
+ * it with bson_free. Long values are cut to about 120 characters. */
+char *
+docrel_error__value_json (const bson_value_t *value);
+
+#endif

@@ -1,0 +1,39 @@
+/* filter.h: MongoDB query filters, compiled once, matched against BSON.
+ *
+ * One matcher serves every place docrel evaluates a filter in memory (the
+ * embedded store's queries, later per-edge join filters). Semantics follow
+ * MongoDB: implicit $eq and $and, dotted paths with implicit traversal of
+ * arrays (a path component descends into every element of an array; a numeric
+ * component also addresses an element by index), a condition on an array
+ * field matches if the array as a whole or any element matches, null matches
+ * missing, comparisons only within a type bracket (compare.h). */
+#ifndef DOCREL_FILTER_H
+#define DOCREL_FILTER_H
+
+#include <bson/bson.h>
+
+typedef struct _docrel_filter_t docrel_filter_t;
+
+/* Compiles spec (NULL or empty: matches everything). Returns NULL with error
+ * set (DOCREL_ERROR_QUERY; DOCREL_ERROR_UNSUPPORTED_OPERATOR naming the
+ * operator, or DOCREL_ERROR_BAD_OPTION for a malformed argument such as a
+ * non-array $in) if spec is not a valid filter. The filter keeps a copy of
+ * spec. */
+docrel_filter_t *docrel_filter__new (const bson_t *spec, bson_error_t *error);
+
+void docrel_filter__destroy (docrel_filter_t *filter);
+
+/* The spec it was compiled from. Borrowed. */
+const bson_t *docrel_filter__spec (const docrel_filter_t *filter);
+
+/* True if doc matches. This function can't fail. */
+bool docrel_filter__match (const docrel_filter_t *filter, const bson_t *doc);
+
+/* If every match must have path equal to one of a known set of values (the
+ * filter's top level, or a top-level $and, holds {path: v}, {path: {$eq: v}}
+ * or {path: {$in: [...]}} with no regex), appends those values to *values
+ * (an array being built with bson_append_array_begin) and returns true.
+ * Backends use it to narrow candidates through an index on path. */
+bool docrel_filter__key_values (const docrel_filter_t *filter, const char *path, bson_t *values);
+
+#endif

@@ -1,0 +1,479 @@
+/* query.c: reading documents: docrel_get, docrel_find / cursors,
+ * docrel_find_all, docrel_count and docrel_explain.
+ *
+ * Find options are parsed in one place (parse_find) into compiled pieces the
+ * backend receives through docrel_find_spec_t. Loaded documents go through
+ * the identity map: a document the session already holds comes back as the
+ * same pointer, with its unsaved changes kept. */
+#include <string.h>
+
+#include "docrel/docrel-query.h"
+#include "doc-private.h"
+#include "error-private.h"
+#include "model-private.h"
+#include "store-private.h"
+
+typedef struct {
+   docrel_filter_t *filter;
+   docrel_sort_t *sort;
+   docrel_projection_t *projection;
+   docrel_find_spec_t spec;
+} find_t;
+
+static void
+find_destroy (find_t *find)
+{
+   if (find->filter) {
+      docrel_filter__destroy (find->filter);
+   }
+   if (find->sort) {
+      docrel_sort__destroy (find->sort);
+   }
+   if (find->projection) {
+      docrel_projection__destroy (find->projection);
+   }
+   memset (find, 0, sizeof *find);
+}
+
+static bool
+get_count (const bson_iter_t *iter, const char *name, bool positive, int64_t *out, bson_error_t *error)
+{
+   int64_t v;
+
+   if (!BSON_ITER_HOLDS_INT32 (iter) && !BSON_ITER_HOLDS_INT64 (iter) &&
+       !(BSON_ITER_HOLDS_DOUBLE (iter) && bson_iter_double (iter) == (double) (int64_t) bson_iter_double (iter))) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected an integer", name);
+   }
+   v = bson_iter_as_int64 (iter);
+   if (v < 0 || (positive && v == 0)) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_QUERY,
+                                DOCREL_ERROR_BAD_OPTION,
+                                "option '%s': expected an integer %s 0, got %" PRId64,
+                                name,
+                                positive ? ">" : ">=",
+                                v);
+   }
+   *out = v;
+   return true;
+}
+
+static bool
+get_document (const bson_iter_t *iter, const char *name, bson_t *out, bson_error_t *error)
+{
+   const uint8_t *data;
+   uint32_t len;
+
+   if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected a document", name);
+   }
+   bson_iter_document (iter, &len, &data);
+   return bson_init_static (out, data, len);
+}
+
+/* A projection that drops _id would give documents with no identity, which
+ * could be neither saved nor entered in the identity map. */
+static bool
+projection_keeps_id (const bson_t *spec, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (bson_iter_init_find (&iter, spec, "_id") && !bson_iter_as_bool (&iter)) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_QUERY,
+                                DOCREL_ERROR_BAD_OPTION,
+                                "option 'projection': _id cannot be excluded, docrel identifies documents by it");
+   }
+   return true;
+}
+
+/* Compiles filter and opts. allowed lists the option names this call takes. */
+static bool
+parse_find (const bson_t *filter, const bson_t *opts, bool counting, find_t *find, bson_error_t *error)
+{
+   bson_iter_t iter;
+   bson_t sub;
+
+   memset (find, 0, sizeof *find);
+   if (filter && !bson_empty (filter)) {
+      find->filter = docrel_filter__new (filter, error);
+      if (!find->filter) {
+         return false;
+      }
+      find->spec.filter = find->filter;
+   }
+   if (!opts || !bson_iter_init (&iter, opts)) {
+      return true;
+   }
+   while (bson_iter_next (&iter)) {
+      const char *key = bson_iter_key (&iter);
+      if (strcmp (key, "skip") == 0) {
+         if (!get_count (&iter, key, false, &find->spec.skip, error)) {
+            goto fail;
+         }
+      } else if (strcmp (key, "limit") == 0) {
+         if (!get_count (&iter, key, false, &find->spec.limit, error)) {
+            goto fail;
+         }
+      } else if (!counting && strcmp (key, "batchSize") == 0) {
+         int64_t n;
+         if (!get_count (&iter, key, true, &n, error)) {
+            goto fail;
+         }
+         find->spec.batch_size = n > INT32_MAX ? INT32_MAX : (int32_t) n;
+      } else if (!counting && strcmp (key, "sort") == 0) {
+         if (!get_document (&iter, key, &sub, error) || !(find->sort = docrel_sort__new (&sub, error))) {
+            goto fail;
+         }
+         find->spec.sort = find->sort;
+      } else if (!counting && strcmp (key, "projection") == 0) {
+         if (!get_document (&iter, key, &sub, error) || !projection_keeps_id (&sub, error) ||
+             !(find->projection = docrel_projection__new (&sub, error))) {
+            goto fail;
+         }
+         find->spec.projection = find->projection;
+      } else {
+         docrel_error__set (error,
+                            DOCREL_ERROR_QUERY,
+                            DOCREL_ERROR_BAD_OPTION,
+                            "unknown %s option '%s'",
+                            counting ? "count" : "find",
+                            key);
+         goto fail;
+      }
+   }
+   return true;
+fail:
+   find_destroy (find);
+   return false;
+}
+
+/* Joins are the relations layer's; until a model has relations every tree
+ * field is unknown, and saying so beats ignoring the tree. */
+static bool
+check_tree (const docrel_model_t *model, const bson_t *tree, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (!tree || !bson_iter_init (&iter, tree) || !bson_iter_next (&iter)) {
+      return true;
+   }
+   return docrel_error__set (error,
+                             DOCREL_ERROR_QUERY,
+                             DOCREL_ERROR_UNKNOWN_FIELD,
+                             "join tree: model '%s' has no relation '%s'",
+                             model->name,
+                             bson_iter_key (&iter));
+}
+
+static bool
+check_args (docrel_session_t *session, docrel_model_t *model, bson_error_t *error)
+{
+   if (!session || !model) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "a query needs a session and a model");
+   }
+   return docrel_model__use (model, error);
+}
+
+/* The session's document for raw (loaded from the store): the one it holds,
+ * or a new saved one. *created tells which. */
+static docrel_doc_t *
+adopt (docrel_session_t *session, docrel_model_t *model, const bson_t *raw, bool partial, bool *created)
+{
+   bson_iter_t iter;
+   docrel_doc_t *doc = NULL;
+
+   *created = false;
+   if (bson_iter_init_find (&iter, raw, "_id")) {
+      doc = docrel_session__lookup (session, model, bson_iter_value (&iter));
+   }
+   if (doc) {
+      return doc;
+   }
+   doc = docrel_doc__alloc (session, model);
+   docrel_doc__replace_fields (doc, raw);
+   doc->partial = partial;
+   docrel_doc__mark_saved (doc);
+   *created = true;
+   return doc;
+}
+
+struct _docrel_cursor_t {
+   docrel_session_t *session;
+   docrel_model_t *model;
+   find_t find;
+   docrel_backend_cursor_t *backend;
+   docrel_doc_t *transient; /* returned, created by this cursor, not kept */
+   docrel_doc_t *current;
+   bool done;
+   bool failed;
+   bson_error_t error;
+};
+
+docrel_cursor_t *
+docrel_find (docrel_session_t *session,
+             docrel_model_t *model,
+             const bson_t *filter,
+             const bson_t *opts,
+             bson_error_t *error)
+{
+   docrel_cursor_t *cursor;
+   find_t find;
+
+   if (!check_args (session, model, error) || !parse_find (filter, opts, false, &find, error)) {
+      return NULL;
+   }
+   cursor = bson_malloc0 (sizeof *cursor);
+   cursor->session = session;
+   cursor->model = model;
+   cursor->find = find;
+   cursor->backend = docrel_store__find (session->store, model->collection, &cursor->find.spec, error);
+   if (!cursor->backend) {
+      find_destroy (&cursor->find);
+      bson_free (cursor);
+      return NULL;
+   }
+   return cursor;
+}
+
+static void
+release_transient (docrel_cursor_t *cursor)
+{
+   if (cursor->transient) {
+      docrel_doc__free (cursor->transient);
+      cursor->transient = NULL;
+   }
+   cursor->current = NULL;
+}
+
+bool
+docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out)
+{
+   const bson_t *raw;
+   bool created;
+
+   if (out) {
+      *out = NULL;
+   }
+   if (!cursor) {
+      return false;
+   }
+   release_transient (cursor);
+   if (cursor->done) {
+      return false;
+   }
+   memset (&cursor->error, 0, sizeof cursor->error);
+   if (!docrel_store__cursor_next (cursor->session->store, cursor->backend, &raw, &cursor->error)) {
+      cursor->done = true;
+      cursor->failed = cursor->error.code != 0;
+      return false;
+   }
+   cursor->current = adopt (cursor->session, cursor->model, raw, cursor->find.projection != NULL, &created);
+   if (created) {
+      cursor->transient = cursor->current;
+   }
+   if (out) {
+      *out = cursor->current;
+   }
+   return true;
+}
+
+void
+docrel_cursor_keep (docrel_cursor_t *cursor)
+{
+   if (cursor) {
+      cursor->transient = NULL;
+   }
+}
+
+bool
+docrel_cursor_error (const docrel_cursor_t *cursor, bson_error_t *error)
+{
+   if (!cursor || !cursor->failed) {
+      return false;
+   }
+   if (error) {
+      *error = cursor->error;
+   }
+   return true;
+}
+
+void
+docrel_cursor_destroy (docrel_cursor_t *cursor)
+{
+   if (!cursor) {
+      return;
+   }
+   release_transient (cursor);
+   docrel_store__cursor_destroy (cursor->session->store, cursor->backend);
+   find_destroy (&cursor->find);
+   bson_free (cursor);
+}
+
+bool
+docrel_find_all (docrel_session_t *session,
+                 docrel_model_t *model,
+                 const bson_t *filter,
+                 const bson_t *opts,
+                 docrel_doc_t ***out,
+                 size_t *n,
+                 bson_error_t *error)
+{
+   docrel_cursor_t *cursor;
+   docrel_doc_t **docs = NULL;
+   docrel_doc_t **created = NULL; /* to undo on failure */
+   size_t count = 0, cap = 0, n_created = 0;
+   docrel_doc_t *doc;
+   size_t i;
+
+   if (out) {
+      *out = NULL;
+   }
+   if (n) {
+      *n = 0;
+   }
+   if (!out || !n) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "find_all needs out and n");
+   }
+   cursor = docrel_find (session, model, filter, opts, error);
+   if (!cursor) {
+      return false;
+   }
+   while (docrel_cursor_next (cursor, &doc)) {
+      if (count == cap) {
+         cap = cap ? cap * 2 : 16;
+         docs = bson_realloc (docs, cap * sizeof *docs);
+         created = bson_realloc (created, cap * sizeof *created);
+      }
+      if (cursor->transient) {
+         created[n_created++] = doc;
+         docrel_cursor_keep (cursor);
+      }
+      docs[count++] = doc;
+   }
+   if (docrel_cursor_error (cursor, error)) {
+      for (i = 0; i < n_created; i++) {
+         docrel_doc__free (created[i]);
+      }
+      docrel_cursor_destroy (cursor);
+      bson_free (docs);
+      bson_free (created);
+      return false;
+   }
+   docrel_cursor_destroy (cursor);
+   bson_free (created);
+   *out = docs;
+   *n = count;
+   return true;
+}
+
+bool
+docrel_get (docrel_session_t *session,
+            docrel_model_t *model,
+            const bson_value_t *key,
+            const bson_t *tree,
+            docrel_doc_t **out,
+            bson_error_t *error)
+{
+   bson_t filter = BSON_INITIALIZER;
+   bson_t eq;
+   docrel_cursor_t *cursor = NULL;
+   docrel_doc_t *doc = NULL;
+   bool ok = false;
+
+   if (out) {
+      *out = NULL;
+   }
+   if (!out || !key) {
+      docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "get needs a key and out");
+      goto done;
+   }
+   if (!check_args (session, model, error) || !check_tree (model, tree, error)) {
+      goto done;
+   }
+   /* The identity map answers without a round trip. */
+   doc = docrel_session__lookup (session, model, key);
+   if (doc) {
+      *out = doc;
+      ok = true;
+      goto done;
+   }
+   bson_append_document_begin (&filter, "_id", 3, &eq);
+   bson_append_value (&eq, "$eq", 3, key);
+   bson_append_document_end (&filter, &eq);
+   cursor = docrel_find (session, model, &filter, NULL, error);
+   if (!cursor) {
+      goto done;
+   }
+   if (!docrel_cursor_next (cursor, &doc)) {
+      if (!docrel_cursor_error (cursor, error)) {
+         char *json = docrel_error__value_json (key);
+         docrel_error__set (error,
+                            DOCREL_ERROR_DOCUMENT,
+                            DOCREL_ERROR_NOT_FOUND,
+                            "model '%s': no document with _id %s",
+                            model->name,
+                            json);
+         bson_free (json);
+      }
+      goto done;
+   }
+   docrel_cursor_keep (cursor);
+   *out = doc;
+   ok = true;
+done:
+   docrel_cursor_destroy (cursor);
+   bson_destroy (&filter);
+   return ok;
+}
+
+bool
+docrel_count (docrel_session_t *session,
+              docrel_model_t *model,
+              const bson_t *filter,
+              const bson_t *opts,
+              int64_t *out,
+              bson_error_t *error)
+{
+   find_t find;
+   bool ok;
+
+   if (!out) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "count needs out");
+   }
+   *out = 0;
+   if (!check_args (session, model, error) || !parse_find (filter, opts, true, &find, error)) {
+      return false;
+   }
+   ok = docrel_store__count_matches (session->store, model->collection, &find.spec, out, error);
+   find_destroy (&find);
+   return ok;
+}
+
+bool
+docrel_explain (docrel_session_t *session,
+                docrel_model_t *model,
+                const bson_t *filter,
+                const bson_t *opts,
+                bson_t *out,
+                bson_error_t *error)
+{
+   find_t find;
+   bool ok;
+
+   if (!out) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "explain needs out");
+   }
+   bson_init (out);
+   if (!check_args (session, model, error) || !parse_find (filter, opts, false, &find, error)) {
+      return false;
+   }
+   bson_destroy (out);
+   ok = docrel_store__explain (session->store, model->collection, &find.spec, out, error);
+   find_destroy (&find);
+   return ok;
+}

@@ -1,0 +1,259 @@
+/* write.c: saving and deleting one document.
+ *
+ * Every write is prepared on copies first (the generated key, the stripped
+ * fields, the update document) and applied to the caller's document only
+ * after the backend confirms it, so a failure leaves the document exactly as
+ * it was and the backend's all-or-nothing writes leave the store so too. */
+#include <string.h>
+#include <sys/random.h>
+
+#include "docrel/docrel-write.h"
+#include "doc-private.h"
+#include "error-private.h"
+#include "filter.h"
+#include "model-private.h"
+#include "path.h"
+#include "store-private.h"
+
+/* A random (version 4) UUID in its canonical 36-character form. */
+static void
+make_uuid (char out[37])
+{
+   static const char hex[] = "0123456789abcdef";
+   uint8_t b[16];
+   size_t got = 0;
+   int i;
+   char *p = out;
+
+   while (got < sizeof b) {
+      ssize_t n = getrandom (b + got, sizeof b - got, 0);
+      if (n <= 0) {
+         /* getrandom cannot fail on Linux >= 3.17 for 16 bytes; fall back to
+          * libbson's ObjectId entropy rather than fail a save over it. */
+         bson_oid_t oid;
+         bson_oid_init (&oid, NULL);
+         memcpy (b + got, oid.bytes, sizeof b - got < 12 ? sizeof b - got : 12);
+         got += sizeof b - got < 12 ? sizeof b - got : 12;
+         continue;
+      }
+      got += (size_t) n;
+   }
+   b[6] = (uint8_t) ((b[6] & 0x0f) | 0x40);
+   b[8] = (uint8_t) ((b[8] & 0x3f) | 0x80);
+   for (i = 0; i < 16; i++) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) {
+         *p++ = '-';
+      }
+      *p++ = hex[b[i] >> 4];
+      *p++ = hex[b[i] & 0x0f];
+   }
+   *p = '\0';
+}
+
+/* Initialises *out with the fields to insert: _id first (generated if the
+ * model makes keys and the document has none), then the rest, stripped of
+ * undeclared fields under DOCREL_EXTRA_STRIP. */
+static void
+build_insert (const docrel_doc_t *doc, bson_t *out)
+{
+   const docrel_model_t *model = doc->model;
+   bson_t stripped;
+   const bson_t *src = &doc->fields;
+   bson_iter_t iter;
+
+   bson_init (out);
+   if (model->extra == DOCREL_EXTRA_STRIP) {
+      docrel_model__strip_extra (model, &doc->fields, &stripped);
+      src = &stripped;
+   }
+   if (doc->has_id) {
+      bson_append_value (out, "_id", 3, &doc->id);
+   } else if (model->pk_kind == DOCREL_PK_OBJECT_ID) {
+      bson_oid_t oid;
+      bson_oid_init (&oid, NULL);
+      BSON_APPEND_OID (out, "_id", &oid);
+   } else if (model->pk_kind == DOCREL_PK_UUID) {
+      char uuid[37];
+      make_uuid (uuid);
+      BSON_APPEND_UTF8 (out, "_id", uuid);
+   }
+   if (bson_iter_init (&iter, src)) {
+      while (bson_iter_next (&iter)) {
+         if (strcmp (bson_iter_key (&iter), "_id") != 0) {
+            bson_append_iter (out, NULL, 0, &iter);
+         }
+      }
+   }
+   if (src == &stripped) {
+      bson_destroy (&stripped);
+   }
+}
+
+static bool
+insert_doc (docrel_doc_t *doc, bson_error_t *error)
+{
+   bson_t fields;
+   const bson_t *docs[1];
+   bool ok = false;
+
+   build_insert (doc, &fields);
+   if (!docrel_model_validate (doc->model, &fields, error)) {
+      goto done;
+   }
+   docs[0] = &fields;
+   if (!docrel_store__insert_many (doc->session->store, doc->model->collection, docs, 1, error)) {
+      goto done;
+   }
+   docrel_doc__replace_fields (doc, &fields);
+   docrel_doc__mark_saved (doc);
+   ok = true;
+done:
+   bson_destroy (&fields);
+   return ok;
+}
+
+/* Validates only the changed paths of a partial (projected) document, whose
+ * other fields were never loaded and so cannot be checked. */
+static bool
+validate_changes (const docrel_doc_t *doc, bson_error_t *error)
+{
+   size_t i;
+
+   for (i = 0; i < doc->n_dirty; i++) {
+      const docrel_field_t *field = docrel_model__field (doc->model, doc->dirty[i]);
+      bson_iter_t iter;
+      bool present = docrel_path__find (&doc->fields, doc->dirty[i], &iter);
+
+      if (!field) {
+         continue;
+      }
+      if (!present || BSON_ITER_HOLDS_NULL (&iter)) {
+         if (field->required) {
+            return docrel_error__set (error,
+                                      DOCREL_ERROR_VALIDATION,
+                                      DOCREL_ERROR_REQUIRED,
+                                      "model '%s': field '%s' is required",
+                                      doc->model->name,
+                                      field->path);
+         }
+         continue;
+      }
+      if (!docrel_model__check_value (doc->model, field, bson_iter_value (&iter), error)) {
+         return false;
+      }
+   }
+   return true;
+}
+
+static bool
+update_doc (docrel_doc_t *doc, bson_error_t *error)
+{
+   const docrel_model_t *model = doc->model;
+   bson_t update = BSON_INITIALIZER;
+   bson_t set, unset;
+   bson_t stripped;
+   const bson_t *after = &doc->fields;
+   docrel_update_t one;
+   size_t i, n_set = 0, n_unset = 0;
+   bool ok = false;
+
+   if (doc->n_dirty == 0) {
+      bson_destroy (&update);
+      return true; /* nothing changed: nothing to send */
+   }
+   if (model->extra == DOCREL_EXTRA_STRIP) {
+      docrel_model__strip_extra (model, &doc->fields, &stripped);
+      after = &stripped;
+   }
+   if (doc->partial ? !validate_changes (doc, error) : !docrel_model_validate (model, after, error)) {
+      goto done;
+   }
+   bson_append_document_begin (&update, "$set", 4, &set);
+   for (i = 0; i < doc->n_dirty; i++) {
+      bson_iter_t iter;
+      if (docrel_path__find (after, doc->dirty[i], &iter)) {
+         bson_append_iter (&set, doc->dirty[i], -1, &iter);
+         n_set++;
+      }
+   }
+   bson_append_document_end (&update, &set);
+   bson_append_document_begin (&update, "$unset", 6, &unset);
+   for (i = 0; i < doc->n_dirty; i++) {
+      bson_iter_t iter;
+      if (!docrel_path__find (after, doc->dirty[i], &iter) &&
+          (after == &doc->fields || !docrel_path__find (&doc->fields, doc->dirty[i], &iter))) {
+         BSON_APPEND_UTF8 (&unset, doc->dirty[i], "");
+         n_unset++;
+      }
+   }
+   bson_append_document_end (&update, &unset);
+   if (n_set + n_unset > 0) {
+      one.id = &doc->id;
+      one.update = &update;
+      if (!docrel_store__update_many (doc->session->store, model->collection, &one, 1, error)) {
+         goto done;
+      }
+   }
+   if (after != &doc->fields) {
+      docrel_doc__replace_fields (doc, after);
+   }
+   docrel_doc__mark_saved (doc);
+   ok = true;
+done:
+   if (after != &doc->fields) {
+      bson_destroy (&stripped);
+   }
+   bson_destroy (&update);
+   return ok;
+}
+
+bool
+docrel_save (docrel_doc_t *doc, bson_error_t *error)
+{
+   if (!doc) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   }
+   return doc->saved ? update_doc (doc, error) : insert_doc (doc, error);
+}
+
+bool
+docrel_delete (docrel_doc_t *doc, bson_error_t *error)
+{
+   bson_t spec = BSON_INITIALIZER;
+   docrel_filter_t *filter = NULL;
+   bool ok = false;
+
+   if (!doc) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   }
+   if (!doc->saved || !doc->has_id) {
+      bson_destroy (&spec);
+      return docrel_error__set (error,
+                                DOCREL_ERROR_DOCUMENT,
+                                DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': cannot delete a document that is not saved",
+                                doc->model->name);
+   }
+   {
+      bson_t eq;
+      /* {$eq: id}: a compound (document) key is then never read as operators */
+      bson_append_document_begin (&spec, "_id", 3, &eq);
+      bson_append_value (&eq, "$eq", 3, &doc->id);
+      bson_append_document_end (&spec, &eq);
+   }
+   filter = docrel_filter__new (&spec, error);
+   if (!filter) {
+      goto done;
+   }
+   if (!docrel_store__delete_many (doc->session->store, doc->model->collection, filter, NULL, error)) {
+      goto done;
+   }
+   docrel_doc__mark_unsaved (doc);
+   ok = true;
+done:
+   if (filter) {
+      docrel_filter__destroy (filter);
+   }
+   bson_destroy (&spec);
+   return ok;
+}
