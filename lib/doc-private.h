@@ -12,7 +12,8 @@
 struct _docrel_doc_t {
    docrel_session_t *session;
    docrel_model_t *model;
-   bson_t fields;      /* the document's own fields */
+   bson_t *fields;     /* the document's own fields (a pointer: bson_t is
+                        * over-aligned and must never move once in use) */
    bool has_id;
    bson_value_t id;    /* owned copy of fields._id, if has_id */
    bool saved;         /* the store holds it (as of the last write or load) */

@@ -17,7 +17,7 @@ docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model)
 
    doc->session = session;
    doc->model = model;
-   bson_init (&doc->fields);
+   doc->fields = bson_new ();
    doc->next = session->head;
    if (session->head) {
       session->head->prev = doc;
@@ -71,7 +71,7 @@ docrel_doc__free (docrel_doc_t *doc)
       bson_value_destroy (&doc->id);
    }
    docrel_buf_destroy (&doc->key);
-   bson_destroy (&doc->fields);
+   bson_destroy (doc->fields);
    bson_free (doc);
 }
 
@@ -84,7 +84,7 @@ refresh_id (docrel_doc_t *doc)
       bson_value_destroy (&doc->id);
       doc->has_id = false;
    }
-   if (bson_iter_init_find (&iter, &doc->fields, "_id")) {
+   if (bson_iter_init_find (&iter, doc->fields, "_id")) {
       bson_value_copy (bson_iter_value (&iter), &doc->id);
       doc->has_id = true;
    }
@@ -93,8 +93,8 @@ refresh_id (docrel_doc_t *doc)
 void
 docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields)
 {
-   bson_reinit (&doc->fields);
-   bson_concat (&doc->fields, fields);
+   bson_reinit (doc->fields);
+   bson_concat (doc->fields, fields);
    refresh_id (doc);
 }
 
@@ -177,7 +177,7 @@ new_document (docrel_session_t *session, docrel_model_t *model, const bson_t *fi
    if (fields) {
       docrel_doc__replace_fields (doc, fields);
    }
-   docrel_model__apply_defaults (model, &doc->fields);
+   docrel_model__apply_defaults (model, doc->fields);
    refresh_id (doc);
    return doc;
 }
@@ -248,7 +248,7 @@ docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *v
                                 "model '%s': the _id of a saved document cannot change",
                                 docrel_model_name (doc->model));
    }
-   if (!docrel_path__set (&doc->fields, path, value, error)) {
+   if (!docrel_path__set (doc->fields, path, value, error)) {
       return false;
    }
    mark_dirty (doc, path);
@@ -392,7 +392,7 @@ docrel_doc_unset (docrel_doc_t *doc, const char *path, bson_error_t *error)
                                 "model '%s': the _id of a saved document cannot be removed",
                                 docrel_model_name (doc->model));
    }
-   if (!docrel_path__unset (&doc->fields, path, &removed, error)) {
+   if (!docrel_path__unset (doc->fields, path, &removed, error)) {
       return false;
    }
    if (removed) {
@@ -409,7 +409,7 @@ docrel_doc_get (const docrel_doc_t *doc, const char *path, bson_value_t *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter)) {
       return false;
    }
    *out = *bson_iter_value (&iter);
@@ -420,7 +420,7 @@ bool
 docrel_doc_has (const docrel_doc_t *doc, const char *path)
 {
    bson_iter_t iter;
-   return doc && docrel_path__find (&doc->fields, path, &iter);
+   return doc && docrel_path__find (doc->fields, path, &iter);
 }
 
 const char *
@@ -428,7 +428,7 @@ docrel_doc_get_utf8 (const docrel_doc_t *doc, const char *path)
 {
    bson_iter_t iter;
 
-   if (!doc || !docrel_path__find (&doc->fields, path, &iter) || !BSON_ITER_HOLDS_UTF8 (&iter)) {
+   if (!doc || !docrel_path__find (doc->fields, path, &iter) || !BSON_ITER_HOLDS_UTF8 (&iter)) {
       return NULL;
    }
    return bson_iter_utf8 (&iter, NULL);
@@ -439,7 +439,7 @@ docrel_doc_get_int32 (const docrel_doc_t *doc, const char *path, int32_t *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter) || !BSON_ITER_HOLDS_INT32 (&iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter) || !BSON_ITER_HOLDS_INT32 (&iter)) {
       return false;
    }
    *out = bson_iter_int32 (&iter);
@@ -451,7 +451,7 @@ docrel_doc_get_int64 (const docrel_doc_t *doc, const char *path, int64_t *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter)) {
       return false;
    }
    if (BSON_ITER_HOLDS_INT64 (&iter)) {
@@ -469,7 +469,7 @@ docrel_doc_get_double (const docrel_doc_t *doc, const char *path, double *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter) || !BSON_ITER_HOLDS_NUMBER (&iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter) || !BSON_ITER_HOLDS_NUMBER (&iter)) {
       return false;
    }
    *out = bson_iter_as_double (&iter);
@@ -481,7 +481,7 @@ docrel_doc_get_bool (const docrel_doc_t *doc, const char *path, bool *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter) || !BSON_ITER_HOLDS_BOOL (&iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter) || !BSON_ITER_HOLDS_BOOL (&iter)) {
       return false;
    }
    *out = bson_iter_bool (&iter);
@@ -493,7 +493,7 @@ docrel_doc_get_datetime (const docrel_doc_t *doc, const char *path, int64_t *out
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter) || !BSON_ITER_HOLDS_DATE_TIME (&iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter) || !BSON_ITER_HOLDS_DATE_TIME (&iter)) {
       return false;
    }
    *out = bson_iter_date_time (&iter);
@@ -505,7 +505,7 @@ docrel_doc_get_oid (const docrel_doc_t *doc, const char *path, bson_oid_t *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !out || !docrel_path__find (&doc->fields, path, &iter) || !BSON_ITER_HOLDS_OID (&iter)) {
+   if (!doc || !out || !docrel_path__find (doc->fields, path, &iter) || !BSON_ITER_HOLDS_OID (&iter)) {
       return false;
    }
    bson_oid_copy (bson_iter_oid (&iter), out);
@@ -521,7 +521,7 @@ docrel_doc_id (const docrel_doc_t *doc)
 const bson_t *
 docrel_doc_bson (const docrel_doc_t *doc)
 {
-   return doc ? &doc->fields : NULL;
+   return doc ? doc->fields : NULL;
 }
 
 bool
@@ -532,7 +532,7 @@ docrel_doc_to_bson (const docrel_doc_t *doc, bool with_joins, bson_t *out, bson_
    if (!doc) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
    }
-   bson_concat (out, &doc->fields);
+   bson_concat (out, doc->fields);
    return true;
 }
 

@@ -14,7 +14,10 @@ typedef struct {
    bool has_default;
    bson_value_t default_value; /* owned copy */
    bool has_enum;
-   bson_t enum_values; /* an array document; valid if has_enum */
+   bson_value_t enum_values; /* owned copy of a BSON_TYPE_ARRAY value; valid if
+                              * has_enum. (Not a bson_t: a bson_t is
+                              * over-aligned and may point into itself, so it
+                              * cannot live in a reallocated array.) */
    bool has_min, has_max;
    bson_value_t min, max; /* owned copies; compared with compare.h */
    int64_t min_length, max_length; /* -1: none */
@@ -53,7 +56,10 @@ bool docrel_model__use (docrel_model_t *model, bson_error_t *error);
 /* The declared field at exactly path, or NULL. */
 const docrel_field_t *docrel_model__field (const docrel_model_t *model, const char *path);
 
-/* Appends the defaults of declared fields that doc lacks. */
+/* Sets the default of every declared field that doc lacks (a field present
+ * as null is not lacking), in declaration order, creating sub-documents as
+ * needed. A default whose path runs into a scalar is skipped, leaving
+ * validation to report it. This function can't fail. */
 void docrel_model__apply_defaults (const docrel_model_t *model, bson_t *doc);
 
 /* Initialises *out with doc minus the top-level fields the model does not
@@ -69,8 +75,20 @@ bool docrel_model__top_level_declared (const docrel_model_t *model, const char *
  * Static storage; this function can't fail. */
 const char *docrel_model__type_name (docrel_type_t type);
 
+/* True if a field of type takes value's BSON type (INT64 also takes int32,
+ * DOUBLE also int32 and int64, ANY anything but null) and, for a string, its
+ * bytes are valid UTF-8. Null is never accepted here: whether a field may be
+ * null depends on "required" (see docrel_model__check_value). */
+bool docrel_model__type_accepts (docrel_type_t type, const bson_value_t *value);
+
 /* Checks one value against a declared field's type and bounds (used by
- * docrel_model_validate and when checking defaults). */
+ * docrel_model_validate and when checking defaults). value is the field's
+ * value in a document; NULL stands for a missing field. A missing or null
+ * value passes unless the field is required (DOCREL_ERROR_REQUIRED). Then,
+ * in order: type (DOCREL_ERROR_WRONG_TYPE), enum, min / max, length
+ * (DOCREL_ERROR_OUT_OF_RANGE). Errors are in the DOCREL_ERROR_VALIDATION
+ * domain and read "model 'M': field 'f': expected ..., got ..." (or
+ * "model 'M': field 'f' is required"). */
 bool docrel_model__check_value (const docrel_model_t *model,
                                 const docrel_field_t *field,
                                 const bson_value_t *value,

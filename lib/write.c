@@ -58,12 +58,12 @@ build_insert (const docrel_doc_t *doc, bson_t *out)
 {
    const docrel_model_t *model = doc->model;
    bson_t stripped;
-   const bson_t *src = &doc->fields;
+   const bson_t *src = doc->fields;
    bson_iter_t iter;
 
    bson_init (out);
    if (model->extra == DOCREL_EXTRA_STRIP) {
-      docrel_model__strip_extra (model, &doc->fields, &stripped);
+      docrel_model__strip_extra (model, doc->fields, &stripped);
       src = &stripped;
    }
    if (doc->has_id) {
@@ -122,7 +122,7 @@ validate_changes (const docrel_doc_t *doc, bson_error_t *error)
    for (i = 0; i < doc->n_dirty; i++) {
       const docrel_field_t *field = docrel_model__field (doc->model, doc->dirty[i]);
       bson_iter_t iter;
-      bool present = docrel_path__find (&doc->fields, doc->dirty[i], &iter);
+      bool present = docrel_path__find (doc->fields, doc->dirty[i], &iter);
 
       if (!field) {
          continue;
@@ -152,7 +152,7 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
    bson_t update = BSON_INITIALIZER;
    bson_t set, unset;
    bson_t stripped;
-   const bson_t *after = &doc->fields;
+   const bson_t *after = doc->fields;
    docrel_update_t one;
    size_t i, n_set = 0, n_unset = 0;
    bool ok = false;
@@ -162,7 +162,7 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
       return true; /* nothing changed: nothing to send */
    }
    if (model->extra == DOCREL_EXTRA_STRIP) {
-      docrel_model__strip_extra (model, &doc->fields, &stripped);
+      docrel_model__strip_extra (model, doc->fields, &stripped);
       after = &stripped;
    }
    if (doc->partial ? !validate_changes (doc, error) : !docrel_model_validate (model, after, error)) {
@@ -181,7 +181,7 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
    for (i = 0; i < doc->n_dirty; i++) {
       bson_iter_t iter;
       if (!docrel_path__find (after, doc->dirty[i], &iter) &&
-          (after == &doc->fields || !docrel_path__find (&doc->fields, doc->dirty[i], &iter))) {
+          (after == doc->fields || !docrel_path__find (doc->fields, doc->dirty[i], &iter))) {
          BSON_APPEND_UTF8 (&unset, doc->dirty[i], "");
          n_unset++;
       }
@@ -194,13 +194,13 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
          goto done;
       }
    }
-   if (after != &doc->fields) {
+   if (after != doc->fields) {
       docrel_doc__replace_fields (doc, after);
    }
    docrel_doc__mark_saved (doc);
    ok = true;
 done:
-   if (after != &doc->fields) {
+   if (after != doc->fields) {
       bson_destroy (&stripped);
    }
    bson_destroy (&update);
