@@ -31,7 +31,8 @@ typedef struct {
 } docrel_index_spec_t;
 
 /* One query. filter, sort and projection are compiled and already checked;
- * each may be NULL (everything; insertion order; whole documents). */
+ * each may be NULL (everything; insertion order; whole documents). They are
+ * borrowed: the caller keeps them alive until the backend cursor is destroyed. */
 typedef struct {
    const docrel_filter_t *filter;
    const docrel_sort_t *sort;

@@ -152,7 +152,8 @@ elem_match (const docrel_fnode_t *node, const bson_value_t *v)
    while (bson_iter_next (&iter)) {
       const bson_value_t *e = bson_iter_value (&iter);
       if (node->kind == DOCREL_FNODE_ELEM_OBJECT) {
-         if (is_container (e) && docrel_filter__eval (node->children[0], e->value.v_doc.data, e->value.v_doc.data_len)) {
+         if (is_container (e) &&
+             docrel_filter__eval (node->children[0], e->value.v_doc.data, e->value.v_doc.data_len)) {
             return true;
          }
          continue;

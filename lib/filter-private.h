@@ -21,15 +21,15 @@ typedef enum {
    DOCREL_FNODE_NOR, /* no child */
    DOCREL_FNODE_NOT, /* not its one child (an AND) */
    DOCREL_FNODE_FALSE,
-   DOCREL_FNODE_EQ,  /* value; null also matches missing */
-   DOCREL_FNODE_LT,  /* value; within its type bracket */
+   DOCREL_FNODE_EQ, /* value; null also matches missing */
+   DOCREL_FNODE_LT, /* value; within its type bracket */
    DOCREL_FNODE_LTE,
    DOCREL_FNODE_GT,
    DOCREL_FNODE_GTE,
-   DOCREL_FNODE_IN,  /* values (sorted), in_null */
+   DOCREL_FNODE_IN, /* values (sorted), in_null */
    DOCREL_FNODE_EXISTS,
-   DOCREL_FNODE_TYPE, /* type_mask */
-   DOCREL_FNODE_SIZE, /* size; the array itself, no traversal */
+   DOCREL_FNODE_TYPE,        /* type_mask */
+   DOCREL_FNODE_SIZE,        /* size; the array itself, no traversal */
    DOCREL_FNODE_ELEM_OBJECT, /* one child (an AND filter) on element documents */
    DOCREL_FNODE_ELEM_VALUE   /* children (path-less predicates), all on one element */
 } docrel_fnode_kind_t;
@@ -46,16 +46,16 @@ typedef struct _docrel_fnode_t docrel_fnode_t;
 
 struct _docrel_fnode_t {
    docrel_fnode_kind_t kind;
-   char *path;   /* the dotted path as written, or NULL (logical / path-less) */
-   char *split;  /* path with '.' replaced by NUL; parts point into it */
+   char *path;  /* the dotted path as written, or NULL (logical / path-less) */
+   char *split; /* path with '.' replaced by NUL; parts point into it */
    docrel_fpart_t *parts;
    size_t n_parts;
-   bson_value_t value;    /* EQ, LT, LTE, GT, GTE */
-   bson_value_t *values;  /* IN: sorted by docrel_compare__values */
+   bson_value_t value;   /* EQ, LT, LTE, GT, GTE */
+   bson_value_t *values; /* IN: sorted by docrel_compare__values */
    size_t n_values;
-   bool in_null;          /* IN: null is among the values (matches missing) */
-   uint32_t type_mask;    /* TYPE: bits from docrel_filter__type_bit */
-   int64_t size;          /* SIZE */
+   bool in_null;       /* IN: null is among the values (matches missing) */
+   uint32_t type_mask; /* TYPE: bits from docrel_filter__type_bit */
+   int64_t size;       /* SIZE */
    docrel_fnode_t **children;
    size_t n_children;
    size_t cap_children;

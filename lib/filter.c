@@ -142,33 +142,39 @@ unsupported (ctx_t *ctx, const char *op, const char *field)
                              field);
 }
 
-/* A malformed argument: "query operator '$in' on field 'tags': needs an
- * array, got 5". value may be NULL. */
-static bool
-bad (ctx_t *ctx, const char *op, const char *field, const char *what, const bson_value_t *value)
+/* The value iter is on, by value: its pointers lead into the spec, not
+ * into the iterator. */
+static bson_value_t
+iter_value (const bson_iter_t *iter)
 {
-   char *json = value ? docrel_error__value_json (value) : NULL;
+   bson_iter_t copy = *iter;
 
-   if (field) {
-      docrel_error__set (ctx->error,
-                         DOCREL_ERROR_QUERY,
-                         DOCREL_ERROR_BAD_OPTION,
-                         "query operator '%s' on field '%s': %s%s%s",
-                         op,
-                         field,
-                         what,
-                         json ? ", got " : "",
-                         json ? json : "");
-   } else {
-      docrel_error__set (ctx->error,
-                         DOCREL_ERROR_QUERY,
-                         DOCREL_ERROR_BAD_OPTION,
-                         "query operator '%s': %s%s%s",
-                         op,
-                         what,
-                         json ? ", got " : "",
-                         json ? json : "");
+   return *bson_iter_value (&copy);
+}
+
+/* A malformed argument: "query operator '$in' on field 'tags': needs an
+ * array, got 5". iter (the argument) may be NULL. */
+static bool
+bad (ctx_t *ctx, const char *op, const char *field, const char *what, const bson_iter_t *iter)
+{
+   bson_value_t value;
+   char *json = NULL;
+
+   if (iter) {
+      value = iter_value (iter);
+      json = docrel_error__value_json (&value);
    }
+   docrel_error__set (ctx->error,
+                      DOCREL_ERROR_QUERY,
+                      DOCREL_ERROR_BAD_OPTION,
+                      "query operator '%s'%s%s%s: %s%s%s",
+                      op,
+                      field ? " on field '" : "",
+                      field ? field : "",
+                      field ? "'" : "",
+                      what,
+                      json ? ", got " : "",
+                      json ? json : "");
    bson_free (json);
    return false;
 }
@@ -210,8 +216,7 @@ is_operator_doc (const bson_t *doc)
 {
    const char *key = first_key (doc);
 
-   return key && key[0] == '$' && strcmp (key, "$ref") != 0 && strcmp (key, "$id") != 0 &&
-          strcmp (key, "$db") != 0;
+   return key && key[0] == '$' && strcmp (key, "$ref") != 0 && strcmp (key, "$id") != 0 && strcmp (key, "$db") != 0;
 }
 
 /* Keys that make an $elemMatch spec a filter on element documents even
@@ -219,7 +224,7 @@ is_operator_doc (const bson_t *doc)
 static bool
 is_filter_level_op (const char *key)
 {
-   static const char *const ops[] = {"$and", "$or", "$nor", "$comment", "$where", "$expr", "$text", "$jsonSchema"};
+   static const char *const ops[] = { "$and", "$or", "$nor", "$comment", "$where", "$expr", "$text", "$jsonSchema" };
    size_t i;
 
    for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -266,12 +271,11 @@ static const struct {
    const char *alias;
    int code;
 } type_aliases[] = {
-   {"double", 1},     {"string", 2},     {"object", 3},      {"array", 4},
-   {"binData", 5},    {"undefined", 6},  {"objectId", 7},    {"bool", 8},
-   {"date", 9},       {"null", 10},      {"regex", 11},      {"dbPointer", 12},
-   {"javascript", 13}, {"symbol", 14},   {"javascriptWithScope", 15},
-   {"int", 16},       {"timestamp", 17}, {"long", 18},       {"decimal", 19},
-   {"minKey", -1},    {"maxKey", 127},
+   { "double", 1 },    { "string", 2 },     { "object", 3 },      { "array", 4 },    { "binData", 5 },
+   { "undefined", 6 }, { "objectId", 7 },   { "bool", 8 },        { "date", 9 },     { "null", 10 },
+   { "regex", 11 },    { "dbPointer", 12 }, { "javascript", 13 }, { "symbol", 14 },  { "javascriptWithScope", 15 },
+   { "int", 16 },      { "timestamp", 17 }, { "long", 18 },       { "decimal", 19 }, { "minKey", -1 },
+   { "maxKey", 127 },
 };
 
 static uint32_t
@@ -309,14 +313,13 @@ type_one (ctx_t *ctx, const bson_iter_t *iter, const char *field, uint32_t *mask
             return true;
          }
       }
-      return bad (ctx, "$type", field, "unknown type name", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, "$type", field, "unknown type name", iter);
    }
    if (get_integer (iter, &code) && (bit = code_bit (code)) != 0) {
       *mask |= bit;
       return true;
    }
-   return bad (
-      ctx, "$type", field, "needs a BSON type code or name, or an array of them", bson_iter_value ((bson_iter_t *) iter));
+   return bad (ctx, "$type", field, "needs a BSON type code or name, or an array of them", iter);
 }
 
 static bool
@@ -346,7 +349,8 @@ compile_type (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathle
 
 static bool compile_filter (ctx_t *ctx, docrel_fnode_t *and_node, const bson_t *spec);
 static bool compile_operators (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const bson_t *ops);
-static bool compile_elem_match (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const bson_iter_t *iter);
+static bool compile_elem_match (
+   ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const bson_iter_t *iter);
 
 static int
 value_cmp (const void *a, const void *b)
@@ -357,14 +361,15 @@ value_cmp (const void *a, const void *b)
 /* $in (or, under a NOT, $nin): an IN node with the values sorted for
  * binary search. */
 static bool
-compile_in (ctx_t *ctx, docrel_fnode_t *parent, const char *op, const char *field, bool pathless, const bson_iter_t *iter)
+compile_in (
+   ctx_t *ctx, docrel_fnode_t *parent, const char *op, const char *field, bool pathless, const bson_iter_t *iter)
 {
    docrel_fnode_t *node;
    bson_iter_t child;
    size_t n = 0;
 
    if (!BSON_ITER_HOLDS_ARRAY (iter)) {
-      return bad (ctx, op, field, "needs an array", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, op, field, "needs an array", iter);
    }
    node = add_leaf (parent, DOCREL_FNODE_IN, field, pathless);
    if (!bson_iter_recurse (iter, &child)) {
@@ -386,13 +391,13 @@ compile_in (ctx_t *ctx, docrel_fnode_t *parent, const char *op, const char *fiel
          bson_t sub;
          iter_sub (&child, &sub);
          if (is_operator_doc (&sub)) {
-            return bad (ctx, op, field, "cannot hold an operator document", bson_iter_value (&child));
+            return bad (ctx, op, field, "cannot hold an operator document", &child);
          }
       }
       if (BSON_ITER_HOLDS_NULL (&child)) {
          node->in_null = true;
       }
-      node->values[node->n_values++] = *bson_iter_value (&child);
+      node->values[node->n_values++] = iter_value (&child);
    }
    qsort (node->values, node->n_values, sizeof *node->values, value_cmp);
    return true;
@@ -407,7 +412,7 @@ compile_all (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
    bool elem_matches = false;
 
    if (!BSON_ITER_HOLDS_ARRAY (iter)) {
-      return bad (ctx, "$all", field, "needs an array", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, "$all", field, "needs an array", iter);
    }
    if (bson_iter_recurse (iter, &child)) {
       while (bson_iter_next (&child)) {
@@ -422,7 +427,7 @@ compile_all (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
             if (is_operator_doc (&sub)) {
                bson_iter_t op;
                if (strcmp (first_key (&sub), "$elemMatch") != 0 || bson_count_keys (&sub) != 1) {
-                  return bad (ctx, "$all", field, "elements must be values or {$elemMatch: ...}", bson_iter_value (&child));
+                  return bad (ctx, "$all", field, "elements must be values or {$elemMatch: ...}", &child);
                }
                is_elem_match = true;
                bson_iter_init (&op, &sub);
@@ -438,7 +443,7 @@ compile_all (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
          elem_matches = is_elem_match;
          any = true;
          if (!is_elem_match) {
-            add_leaf (parent, DOCREL_FNODE_EQ, field, pathless)->value = *bson_iter_value (&child);
+            add_leaf (parent, DOCREL_FNODE_EQ, field, pathless)->value = iter_value (&child);
          }
       }
    }
@@ -458,7 +463,7 @@ compile_elem_match (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool 
    bool ok;
 
    if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
-      return bad (ctx, "$elemMatch", field, "needs a document", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, "$elemMatch", field, "needs a document", iter);
    }
    iter_sub (iter, &spec);
    key = first_key (&spec);
@@ -485,32 +490,31 @@ compile_not (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
       return unsupported (ctx, "$regex", field);
    }
    if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
-      return bad (ctx, "$not", field, "needs a document of operators", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, "$not", field, "needs a document of operators", iter);
    }
    iter_sub (iter, &ops);
    if (bson_empty (&ops)) {
       return bad (ctx, "$not", field, "needs at least one operator", NULL);
    }
    if (!is_operator_doc (&ops)) {
-      return bad (ctx, "$not", field, "needs a document of operators", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, "$not", field, "needs a document of operators", iter);
    }
-   return compile_operators (ctx, add_node (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_AND), field, pathless, &ops);
+   return compile_operators (
+      ctx, add_node (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_AND), field, pathless, &ops);
 }
 
 /* One operator of an operator document, added under parent (an AND, or an
  * ELEM_VALUE whose children are ANDed). */
 static bool
-compile_op (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const char *op, const bson_iter_t *iter)
+compile_op (
+   ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const char *op, const bson_iter_t *iter)
 {
    static const struct {
       const char *name;
       docrel_fnode_kind_t kind;
    } comparisons[] = {
-      {"$eq", DOCREL_FNODE_EQ},
-      {"$gt", DOCREL_FNODE_GT},
-      {"$gte", DOCREL_FNODE_GTE},
-      {"$lt", DOCREL_FNODE_LT},
-      {"$lte", DOCREL_FNODE_LTE},
+      { "$eq", DOCREL_FNODE_EQ }, { "$gt", DOCREL_FNODE_GT },   { "$gte", DOCREL_FNODE_GTE },
+      { "$lt", DOCREL_FNODE_LT }, { "$lte", DOCREL_FNODE_LTE },
    };
    size_t i;
    int64_t n;
@@ -520,7 +524,7 @@ compile_op (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless
          if (!check_value (ctx, iter, field)) {
             return false;
          }
-         add_leaf (parent, comparisons[i].kind, field, pathless)->value = *bson_iter_value ((bson_iter_t *) iter);
+         add_leaf (parent, comparisons[i].kind, field, pathless)->value = iter_value (iter);
          return true;
       }
    }
@@ -528,8 +532,7 @@ compile_op (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless
       if (!check_value (ctx, iter, field)) {
          return false;
       }
-      add_leaf (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_EQ, field, pathless)->value =
-         *bson_iter_value ((bson_iter_t *) iter);
+      add_leaf (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_EQ, field, pathless)->value = iter_value (iter);
       return true;
    }
    if (strcmp (op, "$in") == 0) {
@@ -540,12 +543,10 @@ compile_op (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless
    }
    if (strcmp (op, "$exists") == 0) {
       if (!BSON_ITER_HOLDS_BOOL (iter) && !BSON_ITER_HOLDS_NUMBER (iter)) {
-         return bad (ctx, op, field, "needs a bool or a number", bson_iter_value ((bson_iter_t *) iter));
+         return bad (ctx, op, field, "needs a bool or a number", iter);
       }
-      add_leaf (bson_iter_as_bool (iter) ? parent : add_node (parent, DOCREL_FNODE_NOT),
-                DOCREL_FNODE_EXISTS,
-                field,
-                pathless);
+      add_leaf (
+         bson_iter_as_bool (iter) ? parent : add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_EXISTS, field, pathless);
       return true;
    }
    if (strcmp (op, "$type") == 0) {
@@ -553,7 +554,7 @@ compile_op (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless
    }
    if (strcmp (op, "$size") == 0) {
       if (!get_integer (iter, &n) || n < 0) {
-         return bad (ctx, op, field, "needs a non-negative integer", bson_iter_value ((bson_iter_t *) iter));
+         return bad (ctx, op, field, "needs a non-negative integer", iter);
       }
       add_leaf (parent, DOCREL_FNODE_SIZE, field, pathless)->size = n;
       return true;
@@ -587,7 +588,8 @@ compile_operators (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool p
          const char *key = bson_iter_key (&iter);
          if (key[0] != '$') {
             char what[160];
-            bson_snprintf (what, sizeof what, "'%s' is not an operator, and operators cannot be mixed with fields", key);
+            bson_snprintf (
+               what, sizeof what, "'%s' is not an operator, and operators cannot be mixed with fields", key);
             return bad (ctx, first_key (ops), field, what, NULL);
          }
          ok = compile_op (ctx, parent, field, pathless, key, &iter);
@@ -608,12 +610,12 @@ compile_logical (ctx_t *ctx, docrel_fnode_t *parent, const char *op, docrel_fnod
    bson_t sub;
 
    if (!BSON_ITER_HOLDS_ARRAY (iter) || !bson_iter_recurse (iter, &child)) {
-      return bad (ctx, op, NULL, "needs a non-empty array of documents", bson_iter_value ((bson_iter_t *) iter));
+      return bad (ctx, op, NULL, "needs a non-empty array of documents", iter);
    }
    node = add_node (parent, kind);
    while (bson_iter_next (&child)) {
       if (!BSON_ITER_HOLDS_DOCUMENT (&child)) {
-         return bad (ctx, op, NULL, "needs a non-empty array of documents", bson_iter_value (&child));
+         return bad (ctx, op, NULL, "needs a non-empty array of documents", &child);
       }
       iter_sub (&child, &sub);
       if (!compile_filter (ctx, add_node (node, DOCREL_FNODE_AND), &sub)) {
@@ -654,7 +656,7 @@ compile_field (ctx_t *ctx, docrel_fnode_t *parent, const char *field, const bson
          return compile_operators (ctx, parent, field, false, &sub);
       }
    }
-   add_leaf (parent, DOCREL_FNODE_EQ, field, false)->value = *bson_iter_value ((bson_iter_t *) iter);
+   add_leaf (parent, DOCREL_FNODE_EQ, field, false)->value = iter_value (iter);
    return true;
 }
 
@@ -670,7 +672,8 @@ compile_filter (ctx_t *ctx, docrel_fnode_t *and_node, const bson_t *spec)
          ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "filter nested more than %d levels deep", MAX_DEPTH);
    }
    if (!bson_iter_init (&iter, spec)) {
-      return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "filter is not valid BSON");
+      return docrel_error__set (
+         ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "filter is not valid BSON");
    }
    while (ok && bson_iter_next (&iter)) {
       const char *key = bson_iter_key (&iter);
@@ -699,15 +702,12 @@ docrel_filter_t *
 docrel_filter__new (const bson_t *spec, bson_error_t *error)
 {
    docrel_filter_t *filter;
-   ctx_t ctx = {error, 0, NULL};
+   ctx_t ctx = { error, 0, NULL };
    size_t offset;
 
    if (spec && !bson_validate (spec, BSON_VALIDATE_NONE, &offset)) {
-      docrel_error__set (error,
-                         DOCREL_ERROR_QUERY,
-                         DOCREL_ERROR_INVALID_ARGUMENT,
-                         "filter is not valid BSON (at byte %zu)",
-                         offset);
+      docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "filter is not valid BSON (at byte %zu)", offset);
       return NULL;
    }
    filter = bson_malloc0 (sizeof *filter);

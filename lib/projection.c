@@ -130,11 +130,8 @@ check_path (const char *path, bson_error_t *error)
       size_t len = dot ? (size_t) (dot - start) : strlen (start);
 
       if (len == 0) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_BAD_OPTION,
-                                   "projection field '%s' has an empty component",
-                                   path);
+         return docrel_error__set (
+            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "projection field '%s' has an empty component", path);
       }
       if (start[0] == '$') {
          if (len == 1) {
@@ -312,12 +309,8 @@ docrel_projection__destroy (docrel_projection_t *projection)
 
 /* ---- applying ------------------------------------------------------------- */
 
-static void project_doc (const docrel_projection_t *proj,
-                         const pnode_t *node,
-                         const uint8_t *data,
-                         uint32_t len,
-                         bool top,
-                         bson_t *out);
+static void project_doc (
+   const docrel_projection_t *proj, const pnode_t *node, const uint8_t *data, uint32_t len, bool top, bson_t *out);
 
 /* The elements of the array at data, projected with node (the trie node of
  * the array's own field), appended to out and renumbered. */

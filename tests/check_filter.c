@@ -323,6 +323,7 @@ static const filter_case_t EQUALITY_CASES[] = {
    {"{\"v\": {\"$ne\": 1}}", "4 5 6 7 8 9 10 11 12 14 15 16 17 18"},
    {"{\"tags\": \"red\"}", "4 5 7"},
    {"{\"tags\": {\"$ne\": \"red\"}}", "1 2 3 6 8 9 10 11 12 13 14 15 16 17 18"},
+   {"{\"tags\": {\"$ne\": [\"red\", \"blue\"]}}", "1 2 3 5 6 7 8 9 10 11 12 13 14 15 16 17 18"},
 };
 
 START_TEST (filter_eq_matches_equal_numbers_of_any_type_and_array_elements)
@@ -397,6 +398,8 @@ static const filter_case_t NULL_CASES[] = {
    {"{\"v\": {\"$exists\": false}}", "9"},
    {"{\"sub.y.z\": {\"$exists\": true}}", "4 6"},
    {"{\"tags\": {\"$exists\": true, \"$size\": 0}}", "6"},
+   {"{\"items.sku\": {\"$exists\": false}}", "1 2 3 6 8 9 10 11 12 13 14 15 16 17 18"},
+   {"{\"v\": {\"$eq\": null, \"$exists\": true}}", "8 18"},
 };
 
 START_TEST (filter_null_matches_null_missing_and_arrays_holding_null)
@@ -415,6 +418,10 @@ static const filter_case_t MEMBERSHIP_CASES[] = {
    {"{\"_id\": {\"$in\": [1, 3, 99]}}", "1 3"},
    {"{\"v\": {\"$nin\": [1, null]}}", "4 5 6 7 10 11 12 14 15 16 17"},
    {"{\"tags\": {\"$nin\": [\"red\"]}}", "1 2 3 6 8 9 10 11 12 13 14 15 16 17 18"},
+   {"{\"v\": {\"$not\": {\"$in\": [1, 5]}}}", "5 6 7 8 9 10 11 12 14 15 16 17 18"},
+   {"{\"v\": {\"$in\": [1], \"$nin\": [5]}}", "1 2 3"},
+   {"{\"v.k\": {\"$in\": [2]}}", "14"},
+   {"{\"tags\": {\"$in\": [[]]}}", "6"},
 };
 
 START_TEST (filter_in_matches_any_element_of_an_array_field)
@@ -441,6 +448,8 @@ static const filter_case_t TYPE_CASES[] = {
    {"{\"v\": {\"$type\": \"objectId\"}}", "12"},
    {"{\"v\": {\"$type\": \"object\"}}", "14 15"},
    {"{\"v\": {\"$type\": [\"string\", \"bool\"]}}", "6 7 10 18"},
+   {"{\"v\": {\"$type\": \"decimal\"}}", ""},
+   {"{\"_id\": {\"$type\": \"int\"}}", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18"},
 };
 
 START_TEST (filter_type_accepts_aliases_numbers_number_and_array)
@@ -484,6 +493,8 @@ static const filter_case_t ALL_SIZE_CASES[] = {
    {"{\"v\": {\"$size\": 2.0}}", "14 18"},
    {"{\"v\": {\"$size\": 0}}", "17"},
    {"{\"tags\": {\"$size\": 1}}", "5"},
+   {"{\"items\": {\"$size\": 2}}", "4 5"},
+   {"{\"items\": {\"$all\": [{\"$elemMatch\": {\"sku\": \"a\"}}, {\"$elemMatch\": {\"qty\": 10}}]}}", "5"},
 };
 
 START_TEST (filter_all_and_size_look_at_whole_arrays)
@@ -500,6 +511,8 @@ static const filter_case_t ELEM_MATCH_CASES[] = {
    {"{\"v.k\": 1, \"v.w\": \"b\"}", "14"},
    {"{\"items\": {\"$elemMatch\": {\"sku\": \"a\", \"qty\": {\"$gte\": 5}}}}", "4"},
    {"{\"items.sku\": \"a\", \"items.qty\": {\"$gte\": 5}}", "4 5"},
+   {"{\"items\": {\"$elemMatch\": {\"$or\": [{\"sku\": \"c\"}, {\"qty\": 5}]}}}", "4 5 7"},
+   {"{\"v\": {\"$elemMatch\": {\"$exists\": true}}}", "13 14 18"},
 };
 
 START_TEST (filter_elem_match_needs_one_element_to_meet_every_condition)
@@ -518,6 +531,7 @@ static const filter_case_t PATH_CASES[] = {
    {"{\"sub.y.z\": \"deep\"}", "4"},
    {"{\"v.0\": 1}", "13"},
    {"{\"v.2\": {\"$exists\": true}}", "13"},
+   {"{\"v.5\": {\"$exists\": true}}", ""},
    {"{\"v.1\": {\"k\": 2, \"w\": \"b\"}}", "14"},
    {"{\"v.0.k\": 1}", "14"},
    {"{\"items.1.qty\": 10}", "5"},

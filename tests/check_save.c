@@ -444,6 +444,19 @@ START_TEST (numeric_keys_of_equal_value_find_the_same_document)
       docrel_session_destroy (s2);
    }
    ck_assert_uint_eq (docrel_session_size (one), 1);
+   {
+      /* The string "1" is another key. */
+      docrel_doc_t *text = NULL;
+      bson_error_t error;
+      bson_value_t key;
+
+      saved_doc (s1, model, "{\"_id\": \"1\", \"v\": \"text\"}");
+      key_value ("\"1\"", &key);
+      ASSERT_OK (docrel_get (one, model, &key, NULL, &text, &error), error);
+      ck_assert_ptr_ne (text, first);
+      ck_assert_str_eq (docrel_doc_get_utf8 (text, "v"), "text");
+      bson_value_destroy (&key);
+   }
    docrel_session_destroy (one);
    docrel_session_destroy (s1);
    fixture_store_close (store);

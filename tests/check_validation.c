@@ -389,6 +389,18 @@ START_TEST (undeclared_fields_under_strip_are_removed_on_save)
 }
 END_TEST
 
+START_TEST (failed_save_under_strip_keeps_the_undeclared_fields)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *model = new_model (store, "Loose", "{\"extra\": \"strip\"}");
+
+   field (model, "name", DOCREL_TYPE_STRING, NULL);
+   /* expect_invalid checks that the document, junk included, is unchanged. */
+   expect_invalid (store, model, "{\"name\": 5, \"junk\": 1}", DOCREL_ERROR_WRONG_TYPE, "name", "string");
+   fixture_store_close (store);
+}
+END_TEST
+
 START_TEST (undeclared_fields_under_keep_are_stored)
 {
    docrel_store_t *store = fixture_store_open ();
@@ -609,6 +621,7 @@ validation_suite (void)
    tc = tcase_create ("extra");
    tcase_add_test (tc, undeclared_field_under_reject_fails_with_extra_field);
    tcase_add_test (tc, undeclared_fields_under_strip_are_removed_on_save);
+   tcase_add_test (tc, failed_save_under_strip_keeps_the_undeclared_fields);
    tcase_add_test (tc, undeclared_fields_under_keep_are_stored);
    suite_add_tcase (s, tc);
 

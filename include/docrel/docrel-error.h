@@ -42,7 +42,9 @@ typedef enum {
    DOCREL_ERROR_IMMUTABLE,       /* changing _id of a saved document */
    DOCREL_ERROR_CURSOR_EXHAUSTED,
    DOCREL_ERROR_BACKEND,         /* a backend failure with no finer code */
-   DOCREL_ERROR_DUPLICATE_KEY = 11000 /* MongoDB's code, used by every backend */
+   /* A duplicate _id or unique key, in domain DOCREL_ERROR_STORE on every
+    * backend: MongoDB's own code, so callers test one number. */
+   DOCREL_ERROR_DUPLICATE_KEY = 11000
 } docrel_error_code_t;
 
 DOCREL_END_DECLS

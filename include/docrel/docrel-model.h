@@ -83,7 +83,8 @@ docrel_model_add_field (docrel_model_t *model,
 /* Declares an index over one or more fields, given in MongoDB's key shape
  * ({"email": 1} or {"a": 1, "b": -1}). opts may be NULL or hold
  *   "unique": bool   (default false)
- *   "name":   string (default: the fields joined by '_')
+ *   "name":   string (default: MongoDB's form, each field and its direction
+ *             joined by '_': "email_1", "a_1_b_-1")
  * Indexed fields need not be declared. The backend builds the index when the
  * model is first used. */
 DOCREL_EXPORT bool
