@@ -79,7 +79,8 @@ open_cursor (bulk_t *t, const char *filter_json, const char *opts_json)
    bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
    docrel_cursor_t *cursor = docrel_find (t->session, t->model, filter, opts, &error);
 
-   ck_assert_msg (cursor != NULL, "find %s %s: %s", filter_json ? filter_json : "", opts_json ? opts_json : "", error.message);
+   ck_assert_msg (
+      cursor != NULL, "find %s %s: %s", filter_json ? filter_json : "", opts_json ? opts_json : "", error.message);
    if (filter) {
       bson_destroy (filter);
    }
@@ -386,7 +387,8 @@ assert_seqs (bulk_t *t, const char *filter_json, const char *opts_json, int from
 
    while (docrel_cursor_next (cursor, &doc)) {
       ck_assert_msg (n < n_expected, "%s: more than %d documents", opts_json, n_expected);
-      ck_assert_msg (seq_of (doc) == from + n, "%s: document %d has seq %d, expected %d", opts_json, n, seq_of (doc), from + n);
+      ck_assert_msg (
+         seq_of (doc) == from + n, "%s: document %d has seq %d, expected %d", opts_json, n, seq_of (doc), from + n);
       n++;
    }
    ck_assert_msg (!docrel_cursor_error (cursor, &error), "%s: %s", opts_json, error.message);

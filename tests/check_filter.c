@@ -24,7 +24,8 @@ static const char *const ITEMS[] = {
    "{\"_id\": 5, \"v\": 7.5, \"tags\": [\"red\"], \"sub\": {\"x\": 2},"
    " \"items\": [{\"sku\": \"a\", \"qty\": 1}, {\"sku\": \"c\", \"qty\": 10}]}",
    "{\"_id\": 6, \"v\": \"5\", \"tags\": [], \"sub\": {\"x\": 3, \"y\": {\"z\": null}}, \"items\": []}",
-   "{\"_id\": 7, \"v\": \"apple\", \"tags\": [\"blue\", \"green\", \"red\"], \"items\": [{\"sku\": \"b\", \"qty\": 5}]}",
+   "{\"_id\": 7, \"v\": \"apple\", \"tags\": [\"blue\", \"green\", \"red\"],"
+   " \"items\": [{\"sku\": \"b\", \"qty\": 5}]}",
    "{\"_id\": 8, \"v\": null, \"sub\": {\"x\": null}}",
    "{\"_id\": 9}",
    "{\"_id\": 10, \"v\": true}",

@@ -161,7 +161,9 @@ assert_rejected (people_t *t, const char *opts_json, uint32_t code, const char *
    bson_t explain;
 
    memset (&error, 0, sizeof error);
-   ck_assert_msg (!docrel_find_all (t->session, t->model, NULL, opts, &docs, &n, &error), "find_all accepted %s", opts_json);
+   ck_assert_msg (!docrel_find_all (t->session, t->model, NULL, opts, &docs, &n, &error),
+                  "find_all accepted %s",
+                  opts_json);
    ck_assert_msg (error.domain == DOCREL_ERROR_QUERY && error.code == code,
                   "%s: expected code %u, got domain 0x%x code %u: %s",
                   opts_json,
@@ -169,7 +171,8 @@ assert_rejected (people_t *t, const char *opts_json, uint32_t code, const char *
                   (unsigned) error.domain,
                   (unsigned) error.code,
                   error.message);
-   ck_assert_msg (strstr (error.message, named) != NULL, "%s: message does not name '%s': %s", opts_json, named, error.message);
+   ck_assert_msg (
+      strstr (error.message, named) != NULL, "%s: message does not name '%s': %s", opts_json, named, error.message);
    ck_assert_ptr_null (docs);
    ck_assert_uint_eq (n, 0);
    ck_assert_uint_eq (docrel_session_size (t->session), before);
@@ -177,14 +180,20 @@ assert_rejected (people_t *t, const char *opts_json, uint32_t code, const char *
    ck_assert_msg (docrel_find (t->session, t->model, NULL, opts, &error) == NULL, "find accepted %s", opts_json);
    ck_assert_uint_eq (error.code, code);
 
-   ck_assert_msg (!docrel_explain (t->session, t->model, NULL, opts, &explain, &error), "explain accepted %s", opts_json);
+   ck_assert_msg (!docrel_explain (t->session, t->model, NULL, opts, &explain, &error),
+                  "explain accepted %s",
+                  opts_json);
    ck_assert_uint_eq (error.code, code);
    bson_destroy (&explain);
 
    if (counting) {
       ck_assert_msg (!docrel_count (t->session, t->model, NULL, opts, &count, &error), "count accepted %s", opts_json);
       ck_assert_uint_eq (error.code, code);
-      ck_assert_msg (strstr (error.message, named) != NULL, "count %s: message does not name '%s': %s", opts_json, named, error.message);
+      ck_assert_msg (strstr (error.message, named) != NULL,
+                     "count %s: message does not name '%s': %s",
+                     opts_json,
+                     named,
+                     error.message);
    }
    bson_destroy (opts);
 }
@@ -216,7 +225,8 @@ START_TEST (find_skip_and_limit_apply_after_the_filter_and_the_sort)
    assert_ids (&t, "{\"team\": \"odd\"}", "{\"skip\": 1, \"limit\": 2}", "3 5");
    assert_ids (&t, NULL, "{\"sort\": {\"age\": -1}, \"skip\": 1, \"limit\": 3}", "9 8 7");
    assert_ids (&t, "{\"age\": {\"$gt\": 50}}", "{\"sort\": {\"age\": -1}, \"limit\": 2}", "10 9");
-   assert_ids (&t, "{\"email\": {\"$in\": [\"p7@example.org\", \"p2@example.org\", \"p4@example.org\"]}}",
+   assert_ids (&t,
+               "{\"email\": {\"$in\": [\"p7@example.org\", \"p2@example.org\", \"p4@example.org\"]}}",
                "{\"skip\": 1}",
                "4 7");
    people_close (&t);
@@ -293,7 +303,8 @@ START_TEST (projection_with_a_bad_value_or_an_operator_is_an_error)
    people_open (&t);
    assert_rejected (&t, "{\"projection\": \"name\"}", DOCREL_ERROR_BAD_OPTION, "projection", false);
    assert_rejected (&t, "{\"projection\": {\"name\": \"yes\"}}", DOCREL_ERROR_BAD_OPTION, "name", false);
-   assert_rejected (&t, "{\"projection\": {\"items\": {\"$slice\": 1}}}", DOCREL_ERROR_UNSUPPORTED_OPERATOR, "$slice", false);
+   assert_rejected (
+      &t, "{\"projection\": {\"items\": {\"$slice\": 1}}}", DOCREL_ERROR_UNSUPPORTED_OPERATOR, "$slice", false);
    assert_rejected (&t,
                     "{\"projection\": {\"items\": {\"$elemMatch\": {\"qty\": 2}}}}",
                     DOCREL_ERROR_UNSUPPORTED_OPERATOR,
@@ -396,7 +407,8 @@ START_TEST (count_honours_the_filter_skip_and_limit)
    ck_assert_int_eq (count (&t, "{\"age\": {\"$gt\": 40}}", "{\"skip\": 5, \"limit\": 3}"), 1);
    ck_assert_int_eq (count (&t, "{\"age\": {\"$gt\": 40}}", "{\"skip\": 6}"), 0);
    ck_assert_int_eq (count (&t, "{\"age\": {\"$gt\": 40}}", "{\"limit\": 0}"), 6);
-   ck_assert_int_eq (count (&t, "{\"email\": {\"$in\": [\"p1@example.org\", \"p9@example.org\", \"nobody\"]}}", NULL), 2);
+   ck_assert_int_eq (count (&t, "{\"email\": {\"$in\": [\"p1@example.org\", \"p9@example.org\", \"nobody\"]}}", NULL),
+                     2);
    ck_assert_int_eq (count (&t, "{\"name\": \"nobody\"}", NULL), 0);
    /* Counting loads nothing into the session. */
    ck_assert_uint_eq (docrel_session_size (t.session), 0);
@@ -464,7 +476,8 @@ plan_has (const bson_t *out, const char *text)
 {
    bson_iter_t iter, line;
 
-   ck_assert_msg (bson_iter_init_find (&iter, out, "plan") && BSON_ITER_HOLDS_ARRAY (&iter), "explain has no plan array");
+   ck_assert_msg (bson_iter_init_find (&iter, out, "plan") && BSON_ITER_HOLDS_ARRAY (&iter),
+                  "explain has no plan array");
    ck_assert (bson_iter_recurse (&iter, &line));
    while (bson_iter_next (&line)) {
       if (BSON_ITER_HOLDS_UTF8 (&line)) {
@@ -498,7 +511,10 @@ explain (people_t *t, const char *filter_json)
    bson_t *filter = fixture_json (filter_json);
    bson_t *out = bson_malloc (sizeof *out); /* docrel_explain initialises it */
 
-   ck_assert_msg (docrel_explain (t->session, t->model, filter, NULL, out, &error), "explain %s: %s", filter_json, error.message);
+   ck_assert_msg (docrel_explain (t->session, t->model, filter, NULL, out, &error),
+                  "explain %s: %s",
+                  filter_json,
+                  error.message);
    bson_destroy (filter);
    return out;
 }
@@ -558,7 +574,10 @@ START_TEST (explain_shows_the_index_used_for_an_indexed_field)
    if (strcmp (docrel_store_backend_name (t.store), "sqlite") == 0) {
       assert_plan (&t, "{\"email\": \"x\"}", "USING INDEX", true);
       assert_plan (&t, "{\"email\": {\"$eq\": \"p2@example.org\"}}", "USING INDEX", true);
-      assert_plan (&t, "{\"email\": {\"$in\": [\"a@example.org\", \"b@example.org\", \"c@example.org\"]}}", "USING INDEX", true);
+      assert_plan (&t,
+                   "{\"email\": {\"$in\": [\"a@example.org\", \"b@example.org\", \"c@example.org\"]}}",
+                   "USING INDEX",
+                   true);
       assert_plan (&t, "{\"email\": \"x\", \"age\": {\"$gt\": 5}}", "USING INDEX", true);
       assert_plan (&t, "{\"$and\": [{\"age\": 30}, {\"email\": \"x\"}]}", "USING INDEX", true);
    }
@@ -590,7 +609,9 @@ START_TEST (explain_shows_a_primary_key_lookup_for_id)
       char *json = bson_as_relaxed_extended_json (out, NULL);
       ck_assert_msg (plan_has (out, "SEARCH"), "no SEARCH in the plan of {_id: 3}: %s", json);
       ck_assert_msg (!plan_has (out, "SCAN"), "a SCAN in the plan of {_id: 3}: %s", json);
-      ck_assert_msg (plan_has (out, "PRIMARY KEY") || plan_has (out, "USING INDEX"), "no key lookup for {_id: 3}: %s", json);
+      ck_assert_msg (plan_has (out, "PRIMARY KEY") || plan_has (out, "USING INDEX"),
+                     "no key lookup for {_id: 3}: %s",
+                     json);
       bson_free (json);
       explain_free (out);
       assert_plan (&t, "{\"_id\": {\"$in\": [1, 2, 3]}}", "SCAN", false);

@@ -372,7 +372,10 @@ START_TEST (sort_with_a_bad_direction_is_a_bad_option_naming_the_field)
                      (unsigned) error.domain,
                      (unsigned) error.code,
                      error.message);
-      ck_assert_msg (strstr (error.message, "rank_field") != NULL, "%s: message does not name the field: %s", bad[i], error.message);
+      ck_assert_msg (strstr (error.message, "rank_field") != NULL,
+                     "%s: message does not name the field: %s",
+                     bad[i],
+                     error.message);
       ck_assert_ptr_null (docs);
       ck_assert_uint_eq (n, 0);
       cursor = docrel_find (t.session, t.model, NULL, opts, &error);
