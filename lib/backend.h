@@ -40,6 +40,13 @@ typedef struct {
    int64_t skip;  /* >= 0 */
    int64_t limit; /* 0: none */
    int32_t batch_size; /* 0: the backend's default */
+   /* Grouped window, for joins with a per-parent $limit: when n_group_paths
+    * > 0, skip and limit apply within each group of documents that share the
+    * values at group_paths (taken in sort order), not to the whole result,
+    * still in one query. Documents come in sort order (else insertion order)
+    * across groups. */
+   size_t n_group_paths;
+   const char *const *group_paths;
 } docrel_find_spec_t;
 
 /* One document's update: the _id and a MongoDB update document holding

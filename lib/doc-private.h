@@ -9,6 +9,15 @@
 #include "docrel/docrel-doc.h"
 #include "idmap.h"
 
+/* One relation slot of a document: not loaded, or loaded with its related
+ * documents (possibly none), in order. */
+typedef struct {
+   bool loaded;
+   docrel_doc_t **docs;
+   size_t n;
+   size_t cap;
+} docrel_slot_t;
+
 struct _docrel_doc_t {
    docrel_session_t *session;
    docrel_model_t *model;
@@ -21,6 +30,7 @@ struct _docrel_doc_t {
    char **dirty;       /* changed paths since the last save (saved docs) */
    size_t n_dirty;
    size_t cap_dirty;
+   docrel_slot_t *slots; /* one per relation of the model, or NULL */
    docrel_buf_t key;   /* keycode of id while in the identity map */
    bool in_map;
    docrel_doc_t *prev; /* the session's list of documents it owns */
@@ -48,6 +58,19 @@ void docrel_doc__mark_saved (docrel_doc_t *doc);
 
 /* Marks doc unsaved and removes it from the identity map. */
 void docrel_doc__mark_unsaved (docrel_doc_t *doc);
+
+/* The slot of doc for relation number index of its model (allocating the
+ * slots on first use). This function can't fail. */
+docrel_slot_t *docrel_doc__slot (docrel_doc_t *doc, size_t index);
+
+/* Frees doc's slots (not the documents in them). */
+void docrel_doc__free_slots (docrel_doc_t *doc);
+
+/* Empties the slot and marks it loaded. */
+void docrel_slot__reset_loaded (docrel_slot_t *slot);
+
+/* Appends a document to the slot. */
+void docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc);
 
 /* The session's document for (model, id), or NULL. */
 docrel_doc_t *docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);

@@ -65,6 +65,7 @@ docrel_doc__free (docrel_doc_t *doc)
       doc->next->prev = doc->prev;
    }
    session->n_docs--;
+   docrel_doc__free_slots (doc);
    clear_dirty (doc);
    bson_free (doc->dirty);
    if (doc->has_id) {
@@ -522,18 +523,6 @@ const bson_t *
 docrel_doc_bson (const docrel_doc_t *doc)
 {
    return doc ? doc->fields : NULL;
-}
-
-bool
-docrel_doc_to_bson (const docrel_doc_t *doc, bool with_joins, bson_t *out, bson_error_t *error)
-{
-   (void) with_joins; /* no relation slots exist until relations land */
-   bson_init (out);
-   if (!doc) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
-   }
-   bson_concat (out, doc->fields);
-   return true;
 }
 
 char *

@@ -41,6 +41,8 @@ struct _docrel_model_t {
    size_t n_fields;
    docrel_index_t *indexes;
    size_t n_indexes;
+   struct _docrel_relation_t **relations; /* declared on this model (owned) */
+   size_t n_relations;
    bool frozen; /* a document exists: no more definition changes */
    bool ready;  /* the backend has the collection and its indexes */
 };

@@ -9,6 +9,7 @@
  * freeze the model, so a definition racing a first use either lands before
  * the freeze or fails with DOCREL_ERROR_MODEL_IN_USE. */
 #include "model-private.h"
+#include "relation-private.h"
 
 #include <string.h>
 
@@ -152,6 +153,10 @@ docrel_model__destroy (docrel_model_t *model)
    for (i = 0; i < model->n_indexes; i++) {
       index_destroy (&model->indexes[i]);
    }
+   for (i = 0; i < model->n_relations; i++) {
+      docrel_relation__destroy (model->relations[i]);
+   }
+   bson_free (model->relations);
    bson_free (model->fields);
    bson_free (model->indexes);
    bson_free (model->name);

@@ -11,6 +11,8 @@
 #include "doc-private.h"
 #include "error-private.h"
 #include "model-private.h"
+#include "join.h"
+#include "query-private.h"
 #include "store-private.h"
 
 typedef struct {
@@ -18,6 +20,10 @@ typedef struct {
    docrel_sort_t *sort;
    docrel_projection_t *projection;
    docrel_find_spec_t spec;
+   /* The join tree, as a view into the caller's opts (valid during the
+    * call). Raw bytes, not a bson_t: a static bson_t must not be copied. */
+   const uint8_t *join_data;
+   uint32_t join_len;
 } find_t;
 
 static void
@@ -128,6 +134,12 @@ parse_find (const bson_t *filter, const bson_t *opts, bool counting, find_t *fin
             goto fail;
          }
          find->spec.sort = find->sort;
+      } else if (!counting && strcmp (key, "join") == 0) {
+         if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+            docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option 'join': expected a document");
+            goto fail;
+         }
+         bson_iter_document (&iter, &find->join_len, &find->join_data);
       } else if (!counting && strcmp (key, "projection") == 0) {
          if (!get_document (&iter, key, &sub, error) || !projection_keeps_id (&sub, error) ||
              !(find->projection = docrel_projection__new (&sub, error))) {
@@ -148,24 +160,6 @@ parse_find (const bson_t *filter, const bson_t *opts, bool counting, find_t *fin
 fail:
    find_destroy (find);
    return false;
-}
-
-/* Joins are the relations layer's; until a model has relations every tree
- * field is unknown, and saying so beats ignoring the tree. */
-static bool
-check_tree (const docrel_model_t *model, const bson_t *tree, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   if (!tree || !bson_iter_init (&iter, tree) || !bson_iter_next (&iter)) {
-      return true;
-   }
-   return docrel_error__set (error,
-                             DOCREL_ERROR_QUERY,
-                             DOCREL_ERROR_UNKNOWN_FIELD,
-                             "join tree: model '%s' has no relation '%s'",
-                             model->name,
-                             bson_iter_key (&iter));
 }
 
 static bool
@@ -213,11 +207,14 @@ struct _docrel_cursor_t {
    bson_error_t error;
 };
 
-docrel_cursor_t *
-docrel_find (docrel_session_t *session,
+static docrel_cursor_t *
+open_cursor (docrel_session_t *session,
              docrel_model_t *model,
              const bson_t *filter,
              const bson_t *opts,
+             const char *const *group_paths,
+             size_t n_group,
+             find_t *joined,
              bson_error_t *error)
 {
    docrel_cursor_t *cursor;
@@ -226,6 +223,25 @@ docrel_find (docrel_session_t *session,
    if (!check_args (session, model, error) || !parse_find (filter, opts, false, &find, error)) {
       return NULL;
    }
+   if (find.join_data) {
+      bson_t tree;
+      if (!joined) {
+         docrel_error__set (error,
+                            DOCREL_ERROR_QUERY,
+                            DOCREL_ERROR_BAD_OPTION,
+                            "option 'join': streaming cursors do not join yet; use docrel_find_all");
+         find_destroy (&find);
+         return NULL;
+      }
+      if (!bson_init_static (&tree, find.join_data, find.join_len) || !docrel_join__check (model, &tree, error)) {
+         find_destroy (&find);
+         return NULL;
+      }
+      joined->join_data = find.join_data;
+      joined->join_len = find.join_len;
+   }
+   find.spec.group_paths = group_paths;
+   find.spec.n_group_paths = n_group;
    cursor = bson_malloc0 (sizeof *cursor);
    cursor->session = session;
    cursor->model = model;
@@ -237,6 +253,16 @@ docrel_find (docrel_session_t *session,
       return NULL;
    }
    return cursor;
+}
+
+docrel_cursor_t *
+docrel_find (docrel_session_t *session,
+             docrel_model_t *model,
+             const bson_t *filter,
+             const bson_t *opts,
+             bson_error_t *error)
+{
+   return open_cursor (session, model, filter, opts, NULL, 0, NULL, error);
 }
 
 static void
@@ -313,15 +339,19 @@ docrel_cursor_destroy (docrel_cursor_t *cursor)
    bson_free (cursor);
 }
 
-bool
-docrel_find_all (docrel_session_t *session,
-                 docrel_model_t *model,
-                 const bson_t *filter,
-                 const bson_t *opts,
-                 docrel_doc_t ***out,
-                 size_t *n,
-                 bson_error_t *error)
+static bool
+load_all (docrel_session_t *session,
+          docrel_model_t *model,
+          const bson_t *filter,
+          const bson_t *opts,
+          const char *const *group_paths,
+          size_t n_group,
+          bool allow_join,
+          docrel_doc_t ***out,
+          size_t *n,
+          bson_error_t *error)
 {
+   find_t joined;
    docrel_cursor_t *cursor;
    docrel_doc_t **docs = NULL;
    docrel_doc_t **created = NULL; /* to undo on failure */
@@ -339,7 +369,8 @@ docrel_find_all (docrel_session_t *session,
       return docrel_error__set (
          error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "find_all needs out and n");
    }
-   cursor = docrel_find (session, model, filter, opts, error);
+   memset (&joined, 0, sizeof joined);
+   cursor = open_cursor (session, model, filter, opts, group_paths, n_group, allow_join ? &joined : NULL, error);
    if (!cursor) {
       return false;
    }
@@ -366,9 +397,43 @@ docrel_find_all (docrel_session_t *session,
    }
    docrel_cursor_destroy (cursor);
    bson_free (created);
+   if (joined.join_data && count > 0) {
+      bson_t tree;
+      if (!bson_init_static (&tree, joined.join_data, joined.join_len) ||
+          !docrel_join__load (session, model, docs, count, &tree, error)) {
+         bson_free (docs);
+         return false;
+      }
+   }
    *out = docs;
    *n = count;
    return true;
+}
+
+bool
+docrel_find_all (docrel_session_t *session,
+                 docrel_model_t *model,
+                 const bson_t *filter,
+                 const bson_t *opts,
+                 docrel_doc_t ***out,
+                 size_t *n,
+                 bson_error_t *error)
+{
+   return load_all (session, model, filter, opts, NULL, 0, true, out, n, error);
+}
+
+bool
+docrel_query__load (docrel_session_t *session,
+                    docrel_model_t *model,
+                    const bson_t *filter,
+                    const bson_t *opts,
+                    const char *const *group_paths,
+                    size_t n_group,
+                    docrel_doc_t ***out,
+                    size_t *n,
+                    bson_error_t *error)
+{
+   return load_all (session, model, filter, opts, group_paths, n_group, false, out, n, error);
 }
 
 bool
@@ -392,14 +457,14 @@ docrel_get (docrel_session_t *session,
       docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "get needs a key and out");
       goto done;
    }
-   if (!check_args (session, model, error) || !check_tree (model, tree, error)) {
+   if (!check_args (session, model, error) || (tree && !docrel_join__check (model, tree, error))) {
       goto done;
    }
    /* The identity map answers without a round trip. */
    doc = docrel_session__lookup (session, model, key);
    if (doc) {
       *out = doc;
-      ok = true;
+      ok = !tree || docrel_join__load (session, model, &doc, 1, tree, error);
       goto done;
    }
    bson_append_document_begin (&filter, "_id", 3, &eq);
@@ -424,7 +489,7 @@ docrel_get (docrel_session_t *session,
    }
    docrel_cursor_keep (cursor);
    *out = doc;
-   ok = true;
+   ok = !tree || docrel_join__load (session, model, &doc, 1, tree, error);
 done:
    docrel_cursor_destroy (cursor);
    bson_destroy (&filter);

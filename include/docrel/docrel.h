@@ -14,6 +14,7 @@
 #include "docrel-doc.h"
 #include "docrel-write.h"
 #include "docrel-query.h"
+#include "docrel-relation.h"
 
 #define DOCREL_VERSION_STRING "0.1.0"
 

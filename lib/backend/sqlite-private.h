@@ -66,7 +66,9 @@ struct _docrel_backend_t {
    uint64_t clock;
 };
 
-/* What a generated statement does with its WHERE clause. */
+/* What a generated statement does with its WHERE clause. A find or count
+ * with group paths pages each group through row_number() instead of LIMIT
+ * (see sqlite-query.c). */
 typedef enum {
    DOCREL_SQLITE_QUERY_FIND,   /* SELECT doc ... ORDER BY ... LIMIT ? OFFSET ? */
    DOCREL_SQLITE_QUERY_COUNT,  /* SELECT count(*) FROM (SELECT 1 ... LIMIT ? OFFSET ?) */
@@ -115,9 +117,9 @@ bool docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_erro
 
 /* sqlite-query.c ---------------------------------------------------------- */
 
-/* Builds the statement of a query of kind on coll, takes it from the cache
- * (or prepares it) and binds its parameters (skip and limit are ignored by
- * DELETE). On success *sql is its text (bson_malloc'd) and the statement
+/* Builds the statement of a query of kind on coll (never grouped: find and
+ * count build grouped ones themselves), takes it from the cache (or prepares
+ * it) and binds its parameters (skip and limit are ignored by DELETE). On success *sql is its text (bson_malloc'd) and the statement
  * must go back through docrel_sqlite__checkin. NULL with error set. */
 sqlite3_stmt *docrel_sqlite__query_prepare (docrel_backend_t *b,
                                             const docrel_sqlite_coll_t *coll,

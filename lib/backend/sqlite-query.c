@@ -10,6 +10,26 @@
  *   SELECT count(*) FROM (SELECT 1 FROM "c" [WHERE ...] LIMIT ? OFFSET ?)
  *   DELETE FROM "c" [WHERE ...]
  *
+ * A grouped query (docrel_find_spec_t.group_paths, for per-parent limits in
+ * joins) pages each group with a window function, still in one statement:
+ *
+ *   SELECT doc FROM (SELECT doc, rowid AS r, <sort key> AS s0, ...,
+ *         row_number() OVER (PARTITION BY <group keys>
+ *                            ORDER BY <sort keys>, rowid) AS rn
+ *      FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ? ORDER BY s0, ..., r
+ *   SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY <group keys>)
+ *      AS rn FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
+ *
+ * where the parameters are skip and skip + limit (INT64_MAX for no limit).
+ * A group key is docrel_index_key(doc, '<path>') (id for _id), so values
+ * equal as keys (1 and 1.0) share a group, as do null and missing. A path
+ * that holds (or crosses) an array gives docrel_index_key's one array
+ * marker, so every document with an array there falls into one group and
+ * is paged with the others: multikey group paths are not split per element
+ * (acceptable while join keys are scalars; the relations layer must not
+ * rely on per-element groups). The narrowing sits inside the window's
+ * subquery, so an index still serves it.
+ *
  * The filter is always evaluated by docrel_match (filter.c), so results are
  * right whatever SQL narrows. Narrowing only lets SQLite skip documents: if
  * the filter pins _id to a set of values (docrel_filter__key_values), the
@@ -20,7 +40,7 @@
  * values for SQLite's parameter limit means no narrowing.
  *
  * Parameters, in order: the narrowing keycodes, the filter pointer, the
- * limit and the offset. Generated statements are cached by their text
+ * limit and the offset (grouped: skip and skip + limit). Generated statements are cached by their text
  * (DOCREL_SQLITE_CACHE_SIZE of them, least recently used evicted); a
  * statement is taken out of the cache while in use, so two cursors with the
  * same SQL each get their own. */
@@ -28,6 +48,7 @@
 
 #include "error-private.h"
 #include "keycode.h"
+#include "path.h"
 #include "projection.h"
 #include "sort.h"
 #include "sqlite-private.h"
@@ -51,7 +72,24 @@ typedef struct {
    size_t n_keys;
    bool match; /* docrel_match(doc, ?) is in the WHERE clause */
    bool paged; /* LIMIT ? OFFSET ? ends the statement */
+   bool grouped; /* rn > ? AND rn <= ? ends it instead */
 } query_params_t;
+
+/* What a statement does besides filtering: its kind, its order (FIND only)
+ * and the paths of its groups (FIND and COUNT; none: not grouped). */
+typedef struct {
+   docrel_sqlite_query_kind_t kind;
+   const docrel_sort_t *sort;
+   size_t n_group_paths;
+   const char *const *group_paths;
+} query_shape_t;
+
+/* The ways a sort is spelled in SQL. */
+typedef enum {
+   SORT_ORDER_BY, /* <key> ASC|DESC, ..., rowid: an ORDER BY list */
+   SORT_COLUMNS,  /* , <key> AS s0, ...: result columns of the window's subquery */
+   SORT_OUTER     /* s0 ASC|DESC, ..., r: the ORDER BY over that subquery */
+} sort_form_t;
 
 static void
 params_destroy (query_params_t *p)
@@ -111,13 +149,76 @@ narrow_keys (const docrel_filter_t *filter, const char *path, bool marker, size_
    return ok;
 }
 
-/* The SQL of a query of kind (sqlite3_malloc'd), filling p; NULL on OOM. */
+/* Appends sort in form. Sorting on _id uses the id column (its keycode) and
+ * ends the list there: no ties are left to break. */
+static void
+append_sort (sqlite3_str *s, const docrel_sort_t *sort, sort_form_t form)
+{
+   size_t n = sort ? docrel_sort__n_fields (sort) : 0;
+   bool unique = false;
+
+   for (size_t i = 0; i < n && !unique; i++) {
+      const char *path = docrel_sort__path (sort, i);
+      int direction = docrel_sort__direction (sort, i);
+      const char *dir = direction < 0 ? "DESC" : "ASC";
+
+      unique = strcmp (path, "_id") == 0;
+      if (form == SORT_OUTER) {
+         sqlite3_str_appendf (s, "s%d %s", (int) i, dir);
+      } else {
+         sqlite3_str_appendall (s, form == SORT_COLUMNS ? ", " : "");
+         if (unique) {
+            sqlite3_str_appendall (s, "id");
+         } else {
+            sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d)", path, direction);
+         }
+         if (form == SORT_COLUMNS) {
+            sqlite3_str_appendf (s, " AS s%d", (int) i);
+         } else {
+            sqlite3_str_appendf (s, " %s", dir);
+         }
+      }
+      if (form != SORT_COLUMNS && !unique) {
+         sqlite3_str_appendall (s, ", ");
+      }
+   }
+   if (form != SORT_COLUMNS && !unique) {
+      sqlite3_str_appendall (s, form == SORT_OUTER ? "r" : "rowid");
+   }
+}
+
+/* Appends the window that numbers each group's documents: in sort order
+ * for a find, in any order for a count (which only needs the sizes). See
+ * the file comment for what a group key is. */
+static void
+append_window (sqlite3_str *s, const query_shape_t *shape)
+{
+   sqlite3_str_appendall (s, "row_number() OVER (PARTITION BY ");
+   for (size_t i = 0; i < shape->n_group_paths; i++) {
+      const char *path = shape->group_paths[i];
+
+      sqlite3_str_appendall (s, i ? ", " : "");
+      if (strcmp (path, "_id") == 0) {
+         sqlite3_str_appendall (s, "id");
+      } else {
+         /* As docrel_sqlite__key_expr spells it, so an index on the path
+          * can hand SQLite the rows already in partition order. */
+         sqlite3_str_appendf (s, "docrel_index_key(doc, %Q)", path);
+      }
+   }
+   if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
+      sqlite3_str_appendall (s, " ORDER BY ");
+      append_sort (s, shape->sort, SORT_ORDER_BY);
+   }
+   sqlite3_str_appendall (s, ") AS rn");
+}
+
+/* The SQL of a query of shape (sqlite3_malloc'd), filling p; NULL on OOM. */
 static char *
 query_sql (docrel_backend_t *b,
            const docrel_sqlite_coll_t *coll,
-           docrel_sqlite_query_kind_t kind,
+           const query_shape_t *shape,
            const docrel_filter_t *filter,
-           const docrel_sort_t *sort,
            query_params_t *p)
 {
    sqlite3_str *s = sqlite3_str_new (b->db);
@@ -128,7 +229,8 @@ query_sql (docrel_backend_t *b,
    char *sql;
 
    p->match = !docrel_sqlite__filter_is_empty (filter);
-   p->paged = kind != DOCREL_SQLITE_QUERY_DELETE;
+   p->grouped = shape->kind != DOCREL_SQLITE_QUERY_DELETE && shape->n_group_paths > 0;
+   p->paged = shape->kind != DOCREL_SQLITE_QUERY_DELETE && !p->grouped;
    if (p->match && narrow_keys (filter, "_id", false, max, p)) {
       narrowed = true;
       narrow = sqlite3_mprintf ("id");
@@ -143,12 +245,26 @@ query_sql (docrel_backend_t *b,
       sqlite3_free (sqlite3_str_finish (s));
       return NULL;
    }
-   switch (kind) {
+   switch (shape->kind) {
    case DOCREL_SQLITE_QUERY_FIND:
-      sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
+      if (p->grouped) {
+         sqlite3_str_appendall (s, "SELECT doc FROM (SELECT doc, rowid AS r");
+         append_sort (s, shape->sort, SORT_COLUMNS);
+         sqlite3_str_appendall (s, ", ");
+         append_window (s, shape);
+         sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+      } else {
+         sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
+      }
       break;
    case DOCREL_SQLITE_QUERY_COUNT:
-      sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
+      if (p->grouped) {
+         sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
+         append_window (s, shape);
+         sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+      } else {
+         sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
+      }
       break;
    case DOCREL_SQLITE_QUERY_DELETE:
    default:
@@ -165,31 +281,23 @@ query_sql (docrel_backend_t *b,
    if (p->match) {
       sqlite3_str_appendall (s, narrowed ? " AND docrel_match(doc, ?)" : " WHERE docrel_match(doc, ?)");
    }
-   if (kind == DOCREL_SQLITE_QUERY_FIND) {
-      bool unique = false; /* ordered by _id: no ties left to break */
-      size_t n = sort ? docrel_sort__n_fields (sort) : 0;
-
-      sqlite3_str_appendall (s, " ORDER BY ");
-      for (size_t i = 0; i < n && !unique; i++) {
-         const char *path = docrel_sort__path (sort, i);
-         const char *dir = docrel_sort__direction (sort, i) < 0 ? "DESC" : "ASC";
-
-         unique = strcmp (path, "_id") == 0; /* the id column holds its key */
-         if (unique) {
-            sqlite3_str_appendf (s, "id %s", dir);
-         } else {
-            sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d) %s, ", path, docrel_sort__direction (sort, i), dir);
-         }
+   if (p->grouped) {
+      sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
+      if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
+         sqlite3_str_appendall (s, " ORDER BY ");
+         append_sort (s, shape->sort, SORT_OUTER);
       }
-      if (!unique) {
-         sqlite3_str_appendall (s, "rowid");
+   } else {
+      if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
+         sqlite3_str_appendall (s, " ORDER BY ");
+         append_sort (s, shape->sort, SORT_ORDER_BY);
       }
-   }
-   if (p->paged) {
-      sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
-   }
-   if (kind == DOCREL_SQLITE_QUERY_COUNT) {
-      sqlite3_str_appendall (s, ")");
+      if (p->paged) {
+         sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
+      }
+      if (shape->kind == DOCREL_SQLITE_QUERY_COUNT) {
+         sqlite3_str_appendall (s, ")");
+      }
    }
    sqlite3_free (narrow);
    if (sqlite3_str_errcode (s) != SQLITE_OK) {
@@ -297,26 +405,34 @@ bind_params (docrel_backend_t *b,
    if (p->paged && rc == SQLITE_OK) {
       rc = sqlite3_bind_int64 (stmt, i++, skip);
    }
+   if (p->grouped && rc == SQLITE_OK) {
+      rc = sqlite3_bind_int64 (stmt, i++, skip);
+   }
+   if (p->grouped && rc == SQLITE_OK) {
+      int64_t last = limit > 0 && skip <= INT64_MAX - limit ? skip + limit : INT64_MAX;
+
+      rc = sqlite3_bind_int64 (stmt, i++, last);
+   }
    if (rc != SQLITE_OK) {
       return docrel_sqlite__fail (b, rc, error, "binding query parameters");
    }
    return true;
 }
 
-sqlite3_stmt *
-docrel_sqlite__query_prepare (docrel_backend_t *b,
-                              const docrel_sqlite_coll_t *coll,
-                              docrel_sqlite_query_kind_t kind,
-                              const docrel_filter_t *filter,
-                              const docrel_sort_t *sort,
-                              int64_t skip,
-                              int64_t limit,
-                              char **sql,
-                              bson_error_t *error)
+/* docrel_sqlite__query_prepare for a query of any shape. */
+static sqlite3_stmt *
+shape_prepare (docrel_backend_t *b,
+               const docrel_sqlite_coll_t *coll,
+               const query_shape_t *shape,
+               const docrel_filter_t *filter,
+               int64_t skip,
+               int64_t limit,
+               char **sql,
+               bson_error_t *error)
 {
-   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false};
+   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
    sqlite3_stmt *stmt = NULL;
-   char *text = query_sql (b, coll, kind, filter, sort, &p);
+   char *text = query_sql (b, coll, shape, filter, &p);
 
    *sql = NULL;
    if (!text) {
@@ -339,6 +455,22 @@ done:
    return stmt;
 }
 
+sqlite3_stmt *
+docrel_sqlite__query_prepare (docrel_backend_t *b,
+                              const docrel_sqlite_coll_t *coll,
+                              docrel_sqlite_query_kind_t kind,
+                              const docrel_filter_t *filter,
+                              const docrel_sort_t *sort,
+                              int64_t skip,
+                              int64_t limit,
+                              char **sql,
+                              bson_error_t *error)
+{
+   query_shape_t shape = {kind, sort, 0, NULL};
+
+   return shape_prepare (b, coll, &shape, filter, skip, limit, sql, error);
+}
+
 /* Queries ----------------------------------------------------------------------- */
 
 static bool
@@ -355,7 +487,31 @@ check_spec (const docrel_find_spec_t *spec, bson_error_t *error)
                                 spec->skip,
                                 spec->limit);
    }
+   if (spec->n_group_paths > 0 && !spec->group_paths) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "%zu group paths but no array", spec->n_group_paths);
+   }
+   for (size_t i = 0; i < spec->n_group_paths; i++) {
+      bson_error_t why;
+
+      if (!docrel_path__check (spec->group_paths[i], &why)) {
+         return docrel_error__set (
+            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i, why.message);
+      }
+   }
    return true;
+}
+
+/* The shape of spec's query of kind. */
+static query_shape_t
+spec_shape (const docrel_find_spec_t *spec, docrel_sqlite_query_kind_t kind)
+{
+   query_shape_t shape = {kind, NULL, spec->n_group_paths, spec->group_paths};
+
+   if (kind == DOCREL_SQLITE_QUERY_FIND) {
+      shape.sort = spec->sort; /* a count's order is irrelevant */
+   }
+   return shape;
 }
 
 docrel_backend_cursor_t *
@@ -363,11 +519,13 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
 {
    docrel_backend_cursor_t *cursor;
    docrel_sqlite_coll_t *coll;
+   query_shape_t shape;
    bool ok = false;
 
    if (!check_spec (spec, error)) {
       return NULL;
    }
+   shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
    cursor = bson_malloc0 (sizeof *cursor);
    cursor->b = b;
    cursor->collection = bson_strdup (collection ? collection : "");
@@ -385,8 +543,8 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
    if (coll && !coll->exists) {
       ok = true; /* no table yet: no documents */
    } else if (coll) {
-      cursor->stmt = docrel_sqlite__query_prepare (
-         b, coll, DOCREL_SQLITE_QUERY_FIND, cursor->filter, spec->sort, spec->skip, spec->limit, &cursor->sql, error);
+      cursor->stmt =
+         shape_prepare (b, coll, &shape, cursor->filter, spec->skip, spec->limit, &cursor->sql, error);
       ok = cursor->stmt != NULL;
    }
    pthread_mutex_unlock (&b->mutex);
@@ -482,6 +640,7 @@ docrel_sqlite__count (
    docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
 {
    docrel_sqlite_coll_t *coll;
+   query_shape_t shape;
    sqlite3_stmt *stmt = NULL;
    char *sql = NULL;
    bool ok = false;
@@ -500,8 +659,8 @@ docrel_sqlite__count (
       ok = true;
       goto done;
    }
-   stmt = docrel_sqlite__query_prepare (
-      b, coll, DOCREL_SQLITE_QUERY_COUNT, spec->filter, NULL, spec->skip, spec->limit, &sql, error);
+   shape = spec_shape (spec, DOCREL_SQLITE_QUERY_COUNT);
+   stmt = shape_prepare (b, coll, &shape, spec->filter, spec->skip, spec->limit, &sql, error);
    if (!stmt) {
       goto done;
    }
@@ -522,8 +681,9 @@ bool
 docrel_sqlite__explain (
    docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
 {
-   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false};
+   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
    docrel_sqlite_coll_t *coll;
+   query_shape_t shape;
    sqlite3_stmt *stmt = NULL;
    char *sql = NULL;
    char *explain = NULL;
@@ -540,7 +700,8 @@ docrel_sqlite__explain (
    if (!coll) {
       goto done;
    }
-   sql = query_sql (b, coll, DOCREL_SQLITE_QUERY_FIND, spec->filter, spec->sort, &p);
+   shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
+   sql = query_sql (b, coll, &shape, spec->filter, &p);
    explain = sql ? sqlite3_mprintf ("EXPLAIN QUERY PLAN %s", sql) : NULL;
    if (!explain) {
       docrel_sqlite__fail (b, SQLITE_NOMEM, error, "explaining a query on collection '%s'", coll->name);

@@ -1,0 +1,133 @@
+/* docrel-relation.h: the four relation kinds, and the related documents a
+ * loaded document holds.
+ *
+ * Relations follow Thinky's meaning and argument order. For a relation
+ * declared on model a towards model b under `field`:
+ *
+ *   hasOne     a.field is one b;   the key lives in b: b.right_key = a.left_key
+ *   hasMany    a.field is many b;  the key lives in b: b.right_key = a.left_key
+ *   belongsTo  a.field is one b;   the key lives in a: a.left_key = b.right_key
+ *   hasAndBelongsToMany  a.field is many b, through link documents holding
+ *              both keys, in a link collection named after both models in
+ *              sorted order ("Post_Tag"); a link holds the fields
+ *              "<A>_<left_key>" and "<B>_<right_key>" under a unique
+ *              compound index, so linking twice is harmless and no
+ *              concatenation of keys can collide.
+ *
+ * Declaring a relation creates the index its joins need (on b.right_key for
+ * hasOne / hasMany / belongsTo when it is not _id; the link collection's
+ * indexes for hasAndBelongsToMany). A relation must be declared before
+ * either model is in use.
+ *
+ * opts (may be NULL); an unknown key is an error naming it:
+ *   "leftKeys", "rightKeys": arrays of paths, for composite keys (then
+ *                 left_key and right_key are NULL); the two have one
+ *                 length, matched in order
+ *   "onDelete":   "noAction" (default) | "cascade" | "setNull" | "restrict"
+ *                 (applied by the graph operations)
+ *   "required":   bool, belongsTo only: the owner must reference one
+ *   "link":       string, hasAndBelongsToMany only: the link collection
+ *                 name (default: the two model names, sorted, joined by '_')
+ *
+ * Every definition error is in DOCREL_ERROR_MODEL and names the models and
+ * the field: an unknown key field (only when the model declares fields), key
+ * fields of different declared types on the two sides, a relation field
+ * that is already a field or relation of a, a model already in use. */
+#ifndef DOCREL_RELATION_H
+#define DOCREL_RELATION_H
+
+#include <bson/bson.h>
+
+#include "docrel-doc.h"
+#include "docrel-macros.h"
+#include "docrel-model.h"
+
+DOCREL_BEGIN_DECLS
+
+typedef struct _docrel_relation_t docrel_relation_t;
+
+typedef enum {
+   DOCREL_HAS_ONE = 0,
+   DOCREL_BELONGS_TO,
+   DOCREL_HAS_MANY,
+   DOCREL_HAS_AND_BELONGS_TO_MANY
+} docrel_relation_kind_t;
+
+typedef enum {
+   DOCREL_ON_DELETE_NO_ACTION = 0,
+   DOCREL_ON_DELETE_CASCADE,
+   DOCREL_ON_DELETE_SET_NULL,
+   DOCREL_ON_DELETE_RESTRICT
+} docrel_on_delete_t;
+
+/* Each returns the relation (owned by model a) or NULL with error set,
+ * leaving both models unchanged. */
+DOCREL_EXPORT docrel_relation_t *
+docrel_model_has_one (docrel_model_t *a,
+                      docrel_model_t *b,
+                      const char *field,
+                      const char *left_key,
+                      const char *right_key,
+                      const bson_t *opts,
+                      bson_error_t *error);
+DOCREL_EXPORT docrel_relation_t *
+docrel_model_belongs_to (docrel_model_t *a,
+                         docrel_model_t *b,
+                         const char *field,
+                         const char *left_key,
+                         const char *right_key,
+                         const bson_t *opts,
+                         bson_error_t *error);
+DOCREL_EXPORT docrel_relation_t *
+docrel_model_has_many (docrel_model_t *a,
+                       docrel_model_t *b,
+                       const char *field,
+                       const char *left_key,
+                       const char *right_key,
+                       const bson_t *opts,
+                       bson_error_t *error);
+DOCREL_EXPORT docrel_relation_t *
+docrel_model_has_and_belongs_to_many (docrel_model_t *a,
+                                      docrel_model_t *b,
+                                      const char *field,
+                                      const char *left_key,
+                                      const char *right_key,
+                                      const bson_t *opts,
+                                      bson_error_t *error);
+
+/* The relation of model under field, or NULL. Borrowed. */
+DOCREL_EXPORT docrel_relation_t *
+docrel_model_relation (const docrel_model_t *model, const char *field);
+
+DOCREL_EXPORT docrel_relation_kind_t
+docrel_relation_kind (const docrel_relation_t *relation);
+DOCREL_EXPORT const char *
+docrel_relation_field (const docrel_relation_t *relation);
+DOCREL_EXPORT docrel_model_t *
+docrel_relation_model (const docrel_relation_t *relation);  /* a */
+DOCREL_EXPORT docrel_model_t *
+docrel_relation_target (const docrel_relation_t *relation); /* b */
+/* The link model of a hasAndBelongsToMany (its documents are the links),
+ * else NULL. */
+DOCREL_EXPORT docrel_model_t *
+docrel_relation_link_model (const docrel_relation_t *relation);
+
+/* True if the relation slot `field` of doc was loaded (possibly empty). */
+DOCREL_EXPORT bool
+docrel_doc_is_loaded (const docrel_doc_t *doc, const char *field);
+
+/* The loaded related documents under field: *out is an array of *n
+ * documents, borrowed until the slot next changes. Returns false (with *out
+ * NULL, *n 0) if field is not a relation of the document's model or is not
+ * loaded. */
+DOCREL_EXPORT bool
+docrel_doc_related (const docrel_doc_t *doc, const char *field, docrel_doc_t *const **out, size_t *n);
+
+/* The first loaded related document under field, or NULL (not loaded,
+ * empty, or not a relation). For hasOne and belongsTo. */
+DOCREL_EXPORT docrel_doc_t *
+docrel_doc_related_one (const docrel_doc_t *doc, const char *field);
+
+DOCREL_END_DECLS
+
+#endif /* DOCREL_RELATION_H */

@@ -1,0 +1,725 @@
+/* join.c: application-side joins along a join tree (Thinky's getJoin).
+ *
+ * Level by level: for each edge, the distinct keys of every parent at that
+ * level are gathered and sent as one $in query per chunk of keys; the
+ * results are attached to their parents through a hash of keys. Round trips
+ * are bounded by the tree, never by the number of documents: one query per
+ * edge and chunk, two for hasAndBelongsToMany (the links, then the far
+ * side). A per-parent $limit / $skip stays one query (the backend's grouped
+ * window); for hasAndBelongsToMany it is applied per parent in memory.
+ *
+ * Order within a slot: the edge's $sort, else the store's order (insertion
+ * order on the embedded store). */
+#include <string.h>
+
+#include "doc-private.h"
+#include "error-private.h"
+#include "filter.h"
+#include "join.h"
+#include "keycode.h"
+#include "path.h"
+#include "projection.h"
+#include "query-private.h"
+#include "relation-private.h"
+#include "sort.h"
+
+/* Keys per $in query: under SQLite's bound-parameter limit (32766) so the
+ * key index narrows, and far under MongoDB's 16 MB command for scalar keys. */
+#define JOIN_CHUNK 10000
+
+static const char *const edge_options[] = {"$filter", "$sort", "$skip", "$limit", "$fields", NULL};
+
+/* ---- checking a tree --------------------------------------------------- */
+
+static bool
+doc_view (const bson_iter_t *iter, bson_t *out)
+{
+   const uint8_t *data;
+   uint32_t len;
+   bson_iter_document (iter, &len, &data);
+   return bson_init_static (out, data, len);
+}
+
+static bool
+check_option (const docrel_model_t *model, const char *where, const bson_iter_t *iter, bson_error_t *error)
+{
+   const char *key = bson_iter_key (iter);
+   bson_t view;
+   bool ok = true;
+
+   if (strcmp (key, "$skip") == 0 || strcmp (key, "$limit") == 0) {
+      if (!(BSON_ITER_HOLDS_INT32 (iter) || BSON_ITER_HOLDS_INT64 (iter)) || bson_iter_as_int64 (iter) < 0) {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "join tree at '%s': option '%s' expects an integer >= 0", where, key);
+      }
+      return true;
+   }
+   if (!BSON_ITER_HOLDS_DOCUMENT (iter) || !doc_view (iter, &view)) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "join tree at '%s': option '%s' expects a document", where, key);
+   }
+   if (strcmp (key, "$filter") == 0) {
+      docrel_filter_t *f = docrel_filter__new (&view, error);
+      ok = f != NULL;
+      if (f) {
+         docrel_filter__destroy (f);
+      }
+   } else if (strcmp (key, "$sort") == 0) {
+      docrel_sort_t *s = docrel_sort__new (&view, error);
+      ok = s != NULL;
+      if (s) {
+         docrel_sort__destroy (s);
+      }
+   } else {
+      docrel_projection_t *p = docrel_projection__new (&view, error);
+      ok = p != NULL;
+      if (p) {
+         docrel_projection__destroy (p);
+      }
+   }
+   if (!ok) {
+      char inner[sizeof error->message];
+      bson_strncpy (inner, error->message, sizeof inner);
+      docrel_error__set (error, error->domain, error->code, "join tree at '%s' (model '%s'), %s: %s", where,
+                         model->name, key, inner);
+   }
+   return ok;
+}
+
+static bool
+check_level (const docrel_model_t *model, const bson_t *tree, const char *where, bool root, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (!bson_iter_init (&iter, tree)) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "join tree: corrupt BSON");
+   }
+   while (bson_iter_next (&iter)) {
+      const char *key = bson_iter_key (&iter);
+      const docrel_relation_t *relation;
+      char *path;
+      bool ok = true;
+
+      if (key[0] == '$') {
+         size_t i;
+         bool known = false;
+         for (i = 0; edge_options[i]; i++) {
+            known = known || strcmp (key, edge_options[i]) == 0;
+         }
+         if (root || !known) {
+            return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                      "join tree%s%s: %s option '%s'", *where ? " at " : "", where,
+                                      root ? "the root cannot take" : "unknown", key);
+         }
+         if (!check_option (model, where, &iter, error)) {
+            return false;
+         }
+         continue;
+      }
+      path = *where ? bson_strdup_printf ("%s.%s", where, key) : bson_strdup (key);
+      relation = docrel_model_relation (model, key);
+      if (!relation) {
+         ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNKNOWN_FIELD,
+                                 "join tree at '%s': model '%s' has no relation '%s'%s", path, model->name, key,
+                                 docrel_model__field (model, key) ? " (it is a plain field)" : "");
+      } else if (BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+         bson_t sub;
+         ok = doc_view (&iter, &sub) && check_level (relation->target, &sub, path, false, error);
+      } else if (!BSON_ITER_HOLDS_BOOL (&iter)) {
+         ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                 "join tree at '%s': expected true, false or a document", path);
+      }
+      bson_free (path);
+      if (!ok) {
+         return false;
+      }
+   }
+   return true;
+}
+
+bool
+docrel_join__check (const docrel_model_t *model, const bson_t *tree, bson_error_t *error)
+{
+   return check_level (model, tree, "", true, error);
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+/* Appends the keycode of the tuple at paths in fields. Returns false if a
+ * component is missing or null: such a document references nothing. */
+static bool
+tuple_key (const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values)
+{
+   size_t i;
+
+   docrel_buf_reset (out);
+   for (i = 0; i < n; i++) {
+      bson_iter_t iter;
+      if (!docrel_path__find (fields, paths[i], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
+         return false;
+      }
+      values[i] = *bson_iter_value (&iter);
+      docrel_keycode__append (out, &values[i]);
+   }
+   return true;
+}
+
+/* The distinct key tuples of a set of documents, ready to become $in
+ * queries. */
+typedef struct {
+   docrel_idmap_t seen;
+   bson_t *tuples; /* an array of arrays, one per distinct tuple */
+   uint32_t n;
+} keyset_t;
+
+static void
+keyset_init (keyset_t *set)
+{
+   docrel_idmap__init (&set->seen);
+   set->tuples = bson_new ();
+   set->n = 0;
+}
+
+static void
+keyset_destroy (keyset_t *set)
+{
+   docrel_idmap__destroy (&set->seen);
+   bson_destroy (set->tuples);
+}
+
+static void
+keyset_add (keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, size_t n)
+{
+   char numkey[16];
+   const char *k;
+   bson_t tuple;
+   size_t i;
+
+   if (docrel_idmap__get (&set->seen, NULL, key->data, key->len)) {
+      return;
+   }
+   docrel_idmap__put (&set->seen, NULL, key->data, key->len, set);
+   bson_uint32_to_string (set->n++, &k, numkey, sizeof numkey);
+   bson_append_array_begin (set->tuples, k, -1, &tuple);
+   for (i = 0; i < n; i++) {
+      bson_uint32_to_string ((uint32_t) i, &k, numkey, sizeof numkey);
+      bson_append_value (&tuple, k, -1, &values[i]);
+   }
+   bson_append_array_end (set->tuples, &tuple);
+}
+
+/* Builds the filter for tuples [from, from + count): {p: {$in: [...]}} for
+ * one key, an $or of tuples for composite keys, and the edge's own filter
+ * beside it under $and. */
+static void
+chunk_filter (const keyset_t *set, bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_paths,
+              const bson_t *edge_filter, bson_t *out)
+{
+   bson_t and, key_doc, list, cond, item;
+   bson_t *target = out;
+   uint32_t i;
+   char numkey[16];
+   const char *k;
+
+   (void) set;
+   bson_init (out);
+   if (edge_filter) {
+      bson_append_array_begin (out, "$and", 4, &and);
+      bson_append_document_begin (&and, "0", 1, &key_doc);
+      target = &key_doc;
+   }
+   if (n_paths == 1) {
+      bson_append_document_begin (target, paths[0], -1, &cond);
+      bson_append_array_begin (&cond, "$in", 3, &list);
+      for (i = 0; i < count && bson_iter_next (cursor); i++) {
+         bson_iter_t tuple;
+         bson_iter_recurse (cursor, &tuple);
+         bson_iter_next (&tuple);
+         bson_uint32_to_string (i, &k, numkey, sizeof numkey);
+         bson_append_value (&list, k, -1, bson_iter_value (&tuple));
+      }
+      bson_append_array_end (&cond, &list);
+      bson_append_document_end (target, &cond);
+   } else {
+      bson_append_array_begin (target, "$or", 3, &list);
+      for (i = 0; i < count && bson_iter_next (cursor); i++) {
+         bson_iter_t tuple;
+         size_t p;
+         bson_uint32_to_string (i, &k, numkey, sizeof numkey);
+         bson_append_document_begin (&list, k, -1, &item);
+         bson_iter_recurse (cursor, &tuple);
+         for (p = 0; p < n_paths && bson_iter_next (&tuple); p++) {
+            bson_append_document_begin (&item, paths[p], -1, &cond);
+            bson_append_value (&cond, "$eq", 3, bson_iter_value (&tuple));
+            bson_append_document_end (&item, &cond);
+         }
+         bson_append_document_end (&list, &item);
+      }
+      bson_append_array_end (target, &list);
+   }
+   if (edge_filter) {
+      bson_append_document_end (&and, &key_doc);
+      bson_append_document (&and, "1", 1, edge_filter);
+      bson_append_array_end (out, &and);
+   }
+}
+
+/* Loads the documents of model matching any tuple of set at paths, chunk
+ * by chunk, into one array (bson_malloc'd, may be empty). */
+static bool
+fetch (docrel_session_t *session, docrel_model_t *model, const keyset_t *set, char *const *paths, size_t n_paths,
+       const bson_t *edge_filter, const bson_t *opts, bool grouped, docrel_doc_t ***out, size_t *n_out,
+       bson_error_t *error)
+{
+   bson_iter_t cursor;
+   uint32_t done = 0;
+   docrel_doc_t **all = NULL;
+   size_t n_all = 0;
+
+   *out = NULL;
+   *n_out = 0;
+   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
+      return true; /* no parent references anything: nothing to ask */
+   }
+   while (done < set->n) {
+      uint32_t count = set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK;
+      bson_t filter;
+      docrel_doc_t **docs;
+      size_t n;
+      bool ok;
+
+      chunk_filter (set, &cursor, count, paths, n_paths, edge_filter, &filter);
+      ok = docrel_query__load (session, model, &filter, opts, grouped ? (const char *const *) paths : NULL,
+                               grouped ? n_paths : 0, &docs, &n, error);
+      bson_destroy (&filter);
+      if (!ok) {
+         bson_free (all);
+         return false;
+      }
+      all = bson_realloc (all, (n_all + n + 1) * sizeof *all);
+      memcpy (all + n_all, docs, n * sizeof *docs);
+      n_all += n;
+      bson_free (docs);
+      done += count;
+   }
+   *out = all;
+   *n_out = n_all;
+   return true;
+}
+
+/* ---- attaching --------------------------------------------------------- */
+
+/* A hash from key tuple to the documents carrying it, in insertion order. */
+typedef struct {
+   docrel_doc_t **docs;
+   size_t n, cap;
+} bucket_t;
+
+typedef struct {
+   docrel_idmap_t map;
+   bucket_t **buckets; /* every bucket, to free them */
+   size_t n_buckets;
+} index_t;
+
+static void
+index_init (index_t *index)
+{
+   docrel_idmap__init (&index->map);
+   index->buckets = NULL;
+   index->n_buckets = 0;
+}
+
+static void
+index_destroy (index_t *index)
+{
+   size_t i;
+   for (i = 0; i < index->n_buckets; i++) {
+      bson_free (index->buckets[i]->docs);
+      bson_free (index->buckets[i]);
+   }
+   bson_free (index->buckets);
+   docrel_idmap__destroy (&index->map);
+}
+
+static void
+index_add (index_t *index, const docrel_buf_t *key, docrel_doc_t *doc)
+{
+   bucket_t *b = docrel_idmap__get (&index->map, NULL, key->data, key->len);
+
+   if (!b) {
+      b = bson_malloc0 (sizeof *b);
+      docrel_idmap__put (&index->map, NULL, key->data, key->len, b);
+      index->buckets = bson_realloc (index->buckets, (index->n_buckets + 1) * sizeof *index->buckets);
+      index->buckets[index->n_buckets++] = b;
+   }
+   if (b->n == b->cap) {
+      b->cap = b->cap ? b->cap * 2 : 2;
+      b->docs = bson_realloc (b->docs, b->cap * sizeof *b->docs);
+   }
+   b->docs[b->n++] = doc;
+}
+
+static const bucket_t *
+index_get (const index_t *index, const docrel_buf_t *key)
+{
+   return docrel_idmap__get (&index->map, NULL, key->data, key->len);
+}
+
+/* Indexes docs by the key tuple at paths. A single key holding an array
+ * (a document listing the keys it belongs to) is indexed under each element,
+ * as MongoDB's $in matches elements. */
+static void
+index_docs (index_t *index, docrel_doc_t *const *docs, size_t n, char *const *paths, size_t n_paths)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      bson_iter_t iter, elem;
+      if (n_paths == 1 && docrel_path__find (docs[i]->fields, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
+          bson_iter_recurse (&iter, &elem)) {
+         while (bson_iter_next (&elem)) {
+            docrel_buf_reset (&key);
+            docrel_keycode__append (&key, bson_iter_value (&elem));
+            index_add (index, &key, docs[i]);
+         }
+         continue;
+      }
+      if (tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
+         index_add (index, &key, docs[i]);
+      }
+   }
+   docrel_buf_destroy (&key);
+}
+
+/* ---- edges ------------------------------------------------------------- */
+
+typedef struct {
+   const docrel_relation_t *relation;
+   bson_t sub;        /* the edge's document (a view), if has_sub */
+   bool has_sub;
+   bson_t filter, sort, fields; /* views */
+   bool has_filter, has_sort, has_fields;
+   int64_t skip, limit;
+} edge_t;
+
+static void
+read_edge (const docrel_model_t *model, bson_iter_t *iter, edge_t *edge)
+{
+   bson_iter_t opt;
+
+   memset (edge, 0, sizeof *edge);
+   edge->relation = docrel_model_relation (model, bson_iter_key (iter));
+   if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
+      return;
+   }
+   edge->has_sub = doc_view (iter, &edge->sub);
+   if (!edge->has_sub || !bson_iter_init (&opt, &edge->sub)) {
+      return;
+   }
+   while (bson_iter_next (&opt)) {
+      const char *key = bson_iter_key (&opt);
+      if (strcmp (key, "$filter") == 0) {
+         edge->has_filter = doc_view (&opt, &edge->filter);
+      } else if (strcmp (key, "$sort") == 0) {
+         edge->has_sort = doc_view (&opt, &edge->sort);
+      } else if (strcmp (key, "$fields") == 0) {
+         edge->has_fields = doc_view (&opt, &edge->fields);
+      } else if (strcmp (key, "$skip") == 0) {
+         edge->skip = bson_iter_as_int64 (&opt);
+      } else if (strcmp (key, "$limit") == 0) {
+         edge->limit = bson_iter_as_int64 (&opt);
+      }
+   }
+}
+
+/* The find options of an edge: its sort, its projection (widened to keep
+ * the key fields the join needs), and the per-parent window. */
+static void
+edge_opts (const edge_t *edge, char *const *keys, size_t n_keys, bool window, bson_t *opts)
+{
+   bson_init (opts);
+   if (edge->has_sort) {
+      BSON_APPEND_DOCUMENT (opts, "sort", &edge->sort);
+   }
+   if (edge->has_fields) {
+      bson_t fields;
+      bson_iter_t iter;
+      bool inclusion = false;
+      size_t i;
+      if (bson_iter_init (&iter, &edge->fields)) {
+         while (bson_iter_next (&iter)) {
+            inclusion = inclusion || (strcmp (bson_iter_key (&iter), "_id") != 0 && bson_iter_as_bool (&iter));
+         }
+      }
+      bson_append_document_begin (opts, "projection", -1, &fields);
+      bson_concat (&fields, &edge->fields);
+      for (i = 0; inclusion && i < n_keys; i++) {
+         if (!bson_has_field (&edge->fields, keys[i])) {
+            BSON_APPEND_INT32 (&fields, keys[i], 1);
+         }
+      }
+      bson_append_document_end (opts, &fields);
+   }
+   if (window) {
+      if (edge->skip) {
+         BSON_APPEND_INT64 (opts, "skip", edge->skip);
+      }
+      if (edge->limit) {
+         BSON_APPEND_INT64 (opts, "limit", edge->limit);
+      }
+   }
+}
+
+static bool load_level (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
+                        const bson_t *tree, bson_error_t *error);
+
+static bool
+too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const bucket_t *b, bson_error_t *error)
+{
+   char *a = docrel_error__value_json (&b->docs[0]->id);
+   char *c = docrel_error__value_json (&b->docs[1]->id);
+   char *p = parent->has_id ? docrel_error__value_json (&parent->id) : bson_strdup ("(new)");
+   docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                      "model '%s' %s '%s' of _id %s: %zu documents of '%s' match, expected at most one "
+                      "(_id %s, %s, ...)",
+                      relation->model->name, relation->kind == DOCREL_HAS_ONE ? "hasOne" : "belongsTo",
+                      relation->field, p, b->n, relation->target->name, a, c);
+   bson_free (a);
+   bson_free (c);
+   bson_free (p);
+   return false;
+}
+
+/* hasOne, belongsTo, hasMany: one query on the far side by key. */
+static bool
+load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
+             docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
+{
+   const docrel_relation_t *r = edge->relation;
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   keyset_t set;
+   index_t index;
+   bson_t opts;
+   size_t i, k;
+   bool ok;
+
+   keyset_init (&set);
+   for (i = 0; i < n; i++) {
+      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         keyset_add (&set, &key, values, r->n_keys);
+      }
+   }
+   edge_opts (edge, r->right_keys, r->n_keys, true, &opts);
+   ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL, &opts,
+               edge->skip || edge->limit, targets, n_targets, error);
+   bson_destroy (&opts);
+   keyset_destroy (&set);
+   if (!ok) {
+      docrel_buf_destroy (&key);
+      return false;
+   }
+   index_init (&index);
+   index_docs (&index, *targets, *n_targets, r->right_keys, r->n_keys);
+   for (i = 0; ok && i < n; i++) {
+      docrel_slot_t *slot = docrel_doc__slot (parents[i], r->index);
+      const bucket_t *b = NULL;
+      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         b = index_get (&index, &key);
+      }
+      if (b && b->n > 1 && !docrel_relation__is_many (r)) {
+         ok = too_many (r, parents[i], b, error);
+         break;
+      }
+      docrel_slot__reset_loaded (slot);
+      for (k = 0; b && k < b->n; k++) {
+         docrel_slot__append (slot, b->docs[k]);
+      }
+   }
+   index_destroy (&index);
+   docrel_buf_destroy (&key);
+   return ok;
+}
+
+/* hasAndBelongsToMany: the links by a's keys, then the far side by the
+ * keys the links hold. */
+static bool
+load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
+             docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
+{
+   const docrel_relation_t *r = edge->relation;
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   docrel_doc_t **links = NULL;
+   size_t n_links = 0;
+   keyset_t set;
+   index_t by_parent, by_target;
+   docrel_idmap_t rank;
+   bson_t opts;
+   size_t i, k;
+   bool ok;
+
+   *targets = NULL;
+   *n_targets = 0;
+   keyset_init (&set);
+   for (i = 0; i < n; i++) {
+      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         keyset_add (&set, &key, values, r->n_keys);
+      }
+   }
+   bson_init (&opts);
+   ok = fetch (session, r->link, &set, r->link_left, r->n_keys, NULL, &opts, false, &links, &n_links, error);
+   bson_destroy (&opts);
+   keyset_destroy (&set);
+   if (ok) {
+      keyset_init (&set);
+      for (i = 0; i < n_links; i++) {
+         if (tuple_key (links[i]->fields, r->link_right, r->n_keys, &key, values)) {
+            keyset_add (&set, &key, values, r->n_keys);
+         }
+      }
+      edge_opts (edge, r->right_keys, r->n_keys, false, &opts);
+      ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL,
+                  &opts, false, targets, n_targets, error);
+      bson_destroy (&opts);
+      keyset_destroy (&set);
+   }
+   if (!ok) {
+      bson_free (links);
+      docrel_buf_destroy (&key);
+      return false;
+   }
+   index_init (&by_parent);
+   index_init (&by_target);
+   docrel_idmap__init (&rank);
+   index_docs (&by_parent, links, n_links, r->link_left, r->n_keys);
+   index_docs (&by_target, *targets, *n_targets, r->right_keys, r->n_keys);
+   for (i = 0; i < *n_targets; i++) {
+      /* rank + 1, so that the first target is not a NULL value */
+      docrel_idmap__put (&rank, NULL, (const uint8_t *) &(*targets)[i], sizeof (docrel_doc_t *), (void *) (i + 1));
+   }
+   for (i = 0; i < n; i++) {
+      docrel_slot_t *slot = docrel_doc__slot (parents[i], r->index);
+      const bucket_t *b = NULL;
+      size_t skip, kept = 0;
+      docrel_doc_t **found = NULL;
+      size_t n_found = 0;
+
+      docrel_slot__reset_loaded (slot);
+      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         b = index_get (&by_parent, &key);
+      }
+      for (k = 0; b && k < b->n; k++) {
+         const bucket_t *t = NULL;
+         size_t j;
+         if (tuple_key (b->docs[k]->fields, r->link_right, r->n_keys, &key, values)) {
+            t = index_get (&by_target, &key);
+         }
+         for (j = 0; t && j < t->n; j++) {
+            found = bson_realloc (found, (n_found + 1) * sizeof *found);
+            found[n_found++] = t->docs[j];
+         }
+      }
+      /* In the far side's query order (its $sort), without repeats. */
+      for (k = 1; k < n_found; k++) {
+         docrel_doc_t *d = found[k];
+         size_t rk = (size_t) docrel_idmap__get (&rank, NULL, (const uint8_t *) &d, sizeof d);
+         size_t j = k;
+         while (j > 0 && (size_t) docrel_idmap__get (&rank, NULL, (const uint8_t *) &found[j - 1], sizeof d) > rk) {
+            found[j] = found[j - 1];
+            j--;
+         }
+         found[j] = d;
+      }
+      skip = (size_t) edge->skip;
+      for (k = 0; k < n_found; k++) {
+         if (k > 0 && found[k] == found[k - 1]) {
+            continue;
+         }
+         if (skip > 0) {
+            skip--;
+            continue;
+         }
+         if (edge->limit && kept == (size_t) edge->limit) {
+            break;
+         }
+         docrel_slot__append (slot, found[k]);
+         kept++;
+      }
+      bson_free (found);
+   }
+   docrel_idmap__destroy (&rank);
+   index_destroy (&by_parent);
+   index_destroy (&by_target);
+   bson_free (links);
+   docrel_buf_destroy (&key);
+   return true;
+}
+
+/* Distinct documents of docs, by pointer (a document reached from several
+ * parents is joined once at the next level). */
+static size_t
+distinct (docrel_doc_t **docs, size_t n)
+{
+   docrel_idmap_t seen;
+   size_t i, out = 0;
+
+   docrel_idmap__init (&seen);
+   for (i = 0; i < n; i++) {
+      if (!docrel_idmap__get (&seen, NULL, (const uint8_t *) &docs[i], sizeof docs[i])) {
+         docrel_idmap__put (&seen, NULL, (const uint8_t *) &docs[i], sizeof docs[i], docs[i]);
+         docs[out++] = docs[i];
+      }
+   }
+   docrel_idmap__destroy (&seen);
+   return out;
+}
+
+static bool
+load_level (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
+            const bson_t *tree, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (!bson_iter_init (&iter, tree)) {
+      return true;
+   }
+   while (bson_iter_next (&iter)) {
+      docrel_doc_t **targets = NULL;
+      size_t n_targets = 0;
+      edge_t edge;
+      bool ok;
+
+      if (bson_iter_key (&iter)[0] == '$' || (BSON_ITER_HOLDS_BOOL (&iter) && !bson_iter_bool (&iter))) {
+         continue;
+      }
+      read_edge (model, &iter, &edge);
+      if (!edge.relation) {
+         continue; /* docrel_join__check rejected such trees already */
+      }
+      ok = edge.relation->kind == DOCREL_HAS_AND_BELONGS_TO_MANY
+              ? load_linked (session, docs, n, &edge, &targets, &n_targets, error)
+              : load_direct (session, docs, n, &edge, &targets, &n_targets, error);
+      if (ok && edge.has_sub && n_targets > 0) {
+         n_targets = distinct (targets, n_targets);
+         ok = load_level (session, edge.relation->target, targets, n_targets, &edge.sub, error);
+      }
+      bson_free (targets);
+      if (!ok) {
+         return false;
+      }
+   }
+   return true;
+}
+
+bool
+docrel_join__load (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
+                   const bson_t *tree, bson_error_t *error)
+{
+   if (!tree || n == 0) {
+      return true;
+   }
+   return load_level (session, model, docs, n, tree, error);
+}
