@@ -723,3 +723,42 @@ docrel_join__load (docrel_session_t *session, docrel_model_t *model, docrel_doc_
    }
    return load_level (session, model, docs, n, tree, error);
 }
+
+/* ---- lazy loading ------------------------------------------------------ */
+
+bool
+docrel_load_many (docrel_doc_t *const *docs, size_t n, const char *field, const bson_t *edge, bson_error_t *error)
+{
+   bson_t tree = BSON_INITIALIZER;
+   docrel_model_t *model;
+   size_t i;
+   bool ok;
+
+   if (!docs || n == 0 || !docs[0] || !field) {
+      bson_destroy (&tree);
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "load needs documents and a relation field");
+   }
+   model = docs[0]->model;
+   for (i = 1; i < n; i++) {
+      if (!docs[i] || docs[i]->model != model || docs[i]->session != docs[0]->session) {
+         bson_destroy (&tree);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "load: every document must be of model '%s' and of one session", model->name);
+      }
+   }
+   if (edge) {
+      BSON_APPEND_DOCUMENT (&tree, field, edge);
+   } else {
+      BSON_APPEND_BOOL (&tree, field, true);
+   }
+   ok = docrel_join__check (model, &tree, error) && docrel_join__load (docs[0]->session, model, docs, n, &tree, error);
+   bson_destroy (&tree);
+   return ok;
+}
+
+bool
+docrel_load (docrel_doc_t *doc, const char *field, const bson_t *edge, bson_error_t *error)
+{
+   return docrel_load_many (&doc, 1, field, edge, error);
+}

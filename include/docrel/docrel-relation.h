@@ -128,6 +128,20 @@ docrel_doc_related (const docrel_doc_t *doc, const char *field, docrel_doc_t *co
 DOCREL_EXPORT docrel_doc_t *
 docrel_doc_related_one (const docrel_doc_t *doc, const char *field);
 
+/* Lazy loading: loads the relation `field` of doc now (reloading it if it
+ * was loaded). edge may be NULL or the edge's document in a join tree
+ * ({"$sort": ..., "$limit": 3, "comments": true} loads the relation and,
+ * below it, comments). Costs what the same edge costs in a join tree.
+ * Returns false with DOCREL_ERROR_QUERY if field is not a relation of the
+ * document's model or edge is not a valid edge. */
+DOCREL_EXPORT bool
+docrel_load (docrel_doc_t *doc, const char *field, const bson_t *edge, bson_error_t *error);
+
+/* As docrel_load, for n documents of one model at once: one query for all of
+ * them, not one per document. */
+DOCREL_EXPORT bool
+docrel_load_many (docrel_doc_t *const *docs, size_t n, const char *field, const bson_t *edge, bson_error_t *error);
+
 DOCREL_END_DECLS
 
 #endif /* DOCREL_RELATION_H */

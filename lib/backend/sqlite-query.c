@@ -13,14 +13,19 @@
  * A grouped query (docrel_find_spec_t.group_paths, for per-parent limits in
  * joins) pages each group with a window function, still in one statement:
  *
- *   SELECT doc FROM (SELECT doc, rowid AS r, <sort key> AS s0, ...,
+ *   SELECT doc FROM (SELECT doc, [id,] rowid AS r,
  *         row_number() OVER (PARTITION BY <group keys>
  *                            ORDER BY <sort keys>, rowid) AS rn
- *      FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ? ORDER BY s0, ..., r
+ *      FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
+ *      ORDER BY <sort keys>, r
  *   SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY <group keys>)
  *      AS rn FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
  *
  * where the parameters are skip and skip + limit (INT64_MAX for no limit).
+ * The outer ORDER BY computes the sort keys again rather than carrying them
+ * out of the subquery as columns: SQLite would compute a carried column and
+ * the window's ORDER BY term separately anyway (two calls per candidate),
+ * while recomputing costs one call per document kept, usually far fewer.
  * A group key is docrel_index_key(doc, '<path>') (id for _id), so values
  * equal as keys (1 and 1.0) share a group, as do null and missing. A path
  * that holds (or crosses) an array gives docrel_index_key's one array
@@ -84,13 +89,6 @@ typedef struct {
    const char *const *group_paths;
 } query_shape_t;
 
-/* The ways a sort is spelled in SQL. */
-typedef enum {
-   SORT_ORDER_BY, /* <key> ASC|DESC, ..., rowid: an ORDER BY list */
-   SORT_COLUMNS,  /* , <key> AS s0, ...: result columns of the window's subquery */
-   SORT_OUTER     /* s0 ASC|DESC, ..., r: the ORDER BY over that subquery */
-} sort_form_t;
-
 static void
 params_destroy (query_params_t *p)
 {
@@ -149,42 +147,34 @@ narrow_keys (const docrel_filter_t *filter, const char *path, bool marker, size_
    return ok;
 }
 
-/* Appends sort in form. Sorting on _id uses the id column (its keycode) and
- * ends the list there: no ties are left to break. */
-static void
-append_sort (sqlite3_str *s, const docrel_sort_t *sort, sort_form_t form)
+/* Appends the ORDER BY list of sort, ending with tiebreak (the rowid's
+ * name) unless it sorts on _id, which uses the id column (its keycode) and
+ * ends the list: no ties are left to break. Returns whether it uses id. With
+ * s NULL, only tells. */
+static bool
+append_sort (sqlite3_str *s, const docrel_sort_t *sort, const char *tiebreak)
 {
    size_t n = sort ? docrel_sort__n_fields (sort) : 0;
-   bool unique = false;
 
-   for (size_t i = 0; i < n && !unique; i++) {
+   for (size_t i = 0; i < n; i++) {
       const char *path = docrel_sort__path (sort, i);
       int direction = docrel_sort__direction (sort, i);
       const char *dir = direction < 0 ? "DESC" : "ASC";
 
-      unique = strcmp (path, "_id") == 0;
-      if (form == SORT_OUTER) {
-         sqlite3_str_appendf (s, "s%d %s", (int) i, dir);
-      } else {
-         sqlite3_str_appendall (s, form == SORT_COLUMNS ? ", " : "");
-         if (unique) {
-            sqlite3_str_appendall (s, "id");
-         } else {
-            sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d)", path, direction);
+      if (strcmp (path, "_id") == 0) {
+         if (s) {
+            sqlite3_str_appendf (s, "id %s", dir);
          }
-         if (form == SORT_COLUMNS) {
-            sqlite3_str_appendf (s, " AS s%d", (int) i);
-         } else {
-            sqlite3_str_appendf (s, " %s", dir);
-         }
+         return true;
       }
-      if (form != SORT_COLUMNS && !unique) {
-         sqlite3_str_appendall (s, ", ");
+      if (s) {
+         sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d) %s, ", path, direction, dir);
       }
    }
-   if (form != SORT_COLUMNS && !unique) {
-      sqlite3_str_appendall (s, form == SORT_OUTER ? "r" : "rowid");
+   if (s) {
+      sqlite3_str_appendall (s, tiebreak);
    }
+   return false;
 }
 
 /* Appends the window that numbers each group's documents: in sort order
@@ -208,7 +198,7 @@ append_window (sqlite3_str *s, const query_shape_t *shape)
    }
    if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
       sqlite3_str_appendall (s, " ORDER BY ");
-      append_sort (s, shape->sort, SORT_ORDER_BY);
+      append_sort (s, shape->sort, "rowid");
    }
    sqlite3_str_appendall (s, ") AS rn");
 }
@@ -248,9 +238,9 @@ query_sql (docrel_backend_t *b,
    switch (shape->kind) {
    case DOCREL_SQLITE_QUERY_FIND:
       if (p->grouped) {
-         sqlite3_str_appendall (s, "SELECT doc FROM (SELECT doc, rowid AS r");
-         append_sort (s, shape->sort, SORT_COLUMNS);
-         sqlite3_str_appendall (s, ", ");
+         /* The outer ORDER BY needs id only if the sort names _id. */
+         sqlite3_str_appendall (s, append_sort (NULL, shape->sort, "") ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
+                                                                       : "SELECT doc FROM (SELECT doc, rowid AS r, ");
          append_window (s, shape);
          sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
       } else {
@@ -285,12 +275,12 @@ query_sql (docrel_backend_t *b,
       sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
       if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
          sqlite3_str_appendall (s, " ORDER BY ");
-         append_sort (s, shape->sort, SORT_OUTER);
+         append_sort (s, shape->sort, "r");
       }
    } else {
       if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
          sqlite3_str_appendall (s, " ORDER BY ");
-         append_sort (s, shape->sort, SORT_ORDER_BY);
+         append_sort (s, shape->sort, "rowid");
       }
       if (p->paged) {
          sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
