@@ -22,6 +22,7 @@
 #include "query-private.h"
 #include "relation-private.h"
 #include "sort.h"
+#include "store-private.h"
 
 /* Keys per $in query: under SQLite's bound-parameter limit (32766) so the
  * key index narrows, and far under MongoDB's 16 MB command for scalar keys. */
@@ -761,4 +762,138 @@ bool
 docrel_load (docrel_doc_t *doc, const char *field, const bson_t *edge, bson_error_t *error)
 {
    return docrel_load_many (&doc, 1, field, edge, error);
+}
+
+/* ---- filtering by related documents ------------------------------------ */
+
+/* Reads the key tuples at paths of every document of model matching filter
+ * straight from the store (only the key fields, into no session). */
+static bool
+collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *filter, char *const *paths,
+              size_t n_paths, keyset_t *set, bson_error_t *error)
+{
+   docrel_find_spec_t spec;
+   docrel_filter_t *compiled = NULL;
+   docrel_projection_t *projection = NULL;
+   docrel_backend_cursor_t *cursor = NULL;
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   bson_t fields = BSON_INITIALIZER;
+   const bson_t *raw;
+   size_t i;
+   bool ok = false;
+
+   memset (&spec, 0, sizeof spec);
+   for (i = 0; i < n_paths; i++) {
+      BSON_APPEND_INT32 (&fields, paths[i], 1);
+   }
+   if (!bson_empty (filter) && !(compiled = docrel_filter__new (filter, error))) {
+      goto done;
+   }
+   if (!(projection = docrel_projection__new (&fields, error))) {
+      goto done;
+   }
+   spec.filter = compiled;
+   spec.projection = projection;
+   if (!docrel_model__use ((docrel_model_t *) model, error) ||
+       !(cursor = docrel_store__find (store, model->collection, &spec, error))) {
+      goto done;
+   }
+   memset (error, 0, sizeof *error);
+   while (docrel_store__cursor_next (store, cursor, &raw, error)) {
+      bson_iter_t iter, elem;
+      if (n_paths == 1 && docrel_path__find (raw, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
+          bson_iter_recurse (&iter, &elem)) {
+         while (bson_iter_next (&elem)) {
+            values[0] = *bson_iter_value (&elem);
+            docrel_buf_reset (&key);
+            docrel_keycode__append (&key, &values[0]);
+            keyset_add (set, &key, values, 1);
+         }
+      } else if (tuple_key (raw, paths, n_paths, &key, values)) {
+         keyset_add (set, &key, values, n_paths);
+      }
+   }
+   ok = error->code == 0;
+done:
+   docrel_store__cursor_destroy (store, cursor);
+   if (projection) {
+      docrel_projection__destroy (projection);
+   }
+   if (compiled) {
+      docrel_filter__destroy (compiled);
+   }
+   docrel_buf_destroy (&key);
+   bson_destroy (&fields);
+   return ok;
+}
+
+bool
+docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model, const bson_t *related,
+                              bson_t *conjuncts, uint32_t *n_conjuncts, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (!bson_iter_init (&iter, related)) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option 'related': corrupt BSON");
+   }
+   while (bson_iter_next (&iter)) {
+      const char *field = bson_iter_key (&iter);
+      const docrel_relation_t *r = docrel_model_relation (model, field);
+      keyset_t set;
+      bson_t filter, cond;
+      bson_iter_t cursor;
+      char numkey[16];
+      const char *k;
+      bool ok;
+
+      if (!r) {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNKNOWN_FIELD,
+                                   "option 'related': model '%s' has no relation '%s'", model->name, field);
+      }
+      if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !doc_view (&iter, &filter)) {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "option 'related': '%s' expects a filter document", field);
+      }
+      keyset_init (&set);
+      ok = collect_keys (store, r->target, &filter, r->right_keys, r->n_keys, &set, error);
+      if (ok && r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+         /* Far keys -> the links holding them -> our keys. */
+         keyset_t near;
+         bson_t link_filter = BSON_INITIALIZER;
+         keyset_init (&near);
+         if (set.n > 0 && bson_iter_init (&cursor, set.tuples)) {
+            chunk_filter (&set, &cursor, set.n, r->link_right, r->n_keys, NULL, &link_filter);
+            ok = collect_keys (store, r->link, &link_filter, r->link_left, r->n_keys, &near, error);
+         }
+         bson_destroy (&link_filter);
+         keyset_destroy (&set);
+         set = near;
+      }
+      if (!ok) {
+         char inner[sizeof error->message];
+         bson_strncpy (inner, error->message, sizeof inner);
+         docrel_error__set (error, error->domain, error->code, "option 'related' at '%s': %s", field, inner);
+         keyset_destroy (&set);
+         return false;
+      }
+      bson_uint32_to_string ((*n_conjuncts)++, &k, numkey, sizeof numkey);
+      if (set.n == 0 || !bson_iter_init (&cursor, set.tuples)) {
+         bson_t in, empty;
+         /* Nothing related matches: a condition nothing can meet. */
+         bson_append_document_begin (conjuncts, k, -1, &cond);
+         bson_append_document_begin (&cond, "_id", 3, &in);
+         bson_append_array_begin (&in, "$in", 3, &empty);
+         bson_append_array_end (&in, &empty);
+         bson_append_document_end (&cond, &in);
+         bson_append_document_end (conjuncts, &cond);
+      } else {
+         bson_t built;
+         chunk_filter (&set, &cursor, set.n, r->left_keys, r->n_keys, NULL, &built);
+         bson_append_document (conjuncts, k, -1, &built);
+         bson_destroy (&built);
+      }
+      keyset_destroy (&set);
+   }
+   return true;
 }

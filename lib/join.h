@@ -25,4 +25,18 @@ bool docrel_join__load (docrel_session_t *session,
                         const bson_t *tree,
                         bson_error_t *error);
 
+/* Resolves a "related" query option ({"publication": {"name": "X"}, ...}:
+ * relation field -> filter on the related documents) into conditions on
+ * model's own keys, appended to *conjuncts (an array being built) one per
+ * field. Costs one query per field, two for hasAndBelongsToMany, reading
+ * only key fields and loading nothing into any session. Returns false with
+ * DOCREL_ERROR_QUERY naming the field for an unknown relation or a bad
+ * filter. */
+bool docrel_join__resolve_related (struct _docrel_store_t *store,
+                                   const docrel_model_t *model,
+                                   const bson_t *related,
+                                   bson_t *conjuncts,
+                                   uint32_t *n_conjuncts,
+                                   bson_error_t *error);
+
 #endif

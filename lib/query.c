@@ -95,12 +95,51 @@ projection_keeps_id (const bson_t *spec, bson_error_t *error)
    return true;
 }
 
-/* Compiles filter and opts. allowed lists the option names this call takes. */
+/* Replaces the compiled filter by {$and: [filter, <related conditions>]}:
+ * filtering by related documents becomes a key $in on this model. */
 static bool
-parse_find (const bson_t *filter, const bson_t *opts, bool counting, find_t *find, bson_error_t *error)
+add_related (docrel_model_t *model, const bson_t *filter, const bson_t *related, find_t *find, bson_error_t *error)
+{
+   bson_t combined = BSON_INITIALIZER;
+   bson_t conjuncts;
+   uint32_t n = 0;
+   bool ok;
+
+   bson_append_array_begin (&combined, "$and", 4, &conjuncts);
+   if (filter && !bson_empty (filter)) {
+      bson_append_document (&conjuncts, "0", 1, filter);
+      n = 1;
+   }
+   ok = docrel_join__resolve_related (model->store, model, related, &conjuncts, &n, error);
+   bson_append_array_end (&combined, &conjuncts);
+   if (ok) {
+      docrel_filter_t *compiled = docrel_filter__new (&combined, error);
+      ok = compiled != NULL;
+      if (ok) {
+         if (find->filter) {
+            docrel_filter__destroy (find->filter);
+         }
+         find->filter = compiled;
+         find->spec.filter = compiled;
+      }
+   }
+   bson_destroy (&combined);
+   return ok;
+}
+
+/* Compiles filter and opts (for a count when counting). */
+static bool
+parse_find (docrel_model_t *model,
+            const bson_t *filter,
+            const bson_t *opts,
+            bool counting,
+            find_t *find,
+            bson_error_t *error)
 {
    bson_iter_t iter;
    bson_t sub;
+   bson_t related;
+   bool has_related = false;
 
    memset (find, 0, sizeof *find);
    if (filter && !bson_empty (filter)) {
@@ -140,6 +179,11 @@ parse_find (const bson_t *filter, const bson_t *opts, bool counting, find_t *fin
             goto fail;
          }
          bson_iter_document (&iter, &find->join_len, &find->join_data);
+      } else if (strcmp (key, "related") == 0) {
+         if (!get_document (&iter, key, &related, error)) {
+            goto fail;
+         }
+         has_related = true;
       } else if (!counting && strcmp (key, "projection") == 0) {
          if (!get_document (&iter, key, &sub, error) || !projection_keeps_id (&sub, error) ||
              !(find->projection = docrel_projection__new (&sub, error))) {
@@ -155,6 +199,9 @@ parse_find (const bson_t *filter, const bson_t *opts, bool counting, find_t *fin
                             key);
          goto fail;
       }
+   }
+   if (has_related && !add_related (model, filter, &related, find, error)) {
+      goto fail;
    }
    return true;
 fail:
@@ -220,7 +267,7 @@ open_cursor (docrel_session_t *session,
    docrel_cursor_t *cursor;
    find_t find;
 
-   if (!check_args (session, model, error) || !parse_find (filter, opts, false, &find, error)) {
+   if (!check_args (session, model, error) || !parse_find (model, filter, opts, false, &find, error)) {
       return NULL;
    }
    if (find.join_data) {
@@ -511,7 +558,7 @@ docrel_count (docrel_session_t *session,
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "count needs out");
    }
    *out = 0;
-   if (!check_args (session, model, error) || !parse_find (filter, opts, true, &find, error)) {
+   if (!check_args (session, model, error) || !parse_find (model, filter, opts, true, &find, error)) {
       return false;
    }
    ok = docrel_store__count_matches (session->store, model->collection, &find.spec, out, error);
@@ -534,7 +581,7 @@ docrel_explain (docrel_session_t *session,
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "explain needs out");
    }
    bson_init (out);
-   if (!check_args (session, model, error) || !parse_find (filter, opts, false, &find, error)) {
+   if (!check_args (session, model, error) || !parse_find (model, filter, opts, false, &find, error)) {
       return false;
    }
    bson_destroy (out);
