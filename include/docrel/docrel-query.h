@@ -17,6 +17,13 @@
  *                 writes only what was changed.
  *   "batchSize":  int > 0, documents fetched per backend round trip where
  *                 the backend batches (MongoDB)
+ *   "join":       a join tree (docrel_find_all only; see docrel-relation.h)
+ *   "related":    {relation field: filter on the related documents, ...}:
+ *                 keeps the documents related to at least one match
+ *                 (Amplify's nested predicates: the articles whose
+ *                 publication is named X). Each field costs one query before
+ *                 the main one (two through a hasAndBelongsToMany link);
+ *                 docrel_count takes it too
  *
  * Documents loaded by any of these functions join the session's identity
  * map: if the session already holds a document with that _id, that same
