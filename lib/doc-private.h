@@ -33,6 +33,8 @@ struct _docrel_doc_t {
    docrel_slot_t *slots; /* one per relation of the model, or NULL */
    docrel_buf_t key;   /* keycode of id while in the identity map */
    bool in_map;
+   bool releasing;     /* being freed with its cursor batch */
+   bool in_slot;       /* some slot holds it: a cursor must not free it alone */
    docrel_doc_t *prev; /* the session's list of documents it owns */
    docrel_doc_t *next;
 };
@@ -42,7 +44,17 @@ struct _docrel_session_t {
    docrel_doc_t *head;
    size_t n_docs;
    docrel_idmap_t map; /* (model, keycode(_id)) -> docrel_doc_t * */
+   /* While a joining cursor loads a batch: the documents whose slots it
+    * filled, so that releasing the batch leaves no slot pointing at a freed
+    * document. */
+   int journaling;     /* open joining cursors */
+   docrel_doc_t **journal;
+   size_t n_journal;
+   size_t cap_journal;
 };
+
+/* Notes that doc's slots were filled (a no-op unless journaling). */
+void docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc);
 
 /* Allocates an empty document owned by session (no defaults, not saved). */
 docrel_doc_t *docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model);

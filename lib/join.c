@@ -535,6 +535,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
          break;
       }
       docrel_slot__reset_loaded (slot);
+      docrel_session__journal (session, parents[i]);
       for (k = 0; b && k < b->n; k++) {
          docrel_slot__append (slot, b->docs[k]);
       }
@@ -609,6 +610,7 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       size_t n_found = 0;
 
       docrel_slot__reset_loaded (slot);
+      docrel_session__journal (session, parents[i]);
       if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
          b = index_get (&by_parent, &key);
       }

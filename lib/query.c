@@ -249,6 +249,16 @@ struct _docrel_cursor_t {
    docrel_backend_cursor_t *backend;
    docrel_doc_t *transient; /* returned, created by this cursor, not kept */
    docrel_doc_t *current;
+   /* Joining cursors read and join a batch of roots at a time; the documents
+    * a batch created leave the session when the next batch is read. */
+   const uint8_t *join_data; /* the tree, copied: the caller's opts may go */
+   uint32_t join_len;
+   int32_t batch_size;
+   docrel_doc_t **batch;      /* the roots of the current batch */
+   size_t n_batch, pos;
+   docrel_doc_t **created;    /* every document the batch created */
+   size_t n_created;
+   bool batch_kept;
    bool done;
    bool failed;
    bson_error_t error;
@@ -272,11 +282,12 @@ open_cursor (docrel_session_t *session,
    }
    if (find.join_data) {
       bson_t tree;
-      if (!joined) {
+      if (!joined && session->journaling > 0) {
+         /* Releasing one cursor's batch resets the slots the other filled. */
          docrel_error__set (error,
                             DOCREL_ERROR_QUERY,
                             DOCREL_ERROR_BAD_OPTION,
-                            "option 'join': streaming cursors do not join yet; use docrel_find_all");
+                            "option 'join': this session already streams a joining cursor; destroy it first");
          find_destroy (&find);
          return NULL;
       }
@@ -284,8 +295,12 @@ open_cursor (docrel_session_t *session,
          find_destroy (&find);
          return NULL;
       }
-      joined->join_data = find.join_data;
-      joined->join_len = find.join_len;
+      if (joined) {
+         /* find_all joins every root at once, after reading them all */
+         joined->join_data = find.join_data;
+         joined->join_len = find.join_len;
+         find.join_data = NULL;
+      }
    }
    find.spec.group_paths = group_paths;
    find.spec.n_group_paths = n_group;
@@ -293,11 +308,22 @@ open_cursor (docrel_session_t *session,
    cursor->session = session;
    cursor->model = model;
    cursor->find = find;
+   if (find.join_data) {
+      uint8_t *copy = bson_malloc (find.join_len);
+      memcpy (copy, find.join_data, find.join_len);
+      cursor->join_data = copy;
+      cursor->join_len = find.join_len;
+      cursor->batch_size = find.spec.batch_size > 0 ? find.spec.batch_size : 100;
+   }
    cursor->backend = docrel_store__find (session->store, model->collection, &cursor->find.spec, error);
    if (!cursor->backend) {
       find_destroy (&cursor->find);
+      bson_free ((void *) cursor->join_data);
       bson_free (cursor);
       return NULL;
+   }
+   if (cursor->join_data) {
+      session->journaling++;
    }
    return cursor;
 }
@@ -315,11 +341,107 @@ docrel_find (docrel_session_t *session,
 static void
 release_transient (docrel_cursor_t *cursor)
 {
-   if (cursor->transient) {
+   if (cursor->transient && !cursor->transient->in_slot) {
       docrel_doc__free (cursor->transient);
-      cursor->transient = NULL;
    }
+   cursor->transient = NULL;
    cursor->current = NULL;
+}
+
+/* Frees what the last batch created, unless it was kept. Documents that
+ * were in the session before keep their fields; slots the batch filled in
+ * them are reset to not loaded, since they point at freed documents. */
+static void
+release_batch (docrel_cursor_t *cursor)
+{
+   docrel_session_t *session = cursor->session;
+   size_t i;
+
+   if (!cursor->batch_kept) {
+      for (i = 0; i < cursor->n_created; i++) {
+         cursor->created[i]->releasing = true;
+      }
+      for (i = 0; i < session->n_journal; i++) {
+         docrel_doc_t *doc = session->journal[i];
+         if (!doc->releasing && doc->slots) {
+            size_t k;
+            for (k = 0; k < doc->model->n_relations; k++) {
+               doc->slots[k].loaded = false;
+               doc->slots[k].n = 0;
+            }
+         }
+      }
+      for (i = 0; i < cursor->n_created; i++) {
+         docrel_doc__free (cursor->created[i]);
+      }
+   }
+   session->n_journal = 0;
+   bson_free (cursor->created);
+   bson_free (cursor->batch);
+   cursor->created = NULL;
+   cursor->batch = NULL;
+   cursor->n_created = cursor->n_batch = cursor->pos = 0;
+   cursor->batch_kept = false;
+   cursor->current = NULL;
+}
+
+/* Reads up to batch_size roots and joins them in one go. */
+static void
+fill_batch (docrel_cursor_t *cursor)
+{
+   docrel_session_t *session = cursor->session;
+   docrel_doc_t *marker = session->head; /* documents created from here on are the batch's */
+   const bson_t *raw;
+   docrel_doc_t *d;
+   bson_t tree;
+   bool created;
+
+   cursor->batch = bson_malloc ((size_t) cursor->batch_size * sizeof *cursor->batch);
+   while (cursor->n_batch < (size_t) cursor->batch_size) {
+      if (!docrel_store__cursor_next (session->store, cursor->backend, &raw, &cursor->error)) {
+         cursor->done = true;
+         cursor->failed = cursor->error.code != 0;
+         break;
+      }
+      cursor->batch[cursor->n_batch++] = adopt (session, cursor->model, raw, cursor->find.projection != NULL, &created);
+   }
+   if (!cursor->failed && cursor->n_batch > 0 && bson_init_static (&tree, cursor->join_data, cursor->join_len) &&
+       !docrel_join__load (session, cursor->model, cursor->batch, cursor->n_batch, &tree, &cursor->error)) {
+      cursor->done = true;
+      cursor->failed = true;
+   }
+   for (d = session->head; d && d != marker; d = d->next) {
+      cursor->n_created++;
+   }
+   cursor->created = bson_malloc ((cursor->n_created + 1) * sizeof *cursor->created);
+   cursor->n_created = 0;
+   for (d = session->head; d && d != marker; d = d->next) {
+      cursor->created[cursor->n_created++] = d;
+   }
+   if (cursor->failed) {
+      cursor->n_batch = 0; /* an error ends the iteration; nothing is returned */
+   }
+}
+
+static bool
+next_joined (docrel_cursor_t *cursor, docrel_doc_t **out)
+{
+   if (cursor->pos == cursor->n_batch) {
+      release_batch (cursor);
+      if (cursor->done) {
+         return false;
+      }
+      memset (&cursor->error, 0, sizeof cursor->error);
+      fill_batch (cursor);
+      if (cursor->n_batch == 0) {
+         return false;
+      }
+   }
+   cursor->current = cursor->batch[cursor->pos++];
+   if (out) {
+      *out = cursor->current;
+   }
+   return true;
 }
 
 bool
@@ -333,6 +455,9 @@ docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out)
    }
    if (!cursor) {
       return false;
+   }
+   if (cursor->join_data) {
+      return next_joined (cursor, out);
    }
    release_transient (cursor);
    if (cursor->done) {
@@ -359,6 +484,7 @@ docrel_cursor_keep (docrel_cursor_t *cursor)
 {
    if (cursor) {
       cursor->transient = NULL;
+      cursor->batch_kept = true;
    }
 }
 
@@ -381,6 +507,11 @@ docrel_cursor_destroy (docrel_cursor_t *cursor)
       return;
    }
    release_transient (cursor);
+   if (cursor->join_data) {
+      release_batch (cursor);
+      bson_free ((void *) cursor->join_data);
+      cursor->session->journaling--;
+   }
    docrel_store__cursor_destroy (cursor->session->store, cursor->backend);
    find_destroy (&cursor->find);
    bson_free (cursor);

@@ -29,6 +29,7 @@ docrel_session_destroy (docrel_session_t *session)
       docrel_doc__free (session->head);
    }
    docrel_idmap__destroy (&session->map);
+   bson_free (session->journal);
    bson_free (session);
 }
 
@@ -54,4 +55,17 @@ docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const 
    doc = docrel_idmap__get (&session->map, model, key.data, key.len);
    docrel_buf_destroy (&key);
    return doc;
+}
+
+void
+docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc)
+{
+   if (!session->journaling) {
+      return;
+   }
+   if (session->n_journal == session->cap_journal) {
+      session->cap_journal = session->cap_journal ? session->cap_journal * 2 : 64;
+      session->journal = bson_realloc (session->journal, session->cap_journal * sizeof *session->journal);
+   }
+   session->journal[session->n_journal++] = doc;
 }

@@ -33,6 +33,7 @@ docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc)
       slot->docs = bson_realloc (slot->docs, slot->cap * sizeof *slot->docs);
    }
    slot->docs[slot->n++] = doc;
+   doc->in_slot = true;
 }
 
 void

@@ -17,7 +17,11 @@
  *                 writes only what was changed.
  *   "batchSize":  int > 0, documents fetched per backend round trip where
  *                 the backend batches (MongoDB)
- *   "join":       a join tree (docrel_find_all only; see docrel-relation.h)
+ *   "join":       a join tree (see docrel-relation.h). docrel_find_all joins
+ *                 all roots at once; a cursor reads batchSize roots (default
+ *                 100), joins them in one go and yields them, so memory is
+ *                 bounded by the batch, not the result (one joining cursor
+ *                 per session at a time)
  *   "related":    {relation field: filter on the related documents, ...}:
  *                 keeps the documents related to at least one match
  *                 (Amplify's nested predicates: the articles whose
@@ -80,7 +84,14 @@ docrel_find (docrel_session_t *session,
  *
  * Memory stays bounded: the document is borrowed until the next call. If the
  * session held it already, it stays in the session; otherwise it leaves the
- * session at the next call unless docrel_cursor_keep is called for it. */
+ * session at the next call unless docrel_cursor_keep is called for it (or a
+ * relation slot of another document came to hold it meanwhile).
+ *
+ * A joining cursor lends a whole batch: its roots and the documents joined to
+ * them stay until the next batch is read, then leave the session (unless
+ * docrel_cursor_keep was called during the batch, which keeps the batch).
+ * Documents the session held before stay, but relation slots the batch
+ * filled in them are reset to not loaded. */
 DOCREL_EXPORT bool
 docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out);
 
