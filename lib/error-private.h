@@ -12,6 +12,11 @@ bool
 docrel_error__set (bson_error_t *error, uint32_t domain, uint32_t code, const char *fmt, ...)
    BSON_GNUC_PRINTF (4, 5);
 
+/* Puts a printf-style prefix before error's message, keeping its domain and
+ * code (for context added on the way up). Accepts NULL. Returns false. */
+bool
+docrel_error__prefix (bson_error_t *error, const char *fmt, ...) BSON_GNUC_PRINTF (2, 3);
+
 /* Relaxed extended JSON of one value, for error messages. The caller frees
  * it with bson_free. Long values are cut to about 120 characters. */
 char *

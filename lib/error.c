@@ -54,3 +54,21 @@ docrel_error__value_json (const bson_value_t *value)
    bson_free (json);
    return out;
 }
+
+bool
+docrel_error__prefix (bson_error_t *error, const char *fmt, ...)
+{
+   char inner[sizeof error->message];
+   char prefix[sizeof error->message];
+   va_list args;
+
+   if (!error) {
+      return false;
+   }
+   bson_strncpy (inner, error->message, sizeof inner);
+   va_start (args, fmt);
+   bson_vsnprintf (prefix, sizeof prefix, fmt, args);
+   va_end (args);
+   bson_snprintf (error->message, sizeof error->message, "%s%s", prefix, inner);
+   return false;
+}

@@ -79,10 +79,7 @@ check_option (const docrel_model_t *model, const char *where, const bson_iter_t 
       }
    }
    if (!ok) {
-      char inner[sizeof error->message];
-      bson_strncpy (inner, error->message, sizeof inner);
-      docrel_error__set (error, error->domain, error->code, "join tree at '%s' (model '%s'), %s: %s", where,
-                         model->name, key, inner);
+      docrel_error__prefix (error, "join tree at '%s' (model '%s'), %s: ", where, model->name, key);
    }
    return ok;
 }
@@ -781,6 +778,7 @@ collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
    bson_t fields = BSON_INITIALIZER;
+   bson_error_t read_error;
    const bson_t *raw;
    size_t i;
    bool ok = false;
@@ -801,8 +799,8 @@ collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *
        !(cursor = docrel_store__find (store, model->collection, &spec, error))) {
       goto done;
    }
-   memset (error, 0, sizeof *error);
-   while (docrel_store__cursor_next (store, cursor, &raw, error)) {
+   memset (&read_error, 0, sizeof read_error);
+   while (docrel_store__cursor_next (store, cursor, &raw, &read_error)) {
       bson_iter_t iter, elem;
       if (n_paths == 1 && docrel_path__find (raw, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
           bson_iter_recurse (&iter, &elem)) {
@@ -816,7 +814,10 @@ collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *
          keyset_add (set, &key, values, n_paths);
       }
    }
-   ok = error->code == 0;
+   ok = read_error.code == 0;
+   if (!ok && error) {
+      *error = read_error;
+   }
 done:
    docrel_store__cursor_destroy (store, cursor);
    if (projection) {
@@ -873,9 +874,7 @@ docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model
          set = near;
       }
       if (!ok) {
-         char inner[sizeof error->message];
-         bson_strncpy (inner, error->message, sizeof inner);
-         docrel_error__set (error, error->domain, error->code, "option 'related' at '%s': %s", field, inner);
+         docrel_error__prefix (error, "option 'related' at '%s': ", field);
          keyset_destroy (&set);
          return false;
       }

@@ -326,6 +326,7 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
       return NULL;
    }
    if (!parse_opts (kind, left_key, right_key, opts, &o, error)) {
+      docrel_error__prefix (error, "model '%s': %s '%s' towards '%s': ", a->name, kname, field, b->name);
       return NULL;
    }
    for (i = 0; i < o.n_keys; i++) {
