@@ -295,7 +295,9 @@ fetch (docrel_session_t *session, docrel_model_t *model, const keyset_t *set, ch
          return false;
       }
       all = bson_realloc (all, (n_all + n + 1) * sizeof *all);
-      memcpy (all + n_all, docs, n * sizeof *docs);
+      if (n > 0) {
+         memcpy (all + n_all, docs, n * sizeof *docs);
+      }
       n_all += n;
       bson_free (docs);
       done += count;
