@@ -1,0 +1,753 @@
+/* check_relation.c: declaring relations — the four kinds with Thinky's
+ * argument order, the indexes their joins need, the link collection of a
+ * hasAndBelongsToMany (named after both models, shared by both
+ * declarations, one link per pair), composite keys, and definition errors,
+ * each naming what is wrong. Loading is only used here to show which
+ * documents a declaration relates; check_join.c tests loading itself. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "fixture.h"
+
+#define ASSERT_MENTIONS(error, text)                                                       \
+   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
+                  "error message \"%s\" does not mention \"%s\"",                          \
+                  (error).message,                                                         \
+                  (text))
+
+typedef docrel_relation_t *(*declare_fn) (docrel_model_t *,
+                                          docrel_model_t *,
+                                          const char *,
+                                          const char *,
+                                          const char *,
+                                          const bson_t *,
+                                          bson_error_t *);
+
+static docrel_model_t *
+new_model (docrel_store_t *store, const char *name, const char *opts_json)
+{
+   bson_error_t error;
+   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
+   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
+
+   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
+   bson_destroy (opts);
+   return model;
+}
+
+/* A model whose caller sets the primary key, so tests can name documents. */
+static docrel_model_t *
+keyed_model (docrel_store_t *store, const char *name)
+{
+   return new_model (store, name, "{\"primaryKey\": \"caller\"}");
+}
+
+static void
+add_field (docrel_model_t *model, const char *name, docrel_type_t type)
+{
+   bson_error_t error;
+   ck_assert_msg (docrel_model_add_field (model, name, type, NULL, &error), "field %s: %s", name, error.message);
+}
+
+static docrel_relation_t *
+declare (declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
+         const char *right, const char *opts_json)
+{
+   bson_error_t error;
+   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
+   docrel_relation_t *relation = fn (a, b, field, left, right, opts, &error);
+
+   ck_assert_msg (relation != NULL, "declaring %s.%s: %s", docrel_model_name (a), field, error.message);
+   bson_destroy (opts);
+   return relation;
+}
+
+/* Declares a relation that must fail with DOCREL_ERROR_MODEL / code, with a
+ * message naming every string after code (NULL-terminated). */
+static void
+expect_definition_error (declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
+                         const char *right, const char *opts_json, docrel_error_code_t code, ...)
+{
+   bson_error_t error;
+   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
+   docrel_relation_t *relation;
+   const char *text;
+   va_list ap;
+
+   memset (&error, 0, sizeof error);
+   relation = fn (a, b, field, left, right, opts, &error);
+   ck_assert_msg (relation == NULL, "declaring %s.%s (opts %s) succeeded", docrel_model_name (a), field,
+                  opts_json ? opts_json : "NULL");
+   ck_assert_msg (error.domain == DOCREL_ERROR_MODEL && error.code == (uint32_t) code,
+                  "declaring %s.%s: expected domain %u code %u, got domain %u code %u: %s", docrel_model_name (a),
+                  field, (unsigned) DOCREL_ERROR_MODEL, (unsigned) code, error.domain, error.code, error.message);
+   va_start (ap, code);
+   while ((text = va_arg (ap, const char *)) != NULL) {
+      ASSERT_MENTIONS (error, text);
+   }
+   va_end (ap);
+   bson_destroy (opts);
+}
+
+static docrel_doc_t *
+saved (docrel_session_t *session, docrel_model_t *model, const char *json)
+{
+   bson_error_t error;
+   docrel_doc_t *doc = docrel_doc_new_from_json (session, model, json, &error);
+
+   ck_assert_msg (doc != NULL, "new doc %s: %s", json, error.message);
+   ck_assert_msg (docrel_save (doc, &error), "save %s: %s", json, error.message);
+   return doc;
+}
+
+/* Loads the document of model with the int key id, joined along tree_json. */
+static docrel_doc_t *
+get_joined (docrel_session_t *session, docrel_model_t *model, int32_t id, const char *tree_json)
+{
+   bson_error_t error;
+   bson_t *tree = fixture_json (tree_json);
+   docrel_doc_t *doc = NULL;
+   bson_value_t key;
+
+   key.value_type = BSON_TYPE_INT32;
+   key.value.v_int32 = id;
+   ck_assert_msg (docrel_get (session, model, &key, tree, &doc, &error), "get %s %d with %s: %s",
+                  docrel_model_name (model), id, tree_json, error.message);
+   bson_destroy (tree);
+   return doc;
+}
+
+/* The int32 _id of doc (the test models use int keys). */
+static int32_t
+id_of (const docrel_doc_t *doc)
+{
+   ck_assert_ptr_nonnull (doc);
+   ck_assert_int_eq (docrel_doc_id (doc)->value_type, BSON_TYPE_INT32);
+   return docrel_doc_id (doc)->value.v_int32;
+}
+
+/* Fails unless the many-slot field of doc is loaded and holds exactly the
+ * documents whose int keys are ids[0..n), in that order. */
+static void
+assert_related_ids (const docrel_doc_t *doc, const char *field, const int32_t *ids, size_t n)
+{
+   docrel_doc_t *const *docs = NULL;
+   size_t count = 0, i;
+
+   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s not loaded", field);
+   ck_assert_msg (count == n, "slot %s holds %zu documents, expected %zu", field, count, n);
+   for (i = 0; i < n; i++) {
+      ck_assert_int_eq (id_of (docs[i]), ids[i]);
+   }
+}
+
+static bool
+is_sqlite (docrel_store_t *store)
+{
+   return strcmp (docrel_store_backend_name (store), "sqlite") == 0;
+}
+
+/* True if a line of explain's "plan" mentions text. */
+static bool
+plan_has (const bson_t *out, const char *text)
+{
+   bson_iter_t iter, line;
+
+   ck_assert_msg (bson_iter_init_find (&iter, out, "plan") && BSON_ITER_HOLDS_ARRAY (&iter), "no plan array");
+   ck_assert (bson_iter_recurse (&iter, &line));
+   while (bson_iter_next (&line)) {
+      if (BSON_ITER_HOLDS_UTF8 (&line) && strstr (bson_iter_utf8 (&line, NULL), text)) {
+         return true;
+      }
+   }
+   return false;
+}
+
+/* Fails unless explaining filter_json on model shows an index search (or,
+ * with used false, does not). Explain runs nothing. */
+static void
+assert_index_used (docrel_store_t *store, docrel_model_t *model, const char *filter_json, bool used)
+{
+   docrel_session_t *session = docrel_session_new (store);
+   bson_t *filter = fixture_json (filter_json);
+   bson_error_t error;
+   bson_t out;
+   char *json;
+
+   ck_assert_msg (docrel_explain (session, model, filter, NULL, &out, &error), "explain %s on %s: %s", filter_json,
+                  docrel_model_name (model), error.message);
+   json = bson_as_relaxed_extended_json (&out, NULL);
+   ck_assert_msg (plan_has (&out, "USING INDEX") == used, "explain %s on %s: expected %s index, got %s",
+                  filter_json, docrel_model_name (model), used ? "an" : "no", json);
+   bson_free (json);
+   bson_destroy (&out);
+   bson_destroy (filter);
+   docrel_session_destroy (session);
+}
+
+/* ---- kinds ------------------------------------------------------------- */
+
+START_TEST (each_kind_is_declared_on_model_a_towards_model_b)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
+   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_relation_t *r[4];
+   static const char *const fields[] = {"capital", "country", "posts", "tags"};
+   static const docrel_relation_kind_t kinds[] = {DOCREL_HAS_ONE, DOCREL_BELONGS_TO, DOCREL_HAS_MANY,
+                                                  DOCREL_HAS_AND_BELONGS_TO_MANY};
+   docrel_model_t *owners[4], *targets[4];
+   size_t i;
+
+   r[0] = declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   r[1] = declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
+   r[2] = declare (docrel_model_has_many, tag, post, "posts", "_id", "tagId", NULL);
+   r[3] = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   owners[0] = country, owners[1] = capital, owners[2] = tag, owners[3] = post;
+   targets[0] = capital, targets[1] = country, targets[2] = post, targets[3] = tag;
+   for (i = 0; i < 4; i++) {
+      ck_assert_int_eq (docrel_relation_kind (r[i]), kinds[i]);
+      ck_assert_str_eq (docrel_relation_field (r[i]), fields[i]);
+      ck_assert_ptr_eq (docrel_relation_model (r[i]), owners[i]);
+      ck_assert_ptr_eq (docrel_relation_target (r[i]), targets[i]);
+      ck_assert_ptr_eq (docrel_model_relation (owners[i], fields[i]), r[i]);
+      ck_assert_ptr_null (docrel_model_relation (targets[i], fields[i])); /* only a holds it */
+      ck_assert ((docrel_relation_link_model (r[i]) != NULL) == (i == 3));
+   }
+   ck_assert_ptr_null (docrel_model_relation (country, "nothing"));
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (has_one_and_has_many_read_the_key_in_b_as_thinky_does)
+{
+   /* Country.hasOne(Capital, "capital", "code", "countryCode"): the capital
+    * whose countryCode equals the country's code. The decoys match only if
+    * the keys were read on the wrong side. */
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
+   docrel_session_t *session;
+   docrel_doc_t *fr;
+   static const int32_t cities[] = {10, 12};
+
+   declare (docrel_model_has_one, country, capital, "capital", "code", "countryCode", NULL);
+   declare (docrel_model_has_many, country, capital, "cities", "code", "countryCode", NULL);
+   session = docrel_session_new (store);
+   saved (session, country, "{\"_id\": 1, \"code\": \"FR\", \"countryCode\": \"XX\"}");
+   saved (session, capital, "{\"_id\": 10, \"countryCode\": \"FR\", \"code\": \"YY\"}");
+   saved (session, capital, "{\"_id\": 11, \"code\": \"FR\", \"countryCode\": \"ZZ\"}");
+   saved (session, capital, "{\"_id\": 13, \"code\": \"XX\"}");
+   docrel_session_destroy (session);
+
+   session = docrel_session_new (store);
+   fr = get_joined (session, country, 1, "{\"capital\": true}");
+   ck_assert_int_eq (id_of (docrel_doc_related_one (fr, "capital")), 10);
+   docrel_session_destroy (session);
+
+   session = docrel_session_new (store);
+   saved (session, capital, "{\"_id\": 12, \"countryCode\": \"FR\"}");
+   fr = get_joined (session, country, 1, "{\"cities\": true}");
+   assert_related_ids (fr, "cities", cities, 2);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (belongs_to_reads_the_key_in_a_as_thinky_does)
+{
+   /* Capital.belongsTo(Country, "country", "countryCode", "code"): the
+    * country whose code equals the capital's countryCode. */
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
+   docrel_session_t *session;
+   docrel_doc_t *paris;
+
+   declare (docrel_model_belongs_to, capital, country, "country", "countryCode", "code", NULL);
+   session = docrel_session_new (store);
+   saved (session, capital, "{\"_id\": 10, \"countryCode\": \"FR\", \"code\": \"QQ\"}");
+   saved (session, country, "{\"_id\": 1, \"code\": \"FR\", \"countryCode\": \"AA\"}");
+   saved (session, country, "{\"_id\": 2, \"code\": \"DE\", \"countryCode\": \"QQ\"}");
+   saved (session, country, "{\"_id\": 3, \"code\": \"QQ\"}");
+   docrel_session_destroy (session);
+
+   session = docrel_session_new (store);
+   paris = get_joined (session, capital, 10, "{\"country\": true}");
+   ck_assert_int_eq (id_of (docrel_doc_related_one (paris, "country")), 1);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (accepted_options_declare_the_relation)
+{
+   static const char *const actions[] = {"noAction", "cascade", "setNull", "restrict"};
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *user = new_model (store, "User", NULL), *post = new_model (store, "Post", NULL);
+   char field[32], opts[64];
+   size_t i;
+
+   for (i = 0; i < 4; i++) {
+      snprintf (field, sizeof field, "posts%zu", i);
+      snprintf (opts, sizeof opts, "{\"onDelete\": \"%s\"}", actions[i]);
+      declare (docrel_model_has_many, user, post, field, "_id", "authorId", opts);
+   }
+   declare (docrel_model_belongs_to, post, user, "author", "authorId", "_id", "{\"required\": true}");
+   declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", "{\"required\": false}");
+   declare (docrel_model_has_one, user, post, "pinned", "_id", "pinnedBy", "{}");
+   fixture_store_close (store);
+}
+END_TEST
+
+/* ---- indexes ----------------------------------------------------------- */
+
+START_TEST (has_one_and_has_many_index_the_key_in_b)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+   docrel_model_t *publication = new_model (store, "Publication", NULL);
+   docrel_model_t *article = new_model (store, "Article", NULL);
+
+   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   declare (docrel_model_has_many, publication, article, "articles", "_id", "publicationId", NULL);
+   if (is_sqlite (store)) {
+      assert_index_used (store, capital, "{\"countryId\": {\"$in\": [1, 2, 3]}}", true);
+      assert_index_used (store, article, "{\"publicationId\": {\"$in\": [\"a\", \"b\"]}}", true);
+      /* The same query on a field no relation names scans. */
+      assert_index_used (store, capital, "{\"name\": {\"$in\": [1, 2, 3]}}", false);
+      assert_index_used (store, article, "{\"title\": {\"$in\": [\"a\", \"b\"]}}", false);
+   }
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (belongs_to_indexes_the_key_in_b_unless_it_is_the_primary_key)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *team = new_model (store, "Team", NULL), *member = new_model (store, "Member", NULL);
+   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+
+   declare (docrel_model_belongs_to, member, team, "team", "teamCode", "code", NULL);
+   declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
+   if (is_sqlite (store)) {
+      assert_index_used (store, team, "{\"code\": {\"$in\": [\"red\", \"blue\"]}}", true);
+      /* belongsTo looks b up: no index on a's own key is needed. */
+      assert_index_used (store, member, "{\"teamCode\": {\"$in\": [\"red\", \"blue\"]}}", false);
+      {
+         docrel_session_t *session = docrel_session_new (store);
+         bson_t *filter = fixture_json ("{\"_id\": {\"$in\": [1, 2]}}");
+         bson_error_t error;
+         bson_t out;
+         ASSERT_OK (docrel_explain (session, country, filter, NULL, &out, &error), error);
+         ck_assert (!plan_has (&out, "SCAN"));
+         bson_destroy (&out);
+         bson_destroy (filter);
+         docrel_session_destroy (session);
+      }
+   }
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (has_and_belongs_to_many_indexes_both_link_fields)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = new_model (store, "Post", NULL), *tag = new_model (store, "Tag", NULL);
+   docrel_relation_t *tags = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_model_t *link = docrel_relation_link_model (tags);
+
+   if (is_sqlite (store)) {
+      assert_index_used (store, link, "{\"Post__id\": {\"$in\": [1, 2]}}", true);
+      assert_index_used (store, link, "{\"Tag__id\": {\"$in\": [1, 2]}}", true);
+   }
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (composite_keys_index_the_key_fields_of_b)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *person = new_model (store, "Person", NULL), *post = new_model (store, "Post", NULL);
+
+   declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
+   if (is_sqlite (store)) {
+      assert_index_used (store, person, "{\"name\": {\"$in\": [\"Ann\", \"Bob\"]}}", true);
+      assert_index_used (store, person, "{\"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}", true);
+   }
+   fixture_store_close (store);
+}
+END_TEST
+
+/* ---- link collections -------------------------------------------------- */
+
+START_TEST (link_collection_is_named_after_both_models_in_sorted_order_and_shared)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   /* Declared from Tag first: the name is still Post_Tag. */
+   docrel_relation_t *posts = declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
+   docrel_relation_t *tags = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_model_t *link = docrel_relation_link_model (tags);
+   docrel_session_t *session;
+   docrel_doc_t *doc;
+   static const int32_t seven[] = {7}, both[] = {1, 2};
+
+   ck_assert_ptr_nonnull (link);
+   ck_assert_ptr_eq (docrel_relation_link_model (posts), link);
+   ck_assert_str_eq (docrel_model_name (link), "Post_Tag");
+   ck_assert_str_eq (docrel_model_collection (link), "Post_Tag");
+   ck_assert_ptr_eq (docrel_store_model (store, "Post_Tag"), link);
+   ck_assert_ptr_null (docrel_store_model (store, "Tag_Post"));
+
+   /* A link written once is read by both declarations. */
+   session = docrel_session_new (store);
+   saved (session, post, "{\"_id\": 1}");
+   saved (session, post, "{\"_id\": 2}");
+   saved (session, tag, "{\"_id\": 7}");
+   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
+   saved (session, link, "{\"Tag__id\": 7, \"Post__id\": 2}");
+   docrel_session_destroy (session);
+   session = docrel_session_new (store);
+   doc = get_joined (session, post, 1, "{\"tags\": true}");
+   assert_related_ids (doc, "tags", seven, 1);
+   doc = get_joined (session, tag, 7, "{\"posts\": true}");
+   assert_related_ids (doc, "posts", both, 2);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (saving_the_same_link_twice_fails_with_duplicate_key)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_relation_t *tags = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_model_t *link = docrel_relation_link_model (tags);
+   static const char *const dupes[] = {"{\"Post__id\": 1, \"Tag__id\": 1}", "{\"Tag__id\": 1, \"Post__id\": 1}"};
+   docrel_session_t *session;
+   bson_error_t error;
+   int64_t n = 0;
+   size_t i;
+
+   declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
+   session = docrel_session_new (store);
+   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 1}");
+   for (i = 0; i < 2; i++) {
+      docrel_doc_t *again = docrel_doc_new_from_json (session, link, dupes[i], &error);
+      ck_assert_ptr_nonnull (again);
+      memset (&error, 0, sizeof error);
+      ck_assert_msg (!docrel_save (again, &error), "saving the link %s twice succeeded", dupes[i]);
+      ck_assert_msg (error.domain == DOCREL_ERROR_STORE && error.code == DOCREL_ERROR_DUPLICATE_KEY,
+                     "expected a duplicate key, got domain %u code %u: %s", error.domain, error.code, error.message);
+      ck_assert (!docrel_doc_is_saved (again));
+   }
+   /* Other pairs are other links. */
+   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 2}");
+   saved (session, link, "{\"Post__id\": 2, \"Tag__id\": 1}");
+   ASSERT_OK (docrel_count (session, link, NULL, NULL, &n, &error), error);
+   ck_assert_int_eq (n, 3);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (the_link_option_renames_the_link_collection)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_relation_t *tags =
+      declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", "{\"link\": \"Tagging\"}");
+   docrel_relation_t *posts =
+      declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", "{\"link\": \"Tagging\"}");
+   docrel_model_t *link = docrel_relation_link_model (tags);
+   docrel_session_t *session;
+   docrel_doc_t *doc;
+   static const int32_t seven[] = {7}, one[] = {1};
+
+   ck_assert_str_eq (docrel_model_name (link), "Tagging");
+   ck_assert_ptr_eq (docrel_store_model (store, "Tagging"), link);
+   ck_assert_ptr_eq (docrel_relation_link_model (posts), link);
+   ck_assert_ptr_null (docrel_store_model (store, "Post_Tag"));
+   session = docrel_session_new (store);
+   saved (session, post, "{\"_id\": 1}");
+   saved (session, tag, "{\"_id\": 7}");
+   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
+   docrel_session_destroy (session);
+   session = docrel_session_new (store);
+   doc = get_joined (session, post, 1, "{\"tags\": true}");
+   assert_related_ids (doc, "tags", seven, 1);
+   doc = get_joined (session, tag, 7, "{\"posts\": true}");
+   assert_related_ids (doc, "posts", one, 1);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+/* ---- composite keys ---------------------------------------------------- */
+
+/* Amplify's example: a post's author is the person with the post's author
+ * name and author date of birth. */
+static void
+people_and_posts (docrel_store_t *store, docrel_model_t **person, docrel_model_t **post)
+{
+   *person = keyed_model (store, "Person");
+   *post = keyed_model (store, "Post");
+   add_field (*person, "name", DOCREL_TYPE_STRING);
+   add_field (*person, "dob", DOCREL_TYPE_DATETIME);
+   add_field (*post, "title", DOCREL_TYPE_STRING);
+   add_field (*post, "authorName", DOCREL_TYPE_STRING);
+   add_field (*post, "authorDob", DOCREL_TYPE_DATETIME);
+}
+
+START_TEST (composite_keys_match_every_key_in_order)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *person, *post;
+   docrel_session_t *session;
+   docrel_doc_t *doc;
+   static const int32_t ann90_posts[] = {100, 103};
+
+   people_and_posts (store, &person, &post);
+   declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
+   declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
+            "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
+   session = docrel_session_new (store);
+   saved (session, person, "{\"_id\": 1, \"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   saved (session, person, "{\"_id\": 2, \"name\": \"Ann\", \"dob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+   saved (session, person, "{\"_id\": 3, \"name\": \"Bob\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   saved (session, post,
+          "{\"_id\": 100, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   saved (session, post,
+          "{\"_id\": 101, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+   saved (session, post,
+          "{\"_id\": 102, \"authorName\": \"Bob\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+   saved (session, post,
+          "{\"_id\": 103, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   docrel_session_destroy (session);
+
+   session = docrel_session_new (store);
+   ck_assert_int_eq (id_of (docrel_doc_related_one (get_joined (session, post, 100, "{\"author\": true}"), "author")),
+                     1);
+   ck_assert_int_eq (id_of (docrel_doc_related_one (get_joined (session, post, 101, "{\"author\": true}"), "author")),
+                     2);
+   doc = get_joined (session, post, 102, "{\"author\": true}"); /* Bob, but born 1990 */
+   ck_assert (docrel_doc_is_loaded (doc, "author"));
+   ck_assert_ptr_null (docrel_doc_related_one (doc, "author"));
+   assert_related_ids (get_joined (session, person, 1, "{\"posts\": true}"), "posts", ann90_posts, 2);
+   assert_related_ids (get_joined (session, person, 3, "{\"posts\": true}"), "posts", NULL, 0);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (composite_keys_are_paired_in_order_and_typed_pairwise)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *person, *post;
+
+   people_and_posts (store, &person, &post);
+   /* Swapped right keys pair a string with a datetime. */
+   expect_definition_error (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+                            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"dob\", \"name\"]}",
+                            DOCREL_ERROR_WRONG_TYPE, "Post", "author", "authorName", "dob", NULL);
+   ck_assert_ptr_null (docrel_model_relation (post, "author"));
+   fixture_store_close (store);
+}
+END_TEST
+
+/* ---- definition errors ------------------------------------------------- */
+
+START_TEST (an_undeclared_key_field_is_an_error_when_the_model_declares_fields)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+   docrel_model_t *loose = new_model (store, "Loose", NULL);
+
+   add_field (capital, "name", DOCREL_TYPE_STRING);
+   add_field (country, "name", DOCREL_TYPE_STRING);
+   expect_definition_error (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL,
+                            DOCREL_ERROR_UNKNOWN_FIELD, "Country", "capital", "Capital", "countryId", NULL);
+   expect_definition_error (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL,
+                            DOCREL_ERROR_UNKNOWN_FIELD, "Capital", "country", "countryId", NULL);
+   expect_definition_error (docrel_model_has_many, loose, country, "countries", "_id", "looseId", NULL,
+                            DOCREL_ERROR_UNKNOWN_FIELD, "Loose", "countries", "Country", "looseId", NULL);
+   ck_assert_ptr_null (docrel_model_relation (country, "capital"));
+   ck_assert_ptr_null (docrel_model_relation (capital, "country"));
+   /* A model that declares no fields takes any key. */
+   declare (docrel_model_has_many, country, loose, "things", "_id", "countryId", NULL);
+   add_field (capital, "countryId", DOCREL_TYPE_ANY);
+   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (key_fields_of_different_types_are_an_error_naming_both)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+
+   add_field (country, "code", DOCREL_TYPE_INT32);
+   add_field (capital, "countryCode", DOCREL_TYPE_STRING);
+   add_field (capital, "countryId", DOCREL_TYPE_STRING);
+   add_field (capital, "countryOid", DOCREL_TYPE_OBJECT_ID);
+   expect_definition_error (docrel_model_has_one, country, capital, "capital", "code", "countryCode", NULL,
+                            DOCREL_ERROR_WRONG_TYPE, "Country", "capital", "code", "Capital", "countryCode", NULL);
+   expect_definition_error (docrel_model_belongs_to, capital, country, "country", "countryCode", "code", NULL,
+                            DOCREL_ERROR_WRONG_TYPE, "Capital", "country", "countryCode", "code", NULL);
+   /* The ObjectId primary key against a string field. */
+   expect_definition_error (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL,
+                            DOCREL_ERROR_WRONG_TYPE, "Country", "capital", "countryId", NULL);
+   ck_assert_ptr_null (docrel_model_relation (country, "capital"));
+   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryOid", NULL);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (a_relation_field_that_is_already_a_field_or_relation_is_an_error)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = new_model (store, "Post", NULL), *user = new_model (store, "User", NULL);
+
+   add_field (post, "author", DOCREL_TYPE_STRING);
+   add_field (post, "editorId", DOCREL_TYPE_ANY);
+   expect_definition_error (docrel_model_belongs_to, post, user, "author", "editorId", "_id", NULL,
+                            DOCREL_ERROR_DUPLICATE_NAME, "Post", "author", NULL);
+   declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL);
+   expect_definition_error (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL,
+                            DOCREL_ERROR_DUPLICATE_NAME, "Post", "editor", NULL);
+   expect_definition_error (docrel_model_has_many, user, post, "_id", "_id", "editorId", NULL,
+                            DOCREL_ERROR_DUPLICATE_NAME, "User", "_id", NULL);
+   ck_assert_int_eq (docrel_relation_kind (docrel_model_relation (post, "editor")), DOCREL_BELONGS_TO);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (a_relation_added_after_a_model_is_in_use_is_an_error)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+   docrel_model_t *city = new_model (store, "City", NULL);
+   docrel_session_t *session = docrel_session_new (store);
+   bson_error_t error;
+
+   ck_assert_ptr_nonnull (docrel_doc_new (session, country, &error));
+   expect_definition_error (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL,
+                            DOCREL_ERROR_MODEL_IN_USE, "Country", "capital", NULL);
+   /* b in use blocks it too: its index could no longer be built. */
+   expect_definition_error (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL,
+                            DOCREL_ERROR_MODEL_IN_USE, "Capital", "country", "Country", NULL);
+   expect_definition_error (docrel_model_has_and_belongs_to_many, city, country, "countries", "_id", "_id", NULL,
+                            DOCREL_ERROR_MODEL_IN_USE, "City", "countries", "Country", NULL);
+   ck_assert_ptr_null (docrel_model_relation (country, "capital"));
+   ck_assert_ptr_null (docrel_model_relation (capital, "country"));
+   ck_assert_ptr_null (docrel_store_model (store, "City_Country"));
+   declare (docrel_model_has_one, capital, city, "city", "_id", "capitalId", NULL);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (an_unknown_option_is_an_error_naming_it)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = new_model (store, "Post", NULL), *user = new_model (store, "User", NULL);
+
+   expect_definition_error (docrel_model_has_many, user, post, "posts", "_id", "authorId", "{\"through\": \"X\"}",
+                            DOCREL_ERROR_BAD_OPTION, "through", "User", "posts", NULL);
+   /* "link" belongs to hasAndBelongsToMany, "required" to belongsTo. */
+   expect_definition_error (docrel_model_has_many, user, post, "posts", "_id", "authorId", "{\"link\": \"L\"}",
+                            DOCREL_ERROR_BAD_OPTION, "link", "User", "posts", NULL);
+   expect_definition_error (docrel_model_has_one, user, post, "pinned", "_id", "pinnedBy", "{\"required\": true}",
+                            DOCREL_ERROR_BAD_OPTION, "required", "User", "pinned", NULL);
+   ck_assert_ptr_null (docrel_model_relation (user, "posts"));
+   ck_assert_ptr_null (docrel_model_relation (user, "pinned"));
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (a_bad_on_delete_value_is_an_error_naming_the_option)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *post = new_model (store, "Post", NULL), *user = new_model (store, "User", NULL);
+
+   expect_definition_error (docrel_model_has_many, user, post, "posts", "_id", "authorId",
+                            "{\"onDelete\": \"explode\"}", DOCREL_ERROR_BAD_OPTION, "onDelete", "User", "posts", NULL);
+   expect_definition_error (docrel_model_has_many, user, post, "posts", "_id", "authorId",
+                            "{\"onDelete\": \"CASCADE\"}", DOCREL_ERROR_BAD_OPTION, "onDelete", "User", "posts", NULL);
+   expect_definition_error (docrel_model_belongs_to, post, user, "author", "authorId", "_id", "{\"onDelete\": 1}",
+                            DOCREL_ERROR_BAD_OPTION, "onDelete", "Post", "author", NULL);
+   ck_assert_ptr_null (docrel_model_relation (user, "posts"));
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (mismatched_composite_keys_are_an_error)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *person, *post;
+
+   people_and_posts (store, &person, &post);
+   expect_definition_error (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+                            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\"]}",
+                            DOCREL_ERROR_BAD_OPTION, "leftKeys", "rightKeys", "Post", "author", NULL);
+   expect_definition_error (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+                            "{\"leftKeys\": [\"authorName\", \"authorDob\"]}", DOCREL_ERROR_BAD_OPTION, "rightKeys",
+                            "Post", "author", NULL);
+   /* Composite keys replace left_key and right_key. */
+   expect_definition_error (docrel_model_belongs_to, post, person, "author", "authorName", "name",
+                            "{\"leftKeys\": [\"authorName\"], \"rightKeys\": [\"name\"]}", DOCREL_ERROR_BAD_OPTION,
+                            "Post", "author", NULL);
+   ck_assert_ptr_null (docrel_model_relation (post, "author"));
+   fixture_store_close (store);
+}
+END_TEST
+
+static Suite *
+relation_suite (void)
+{
+   Suite *s = suite_create ("relation");
+   TCase *tc;
+
+   tc = tcase_create ("kinds");
+   tcase_add_test (tc, each_kind_is_declared_on_model_a_towards_model_b);
+   tcase_add_test (tc, has_one_and_has_many_read_the_key_in_b_as_thinky_does);
+   tcase_add_test (tc, belongs_to_reads_the_key_in_a_as_thinky_does);
+   tcase_add_test (tc, accepted_options_declare_the_relation);
+   suite_add_tcase (s, tc);
+
+   tc = tcase_create ("indexes");
+   tcase_add_test (tc, has_one_and_has_many_index_the_key_in_b);
+   tcase_add_test (tc, belongs_to_indexes_the_key_in_b_unless_it_is_the_primary_key);
+   tcase_add_test (tc, has_and_belongs_to_many_indexes_both_link_fields);
+   tcase_add_test (tc, composite_keys_index_the_key_fields_of_b);
+   suite_add_tcase (s, tc);
+
+   tc = tcase_create ("link_collections");
+   tcase_add_test (tc, link_collection_is_named_after_both_models_in_sorted_order_and_shared);
+   tcase_add_test (tc, saving_the_same_link_twice_fails_with_duplicate_key);
+   tcase_add_test (tc, the_link_option_renames_the_link_collection);
+   suite_add_tcase (s, tc);
+
+   tc = tcase_create ("composite_keys");
+   tcase_add_test (tc, composite_keys_match_every_key_in_order);
+   tcase_add_test (tc, composite_keys_are_paired_in_order_and_typed_pairwise);
+   suite_add_tcase (s, tc);
+
+   tc = tcase_create ("definition_errors");
+   tcase_add_test (tc, an_undeclared_key_field_is_an_error_when_the_model_declares_fields);
+   tcase_add_test (tc, key_fields_of_different_types_are_an_error_naming_both);
+   tcase_add_test (tc, a_relation_field_that_is_already_a_field_or_relation_is_an_error);
+   tcase_add_test (tc, a_relation_added_after_a_model_is_in_use_is_an_error);
+   tcase_add_test (tc, an_unknown_option_is_an_error_naming_it);
+   tcase_add_test (tc, a_bad_on_delete_value_is_an_error_naming_the_option);
+   tcase_add_test (tc, mismatched_composite_keys_are_an_error);
+   suite_add_tcase (s, tc);
+   return s;
+}
+
+int
+main (void)
+{
+   return fixture_run (relation_suite ());
+}
