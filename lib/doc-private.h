@@ -53,6 +53,16 @@ struct _docrel_session_t {
    size_t cap_journal;
 };
 
+/* Frees the n documents docs (all created by one piece of work) and resets
+ * the slots of the documents journaled since journal_from that survive,
+ * since those slots may point at the freed ones. Truncates the journal to
+ * journal_from (to 0 when nothing journals any more). */
+void docrel_session__discard (docrel_session_t *session, docrel_doc_t **docs, size_t n, size_t journal_from);
+
+/* The documents created since marker (the session's head when the work
+ * began), newest first, as a bson_malloc'd array of *n. */
+docrel_doc_t **docrel_session__created_since (docrel_session_t *session, docrel_doc_t *marker, size_t *n);
+
 /* Notes that doc's slots were filled (a no-op unless journaling). */
 void docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc);
 

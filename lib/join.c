@@ -434,8 +434,54 @@ read_edge (const docrel_model_t *model, bson_iter_t *iter, edge_t *edge)
    }
 }
 
+static bool
+is_inclusion (const bson_t *projection)
+{
+   bson_iter_t iter;
+
+   if (bson_iter_init (&iter, projection)) {
+      while (bson_iter_next (&iter)) {
+         if (strcmp (bson_iter_key (&iter), "_id") != 0 && bson_iter_as_bool (&iter)) {
+            return true;
+         }
+      }
+   }
+   return false;
+}
+
+static void
+keep_paths (bson_t *out, const bson_t *projection, char *const *paths, size_t n)
+{
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      if (!bson_has_field (projection, paths[i]) && !bson_has_field (out, paths[i])) {
+         BSON_APPEND_INT32 (out, paths[i], 1);
+      }
+   }
+}
+
+void
+docrel_join__widen_projection (const docrel_model_t *model, const bson_t *tree, const bson_t *projection, bson_t *out)
+{
+   bson_iter_t iter;
+
+   bson_init (out);
+   bson_concat (out, projection);
+   if (!tree || !is_inclusion (projection) || !bson_iter_init (&iter, tree)) {
+      return;
+   }
+   while (bson_iter_next (&iter)) {
+      const docrel_relation_t *r = docrel_model_relation (model, bson_iter_key (&iter));
+      if (r) {
+         keep_paths (out, projection, r->left_keys, r->n_keys);
+      }
+   }
+}
+
 /* The find options of an edge: its sort, its projection (widened to keep
- * the key fields the join needs), and the per-parent window. */
+ * the key fields its own join and the joins below it need), and the
+ * per-parent window. */
 static void
 edge_opts (const edge_t *edge, char *const *keys, size_t n_keys, bool window, bson_t *opts)
 {
@@ -444,23 +490,14 @@ edge_opts (const edge_t *edge, char *const *keys, size_t n_keys, bool window, bs
       BSON_APPEND_DOCUMENT (opts, "sort", &edge->sort);
    }
    if (edge->has_fields) {
-      bson_t fields;
-      bson_iter_t iter;
-      bool inclusion = false;
-      size_t i;
-      if (bson_iter_init (&iter, &edge->fields)) {
-         while (bson_iter_next (&iter)) {
-            inclusion = inclusion || (strcmp (bson_iter_key (&iter), "_id") != 0 && bson_iter_as_bool (&iter));
-         }
+      bson_t widened;
+      docrel_join__widen_projection (edge->relation->target, edge->has_sub ? &edge->sub : NULL, &edge->fields,
+                                     &widened);
+      if (is_inclusion (&edge->fields)) {
+         keep_paths (&widened, &edge->fields, keys, n_keys);
       }
-      bson_append_document_begin (opts, "projection", -1, &fields);
-      bson_concat (&fields, &edge->fields);
-      for (i = 0; inclusion && i < n_keys; i++) {
-         if (!bson_has_field (&edge->fields, keys[i])) {
-            BSON_APPEND_INT32 (&fields, keys[i], 1);
-         }
-      }
-      bson_append_document_end (opts, &fields);
+      BSON_APPEND_DOCUMENT (opts, "projection", &widened);
+      bson_destroy (&widened);
    }
    if (window) {
       if (edge->skip) {

@@ -25,6 +25,14 @@ bool docrel_join__load (docrel_session_t *session,
                         const bson_t *tree,
                         bson_error_t *error);
 
+/* Initialises *out with projection, widened when it is an inclusion by the
+ * key fields that the relations named at the top of tree read in model's
+ * documents, so a projected document can still be joined. */
+void docrel_join__widen_projection (const docrel_model_t *model,
+                                    const bson_t *tree,
+                                    const bson_t *projection,
+                                    bson_t *out);
+
 /* Resolves a "related" query option ({"publication": {"name": "X"}, ...}:
  * relation field -> filter on the related documents) into conditions on
  * model's own keys, appended to *conjuncts (an array being built) one per

@@ -139,7 +139,9 @@ parse_find (docrel_model_t *model,
    bson_iter_t iter;
    bson_t sub;
    bson_t related;
+   bson_t projection;
    bool has_related = false;
+   bool has_projection = false;
 
    memset (find, 0, sizeof *find);
    if (filter && !bson_empty (filter)) {
@@ -185,11 +187,10 @@ parse_find (docrel_model_t *model,
          }
          has_related = true;
       } else if (!counting && strcmp (key, "projection") == 0) {
-         if (!get_document (&iter, key, &sub, error) || !projection_keeps_id (&sub, error) ||
-             !(find->projection = docrel_projection__new (&sub, error))) {
+         if (!get_document (&iter, key, &projection, error) || !projection_keeps_id (&projection, error)) {
             goto fail;
          }
-         find->spec.projection = find->projection;
+         has_projection = true;
       } else {
          docrel_error__set (error,
                             DOCREL_ERROR_QUERY,
@@ -199,6 +200,19 @@ parse_find (docrel_model_t *model,
                             key);
          goto fail;
       }
+   }
+   if (has_projection) {
+      /* Compiled after the loop: a join tree may come after it in opts and
+       * widens it with the keys its relations read. */
+      bson_t tree, widened;
+      bool have_tree = find->join_data && bson_init_static (&tree, find->join_data, find->join_len);
+      docrel_join__widen_projection (model, have_tree ? &tree : NULL, &projection, &widened);
+      find->projection = docrel_projection__new (&widened, error);
+      bson_destroy (&widened);
+      if (!find->projection) {
+         goto fail;
+      }
+      find->spec.projection = find->projection;
    }
    if (has_related && !add_related (model, filter, &related, find, error)) {
       goto fail;
@@ -355,27 +369,12 @@ static void
 release_batch (docrel_cursor_t *cursor)
 {
    docrel_session_t *session = cursor->session;
-   size_t i;
 
    if (!cursor->batch_kept) {
-      for (i = 0; i < cursor->n_created; i++) {
-         cursor->created[i]->releasing = true;
-      }
-      for (i = 0; i < session->n_journal; i++) {
-         docrel_doc_t *doc = session->journal[i];
-         if (!doc->releasing && doc->slots) {
-            size_t k;
-            for (k = 0; k < doc->model->n_relations; k++) {
-               doc->slots[k].loaded = false;
-               doc->slots[k].n = 0;
-            }
-         }
-      }
-      for (i = 0; i < cursor->n_created; i++) {
-         docrel_doc__free (cursor->created[i]);
-      }
+      docrel_session__discard (session, cursor->created, cursor->n_created, 0);
+   } else {
+      session->n_journal = 0;
    }
-   session->n_journal = 0;
    bson_free (cursor->created);
    bson_free (cursor->batch);
    cursor->created = NULL;
@@ -392,7 +391,6 @@ fill_batch (docrel_cursor_t *cursor)
    docrel_session_t *session = cursor->session;
    docrel_doc_t *marker = session->head; /* documents created from here on are the batch's */
    const bson_t *raw;
-   docrel_doc_t *d;
    bson_t tree;
    bool created;
 
@@ -410,14 +408,7 @@ fill_batch (docrel_cursor_t *cursor)
       cursor->done = true;
       cursor->failed = true;
    }
-   for (d = session->head; d && d != marker; d = d->next) {
-      cursor->n_created++;
-   }
-   cursor->created = bson_malloc ((cursor->n_created + 1) * sizeof *cursor->created);
-   cursor->n_created = 0;
-   for (d = session->head; d && d != marker; d = d->next) {
-      cursor->created[cursor->n_created++] = d;
-   }
+   cursor->created = docrel_session__created_since (session, marker, &cursor->n_created);
    if (cursor->failed) {
       cursor->n_batch = 0; /* an error ends the iteration; nothing is returned */
    }
@@ -517,6 +508,35 @@ docrel_cursor_destroy (docrel_cursor_t *cursor)
    bson_free (cursor);
 }
 
+/* Undoing a read that failed half way: every document it created leaves the
+ * session again, and slots it filled in older documents are reset. */
+typedef struct {
+   docrel_doc_t *marker;
+   size_t journal_from;
+} undo_t;
+
+static void
+undo_begin (docrel_session_t *session, undo_t *undo)
+{
+   undo->marker = session->head;
+   undo->journal_from = session->n_journal;
+   session->journaling++;
+}
+
+static void
+undo_end (docrel_session_t *session, undo_t *undo, bool failed)
+{
+   session->journaling--;
+   if (failed) {
+      size_t n;
+      docrel_doc_t **created = docrel_session__created_since (session, undo->marker, &n);
+      docrel_session__discard (session, created, n, undo->journal_from);
+      bson_free (created);
+   } else if (session->journaling == 0) {
+      session->n_journal = 0;
+   }
+}
+
 static bool
 load_all (docrel_session_t *session,
           docrel_model_t *model,
@@ -532,10 +552,10 @@ load_all (docrel_session_t *session,
    find_t joined;
    docrel_cursor_t *cursor;
    docrel_doc_t **docs = NULL;
-   docrel_doc_t **created = NULL; /* to undo on failure */
-   size_t count = 0, cap = 0, n_created = 0;
+   size_t count = 0, cap = 0;
    docrel_doc_t *doc;
-   size_t i;
+   undo_t undo;
+   bool ok = true;
 
    if (out) {
       *out = NULL;
@@ -552,36 +572,28 @@ load_all (docrel_session_t *session,
    if (!cursor) {
       return false;
    }
+   undo_begin (session, &undo);
    while (docrel_cursor_next (cursor, &doc)) {
       if (count == cap) {
          cap = cap ? cap * 2 : 16;
          docs = bson_realloc (docs, cap * sizeof *docs);
-         created = bson_realloc (created, cap * sizeof *created);
       }
-      if (cursor->transient) {
-         created[n_created++] = doc;
-         docrel_cursor_keep (cursor);
-      }
+      docrel_cursor_keep (cursor);
       docs[count++] = doc;
    }
    if (docrel_cursor_error (cursor, error)) {
-      for (i = 0; i < n_created; i++) {
-         docrel_doc__free (created[i]);
-      }
-      docrel_cursor_destroy (cursor);
-      bson_free (docs);
-      bson_free (created);
-      return false;
+      ok = false;
    }
    docrel_cursor_destroy (cursor);
-   bson_free (created);
-   if (joined.join_data && count > 0) {
+   if (ok && joined.join_data && count > 0) {
       bson_t tree;
-      if (!bson_init_static (&tree, joined.join_data, joined.join_len) ||
-          !docrel_join__load (session, model, docs, count, &tree, error)) {
-         bson_free (docs);
-         return false;
-      }
+      ok = bson_init_static (&tree, joined.join_data, joined.join_len) &&
+           docrel_join__load (session, model, docs, count, &tree, error);
+   }
+   undo_end (session, &undo, !ok);
+   if (!ok) {
+      bson_free (docs);
+      return false;
    }
    *out = docs;
    *n = count;
@@ -626,6 +638,7 @@ docrel_get (docrel_session_t *session,
    bson_t eq;
    docrel_cursor_t *cursor = NULL;
    docrel_doc_t *doc = NULL;
+   undo_t undo;
    bool ok = false;
 
    if (out) {
@@ -633,43 +646,46 @@ docrel_get (docrel_session_t *session,
    }
    if (!out || !key) {
       docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "get needs a key and out");
-      goto done;
+      bson_destroy (&filter);
+      return false;
    }
    if (!check_args (session, model, error) || (tree && !docrel_join__check (model, tree, error))) {
-      goto done;
+      bson_destroy (&filter);
+      return false;
    }
+   undo_begin (session, &undo);
    /* The identity map answers without a round trip. */
    doc = docrel_session__lookup (session, model, key);
-   if (doc) {
-      *out = doc;
-      ok = !tree || docrel_join__load (session, model, &doc, 1, tree, error);
-      goto done;
-   }
-   bson_append_document_begin (&filter, "_id", 3, &eq);
-   bson_append_value (&eq, "$eq", 3, key);
-   bson_append_document_end (&filter, &eq);
-   cursor = docrel_find (session, model, &filter, NULL, error);
-   if (!cursor) {
-      goto done;
-   }
-   if (!docrel_cursor_next (cursor, &doc)) {
-      if (!docrel_cursor_error (cursor, error)) {
-         char *json = docrel_error__value_json (key);
-         docrel_error__set (error,
-                            DOCREL_ERROR_DOCUMENT,
-                            DOCREL_ERROR_NOT_FOUND,
-                            "model '%s': no document with _id %s",
-                            model->name,
-                            json);
-         bson_free (json);
+   if (!doc) {
+      bson_append_document_begin (&filter, "_id", 3, &eq);
+      bson_append_value (&eq, "$eq", 3, key);
+      bson_append_document_end (&filter, &eq);
+      cursor = docrel_find (session, model, &filter, NULL, error);
+      if (!cursor) {
+         goto done;
       }
-      goto done;
+      if (!docrel_cursor_next (cursor, &doc)) {
+         if (!docrel_cursor_error (cursor, error)) {
+            char *json = docrel_error__value_json (key);
+            docrel_error__set (error,
+                               DOCREL_ERROR_DOCUMENT,
+                               DOCREL_ERROR_NOT_FOUND,
+                               "model '%s': no document with _id %s",
+                               model->name,
+                               json);
+            bson_free (json);
+         }
+         goto done;
+      }
+      docrel_cursor_keep (cursor);
    }
-   docrel_cursor_keep (cursor);
-   *out = doc;
    ok = !tree || docrel_join__load (session, model, &doc, 1, tree, error);
 done:
    docrel_cursor_destroy (cursor);
+   undo_end (session, &undo, !ok);
+   if (ok) {
+      *out = doc;
+   }
    bson_destroy (&filter);
    return ok;
 }

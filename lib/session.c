@@ -69,3 +69,45 @@ docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc)
    }
    session->journal[session->n_journal++] = doc;
 }
+
+docrel_doc_t **
+docrel_session__created_since (docrel_session_t *session, docrel_doc_t *marker, size_t *n)
+{
+   docrel_doc_t **docs;
+   docrel_doc_t *d;
+   size_t count = 0;
+
+   for (d = session->head; d && d != marker; d = d->next) {
+      count++;
+   }
+   docs = bson_malloc ((count + 1) * sizeof *docs);
+   count = 0;
+   for (d = session->head; d && d != marker; d = d->next) {
+      docs[count++] = d;
+   }
+   *n = count;
+   return docs;
+}
+
+void
+docrel_session__discard (docrel_session_t *session, docrel_doc_t **docs, size_t n, size_t journal_from)
+{
+   size_t i, k;
+
+   for (i = 0; i < n; i++) {
+      docs[i]->releasing = true;
+   }
+   for (i = journal_from; i < session->n_journal; i++) {
+      docrel_doc_t *doc = session->journal[i];
+      if (!doc->releasing && doc->slots) {
+         for (k = 0; k < doc->model->n_relations; k++) {
+            doc->slots[k].loaded = false;
+            doc->slots[k].n = 0;
+         }
+      }
+   }
+   for (i = 0; i < n; i++) {
+      docrel_doc__free (docs[i]);
+   }
+   session->n_journal = session->journaling > 0 ? journal_from : 0;
+}
