@@ -582,7 +582,8 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
 }
 
 /* hasAndBelongsToMany: the links by a's keys, then the far side by the
- * keys the links hold. */
+ * keys the links hold. A symmetric link (friends) relates both ways, so its
+ * links are read by either field: three queries instead of two. */
 static bool
 load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
              docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
@@ -590,10 +591,15 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    const docrel_relation_t *r = edge->relation;
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
-   docrel_doc_t **links = NULL;
-   size_t n_links = 0;
+   /* sides[0]: links holding the parent's key on the left, the far key on
+    * the right; sides[1] (symmetric links only): the other way round. */
+   docrel_doc_t **links[2] = {NULL, NULL};
+   size_t n_links[2] = {0, 0};
+   char *const *near[2] = {r->link_left, r->link_right};
+   char *const *far[2] = {r->link_right, r->link_left};
+   size_t n_sides = r->symmetric ? 2 : 1, side;
    keyset_t set;
-   index_t by_parent, by_target;
+   index_t by_parent[2], by_target;
    docrel_idmap_t rank;
    bson_t opts;
    size_t i, k;
@@ -608,14 +614,20 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       }
    }
    bson_init (&opts);
-   ok = fetch (session, r->link, &set, r->link_left, r->n_keys, NULL, &opts, false, &links, &n_links, error);
+   ok = true;
+   for (side = 0; ok && side < n_sides; side++) {
+      ok = fetch (session, r->link, &set, near[side], r->n_keys, NULL, &opts, false, &links[side], &n_links[side],
+                  error);
+   }
    bson_destroy (&opts);
    keyset_destroy (&set);
    if (ok) {
       keyset_init (&set);
-      for (i = 0; i < n_links; i++) {
-         if (tuple_key (links[i]->fields, r->link_right, r->n_keys, &key, values)) {
-            keyset_add (&set, &key, values, r->n_keys);
+      for (side = 0; side < n_sides; side++) {
+         for (i = 0; i < n_links[side]; i++) {
+            if (tuple_key (links[side][i]->fields, far[side], r->n_keys, &key, values)) {
+               keyset_add (&set, &key, values, r->n_keys);
+            }
          }
       }
       edge_opts (edge, r->right_keys, r->n_keys, false, &opts);
@@ -625,14 +637,17 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       keyset_destroy (&set);
    }
    if (!ok) {
-      bson_free (links);
+      bson_free (links[0]);
+      bson_free (links[1]);
       docrel_buf_destroy (&key);
       return false;
    }
-   index_init (&by_parent);
    index_init (&by_target);
    docrel_idmap__init (&rank);
-   index_docs (&by_parent, links, n_links, r->link_left, r->n_keys);
+   for (side = 0; side < n_sides; side++) {
+      index_init (&by_parent[side]);
+      index_docs (&by_parent[side], links[side], n_links[side], near[side], r->n_keys);
+   }
    index_docs (&by_target, *targets, *n_targets, r->right_keys, r->n_keys);
    for (i = 0; i < *n_targets; i++) {
       /* rank + 1, so that the first target is not a NULL value */
@@ -640,25 +655,27 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    }
    for (i = 0; i < n; i++) {
       docrel_slot_t *slot = docrel_doc__slot (parents[i], r->index);
-      const bucket_t *b = NULL;
       size_t skip, kept = 0;
       docrel_doc_t **found = NULL;
       size_t n_found = 0;
 
       docrel_slot__reset_loaded (slot);
       docrel_session__journal (session, parents[i]);
-      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
-         b = index_get (&by_parent, &key);
-      }
-      for (k = 0; b && k < b->n; k++) {
-         const bucket_t *t = NULL;
-         size_t j;
-         if (tuple_key (b->docs[k]->fields, r->link_right, r->n_keys, &key, values)) {
-            t = index_get (&by_target, &key);
+      for (side = 0; side < n_sides; side++) {
+         const bucket_t *b = NULL;
+         if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+            b = index_get (&by_parent[side], &key);
          }
-         for (j = 0; t && j < t->n; j++) {
-            found = bson_realloc (found, (n_found + 1) * sizeof *found);
-            found[n_found++] = t->docs[j];
+         for (k = 0; b && k < b->n; k++) {
+            const bucket_t *t = NULL;
+            size_t j;
+            if (tuple_key (b->docs[k]->fields, far[side], r->n_keys, &key, values)) {
+               t = index_get (&by_target, &key);
+            }
+            for (j = 0; t && j < t->n; j++) {
+               found = bson_realloc (found, (n_found + 1) * sizeof *found);
+               found[n_found++] = t->docs[j];
+            }
          }
       }
       /* In the far side's query order (its $sort), without repeats. */
@@ -690,9 +707,11 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       bson_free (found);
    }
    docrel_idmap__destroy (&rank);
-   index_destroy (&by_parent);
+   for (side = 0; side < n_sides; side++) {
+      index_destroy (&by_parent[side]);
+      bson_free (links[side]);
+   }
    index_destroy (&by_target);
-   bson_free (links);
    docrel_buf_destroy (&key);
    return true;
 }
@@ -909,6 +928,12 @@ docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model
             ok = collect_keys (store, r->link, &link_filter, r->link_left, r->n_keys, &near, error);
          }
          bson_destroy (&link_filter);
+         if (ok && r->symmetric && set.n > 0 && bson_iter_init (&cursor, set.tuples)) {
+            /* a symmetric link relates its two fields both ways */
+            chunk_filter (&set, &cursor, set.n, r->link_left, r->n_keys, NULL, &link_filter);
+            ok = collect_keys (store, r->link, &link_filter, r->link_right, r->n_keys, &near, error);
+            bson_destroy (&link_filter);
+         }
          keyset_destroy (&set);
          set = near;
       }

@@ -21,6 +21,7 @@ struct _docrel_relation_t {
    char *right_keys[DOCREL_MAX_KEYS]; /* paths in b */
    docrel_on_delete_t on_delete;
    bool required;
+   bool symmetric; /* hasAndBelongsToMany of a model with itself, both ways */
    /* hasAndBelongsToMany: the link model and, per key, the link fields
     * holding a's and b's keys. */
    docrel_model_t *link;

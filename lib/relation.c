@@ -153,6 +153,7 @@ typedef struct {
    size_t n_keys;
    docrel_on_delete_t on_delete;
    bool required;
+   bool symmetric;
    const char *link;
 } rel_opts_t;
 
@@ -196,6 +197,12 @@ parse_opts (docrel_relation_kind_t kind, const char *left_key, const char *right
                                          "option 'required': expected a bool");
             }
             out->required = bson_iter_bool (&iter);
+         } else if (strcmp (key, "symmetric") == 0 && kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+            if (!BSON_ITER_HOLDS_BOOL (&iter)) {
+               return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
+                                         "option 'symmetric': expected a bool");
+            }
+            out->symmetric = bson_iter_bool (&iter);
          } else if (strcmp (key, "link") == 0 && kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
             if (!BSON_ITER_HOLDS_UTF8 (&iter) || !*bson_iter_utf8 (&iter, NULL)) {
                return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
@@ -325,7 +332,10 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
                          field, a->name);
       return NULL;
    }
-   if (!parse_opts (kind, left_key, right_key, opts, &o, error)) {
+   if (!parse_opts (kind, left_key, right_key, opts, &o, error) ||
+       (o.symmetric && a != b &&
+        !docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
+                            "option 'symmetric' needs a relation of a model with itself"))) {
       docrel_error__prefix (error, "model '%s': %s '%s' towards '%s': ", a->name, kname, field, b->name);
       return NULL;
    }
@@ -353,6 +363,7 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
    relation->n_keys = o.n_keys;
    relation->on_delete = o.on_delete;
    relation->required = o.required;
+   relation->symmetric = o.symmetric;
    for (i = 0; i < o.n_keys; i++) {
       relation->left_keys[i] = bson_strdup (o.left[i]);
       relation->right_keys[i] = bson_strdup (o.right[i]);

@@ -28,6 +28,12 @@
  *   "required":   bool, belongsTo only: the owner must reference one
  *   "link":       string, hasAndBelongsToMany only: the link collection
  *                 name (default: the two model names, sorted, joined by '_')
+ *   "symmetric":  bool, hasAndBelongsToMany of a model with itself only
+ *                 (friends): a link relates its two documents both ways, so
+ *                 each pair is stored once; loading reads the links by
+ *                 either field (three queries per edge instead of two).
+ *                 On a self-relation the link fields are "<A>_<key>" and
+ *                 "<A>_<key>_2".
  *
  * Every definition error is in DOCREL_ERROR_MODEL and names the models and
  * the field: an unknown key field (only when the model declares fields), key
