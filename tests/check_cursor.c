@@ -35,29 +35,22 @@ id_of (int seq, int n)
 static void
 bulk_open (bulk_t *t, int n)
 {
-   bson_error_t error;
-   bson_t *opts = fixture_json ("{\"primaryKey\": \"caller\"}");
    docrel_session_t *loader;
    int seq;
 
    ck_assert_int_ne (n % 7, 0);
    t->n = n;
    t->store = fixture_store_open ();
-   t->model = docrel_model_new (t->store, "Item", opts, &error);
-   bson_destroy (opts);
-   ck_assert_msg (t->model != NULL, "model: %s", error.message);
+   t->model = fixture_keyed_model (t->store, "Item");
    loader = docrel_session_new (t->store);
    for (seq = 0; seq < n; seq++) {
       char json[160];
-      docrel_doc_t *doc;
       snprintf (json,
                 sizeof json,
                 "{\"_id\": %d, \"seq\": %d, \"pad\": \"the quick brown fox jumps over the lazy dog\"}",
                 (int) id_of (seq, n),
                 seq);
-      doc = docrel_doc_new_from_json (loader, t->model, json, &error);
-      ck_assert_msg (doc != NULL, "%s", error.message);
-      ASSERT_OK (docrel_save (doc, &error), error);
+      fixture_saved_doc (loader, t->model, json);
    }
    docrel_session_destroy (loader);
    t->session = docrel_session_new (t->store);

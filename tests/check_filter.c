@@ -60,21 +60,15 @@ typedef struct {
 static void
 items_open (items_t *t)
 {
-   bson_error_t error;
-   bson_t *opts = fixture_json ("{\"primaryKey\": \"caller\"}");
    docrel_session_t *loader;
    size_t i;
 
    t->store = fixture_store_open ();
-   t->model = docrel_model_new (t->store, "Item", opts, &error);
-   bson_destroy (opts);
-   ck_assert_msg (t->model != NULL, "model: %s", error.message);
+   t->model = fixture_keyed_model (t->store, "Item");
    loader = docrel_session_new (t->store);
    ck_assert_ptr_nonnull (loader);
    for (i = 0; i < N_ITEMS; i++) {
-      docrel_doc_t *doc = docrel_doc_new_from_json (loader, t->model, ITEMS[i], &error);
-      ck_assert_msg (doc != NULL, "new %s: %s", ITEMS[i], error.message);
-      ASSERT_OK (docrel_save (doc, &error), error);
+      fixture_saved_doc (loader, t->model, ITEMS[i]);
    }
    docrel_session_destroy (loader);
    t->session = docrel_session_new (t->store);

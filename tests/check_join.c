@@ -10,13 +10,6 @@
 
 #include "fixture.h"
 
-#define ASSERT_MENTIONS(error, text) \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL, "error \"%s\" does not mention \"%s\"", \
-                  (error).message, (text))
-
-typedef docrel_relation_t *(*declare_fn) (docrel_model_t *, docrel_model_t *, const char *, const char *,
-                                          const char *, const bson_t *, bson_error_t *);
-
 /* The blog every test here reads: authors, their posts, comments (each
  * by an author), tags linked to posts, profiles. Keys are caller ints. */
 typedef struct {
@@ -25,48 +18,28 @@ typedef struct {
    docrel_model_t *author, *post, *comment, *tag, *profile;
 } blog_t;
 
-static docrel_model_t *
-keyed_model (docrel_store_t *store, const char *name)
-{
-   bson_error_t error;
-   bson_t *opts = fixture_json ("{\"primaryKey\": \"caller\"}");
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
-   bson_destroy (opts);
-   return model;
-}
-
-static void
-declare (declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left, const char *right)
-{
-   bson_error_t error;
-   ck_assert_msg (fn (a, b, field, left, right, NULL, &error) != NULL, "declaring %s.%s: %s", docrel_model_name (a),
-                  field, error.message);
-}
-
 static void
 blog_open (blog_t *t)
 {
    bson_error_t error;
 
    t->store = fixture_store_open ();
-   t->author = keyed_model (t->store, "Author");
-   t->post = keyed_model (t->store, "Post");
-   t->comment = keyed_model (t->store, "Comment");
-   t->tag = keyed_model (t->store, "Tag");
-   t->profile = keyed_model (t->store, "Profile");
+   t->author = fixture_keyed_model (t->store, "Author");
+   t->post = fixture_keyed_model (t->store, "Post");
+   t->comment = fixture_keyed_model (t->store, "Comment");
+   t->tag = fixture_keyed_model (t->store, "Tag");
+   t->profile = fixture_keyed_model (t->store, "Profile");
    /* Post declares its fields: "title" is a plain field, not a relation. */
    ck_assert (docrel_model_add_field (t->post, "title", DOCREL_TYPE_STRING, NULL, &error));
    ck_assert (docrel_model_add_field (t->post, "authorId", DOCREL_TYPE_ANY, NULL, &error));
-   declare (docrel_model_has_many, t->author, t->post, "posts", "_id", "authorId");
-   declare (docrel_model_has_one, t->author, t->profile, "profile", "_id", "authorId");
-   declare (docrel_model_belongs_to, t->post, t->author, "author", "authorId", "_id");
-   declare (docrel_model_has_many, t->post, t->comment, "comments", "_id", "postId");
-   declare (docrel_model_has_and_belongs_to_many, t->post, t->tag, "tags", "_id", "_id");
-   declare (docrel_model_belongs_to, t->comment, t->author, "commenter", "commenterId", "_id");
-   declare (docrel_model_belongs_to, t->comment, t->author, "commenterByName", "commenterName", "name");
-   declare (docrel_model_has_and_belongs_to_many, t->tag, t->post, "posts", "_id", "_id");
+   fixture_declare (docrel_model_has_many, t->author, t->post, "posts", "_id", "authorId", NULL);
+   fixture_declare (docrel_model_has_one, t->author, t->profile, "profile", "_id", "authorId", NULL);
+   fixture_declare (docrel_model_belongs_to, t->post, t->author, "author", "authorId", "_id", NULL);
+   fixture_declare (docrel_model_has_many, t->post, t->comment, "comments", "_id", "postId", NULL);
+   fixture_declare (docrel_model_has_and_belongs_to_many, t->post, t->tag, "tags", "_id", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, t->comment, t->author, "commenter", "commenterId", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, t->comment, t->author, "commenterByName", "commenterName", "name", NULL);
+   fixture_declare (docrel_model_has_and_belongs_to_many, t->tag, t->post, "posts", "_id", "_id", NULL);
    t->session = NULL;
 }
 
@@ -75,21 +48,6 @@ blog_close (blog_t *t)
 {
    docrel_session_destroy (t->session);
    fixture_store_close (t->store);
-}
-
-/* Saves one document per JSON string (NULL-terminated list). */
-static void
-seed (docrel_store_t *store, docrel_model_t *model, const char *const *jsons)
-{
-   docrel_session_t *session = docrel_session_new (store);
-   bson_error_t error;
-
-   for (; *jsons; jsons++) {
-      docrel_doc_t *doc = docrel_doc_new_from_json (session, model, *jsons, &error);
-      ck_assert_msg (doc != NULL, "new doc %s: %s", *jsons, error.message);
-      ck_assert_msg (docrel_save (doc, &error), "save %s: %s", *jsons, error.message);
-   }
-   docrel_session_destroy (session);
 }
 
 /* Authors 1..4 with 0, 1, 3 and 5 posts, saved out of date order; "date"
@@ -121,11 +79,11 @@ blog_seed (blog_t *t)
                                        "{\"Post__id\": 41, \"Tag__id\": 2}", "{\"Post__id\": 31, \"Tag__id\": 4}",
                                        "{\"Post__id\": 31, \"Tag__id\": 2}", NULL};
 
-   seed (t->store, t->author, authors);
-   seed (t->store, t->post, posts);
-   seed (t->store, t->comment, comments);
-   seed (t->store, t->tag, tags);
-   seed (t->store, docrel_store_model (t->store, "Post_Tag"), links);
+   fixture_seed (t->store, t->author, authors);
+   fixture_seed (t->store, t->post, posts);
+   fixture_seed (t->store, t->comment, comments);
+   fixture_seed (t->store, t->tag, tags);
+   fixture_seed (t->store, docrel_store_model (t->store, "Post_Tag"), links);
    t->session = docrel_session_new (t->store);
 }
 
@@ -134,23 +92,6 @@ blog_start (blog_t *t)
 {
    blog_open (t);
    blog_seed (t);
-}
-
-static int32_t
-id_of (const docrel_doc_t *doc)
-{
-   ck_assert_ptr_nonnull (doc);
-   ck_assert_int_eq (docrel_doc_id (doc)->value_type, BSON_TYPE_INT32);
-   return docrel_doc_id (doc)->value.v_int32;
-}
-
-static bson_value_t
-int_key (int32_t id)
-{
-   bson_value_t key;
-   key.value_type = BSON_TYPE_INT32;
-   key.value.v_int32 = id;
-   return key;
 }
 
 /* Runs find_all with filter (JSON, may be NULL) and opts {"sort": {"_id": 1},
@@ -193,13 +134,13 @@ assert_ids (const docrel_doc_t *doc, const char *field, size_t n, ...)
    size_t count = 0, i;
    va_list ap;
 
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field, id_of (doc));
-   ck_assert_msg (count == n, "slot %s of %d holds %zu documents, expected %zu", field, id_of (doc), count, n);
+   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field, fixture_id_of (doc));
+   ck_assert_msg (count == n, "slot %s of %d holds %zu documents, expected %zu", field, fixture_id_of (doc), count, n);
    va_start (ap, n);
    for (i = 0; i < n; i++) {
       int32_t want = va_arg (ap, int32_t);
-      ck_assert_msg (id_of (docs[i]) == want, "slot %s of %d: document %zu is %d, expected %d", field, id_of (doc), i,
-                     id_of (docs[i]), want);
+      ck_assert_msg (fixture_id_of (docs[i]) == want, "slot %s of %d: document %zu is %d, expected %d", field, fixture_id_of (doc), i,
+                     fixture_id_of (docs[i]), want);
    }
    va_end (ap);
    return docs;
@@ -217,10 +158,10 @@ assert_rendered_at (const docrel_doc_t *doc, const char *path, bson_type_t type,
 
    ASSERT_OK (docrel_doc_to_bson (doc, true, &out, &error), error);
    found = bson_iter_init (&root, &out) && bson_iter_find_descendant (&root, path, &iter);
-   ck_assert_msg (found == (type != BSON_TYPE_EOD), "rendered %d: %s is %s", id_of (doc), path,
+   ck_assert_msg (found == (type != BSON_TYPE_EOD), "rendered %d: %s is %s", fixture_id_of (doc), path,
                   found ? "there" : "missing");
    if (found) {
-      ck_assert_msg (bson_iter_type (&iter) == type, "rendered %d: %s has type %d, expected %d", id_of (doc), path,
+      ck_assert_msg (bson_iter_type (&iter) == type, "rendered %d: %s has type %d, expected %d", fixture_id_of (doc), path,
                      (int) bson_iter_type (&iter), (int) type);
    }
    if (found && type == BSON_TYPE_ARRAY) {
@@ -359,7 +300,7 @@ START_TEST (fields_projects_the_related_documents)
    posts = assert_ids (as[3], "posts", 5, 41, 44, 40, 43, 42);
    for (i = 0; i < 5; i++) {
       char title[8];
-      snprintf (title, sizeof title, "p%d", id_of (posts[i]));
+      snprintf (title, sizeof title, "p%d", fixture_id_of (posts[i]));
       ck_assert_str_eq (docrel_doc_get_utf8 (posts[i], "title"), title);
       ck_assert (!docrel_doc_has (posts[i], "body"));
       ck_assert (!docrel_doc_has (posts[i], "date"));
@@ -385,7 +326,7 @@ START_TEST (fields_keep_the_keys_that_the_joins_below_need)
    ck_assert (!docrel_doc_has (comments[0], "text"));
    ck_assert_msg (docrel_doc_related_one (comments[0], "commenter") != NULL,
                   "comment 100 (commenterId 2) has no commenter after a $fields edge");
-   ck_assert_int_eq (id_of (docrel_doc_related_one (comments[1], "commenter")), 3);
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (comments[1], "commenter")), 3);
    docrel_store_stats (t.store, &stats);
    ck_assert_uint_eq (stats.finds, 3);
    bson_free (ps);
@@ -408,7 +349,7 @@ START_TEST (a_projected_root_still_loads_its_relations)
    ck_assert (!docrel_doc_has (ps[0], "body"));
    ck_assert_msg (docrel_doc_related_one (ps[0], "author") != NULL,
                   "post 41 (authorId 4) has no author when the root is projected");
-   ck_assert_int_eq (id_of (docrel_doc_related_one (ps[0], "author")), 4);
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (ps[0], "author")), 4);
    docrel_store_stats (t.store, &stats);
    ck_assert_uint_eq (stats.finds, 2);
    bson_free (ps);
@@ -452,8 +393,8 @@ START_TEST (a_missing_key_leaves_the_slot_loaded_and_empty)
    size_t i;
 
    blog_open (&t);
-   seed (t.store, t.post, posts);
-   seed (t.store, t.author, (const char *const[]){"{\"_id\": 1}", NULL});
+   fixture_seed (t.store, t.post, posts);
+   fixture_seed (t.store, t.author, (const char *const[]){"{\"_id\": 1}", NULL});
    t.session = docrel_session_new (t.store);
    ps = find_joined (&t, t.post, NULL, "", "{\"author\": true, \"comments\": true}", 3, 3);
    for (i = 0; i < 3; i++) {
@@ -480,7 +421,7 @@ START_TEST (an_unloaded_slot_is_not_loaded_and_not_rendered)
    blog_t t;
    docrel_doc_t *doc = NULL;
    docrel_doc_t *const *out = (docrel_doc_t *const *) &doc;
-   bson_value_t key = int_key (4);
+   bson_value_t key = fixture_int_key (4);
    bson_error_t error;
    size_t n = 7;
 
@@ -504,17 +445,17 @@ START_TEST (a_to_one_relation_matching_two_documents_is_an_error_naming_them)
                                           "{\"_id\": 202, \"authorId\": 3}", NULL};
    blog_t t;
    docrel_doc_t *doc = NULL, **docs = NULL;
-   bson_value_t key = int_key (3);
+   bson_value_t key = fixture_int_key (3);
    bson_t *tree = fixture_json ("{\"profile\": true}");
    bson_t *opts = fixture_json ("{\"join\": {\"commenterByName\": true}}");
    bson_error_t error;
    size_t n = 9;
 
    blog_start (&t);
-   seed (t.store, t.profile, profiles);
+   fixture_seed (t.store, t.profile, profiles);
    /* belongsTo on a key that is not unique: two authors named "five". */
-   seed (t.store, t.author, (const char *const[]){"{\"_id\": 707, \"name\": \"five\"}", NULL});
-   seed (t.store, t.comment, (const char *const[]){"{\"_id\": 104, \"commenterName\": \"five\"}", NULL});
+   fixture_seed (t.store, t.author, (const char *const[]){"{\"_id\": 707, \"name\": \"five\"}", NULL});
+   fixture_seed (t.store, t.comment, (const char *const[]){"{\"_id\": 104, \"commenterName\": \"five\"}", NULL});
    memset (&error, 0, sizeof error);
    ck_assert (!docrel_find_all (t.session, t.comment, NULL, opts, &docs, &n, &error));
    ck_assert_ptr_null (docs);
@@ -526,8 +467,8 @@ START_TEST (a_to_one_relation_matching_two_documents_is_an_error_naming_them)
    ASSERT_MENTIONS (error, "707");
    /* hasOne: author 3 has one profile, author 2 two. */
    ASSERT_OK (docrel_get (t.session, t.author, &key, tree, &doc, &error), error);
-   ck_assert_int_eq (id_of (docrel_doc_related_one (doc, "profile")), 202);
-   key = int_key (2);
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (doc, "profile")), 202);
+   key = fixture_int_key (2);
    memset (&error, 0, sizeof error);
    ck_assert (!docrel_get (t.session, t.author, &key, tree, &doc, &error));
    ck_assert_uint_eq (error.domain, DOCREL_ERROR_QUERY);
@@ -536,7 +477,7 @@ START_TEST (a_to_one_relation_matching_two_documents_is_an_error_naming_them)
    ASSERT_MENTIONS (error, "200");
    ASSERT_MENTIONS (error, "201");
    /* A failed get hands back no document, as a failed find_all does. */
-   ck_assert_msg (doc == NULL, "a failed get set *out to document %d", id_of (doc));
+   ck_assert_msg (doc == NULL, "a failed get set *out to document %d", fixture_id_of (doc));
    bson_destroy (opts);
    bson_destroy (tree);
    blog_close (&t);
@@ -552,7 +493,7 @@ START_TEST (a_find_all_whose_join_fails_leaves_the_session_unchanged)
    size_t n = 9;
 
    blog_start (&t);
-   seed (t.store, t.profile,
+   fixture_seed (t.store, t.profile,
          (const char *const[]){"{\"_id\": 200, \"authorId\": 2}", "{\"_id\": 201, \"authorId\": 2}", NULL});
    ck_assert (!docrel_find_all (t.session, t.author, NULL, opts, &docs, &n, &error));
    ck_assert_ptr_null (docs);
@@ -573,7 +514,7 @@ START_TEST (a_document_reached_by_two_paths_is_one_document)
    blog_t t;
    docrel_doc_t **ps;
    docrel_doc_t *three = NULL;
-   bson_value_t key = int_key (3);
+   bson_value_t key = fixture_int_key (3);
    bson_error_t error;
 
    blog_start (&t);
@@ -601,7 +542,7 @@ START_TEST (get_and_find_all_take_a_join_tree)
    blog_t t;
    docrel_doc_t *doc = NULL;
    docrel_doc_t **as;
-   bson_value_t key = int_key (4);
+   bson_value_t key = fixture_int_key (4);
    bson_t *tree = fixture_json ("{\"posts\": {\"$sort\": {\"date\": -1}, \"$limit\": 2, \"tags\": true}}");
    docrel_store_stats_t stats;
    bson_error_t error;
@@ -627,7 +568,7 @@ START_TEST (load_joins_one_relation_of_a_loaded_document_and_reloads_it)
 {
    blog_t t;
    docrel_doc_t *doc = NULL;
-   bson_value_t key = int_key (3);
+   bson_value_t key = fixture_int_key (3);
    bson_t *edge = fixture_json ("{\"$sort\": {\"date\": -1}, \"$limit\": 1, \"comments\": true}");
    docrel_store_stats_t stats;
    bson_error_t error;
@@ -639,7 +580,7 @@ START_TEST (load_joins_one_relation_of_a_loaded_document_and_reloads_it)
    docrel_store_stats (t.store, &stats);
    ck_assert_uint_eq (stats.commands, 1);
    assert_ids (doc, "posts", 3, 30, 32, 31);
-   seed (t.store, t.post, (const char *const[]){"{\"_id\": 33, \"authorId\": 3, \"date\": 0}", NULL});
+   fixture_seed (t.store, t.post, (const char *const[]){"{\"_id\": 33, \"authorId\": 3, \"date\": 0}", NULL});
    ASSERT_OK (docrel_load (doc, "posts", NULL, &error), error);
    assert_ids (doc, "posts", 4, 30, 32, 31, 33);
    docrel_store_stats_reset (t.store);
@@ -696,7 +637,7 @@ expect_bad_tree (blog_t *t, const char *tree_json, const char *mention)
    char opts_json[512];
    bson_t *opts;
    docrel_doc_t *doc = NULL, **docs = NULL;
-   bson_value_t key = int_key (4);
+   bson_value_t key = fixture_int_key (4);
    docrel_store_stats_t stats;
    bson_error_t error;
    size_t n = 5;
@@ -728,7 +669,7 @@ START_TEST (bad_trees_are_query_errors_naming_the_path_and_send_nothing)
 {
    blog_t t;
    docrel_doc_t *doc = NULL;
-   bson_value_t key = int_key (4);
+   bson_value_t key = fixture_int_key (4);
    bson_t *edge = fixture_json ("{\"$limit\": \"x\"}");
    docrel_store_stats_t stats;
    bson_error_t error;

@@ -13,53 +13,6 @@
 
 #include "fixture.h"
 
-typedef docrel_relation_t *(*declare_fn) (docrel_model_t *,
-                                          docrel_model_t *,
-                                          const char *,
-                                          const char *,
-                                          const char *,
-                                          const bson_t *,
-                                          bson_error_t *);
-
-static docrel_model_t *
-keyed_model (docrel_store_t *store, const char *name)
-{
-   bson_error_t error;
-   bson_t *opts = fixture_json ("{\"primaryKey\": \"caller\"}");
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
-   bson_destroy (opts);
-   return model;
-}
-
-static void
-declare (declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
-         const char *right, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-
-   ck_assert_msg (fn (a, b, field, left, right, opts, &error) != NULL, "declaring %s.%s: %s",
-                  docrel_model_name (a), field, error.message);
-   bson_destroy (opts);
-}
-
-/* Saves one document per JSON string (NULL-terminated list). */
-static void
-seed (docrel_store_t *store, docrel_model_t *model, const char *const *jsons)
-{
-   docrel_session_t *session = docrel_session_new (store);
-   bson_error_t error;
-
-   for (; *jsons; jsons++) {
-      docrel_doc_t *doc = docrel_doc_new_from_json (session, model, *jsons, &error);
-      ck_assert_msg (doc != NULL, "new doc %s: %s", *jsons, error.message);
-      ck_assert_msg (docrel_save (doc, &error), "save %s: %s", *jsons, error.message);
-   }
-   docrel_session_destroy (session);
-}
-
 /* Every document of model in _id order, joined along tree_json; checks that
  * it took expected_finds queries. The caller frees the array. */
 static docrel_doc_t **
@@ -88,14 +41,6 @@ find_joined (docrel_session_t *session, docrel_model_t *model, const char *tree_
    return docs;
 }
 
-static int32_t
-id_of (const docrel_doc_t *doc)
-{
-   ck_assert_ptr_nonnull (doc);
-   ck_assert_int_eq (docrel_doc_id (doc)->value_type, BSON_TYPE_INT32);
-   return docrel_doc_id (doc)->value.v_int32;
-}
-
 /* The loaded slot field of doc, which must hold n documents. */
 static docrel_doc_t *const *
 related (const docrel_doc_t *doc, const char *field, size_t n)
@@ -103,8 +48,8 @@ related (const docrel_doc_t *doc, const char *field, size_t n)
    docrel_doc_t *const *docs = NULL;
    size_t count = 0;
 
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field, id_of (doc));
-   ck_assert_msg (count == n, "slot %s of %d holds %zu documents, expected %zu", field, id_of (doc), count, n);
+   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field, fixture_id_of (doc));
+   ck_assert_msg (count == n, "slot %s of %d holds %zu documents, expected %zu", field, fixture_id_of (doc), count, n);
    return docs;
 }
 
@@ -115,12 +60,12 @@ related_one (const docrel_doc_t *doc, const char *field, int32_t id)
 {
    docrel_doc_t *one = docrel_doc_related_one (doc, field);
 
-   ck_assert_msg (docrel_doc_is_loaded (doc, field), "slot %s of %d is not loaded", field, id_of (doc));
+   ck_assert_msg (docrel_doc_is_loaded (doc, field), "slot %s of %d is not loaded", field, fixture_id_of (doc));
    if (id == 0) {
-      ck_assert_msg (one == NULL, "slot %s of %d holds %d, expected none", field, id_of (doc), id_of (one));
+      ck_assert_msg (one == NULL, "slot %s of %d holds %d, expected none", field, fixture_id_of (doc), fixture_id_of (one));
    } else {
-      ck_assert_msg (one != NULL, "slot %s of %d is empty, expected %d", field, id_of (doc), id);
-      ck_assert_int_eq (id_of (one), id);
+      ck_assert_msg (one != NULL, "slot %s of %d is empty, expected %d", field, fixture_id_of (doc), id);
+      ck_assert_int_eq (fixture_id_of (one), id);
    }
    return one;
 }
@@ -201,14 +146,14 @@ START_TEST (country_has_one_capital_and_capital_belongs_to_its_country)
    static const char *const capitals[] = {"{\"_id\": 10, \"name\": \"Paris\", \"countryId\": 1}",
                                           "{\"_id\": 20, \"name\": \"Berlin\", \"countryId\": 2}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
+   docrel_model_t *country = fixture_keyed_model (store, "Country"), *capital = fixture_keyed_model (store, "Capital");
    docrel_session_t *session;
    docrel_doc_t **cs, **caps;
 
-   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
-   declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
-   seed (store, country, countries);
-   seed (store, capital, capitals);
+   fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   fixture_declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
+   fixture_seed (store, country, countries);
+   fixture_seed (store, capital, capitals);
 
    session = docrel_session_new (store);
    cs = find_joined (session, country, "{\"capital\": true}", 3, 2);
@@ -242,17 +187,17 @@ START_TEST (customer_has_one_cart_and_user_has_one_account)
    static const char *const users[] = {"{\"_id\": 1, \"login\": \"ann\"}", "{\"_id\": 2, \"login\": \"bob\"}", NULL};
    static const char *const accounts[] = {"{\"_id\": 20, \"userId\": 2, \"balance\": 5}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *customer = keyed_model (store, "Customer"), *cart = keyed_model (store, "Cart");
-   docrel_model_t *user = keyed_model (store, "User"), *account = keyed_model (store, "Account");
+   docrel_model_t *customer = fixture_keyed_model (store, "Customer"), *cart = fixture_keyed_model (store, "Cart");
+   docrel_model_t *user = fixture_keyed_model (store, "User"), *account = fixture_keyed_model (store, "Account");
    docrel_session_t *session;
    docrel_doc_t **docs;
 
-   declare (docrel_model_has_one, customer, cart, "cart", "_id", "customerId", NULL);
-   declare (docrel_model_has_one, user, account, "account", "_id", "userId", NULL);
-   seed (store, customer, customers);
-   seed (store, cart, carts);
-   seed (store, user, users);
-   seed (store, account, accounts);
+   fixture_declare (docrel_model_has_one, customer, cart, "cart", "_id", "customerId", NULL);
+   fixture_declare (docrel_model_has_one, user, account, "account", "_id", "userId", NULL);
+   fixture_seed (store, customer, customers);
+   fixture_seed (store, cart, carts);
+   fixture_seed (store, user, users);
+   fixture_seed (store, account, accounts);
    session = docrel_session_new (store);
    docs = find_joined (session, customer, "{\"cart\": true}", 2, 2);
    assert_rendered (docs[0],
@@ -279,20 +224,20 @@ START_TEST (publication_has_many_articles_and_article_belongs_to_publication)
                                           "{\"_id\": 11, \"title\": \"b\", \"publicationId\": 1}",
                                           "{\"_id\": 12, \"title\": \"c\", \"publicationId\": 99}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *publication = keyed_model (store, "Publication"), *article = keyed_model (store, "Article");
+   docrel_model_t *publication = fixture_keyed_model (store, "Publication"), *article = fixture_keyed_model (store, "Article");
    docrel_session_t *session;
    docrel_doc_t **ps, **as;
    docrel_doc_t *const *slot;
 
-   declare (docrel_model_has_many, publication, article, "articles", "_id", "publicationId", NULL);
-   declare (docrel_model_belongs_to, article, publication, "publication", "publicationId", "_id", NULL);
-   seed (store, publication, pubs);
-   seed (store, article, articles);
+   fixture_declare (docrel_model_has_many, publication, article, "articles", "_id", "publicationId", NULL);
+   fixture_declare (docrel_model_belongs_to, article, publication, "publication", "publicationId", "_id", NULL);
+   fixture_seed (store, publication, pubs);
+   fixture_seed (store, article, articles);
    session = docrel_session_new (store);
    ps = find_joined (session, publication, "{\"articles\": true}", 2, 2);
    slot = related (ps[0], "articles", 2);
-   ck_assert_int_eq (id_of (slot[0]), 10);
-   ck_assert_int_eq (id_of (slot[1]), 11);
+   ck_assert_int_eq (fixture_id_of (slot[0]), 10);
+   ck_assert_int_eq (fixture_id_of (slot[1]), 11);
    related (ps[1], "articles", 0);
    assert_rendered (ps[0], "{\"_id\": 1, \"name\": \"Times\", \"articles\": [{\"_id\": 10, \"title\": \"a\", "
                            "\"publicationId\": 1}, {\"_id\": 11, \"title\": \"b\", \"publicationId\": 1}]}");
@@ -316,25 +261,25 @@ START_TEST (team_has_many_members_and_author_has_many_posts)
    static const char *const authors[] = {"{\"_id\": 1, \"name\": \"Ann\"}", NULL};
    static const char *const posts[] = {"{\"_id\": 5, \"authorId\": 1, \"title\": \"x\"}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *team = keyed_model (store, "Team"), *member = keyed_model (store, "Member");
-   docrel_model_t *author = keyed_model (store, "Author"), *post = keyed_model (store, "Post");
+   docrel_model_t *team = fixture_keyed_model (store, "Team"), *member = fixture_keyed_model (store, "Member");
+   docrel_model_t *author = fixture_keyed_model (store, "Author"), *post = fixture_keyed_model (store, "Post");
    docrel_session_t *session;
    docrel_doc_t **docs, **ms;
    docrel_doc_t *const *blue;
 
-   declare (docrel_model_has_many, team, member, "members", "_id", "teamId", NULL);
-   declare (docrel_model_belongs_to, member, team, "team", "teamId", "_id", NULL);
-   declare (docrel_model_has_many, author, post, "posts", "_id", "authorId", NULL);
-   seed (store, team, teams);
-   seed (store, member, members);
-   seed (store, author, authors);
-   seed (store, post, posts);
+   fixture_declare (docrel_model_has_many, team, member, "members", "_id", "teamId", NULL);
+   fixture_declare (docrel_model_belongs_to, member, team, "team", "teamId", "_id", NULL);
+   fixture_declare (docrel_model_has_many, author, post, "posts", "_id", "authorId", NULL);
+   fixture_seed (store, team, teams);
+   fixture_seed (store, member, members);
+   fixture_seed (store, author, authors);
+   fixture_seed (store, post, posts);
    session = docrel_session_new (store);
    docs = find_joined (session, team, "{\"members\": true}", 2, 2);
-   ck_assert_int_eq (id_of (related (docs[0], "members", 1)[0]), 11);
+   ck_assert_int_eq (fixture_id_of (related (docs[0], "members", 1)[0]), 11);
    blue = related (docs[1], "members", 2);
-   ck_assert_int_eq (id_of (blue[0]), 10);
-   ck_assert_int_eq (id_of (blue[1]), 12);
+   ck_assert_int_eq (fixture_id_of (blue[0]), 10);
+   ck_assert_int_eq (fixture_id_of (blue[1]), 12);
    ms = find_joined (session, member, "{\"team\": true}", 4, 2);
    ck_assert_ptr_eq (related_one (ms[0], "team", 2), docs[1]);
    ck_assert_ptr_eq (related_one (ms[2], "team", 2), docs[1]);
@@ -362,22 +307,22 @@ START_TEST (post_has_and_belongs_to_many_tags_and_tag_back_to_posts)
    static const char *const links[] = {"{\"Post__id\": 1, \"Tag__id\": 1}", "{\"Post__id\": 1, \"Tag__id\": 2}",
                                        "{\"Post__id\": 2, \"Tag__id\": 2}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
    docrel_session_t *session;
    docrel_doc_t **ps, **ts;
    docrel_doc_t *const *p1_tags;
    docrel_doc_t *const *t2_posts;
 
-   declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
-   declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
-   seed (store, post, posts);
-   seed (store, tag, tags);
-   seed (store, docrel_store_model (store, "Post_Tag"), links);
+   fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
+   fixture_seed (store, post, posts);
+   fixture_seed (store, tag, tags);
+   fixture_seed (store, docrel_store_model (store, "Post_Tag"), links);
    session = docrel_session_new (store);
    ps = find_joined (session, post, "{\"tags\": true}", 3, 3); /* posts, links, tags */
    p1_tags = related (ps[0], "tags", 2);
-   ck_assert_int_eq (id_of (p1_tags[0]), 1);
-   ck_assert_int_eq (id_of (p1_tags[1]), 2);
+   ck_assert_int_eq (fixture_id_of (p1_tags[0]), 1);
+   ck_assert_int_eq (fixture_id_of (p1_tags[1]), 2);
    ck_assert_ptr_eq (related (ps[1], "tags", 1)[0], p1_tags[1]); /* one "db" tag */
    related (ps[2], "tags", 0);
    assert_rendered (ps[1], "{\"_id\": 2, \"title\": \"B\", \"tags\": [{\"_id\": 2, \"name\": \"db\"}]}");
@@ -404,18 +349,18 @@ START_TEST (an_explicit_post_tag_model_joins_through_two_belongs_to)
                                            "{\"_id\": 101, \"postId\": 1, \"tagId\": 1, \"by\": \"bob\"}",
                                            "{\"_id\": 102, \"postId\": 2, \"tagId\": 2, \"by\": \"ann\"}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
-   docrel_model_t *post_tag = keyed_model (store, "PostTag");
+   docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
+   docrel_model_t *post_tag = fixture_keyed_model (store, "PostTag");
    docrel_session_t *session;
    docrel_doc_t **ps, **pts;
    docrel_doc_t *const *slot;
 
-   declare (docrel_model_belongs_to, post_tag, post, "post", "postId", "_id", NULL);
-   declare (docrel_model_belongs_to, post_tag, tag, "tag", "tagId", "_id", NULL);
-   declare (docrel_model_has_many, post, post_tag, "postTags", "_id", "postId", NULL);
-   seed (store, post, posts);
-   seed (store, tag, tags);
-   seed (store, post_tag, post_tags);
+   fixture_declare (docrel_model_belongs_to, post_tag, post, "post", "postId", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, post_tag, tag, "tag", "tagId", "_id", NULL);
+   fixture_declare (docrel_model_has_many, post, post_tag, "postTags", "_id", "postId", NULL);
+   fixture_seed (store, post, posts);
+   fixture_seed (store, tag, tags);
+   fixture_seed (store, post_tag, post_tags);
    session = docrel_session_new (store);
    ps = find_joined (session, post, "{\"postTags\": {\"tag\": true}}", 2, 3);
    slot = related (ps[0], "postTags", 2);
@@ -450,17 +395,17 @@ START_TEST (order_reaches_products_through_order_lines_carrying_a_quantity)
                                        "{\"_id\": 1002, \"orderId\": 101, \"productId\": 1, \"quantity\": 10}", NULL};
    static const int32_t totals[] = {11, 20};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *order = keyed_model (store, "Order"), *product = keyed_model (store, "Product");
-   docrel_model_t *line = keyed_model (store, "OrderLine");
+   docrel_model_t *order = fixture_keyed_model (store, "Order"), *product = fixture_keyed_model (store, "Product");
+   docrel_model_t *line = fixture_keyed_model (store, "OrderLine");
    docrel_session_t *session;
    docrel_doc_t **os;
    size_t i, k;
 
-   declare (docrel_model_has_many, order, line, "lines", "_id", "orderId", NULL);
-   declare (docrel_model_belongs_to, line, product, "product", "productId", "_id", NULL);
-   seed (store, order, orders);
-   seed (store, product, products);
-   seed (store, line, lines);
+   fixture_declare (docrel_model_has_many, order, line, "lines", "_id", "orderId", NULL);
+   fixture_declare (docrel_model_belongs_to, line, product, "product", "productId", "_id", NULL);
+   fixture_seed (store, order, orders);
+   fixture_seed (store, product, products);
+   fixture_seed (store, line, lines);
    session = docrel_session_new (store);
    os = find_joined (session, order, "{\"lines\": {\"product\": true}}", 2, 3);
    for (i = 0; i < 2; i++) {
@@ -496,7 +441,7 @@ START_TEST (human_belongs_to_human_as_emergency_contact)
                                         "{\"_id\": 2, \"name\": \"Bob\", \"emergencyContactId\": 1}",
                                         "{\"_id\": 3, \"name\": \"Carol\"}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *human = keyed_model (store, "Human");
+   docrel_model_t *human = fixture_keyed_model (store, "Human");
    docrel_session_t *session;
    docrel_doc_t **hs;
    bson_t *tree = fixture_json ("{\"emergencyContact\": {\"emergencyContact\": true}}");
@@ -504,8 +449,8 @@ START_TEST (human_belongs_to_human_as_emergency_contact)
    bson_value_t key;
    bson_error_t error;
 
-   declare (docrel_model_belongs_to, human, human, "emergencyContact", "emergencyContactId", "_id", NULL);
-   seed (store, human, humans);
+   fixture_declare (docrel_model_belongs_to, human, human, "emergencyContact", "emergencyContactId", "_id", NULL);
+   fixture_seed (store, human, humans);
    session = docrel_session_new (store);
    hs = find_joined (session, human, "{\"emergencyContact\": true}", 3, 2);
    ck_assert_ptr_eq (related_one (hs[0], "emergencyContact", 2), hs[1]);
@@ -537,17 +482,17 @@ START_TEST (post_belongs_to_user_as_author_and_as_editor)
                                        "{\"_id\": 11, \"authorId\": 2, \"editorId\": 2}",
                                        "{\"_id\": 12, \"authorId\": 1}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *user = keyed_model (store, "User"), *post = keyed_model (store, "Post");
+   docrel_model_t *user = fixture_keyed_model (store, "User"), *post = fixture_keyed_model (store, "Post");
    docrel_session_t *session;
    docrel_doc_t **ps, **us;
    docrel_doc_t *const *edited;
 
-   declare (docrel_model_belongs_to, post, user, "author", "authorId", "_id", NULL);
-   declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL);
-   declare (docrel_model_has_many, user, post, "authored", "_id", "authorId", NULL);
-   declare (docrel_model_has_many, user, post, "edited", "_id", "editorId", NULL);
-   seed (store, user, users);
-   seed (store, post, posts);
+   fixture_declare (docrel_model_belongs_to, post, user, "author", "authorId", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL);
+   fixture_declare (docrel_model_has_many, user, post, "authored", "_id", "authorId", NULL);
+   fixture_declare (docrel_model_has_many, user, post, "edited", "_id", "editorId", NULL);
+   fixture_seed (store, user, users);
+   fixture_seed (store, post, posts);
    session = docrel_session_new (store);
    ps = find_joined (session, post, "{\"author\": true, \"editor\": true}", 3, 3);
    related_one (ps[0], "author", 1);
@@ -558,7 +503,7 @@ START_TEST (post_belongs_to_user_as_author_and_as_editor)
    assert_rendered (ps[2],
                     "{\"_id\": 12, \"authorId\": 1, \"author\": {\"_id\": 1, \"name\": \"Ann\"}, \"editor\": null}");
    us = find_joined (session, user, "{\"authored\": true, \"edited\": true}", 2, 3);
-   ck_assert_int_eq (id_of (related (us[1], "authored", 1)[0]), 11);
+   ck_assert_int_eq (fixture_id_of (related (us[1], "authored", 1)[0]), 11);
    edited = related (us[1], "edited", 2);
    ck_assert_ptr_eq (edited[0], ps[0]);
    ck_assert_ptr_eq (edited[1], ps[1]);
@@ -584,23 +529,23 @@ START_TEST (person_and_post_join_on_name_and_date_of_birth)
       "{\"_id\": 12, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}",
       "{\"_id\": 13, \"authorName\": \"Bob\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *person = keyed_model (store, "Person"), *post = keyed_model (store, "Post");
+   docrel_model_t *person = fixture_keyed_model (store, "Person"), *post = fixture_keyed_model (store, "Post");
    docrel_session_t *session;
    docrel_doc_t **people_docs, **ps;
    docrel_doc_t *const *ann85;
 
-   declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+   fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
             "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
-   declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
+   fixture_declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
             "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
-   seed (store, person, people);
-   seed (store, post, posts);
+   fixture_seed (store, person, people);
+   fixture_seed (store, post, posts);
    session = docrel_session_new (store);
    people_docs = find_joined (session, person, "{\"posts\": {\"author\": true}}", 3, 3);
-   ck_assert_int_eq (id_of (related (people_docs[0], "posts", 1)[0]), 11);
+   ck_assert_int_eq (fixture_id_of (related (people_docs[0], "posts", 1)[0]), 11);
    ann85 = related (people_docs[1], "posts", 2);
-   ck_assert_int_eq (id_of (ann85[0]), 10);
-   ck_assert_int_eq (id_of (ann85[1]), 12);
+   ck_assert_int_eq (fixture_id_of (ann85[0]), 10);
+   ck_assert_int_eq (fixture_id_of (ann85[1]), 12);
    ck_assert_ptr_eq (related_one (ann85[1], "author", 2), people_docs[1]);
    related (people_docs[2], "posts", 0);
    ps = find_joined (session, post, "{\"author\": true}", 4, 2);
@@ -659,8 +604,8 @@ START_TEST (joins_cost_one_query_per_edge_whatever_the_number_of_documents)
     * 20 tags: about 11,000 saves, under a second on both SQLite stores. */
    const int32_t n_authors = 1000;
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *author = keyed_model (store, "Author"), *post = keyed_model (store, "Post");
-   docrel_model_t *comment = keyed_model (store, "Comment"), *tag = keyed_model (store, "Tag");
+   docrel_model_t *author = fixture_keyed_model (store, "Author"), *post = fixture_keyed_model (store, "Post");
+   docrel_model_t *comment = fixture_keyed_model (store, "Comment"), *tag = fixture_keyed_model (store, "Tag");
    docrel_model_t *link;
    docrel_session_t *session;
    docrel_doc_t **as;
@@ -668,9 +613,9 @@ START_TEST (joins_cost_one_query_per_edge_whatever_the_number_of_documents)
    int32_t a, i, j;
    size_t n = 0;
 
-   declare (docrel_model_has_many, author, post, "posts", "_id", "authorId", NULL);
-   declare (docrel_model_has_many, post, comment, "comments", "_id", "postId", NULL);
-   declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   fixture_declare (docrel_model_has_many, author, post, "posts", "_id", "authorId", NULL);
+   fixture_declare (docrel_model_has_many, post, comment, "comments", "_id", "postId", NULL);
+   fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
    link = docrel_store_model (store, "Post_Tag");
    session = docrel_session_new (store);
    for (i = 1; i <= 20; i++) {
@@ -698,13 +643,13 @@ START_TEST (joins_cost_one_query_per_edge_whatever_the_number_of_documents)
          int32_t p = (a + 1) * 2 + i, t0 = p % 20 + 1, t1 = (p + 7) % 20 + 1;
          docrel_doc_t *const *comments = related (posts[i], "comments", 2);
          docrel_doc_t *const *tags = related (posts[i], "tags", 2);
-         ck_assert_int_eq (id_of (posts[i]), p);
-         ck_assert_int_eq (id_of (comments[0]), p * 2);
-         ck_assert_int_eq (id_of (comments[1]), p * 2 + 1);
-         ck_assert_int_eq (id_of (tags[0]), t0 < t1 ? t0 : t1); /* in the tags' store order */
-         ck_assert_int_eq (id_of (tags[1]), t0 < t1 ? t1 : t0);
+         ck_assert_int_eq (fixture_id_of (posts[i]), p);
+         ck_assert_int_eq (fixture_id_of (comments[0]), p * 2);
+         ck_assert_int_eq (fixture_id_of (comments[1]), p * 2 + 1);
+         ck_assert_int_eq (fixture_id_of (tags[0]), t0 < t1 ? t0 : t1); /* in the tags' store order */
+         ck_assert_int_eq (fixture_id_of (tags[1]), t0 < t1 ? t1 : t0);
          for (j = 0; j < 2; j++) {
-            int32_t id = id_of (tags[j]);
+            int32_t id = fixture_id_of (tags[j]);
             ck_assert (tag_docs[id] == NULL || tag_docs[id] == tags[j]); /* one document per tag */
             tag_docs[id] = tags[j];
          }
@@ -717,7 +662,7 @@ START_TEST (joins_cost_one_query_per_edge_whatever_the_number_of_documents)
    session = docrel_session_new (store);
    as = find_authors (session, author, "{\"sort\": {\"_id\": 1}, \"limit\": 10, \"join\": " TREE "}", &n);
    ck_assert_uint_eq (n, 10);
-   ck_assert_int_eq (id_of (related (as[9], "posts", 2)[1]), 21);
+   ck_assert_int_eq (fixture_id_of (related (as[9], "posts", 2)[1]), 21);
    bson_free (as);
    docrel_session_destroy (session);
    fixture_store_close (store);

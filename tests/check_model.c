@@ -17,25 +17,6 @@
                   (error).code,                                                            \
                   (error).message)
 
-/* Fails the test unless the error message contains text. */
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
-
-static docrel_model_t *
-new_model (docrel_store_t *store, const char *name, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s, %s): %s", name, opts_json ? opts_json : "NULL", error.message);
-   bson_destroy (opts);
-   return model;
-}
-
 /* Declares a field with options given as JSON (NULL: none). */
 static bool
 add_field (docrel_model_t *model, const char *name, docrel_type_t type, const char *opts_json, bson_error_t *error)
@@ -90,7 +71,7 @@ expect_model_new_fails (const char *name, const char *opts_json, unsigned code, 
 START_TEST (model_without_options_uses_its_name_as_collection_and_object_id_keys)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "users", NULL);
+   docrel_model_t *model = fixture_model_new (store, "users", NULL);
 
    ck_assert_str_eq (docrel_model_name (model), "users");
    ck_assert_str_eq (docrel_model_collection (model), "users");
@@ -102,9 +83,9 @@ END_TEST
 START_TEST (model_takes_collection_primary_key_and_extra_options)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *a = new_model (store, "User", "{\"collection\": \"people\", \"primaryKey\": \"uuid\", \"extra\": \"reject\"}");
-   docrel_model_t *b = new_model (store, "Tag", "{\"primaryKey\": \"caller\", \"extra\": \"strip\"}");
-   docrel_model_t *c = new_model (store, "Post", "{\"primaryKey\": \"objectId\", \"extra\": \"keep\"}");
+   docrel_model_t *a = fixture_model_new (store, "User", "{\"collection\": \"people\", \"primaryKey\": \"uuid\", \"extra\": \"reject\"}");
+   docrel_model_t *b = fixture_model_new (store, "Tag", "{\"primaryKey\": \"caller\", \"extra\": \"strip\"}");
+   docrel_model_t *c = fixture_model_new (store, "Post", "{\"primaryKey\": \"objectId\", \"extra\": \"keep\"}");
 
    ck_assert_str_eq (docrel_model_name (a), "User");
    ck_assert_str_eq (docrel_model_collection (a), "people");
@@ -161,7 +142,7 @@ END_TEST
 START_TEST (model_declared_twice_fails_with_duplicate_name)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *first = new_model (store, "users", NULL);
+   docrel_model_t *first = fixture_model_new (store, "users", NULL);
    bson_error_t error;
    docrel_model_t *second;
 
@@ -181,7 +162,7 @@ START_TEST (model_on_a_collection_already_used_fails_naming_the_collection)
    bson_t *opts = fixture_json ("{\"collection\": \"things\"}");
    docrel_model_t *model;
 
-   new_model (store, "A", "{\"collection\": \"things\"}");
+   fixture_model_new (store, "A", "{\"collection\": \"things\"}");
    memset (&error, 0, sizeof error);
    model = docrel_model_new (store, "B", opts, &error);
    ASSERT_ERROR (model != NULL, error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME);
@@ -202,8 +183,8 @@ END_TEST
 START_TEST (store_model_finds_models_by_name_and_returns_null_for_unknown_names)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *users = new_model (store, "users", NULL);
-   docrel_model_t *posts = new_model (store, "posts", "{\"collection\": \"articles\"}");
+   docrel_model_t *users = fixture_model_new (store, "users", NULL);
+   docrel_model_t *posts = fixture_model_new (store, "posts", "{\"collection\": \"articles\"}");
 
    ck_assert_ptr_eq (docrel_store_model (store, "users"), users);
    ck_assert_ptr_eq (docrel_store_model (store, "posts"), posts);
@@ -223,7 +204,7 @@ START_TEST (field_of_every_type_can_be_declared)
                                          DOCREL_TYPE_DATETIME, DOCREL_TYPE_OBJECT_ID, DOCREL_TYPE_BINARY,
                                          DOCREL_TYPE_ARRAY,    DOCREL_TYPE_DOCUMENT};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "things", NULL);
+   docrel_model_t *model = fixture_model_new (store, "things", NULL);
    bson_error_t error;
    char name[32];
    size_t i;
@@ -240,7 +221,7 @@ END_TEST
 START_TEST (field_options_that_fit_the_type_are_accepted)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "things", NULL);
+   docrel_model_t *model = fixture_model_new (store, "things", NULL);
    bson_error_t error;
 
    ASSERT_OK (add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true, \"minLength\": 1, \"maxLength\": 20}", &error), error);
@@ -264,7 +245,7 @@ static void
 expect_field_fails (docrel_type_t type, const char *opts_json, unsigned code, const char *mention)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Gadget", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Gadget", NULL);
    bson_error_t error;
 
    ck_assert_msg (!add_field (model, "widget", type, opts_json, &error), "declaring with %s succeeded", opts_json);
@@ -357,7 +338,7 @@ END_TEST
 START_TEST (field_declared_twice_fails_with_duplicate_name)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Gadget", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Gadget", NULL);
    bson_error_t error;
 
    ASSERT_OK (add_field (model, "widget", DOCREL_TYPE_STRING, NULL, &error), error);
@@ -373,7 +354,7 @@ END_TEST
 START_TEST (field_with_an_empty_or_dollar_path_fails)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Gadget", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Gadget", NULL);
    bson_error_t error;
 
    ck_assert (!add_field (model, "", DOCREL_TYPE_STRING, NULL, &error));
@@ -391,7 +372,7 @@ END_TEST
 START_TEST (definitions_after_the_first_document_fail_with_model_in_use)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Gadget", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Gadget", NULL);
    docrel_session_t *session = docrel_session_new (store);
    bson_error_t error;
    bson_t *keys = fixture_json ("{\"name\": 1}");
@@ -426,7 +407,7 @@ END_TEST
 START_TEST (loading_a_document_freezes_its_model)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *writer = new_model (store, "Gadget", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *writer = fixture_model_new (store, "Gadget", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *session = docrel_session_new (store);
    bson_error_t error;
    docrel_doc_t *doc = docrel_doc_new_from_json (session, writer, "{\"_id\": 1}", &error);
@@ -441,7 +422,7 @@ START_TEST (loading_a_document_freezes_its_model)
       return;
    }
    {
-      docrel_model_t *reader = new_model (store, "Gadget", "{\"primaryKey\": \"caller\"}");
+      docrel_model_t *reader = fixture_model_new (store, "Gadget", "{\"primaryKey\": \"caller\"}");
       bson_value_t key;
       docrel_doc_t *loaded = NULL;
 
@@ -460,15 +441,15 @@ END_TEST
 START_TEST (other_models_stay_open_after_one_is_frozen)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *used = new_model (store, "used", NULL);
-   docrel_model_t *fresh = new_model (store, "fresh", NULL);
+   docrel_model_t *used = fixture_model_new (store, "used", NULL);
+   docrel_model_t *fresh = fixture_model_new (store, "fresh", NULL);
    docrel_session_t *session = docrel_session_new (store);
    bson_error_t error;
 
    ck_assert_ptr_nonnull (docrel_doc_new (session, used, &error));
    ASSERT_OK (add_field (fresh, "name", DOCREL_TYPE_STRING, NULL, &error), error);
    ASSERT_OK (add_index (fresh, "{\"name\": 1}", NULL, &error), error);
-   ck_assert_ptr_nonnull (new_model (store, "later", NULL));
+   ck_assert_ptr_nonnull (fixture_model_new (store, "later", NULL));
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -479,7 +460,7 @@ END_TEST
 START_TEST (index_on_one_or_several_keys_with_options_is_accepted)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "users", NULL);
+   docrel_model_t *model = fixture_model_new (store, "users", NULL);
    bson_error_t error;
 
    ASSERT_OK (add_index (model, "{\"email\": 1}", "{\"unique\": true}", &error), error);
@@ -495,7 +476,7 @@ START_TEST (index_with_a_bad_direction_fails_naming_the_key)
    static const char *const bad[] = {"{\"email\": 2}", "{\"email\": 0}", "{\"email\": \"text\"}",
                                      "{\"email\": true}"};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "users", NULL);
+   docrel_model_t *model = fixture_model_new (store, "users", NULL);
    bson_error_t error;
    size_t i;
 
@@ -514,7 +495,7 @@ END_TEST
 START_TEST (index_without_keys_fails)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "users", NULL);
+   docrel_model_t *model = fixture_model_new (store, "users", NULL);
    bson_error_t error;
 
    ck_assert (!add_index (model, "{}", NULL, &error));
@@ -530,7 +511,7 @@ END_TEST
 START_TEST (index_with_an_unknown_or_bad_option_fails_naming_it)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "users", NULL);
+   docrel_model_t *model = fixture_model_new (store, "users", NULL);
    bson_error_t error;
 
    ck_assert (!add_index (model, "{\"email\": 1}", "{\"uniq\": true}", &error));

@@ -25,21 +25,17 @@ static void
 people_open (people_t *t)
 {
    bson_error_t error;
-   bson_t *opts = fixture_json ("{\"primaryKey\": \"caller\"}");
    bson_t *keys = fixture_json ("{\"email\": 1}");
    docrel_session_t *loader;
    int i;
 
    t->store = fixture_store_open ();
-   t->model = docrel_model_new (t->store, "Person", opts, &error);
-   ck_assert_msg (t->model != NULL, "model: %s", error.message);
+   t->model = fixture_keyed_model (t->store, "Person");
    ASSERT_OK (docrel_model_add_index (t->model, keys, NULL, &error), error);
-   bson_destroy (opts);
    bson_destroy (keys);
    loader = docrel_session_new (t->store);
    for (i = 1; i <= N_PEOPLE; i++) {
       char json[400];
-      docrel_doc_t *doc;
       snprintf (json,
                 sizeof json,
                 "{\"_id\": %d, \"name\": \"p%d\", \"age\": %d, \"email\": \"p%d@example.org\","
@@ -53,9 +49,7 @@ people_open (people_t *t)
                 i,
                 i,
                 i);
-      doc = docrel_doc_new_from_json (loader, t->model, json, &error);
-      ck_assert_msg (doc != NULL, "%s", error.message);
-      ASSERT_OK (docrel_save (doc, &error), error);
+      fixture_saved_doc (loader, t->model, json);
    }
    docrel_session_destroy (loader);
    t->session = docrel_session_new (t->store);

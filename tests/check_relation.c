@@ -9,63 +9,10 @@
 
 #include "fixture.h"
 
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
-
-typedef docrel_relation_t *(*declare_fn) (docrel_model_t *,
-                                          docrel_model_t *,
-                                          const char *,
-                                          const char *,
-                                          const char *,
-                                          const bson_t *,
-                                          bson_error_t *);
-
-static docrel_model_t *
-new_model (docrel_store_t *store, const char *name, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
-   bson_destroy (opts);
-   return model;
-}
-
-/* A model whose caller sets the primary key, so tests can name documents. */
-static docrel_model_t *
-keyed_model (docrel_store_t *store, const char *name)
-{
-   return new_model (store, name, "{\"primaryKey\": \"caller\"}");
-}
-
-static void
-add_field (docrel_model_t *model, const char *name, docrel_type_t type)
-{
-   bson_error_t error;
-   ck_assert_msg (docrel_model_add_field (model, name, type, NULL, &error), "field %s: %s", name, error.message);
-}
-
-static docrel_relation_t *
-declare (declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
-         const char *right, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   docrel_relation_t *relation = fn (a, b, field, left, right, opts, &error);
-
-   ck_assert_msg (relation != NULL, "declaring %s.%s: %s", docrel_model_name (a), field, error.message);
-   bson_destroy (opts);
-   return relation;
-}
-
 /* Declares a relation that must fail with DOCREL_ERROR_MODEL / code, with a
  * message naming every string after code (NULL-terminated). */
 static void
-expect_definition_error (declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
+expect_definition_error (fixture_declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
                          const char *right, const char *opts_json, docrel_error_code_t code, ...)
 {
    bson_error_t error;
@@ -89,17 +36,6 @@ expect_definition_error (declare_fn fn, docrel_model_t *a, docrel_model_t *b, co
    bson_destroy (opts);
 }
 
-static docrel_doc_t *
-saved (docrel_session_t *session, docrel_model_t *model, const char *json)
-{
-   bson_error_t error;
-   docrel_doc_t *doc = docrel_doc_new_from_json (session, model, json, &error);
-
-   ck_assert_msg (doc != NULL, "new doc %s: %s", json, error.message);
-   ck_assert_msg (docrel_save (doc, &error), "save %s: %s", json, error.message);
-   return doc;
-}
-
 /* Loads the document of model with the int key id, joined along tree_json. */
 static docrel_doc_t *
 get_joined (docrel_session_t *session, docrel_model_t *model, int32_t id, const char *tree_json)
@@ -107,23 +43,12 @@ get_joined (docrel_session_t *session, docrel_model_t *model, int32_t id, const 
    bson_error_t error;
    bson_t *tree = fixture_json (tree_json);
    docrel_doc_t *doc = NULL;
-   bson_value_t key;
+   bson_value_t key = fixture_int_key (id);
 
-   key.value_type = BSON_TYPE_INT32;
-   key.value.v_int32 = id;
    ck_assert_msg (docrel_get (session, model, &key, tree, &doc, &error), "get %s %d with %s: %s",
                   docrel_model_name (model), id, tree_json, error.message);
    bson_destroy (tree);
    return doc;
-}
-
-/* The int32 _id of doc (the test models use int keys). */
-static int32_t
-id_of (const docrel_doc_t *doc)
-{
-   ck_assert_ptr_nonnull (doc);
-   ck_assert_int_eq (docrel_doc_id (doc)->value_type, BSON_TYPE_INT32);
-   return docrel_doc_id (doc)->value.v_int32;
 }
 
 /* Fails unless the many-slot field of doc is loaded and holds exactly the
@@ -137,7 +62,7 @@ assert_related_ids (const docrel_doc_t *doc, const char *field, const int32_t *i
    ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s not loaded", field);
    ck_assert_msg (count == n, "slot %s holds %zu documents, expected %zu", field, count, n);
    for (i = 0; i < n; i++) {
-      ck_assert_int_eq (id_of (docs[i]), ids[i]);
+      ck_assert_int_eq (fixture_id_of (docs[i]), ids[i]);
    }
 }
 
@@ -190,8 +115,8 @@ assert_index_used (docrel_store_t *store, docrel_model_t *model, const char *fil
 START_TEST (each_kind_is_declared_on_model_a_towards_model_b)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
-   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_model_t *country = fixture_keyed_model (store, "Country"), *capital = fixture_keyed_model (store, "Capital");
+   docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
    docrel_relation_t *r[4];
    static const char *const fields[] = {"capital", "country", "posts", "tags"};
    static const docrel_relation_kind_t kinds[] = {DOCREL_HAS_ONE, DOCREL_BELONGS_TO, DOCREL_HAS_MANY,
@@ -199,10 +124,10 @@ START_TEST (each_kind_is_declared_on_model_a_towards_model_b)
    docrel_model_t *owners[4], *targets[4];
    size_t i;
 
-   r[0] = declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
-   r[1] = declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
-   r[2] = declare (docrel_model_has_many, tag, post, "posts", "_id", "tagId", NULL);
-   r[3] = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   r[0] = fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   r[1] = fixture_declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
+   r[2] = fixture_declare (docrel_model_has_many, tag, post, "posts", "_id", "tagId", NULL);
+   r[3] = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
    owners[0] = country, owners[1] = capital, owners[2] = tag, owners[3] = post;
    targets[0] = capital, targets[1] = country, targets[2] = post, targets[3] = tag;
    for (i = 0; i < 4; i++) {
@@ -225,27 +150,27 @@ START_TEST (has_one_and_has_many_read_the_key_in_b_as_thinky_does)
     * whose countryCode equals the country's code. The decoys match only if
     * the keys were read on the wrong side. */
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
+   docrel_model_t *country = fixture_keyed_model (store, "Country"), *capital = fixture_keyed_model (store, "Capital");
    docrel_session_t *session;
    docrel_doc_t *fr;
    static const int32_t cities[] = {10, 12};
 
-   declare (docrel_model_has_one, country, capital, "capital", "code", "countryCode", NULL);
-   declare (docrel_model_has_many, country, capital, "cities", "code", "countryCode", NULL);
+   fixture_declare (docrel_model_has_one, country, capital, "capital", "code", "countryCode", NULL);
+   fixture_declare (docrel_model_has_many, country, capital, "cities", "code", "countryCode", NULL);
    session = docrel_session_new (store);
-   saved (session, country, "{\"_id\": 1, \"code\": \"FR\", \"countryCode\": \"XX\"}");
-   saved (session, capital, "{\"_id\": 10, \"countryCode\": \"FR\", \"code\": \"YY\"}");
-   saved (session, capital, "{\"_id\": 11, \"code\": \"FR\", \"countryCode\": \"ZZ\"}");
-   saved (session, capital, "{\"_id\": 13, \"code\": \"XX\"}");
+   fixture_saved_doc (session, country, "{\"_id\": 1, \"code\": \"FR\", \"countryCode\": \"XX\"}");
+   fixture_saved_doc (session, capital, "{\"_id\": 10, \"countryCode\": \"FR\", \"code\": \"YY\"}");
+   fixture_saved_doc (session, capital, "{\"_id\": 11, \"code\": \"FR\", \"countryCode\": \"ZZ\"}");
+   fixture_saved_doc (session, capital, "{\"_id\": 13, \"code\": \"XX\"}");
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
    fr = get_joined (session, country, 1, "{\"capital\": true}");
-   ck_assert_int_eq (id_of (docrel_doc_related_one (fr, "capital")), 10);
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (fr, "capital")), 10);
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
-   saved (session, capital, "{\"_id\": 12, \"countryCode\": \"FR\"}");
+   fixture_saved_doc (session, capital, "{\"_id\": 12, \"countryCode\": \"FR\"}");
    fr = get_joined (session, country, 1, "{\"cities\": true}");
    assert_related_ids (fr, "cities", cities, 2);
    docrel_session_destroy (session);
@@ -258,21 +183,21 @@ START_TEST (belongs_to_reads_the_key_in_a_as_thinky_does)
    /* Capital.belongsTo(Country, "country", "countryCode", "code"): the
     * country whose code equals the capital's countryCode. */
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = keyed_model (store, "Country"), *capital = keyed_model (store, "Capital");
+   docrel_model_t *country = fixture_keyed_model (store, "Country"), *capital = fixture_keyed_model (store, "Capital");
    docrel_session_t *session;
    docrel_doc_t *paris;
 
-   declare (docrel_model_belongs_to, capital, country, "country", "countryCode", "code", NULL);
+   fixture_declare (docrel_model_belongs_to, capital, country, "country", "countryCode", "code", NULL);
    session = docrel_session_new (store);
-   saved (session, capital, "{\"_id\": 10, \"countryCode\": \"FR\", \"code\": \"QQ\"}");
-   saved (session, country, "{\"_id\": 1, \"code\": \"FR\", \"countryCode\": \"AA\"}");
-   saved (session, country, "{\"_id\": 2, \"code\": \"DE\", \"countryCode\": \"QQ\"}");
-   saved (session, country, "{\"_id\": 3, \"code\": \"QQ\"}");
+   fixture_saved_doc (session, capital, "{\"_id\": 10, \"countryCode\": \"FR\", \"code\": \"QQ\"}");
+   fixture_saved_doc (session, country, "{\"_id\": 1, \"code\": \"FR\", \"countryCode\": \"AA\"}");
+   fixture_saved_doc (session, country, "{\"_id\": 2, \"code\": \"DE\", \"countryCode\": \"QQ\"}");
+   fixture_saved_doc (session, country, "{\"_id\": 3, \"code\": \"QQ\"}");
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
    paris = get_joined (session, capital, 10, "{\"country\": true}");
-   ck_assert_int_eq (id_of (docrel_doc_related_one (paris, "country")), 1);
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (paris, "country")), 1);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -282,18 +207,18 @@ START_TEST (accepted_options_declare_the_relation)
 {
    static const char *const actions[] = {"noAction", "cascade", "setNull", "restrict"};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *user = new_model (store, "User", NULL), *post = new_model (store, "Post", NULL);
+   docrel_model_t *user = fixture_model_new (store, "User", NULL), *post = fixture_model_new (store, "Post", NULL);
    char field[32], opts[64];
    size_t i;
 
    for (i = 0; i < 4; i++) {
       snprintf (field, sizeof field, "posts%zu", i);
       snprintf (opts, sizeof opts, "{\"onDelete\": \"%s\"}", actions[i]);
-      declare (docrel_model_has_many, user, post, field, "_id", "authorId", opts);
+      fixture_declare (docrel_model_has_many, user, post, field, "_id", "authorId", opts);
    }
-   declare (docrel_model_belongs_to, post, user, "author", "authorId", "_id", "{\"required\": true}");
-   declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", "{\"required\": false}");
-   declare (docrel_model_has_one, user, post, "pinned", "_id", "pinnedBy", "{}");
+   fixture_declare (docrel_model_belongs_to, post, user, "author", "authorId", "_id", "{\"required\": true}");
+   fixture_declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", "{\"required\": false}");
+   fixture_declare (docrel_model_has_one, user, post, "pinned", "_id", "pinnedBy", "{}");
    fixture_store_close (store);
 }
 END_TEST
@@ -303,12 +228,12 @@ END_TEST
 START_TEST (has_one_and_has_many_index_the_key_in_b)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
-   docrel_model_t *publication = new_model (store, "Publication", NULL);
-   docrel_model_t *article = new_model (store, "Article", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *publication = fixture_model_new (store, "Publication", NULL);
+   docrel_model_t *article = fixture_model_new (store, "Article", NULL);
 
-   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
-   declare (docrel_model_has_many, publication, article, "articles", "_id", "publicationId", NULL);
+   fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   fixture_declare (docrel_model_has_many, publication, article, "articles", "_id", "publicationId", NULL);
    if (is_sqlite (store)) {
       assert_index_used (store, capital, "{\"countryId\": {\"$in\": [1, 2, 3]}}", true);
       assert_index_used (store, article, "{\"publicationId\": {\"$in\": [\"a\", \"b\"]}}", true);
@@ -323,11 +248,11 @@ END_TEST
 START_TEST (belongs_to_indexes_the_key_in_b_unless_it_is_the_primary_key)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *team = new_model (store, "Team", NULL), *member = new_model (store, "Member", NULL);
-   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+   docrel_model_t *team = fixture_model_new (store, "Team", NULL), *member = fixture_model_new (store, "Member", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
 
-   declare (docrel_model_belongs_to, member, team, "team", "teamCode", "code", NULL);
-   declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, member, team, "team", "teamCode", "code", NULL);
+   fixture_declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
    if (is_sqlite (store)) {
       assert_index_used (store, team, "{\"code\": {\"$in\": [\"red\", \"blue\"]}}", true);
       /* belongsTo looks b up: no index on a's own key is needed. */
@@ -351,8 +276,8 @@ END_TEST
 START_TEST (has_and_belongs_to_many_indexes_both_link_fields)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = new_model (store, "Post", NULL), *tag = new_model (store, "Tag", NULL);
-   docrel_relation_t *tags = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_model_t *post = fixture_model_new (store, "Post", NULL), *tag = fixture_model_new (store, "Tag", NULL);
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
 
    if (is_sqlite (store)) {
@@ -366,9 +291,9 @@ END_TEST
 START_TEST (composite_keys_index_the_key_fields_of_b)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *person = new_model (store, "Person", NULL), *post = new_model (store, "Post", NULL);
+   docrel_model_t *person = fixture_model_new (store, "Person", NULL), *post = fixture_model_new (store, "Post", NULL);
 
-   declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+   fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
             "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
    if (is_sqlite (store)) {
       assert_index_used (store, person, "{\"name\": {\"$in\": [\"Ann\", \"Bob\"]}}", true);
@@ -383,10 +308,10 @@ END_TEST
 START_TEST (link_collection_is_named_after_both_models_in_sorted_order_and_shared)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
    /* Declared from Tag first: the name is still Post_Tag. */
-   docrel_relation_t *posts = declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
-   docrel_relation_t *tags = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_relation_t *posts = fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
    docrel_session_t *session;
    docrel_doc_t *doc;
@@ -401,11 +326,11 @@ START_TEST (link_collection_is_named_after_both_models_in_sorted_order_and_share
 
    /* A link written once is read by both declarations. */
    session = docrel_session_new (store);
-   saved (session, post, "{\"_id\": 1}");
-   saved (session, post, "{\"_id\": 2}");
-   saved (session, tag, "{\"_id\": 7}");
-   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
-   saved (session, link, "{\"Tag__id\": 7, \"Post__id\": 2}");
+   fixture_saved_doc (session, post, "{\"_id\": 1}");
+   fixture_saved_doc (session, post, "{\"_id\": 2}");
+   fixture_saved_doc (session, tag, "{\"_id\": 7}");
+   fixture_saved_doc (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
+   fixture_saved_doc (session, link, "{\"Tag__id\": 7, \"Post__id\": 2}");
    docrel_session_destroy (session);
    session = docrel_session_new (store);
    doc = get_joined (session, post, 1, "{\"tags\": true}");
@@ -420,8 +345,8 @@ END_TEST
 START_TEST (saving_the_same_link_twice_fails_with_duplicate_key)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
-   docrel_relation_t *tags = declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
    static const char *const dupes[] = {"{\"Post__id\": 1, \"Tag__id\": 1}", "{\"Tag__id\": 1, \"Post__id\": 1}"};
    docrel_session_t *session;
@@ -429,9 +354,9 @@ START_TEST (saving_the_same_link_twice_fails_with_duplicate_key)
    int64_t n = 0;
    size_t i;
 
-   declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
+   fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
    session = docrel_session_new (store);
-   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 1}");
+   fixture_saved_doc (session, link, "{\"Post__id\": 1, \"Tag__id\": 1}");
    for (i = 0; i < 2; i++) {
       docrel_doc_t *again = docrel_doc_new_from_json (session, link, dupes[i], &error);
       ck_assert_ptr_nonnull (again);
@@ -442,8 +367,8 @@ START_TEST (saving_the_same_link_twice_fails_with_duplicate_key)
       ck_assert (!docrel_doc_is_saved (again));
    }
    /* Other pairs are other links. */
-   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 2}");
-   saved (session, link, "{\"Post__id\": 2, \"Tag__id\": 1}");
+   fixture_saved_doc (session, link, "{\"Post__id\": 1, \"Tag__id\": 2}");
+   fixture_saved_doc (session, link, "{\"Post__id\": 2, \"Tag__id\": 1}");
    ASSERT_OK (docrel_count (session, link, NULL, NULL, &n, &error), error);
    ck_assert_int_eq (n, 3);
    docrel_session_destroy (session);
@@ -454,11 +379,11 @@ END_TEST
 START_TEST (the_link_option_renames_the_link_collection)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = keyed_model (store, "Post"), *tag = keyed_model (store, "Tag");
+   docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
    docrel_relation_t *tags =
-      declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", "{\"link\": \"Tagging\"}");
+      fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", "{\"link\": \"Tagging\"}");
    docrel_relation_t *posts =
-      declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", "{\"link\": \"Tagging\"}");
+      fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", "{\"link\": \"Tagging\"}");
    docrel_model_t *link = docrel_relation_link_model (tags);
    docrel_session_t *session;
    docrel_doc_t *doc;
@@ -469,9 +394,9 @@ START_TEST (the_link_option_renames_the_link_collection)
    ck_assert_ptr_eq (docrel_relation_link_model (posts), link);
    ck_assert_ptr_null (docrel_store_model (store, "Post_Tag"));
    session = docrel_session_new (store);
-   saved (session, post, "{\"_id\": 1}");
-   saved (session, tag, "{\"_id\": 7}");
-   saved (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
+   fixture_saved_doc (session, post, "{\"_id\": 1}");
+   fixture_saved_doc (session, tag, "{\"_id\": 7}");
+   fixture_saved_doc (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
    docrel_session_destroy (session);
    session = docrel_session_new (store);
    doc = get_joined (session, post, 1, "{\"tags\": true}");
@@ -490,13 +415,13 @@ END_TEST
 static void
 people_and_posts (docrel_store_t *store, docrel_model_t **person, docrel_model_t **post)
 {
-   *person = keyed_model (store, "Person");
-   *post = keyed_model (store, "Post");
-   add_field (*person, "name", DOCREL_TYPE_STRING);
-   add_field (*person, "dob", DOCREL_TYPE_DATETIME);
-   add_field (*post, "title", DOCREL_TYPE_STRING);
-   add_field (*post, "authorName", DOCREL_TYPE_STRING);
-   add_field (*post, "authorDob", DOCREL_TYPE_DATETIME);
+   *person = fixture_keyed_model (store, "Person");
+   *post = fixture_keyed_model (store, "Post");
+   fixture_add_field (*person, "name", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (*person, "dob", DOCREL_TYPE_DATETIME, NULL);
+   fixture_add_field (*post, "title", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (*post, "authorName", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (*post, "authorDob", DOCREL_TYPE_DATETIME, NULL);
 }
 
 START_TEST (composite_keys_match_every_key_in_order)
@@ -508,28 +433,28 @@ START_TEST (composite_keys_match_every_key_in_order)
    static const int32_t ann90_posts[] = {100, 103};
 
    people_and_posts (store, &person, &post);
-   declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+   fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
             "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
-   declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
+   fixture_declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
             "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
    session = docrel_session_new (store);
-   saved (session, person, "{\"_id\": 1, \"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
-   saved (session, person, "{\"_id\": 2, \"name\": \"Ann\", \"dob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
-   saved (session, person, "{\"_id\": 3, \"name\": \"Bob\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
-   saved (session, post,
+   fixture_saved_doc (session, person, "{\"_id\": 1, \"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   fixture_saved_doc (session, person, "{\"_id\": 2, \"name\": \"Ann\", \"dob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+   fixture_saved_doc (session, person, "{\"_id\": 3, \"name\": \"Bob\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   fixture_saved_doc (session, post,
           "{\"_id\": 100, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
-   saved (session, post,
+   fixture_saved_doc (session, post,
           "{\"_id\": 101, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
-   saved (session, post,
+   fixture_saved_doc (session, post,
           "{\"_id\": 102, \"authorName\": \"Bob\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
-   saved (session, post,
+   fixture_saved_doc (session, post,
           "{\"_id\": 103, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
-   ck_assert_int_eq (id_of (docrel_doc_related_one (get_joined (session, post, 100, "{\"author\": true}"), "author")),
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (get_joined (session, post, 100, "{\"author\": true}"), "author")),
                      1);
-   ck_assert_int_eq (id_of (docrel_doc_related_one (get_joined (session, post, 101, "{\"author\": true}"), "author")),
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (get_joined (session, post, 101, "{\"author\": true}"), "author")),
                      2);
    doc = get_joined (session, post, 102, "{\"author\": true}"); /* Bob, but born 1990 */
    ck_assert (docrel_doc_is_loaded (doc, "author"));
@@ -561,11 +486,11 @@ END_TEST
 START_TEST (an_undeclared_key_field_is_an_error_when_the_model_declares_fields)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
-   docrel_model_t *loose = new_model (store, "Loose", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *loose = fixture_model_new (store, "Loose", NULL);
 
-   add_field (capital, "name", DOCREL_TYPE_STRING);
-   add_field (country, "name", DOCREL_TYPE_STRING);
+   fixture_add_field (capital, "name", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (country, "name", DOCREL_TYPE_STRING, NULL);
    expect_definition_error (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL,
                             DOCREL_ERROR_UNKNOWN_FIELD, "Country", "capital", "Capital", "countryId", NULL);
    expect_definition_error (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL,
@@ -575,9 +500,9 @@ START_TEST (an_undeclared_key_field_is_an_error_when_the_model_declares_fields)
    ck_assert_ptr_null (docrel_model_relation (country, "capital"));
    ck_assert_ptr_null (docrel_model_relation (capital, "country"));
    /* A model that declares no fields takes any key. */
-   declare (docrel_model_has_many, country, loose, "things", "_id", "countryId", NULL);
-   add_field (capital, "countryId", DOCREL_TYPE_ANY);
-   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   fixture_declare (docrel_model_has_many, country, loose, "things", "_id", "countryId", NULL);
+   fixture_add_field (capital, "countryId", DOCREL_TYPE_ANY, NULL);
+   fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
    fixture_store_close (store);
 }
 END_TEST
@@ -585,12 +510,12 @@ END_TEST
 START_TEST (key_fields_of_different_types_are_an_error_naming_both)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
 
-   add_field (country, "code", DOCREL_TYPE_INT32);
-   add_field (capital, "countryCode", DOCREL_TYPE_STRING);
-   add_field (capital, "countryId", DOCREL_TYPE_STRING);
-   add_field (capital, "countryOid", DOCREL_TYPE_OBJECT_ID);
+   fixture_add_field (country, "code", DOCREL_TYPE_INT32, NULL);
+   fixture_add_field (capital, "countryCode", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (capital, "countryId", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (capital, "countryOid", DOCREL_TYPE_OBJECT_ID, NULL);
    expect_definition_error (docrel_model_has_one, country, capital, "capital", "code", "countryCode", NULL,
                             DOCREL_ERROR_WRONG_TYPE, "Country", "capital", "code", "Capital", "countryCode", NULL);
    expect_definition_error (docrel_model_belongs_to, capital, country, "country", "countryCode", "code", NULL,
@@ -599,7 +524,7 @@ START_TEST (key_fields_of_different_types_are_an_error_naming_both)
    expect_definition_error (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL,
                             DOCREL_ERROR_WRONG_TYPE, "Country", "capital", "countryId", NULL);
    ck_assert_ptr_null (docrel_model_relation (country, "capital"));
-   declare (docrel_model_has_one, country, capital, "capital", "_id", "countryOid", NULL);
+   fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryOid", NULL);
    fixture_store_close (store);
 }
 END_TEST
@@ -607,13 +532,13 @@ END_TEST
 START_TEST (a_relation_field_that_is_already_a_field_or_relation_is_an_error)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = new_model (store, "Post", NULL), *user = new_model (store, "User", NULL);
+   docrel_model_t *post = fixture_model_new (store, "Post", NULL), *user = fixture_model_new (store, "User", NULL);
 
-   add_field (post, "author", DOCREL_TYPE_STRING);
-   add_field (post, "editorId", DOCREL_TYPE_ANY);
+   fixture_add_field (post, "author", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (post, "editorId", DOCREL_TYPE_ANY, NULL);
    expect_definition_error (docrel_model_belongs_to, post, user, "author", "editorId", "_id", NULL,
                             DOCREL_ERROR_DUPLICATE_NAME, "Post", "author", NULL);
-   declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL);
    expect_definition_error (docrel_model_belongs_to, post, user, "editor", "editorId", "_id", NULL,
                             DOCREL_ERROR_DUPLICATE_NAME, "Post", "editor", NULL);
    expect_definition_error (docrel_model_has_many, user, post, "_id", "_id", "editorId", NULL,
@@ -626,8 +551,8 @@ END_TEST
 START_TEST (a_relation_added_after_a_model_is_in_use_is_an_error)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = new_model (store, "Country", NULL), *capital = new_model (store, "Capital", NULL);
-   docrel_model_t *city = new_model (store, "City", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *city = fixture_model_new (store, "City", NULL);
    docrel_session_t *session = docrel_session_new (store);
    bson_error_t error;
 
@@ -642,7 +567,7 @@ START_TEST (a_relation_added_after_a_model_is_in_use_is_an_error)
    ck_assert_ptr_null (docrel_model_relation (country, "capital"));
    ck_assert_ptr_null (docrel_model_relation (capital, "country"));
    ck_assert_ptr_null (docrel_store_model (store, "City_Country"));
-   declare (docrel_model_has_one, capital, city, "city", "_id", "capitalId", NULL);
+   fixture_declare (docrel_model_has_one, capital, city, "city", "_id", "capitalId", NULL);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -651,7 +576,7 @@ END_TEST
 START_TEST (an_unknown_option_is_an_error_naming_it)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = new_model (store, "Post", NULL), *user = new_model (store, "User", NULL);
+   docrel_model_t *post = fixture_model_new (store, "Post", NULL), *user = fixture_model_new (store, "User", NULL);
 
    expect_definition_error (docrel_model_has_many, user, post, "posts", "_id", "authorId", "{\"through\": \"X\"}",
                             DOCREL_ERROR_BAD_OPTION, "through", "User", "posts", NULL);
@@ -669,7 +594,7 @@ END_TEST
 START_TEST (a_bad_on_delete_value_is_an_error_naming_the_option)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *post = new_model (store, "Post", NULL), *user = new_model (store, "User", NULL);
+   docrel_model_t *post = fixture_model_new (store, "Post", NULL), *user = fixture_model_new (store, "User", NULL);
 
    expect_definition_error (docrel_model_has_many, user, post, "posts", "_id", "authorId",
                             "{\"onDelete\": \"explode\"}", DOCREL_ERROR_BAD_OPTION, "onDelete", "User", "posts", NULL);

@@ -8,56 +8,6 @@
 
 #include "fixture.h"
 
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
-
-static docrel_model_t *
-new_model (docrel_store_t *store, const char *name, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
-   bson_destroy (opts);
-   return model;
-}
-
-static void
-unique_index (docrel_model_t *model, const char *keys_json)
-{
-   bson_error_t error;
-   bson_t *keys = fixture_json (keys_json);
-   bson_t *opts = fixture_json ("{\"unique\": true}");
-
-   ck_assert_msg (docrel_model_add_index (model, keys, opts, &error), "index %s: %s", keys_json, error.message);
-   bson_destroy (keys);
-   bson_destroy (opts);
-}
-
-static docrel_doc_t *
-new_doc (docrel_session_t *session, docrel_model_t *model, const char *json)
-{
-   bson_error_t error;
-   docrel_doc_t *doc = docrel_doc_new_from_json (session, model, json, &error);
-
-   ck_assert_msg (doc != NULL, "new doc %s: %s", json, error.message);
-   return doc;
-}
-
-static docrel_doc_t *
-saved_doc (docrel_session_t *session, docrel_model_t *model, const char *json)
-{
-   bson_error_t error;
-   docrel_doc_t *doc = new_doc (session, model, json);
-
-   ck_assert_msg (docrel_save (doc, &error), "save %s: %s", json, error.message);
-   return doc;
-}
-
 /* Initialises *out with the value of "k" in the relaxed JSON `{"k": ...}`;
  * the caller destroys it with bson_value_destroy. */
 static void
@@ -157,18 +107,6 @@ assert_stored (docrel_store_t *store, docrel_model_t *model, const bson_value_t 
    bson_destroy (expected);
 }
 
-static int64_t
-count_all (docrel_store_t *store, docrel_model_t *model)
-{
-   docrel_session_t *session = docrel_session_new (store);
-   bson_error_t error;
-   int64_t n = -1;
-
-   ck_assert_msg (docrel_count (session, model, NULL, NULL, &n, &error), "count: %s", error.message);
-   docrel_session_destroy (session);
-   return n;
-}
-
 static bool
 is_canonical_uuid (const char *s)
 {
@@ -191,11 +129,11 @@ is_canonical_uuid (const char *s)
 START_TEST (insert_generates_an_object_id_and_stores_every_field)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Post", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Post", NULL);
    docrel_session_t *session = docrel_session_new (store);
    docrel_store_stats_t before, after;
    bson_error_t error;
-   docrel_doc_t *doc = new_doc (session, model, "{\"title\": \"hi\", \"n\": 1}");
+   docrel_doc_t *doc = fixture_new_doc (session, model, "{\"title\": \"hi\", \"n\": 1}");
    bson_oid_t oid;
    bson_t back;
 
@@ -220,9 +158,9 @@ END_TEST
 START_TEST (insert_keeps_an_object_id_the_caller_set)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Post", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Post", NULL);
    docrel_session_t *session = docrel_session_new (store);
-   docrel_doc_t *doc = saved_doc (session, model, "{\"_id\": {\"$oid\": \"507f1f77bcf86cd799439011\"}, \"t\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (session, model, "{\"_id\": {\"$oid\": \"507f1f77bcf86cd799439011\"}, \"t\": 1}");
    bson_value_t key;
 
    key_value ("{\"$oid\": \"507f1f77bcf86cd799439011\"}", &key);
@@ -237,10 +175,10 @@ END_TEST
 START_TEST (insert_generates_a_canonical_uuid_string)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Token", "{\"primaryKey\": \"uuid\"}");
+   docrel_model_t *model = fixture_model_new (store, "Token", "{\"primaryKey\": \"uuid\"}");
    docrel_session_t *session = docrel_session_new (store);
-   docrel_doc_t *a = saved_doc (session, model, "{\"v\": 1}");
-   docrel_doc_t *b = saved_doc (session, model, "{\"v\": 2}");
+   docrel_doc_t *a = fixture_saved_doc (session, model, "{\"v\": 1}");
+   docrel_doc_t *b = fixture_saved_doc (session, model, "{\"v\": 2}");
    const bson_value_t *ida = docrel_doc_id (a), *idb = docrel_doc_id (b);
 
    ck_assert_ptr_nonnull (ida);
@@ -249,7 +187,7 @@ START_TEST (insert_generates_a_canonical_uuid_string)
    ck_assert_msg (is_canonical_uuid (idb->value.v_utf8.str), "not a canonical UUID: %s", idb->value.v_utf8.str);
    ck_assert_str_ne (ida->value.v_utf8.str, idb->value.v_utf8.str);
    ck_assert_str_eq (docrel_doc_get_utf8 (a, "_id"), ida->value.v_utf8.str);
-   ck_assert_int_eq (count_all (store, model), 2);
+   ck_assert_int_eq (fixture_count_all (store, model), 2);
    {
       bson_t back;
       ck_assert (stored (store, model, ida, &back));
@@ -265,7 +203,7 @@ START_TEST (insert_uses_the_callers_int_string_and_document_keys)
 {
    static const char *const keys[] = {"42", "\"alice\"", "{\"org\": \"acme\", \"n\": 7}"};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Thing", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *session = docrel_session_new (store);
    char json[256];
    size_t i;
@@ -273,12 +211,12 @@ START_TEST (insert_uses_the_callers_int_string_and_document_keys)
    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
       bson_value_t key;
       snprintf (json, sizeof json, "{\"_id\": %s, \"i\": %d}", keys[i], (int) i);
-      saved_doc (session, model, json);
+      fixture_saved_doc (session, model, json);
       key_value (keys[i], &key);
       assert_stored (store, model, &key, json);
       bson_value_destroy (&key);
    }
-   ck_assert_int_eq (count_all (store, model), 3);
+   ck_assert_int_eq (fixture_count_all (store, model), 3);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -289,10 +227,10 @@ END_TEST
 START_TEST (update_writes_only_the_changed_fields)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
-   docrel_doc_t *mine = saved_doc (s1, model, "{\"a\": 1, \"b\": 1, \"c\": {\"x\": 1, \"y\": 1}}");
+   docrel_doc_t *mine = fixture_saved_doc (s1, model, "{\"a\": 1, \"b\": 1, \"c\": {\"x\": 1, \"y\": 1}}");
    docrel_doc_t *theirs = NULL;
    docrel_store_stats_t before, after;
    bson_error_t error;
@@ -333,10 +271,10 @@ END_TEST
 START_TEST (unset_is_written_as_an_unset_of_that_field_only)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Item", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
-   docrel_doc_t *mine = saved_doc (s1, model, "{\"_id\": 1, \"a\": 1, \"b\": 1, \"c\": {\"x\": 1, \"y\": 1}}");
+   docrel_doc_t *mine = fixture_saved_doc (s1, model, "{\"_id\": 1, \"a\": 1, \"b\": 1, \"c\": {\"x\": 1, \"y\": 1}}");
    docrel_doc_t *theirs = NULL;
    bson_error_t error;
 
@@ -357,10 +295,10 @@ END_TEST
 START_TEST (save_of_an_unchanged_document_sends_no_command)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
-   docrel_doc_t *doc = saved_doc (s1, model, "{\"a\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (s1, model, "{\"a\": 1}");
    docrel_doc_t *loaded = NULL;
    docrel_store_stats_t before, after;
    bson_error_t error;
@@ -386,14 +324,14 @@ START_TEST (get_finds_documents_by_every_kind_of_key)
    static const char *const keys[] = {"{\"$oid\": \"507f1f77bcf86cd799439011\"}", "7", "\"bob\"",
                                       "{\"org\": \"acme\", \"n\": 7}", "{\"$numberLong\": \"5000000000\"}"};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Thing", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    char json[256];
    size_t i;
 
    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
       snprintf (json, sizeof json, "{\"_id\": %s, \"i\": %d}", keys[i], (int) i);
-      saved_doc (s1, model, json);
+      fixture_saved_doc (s1, model, json);
    }
    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
       docrel_session_t *s2 = docrel_session_new (store);
@@ -418,13 +356,13 @@ START_TEST (numeric_keys_of_equal_value_find_the_same_document)
 {
    static const char *const keys[] = {"1", "1.0", "{\"$numberLong\": \"1\"}"};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Thing", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *one = docrel_session_new (store);
    docrel_doc_t *first = NULL;
    size_t i;
 
-   saved_doc (s1, model, "{\"_id\": 1, \"v\": \"one\"}");
+   fixture_saved_doc (s1, model, "{\"_id\": 1, \"v\": \"one\"}");
    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
       docrel_session_t *s2 = docrel_session_new (store);
       docrel_doc_t *doc = NULL, *same = NULL;
@@ -450,7 +388,7 @@ START_TEST (numeric_keys_of_equal_value_find_the_same_document)
       bson_error_t error;
       bson_value_t key;
 
-      saved_doc (s1, model, "{\"_id\": \"1\", \"v\": \"text\"}");
+      fixture_saved_doc (s1, model, "{\"_id\": \"1\", \"v\": \"text\"}");
       key_value ("\"1\"", &key);
       ASSERT_OK (docrel_get (one, model, &key, NULL, &text, &error), error);
       ck_assert_ptr_ne (text, first);
@@ -466,13 +404,13 @@ END_TEST
 START_TEST (get_of_a_missing_key_fails_with_not_found)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Thing", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *session = docrel_session_new (store);
    docrel_doc_t *doc = (docrel_doc_t *) &doc; /* anything but NULL */
    bson_error_t error;
    bson_value_t key;
 
-   saved_doc (session, model, "{\"_id\": 1}");
+   fixture_saved_doc (session, model, "{\"_id\": 1}");
    key_value ("2", &key);
    ck_assert (!docrel_get (session, model, &key, NULL, &doc, &error));
    ck_assert_uint_eq (error.domain, DOCREL_ERROR_DOCUMENT);
@@ -487,10 +425,10 @@ END_TEST
 START_TEST (get_twice_returns_the_same_document_and_sends_one_command)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
-   docrel_doc_t *doc = saved_doc (s1, model, "{\"a\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (s1, model, "{\"a\": 1}");
    docrel_doc_t *first = NULL, *second = NULL, *own = NULL;
    docrel_store_stats_t before, middle, after;
    bson_error_t error;
@@ -518,10 +456,10 @@ END_TEST
 START_TEST (get_with_a_join_tree_naming_an_unknown_relation_fails_naming_it)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
-   docrel_doc_t *doc = saved_doc (s1, model, "{\"a\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (s1, model, "{\"a\": 1}");
    docrel_doc_t *out = NULL;
    bson_t *tree = fixture_json ("{\"comments\": true}");
    bson_t *empty = fixture_json ("{}");
@@ -549,7 +487,7 @@ END_TEST
 static void
 expect_duplicate_insert (docrel_session_t *session, docrel_model_t *model, const char *json, const char *mention)
 {
-   docrel_doc_t *doc = new_doc (session, model, json);
+   docrel_doc_t *doc = fixture_new_doc (session, model, json);
    char *before = docrel_doc_to_json (doc, false);
    char *after;
    bson_error_t error;
@@ -574,16 +512,16 @@ expect_duplicate_insert (docrel_session_t *session, docrel_model_t *model, const
 START_TEST (insert_of_a_duplicate_id_fails_with_duplicate_key_naming_it)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Thing", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    bson_value_t key;
 
-   saved_doc (s1, model, "{\"_id\": 4242, \"name\": \"first\"}");
-   saved_doc (s1, model, "{\"_id\": \"alice\", \"name\": \"first\"}");
+   fixture_saved_doc (s1, model, "{\"_id\": 4242, \"name\": \"first\"}");
+   fixture_saved_doc (s1, model, "{\"_id\": \"alice\", \"name\": \"first\"}");
    expect_duplicate_insert (s2, model, "{\"_id\": 4242, \"name\": \"second\"}", "4242");
    expect_duplicate_insert (s2, model, "{\"_id\": \"alice\", \"name\": \"second\"}", "alice");
-   ck_assert_int_eq (count_all (store, model), 2);
+   ck_assert_int_eq (fixture_count_all (store, model), 2);
    key_value ("4242", &key);
    assert_stored (store, model, &key, "{\"_id\": 4242, \"name\": \"first\"}");
    bson_value_destroy (&key);
@@ -596,15 +534,15 @@ END_TEST
 START_TEST (insert_violating_a_unique_index_fails_and_stores_nothing)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "User", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "User", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    bson_value_t key;
 
-   unique_index (model, "{\"email\": 1}");
-   saved_doc (s1, model, "{\"_id\": 1, \"email\": \"ann@example.org\"}");
+   fixture_unique_index (model, "{\"email\": 1}");
+   fixture_saved_doc (s1, model, "{\"_id\": 1, \"email\": \"ann@example.org\"}");
    expect_duplicate_insert (s2, model, "{\"_id\": 2, \"email\": \"ann@example.org\"}", "ann@example.org");
-   ck_assert_int_eq (count_all (store, model), 1);
+   ck_assert_int_eq (fixture_count_all (store, model), 1);
    key_value ("2", &key);
    {
       bson_t back;
@@ -612,7 +550,7 @@ START_TEST (insert_violating_a_unique_index_fails_and_stores_nothing)
       bson_destroy (&back);
    }
    bson_value_destroy (&key);
-   saved_doc (s2, model, "{\"_id\": 3, \"email\": \"bob@example.org\"}"); /* other values still go in */
+   fixture_saved_doc (s2, model, "{\"_id\": 3, \"email\": \"bob@example.org\"}"); /* other values still go in */
    docrel_session_destroy (s1);
    docrel_session_destroy (s2);
    fixture_store_close (store);
@@ -622,15 +560,15 @@ END_TEST
 START_TEST (compound_unique_index_rejects_only_the_same_combination)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Seat", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Seat", NULL);
    docrel_session_t *session = docrel_session_new (store);
 
-   unique_index (model, "{\"row\": 1, \"col\": 1}");
-   saved_doc (session, model, "{\"row\": 1, \"col\": 1}");
-   saved_doc (session, model, "{\"row\": 1, \"col\": 2}");
-   saved_doc (session, model, "{\"row\": 2, \"col\": 1}");
+   fixture_unique_index (model, "{\"row\": 1, \"col\": 1}");
+   fixture_saved_doc (session, model, "{\"row\": 1, \"col\": 1}");
+   fixture_saved_doc (session, model, "{\"row\": 1, \"col\": 2}");
+   fixture_saved_doc (session, model, "{\"row\": 2, \"col\": 1}");
    expect_duplicate_insert (session, model, "{\"row\": 1, \"col\": 2}", "2");
-   ck_assert_int_eq (count_all (store, model), 3);
+   ck_assert_int_eq (fixture_count_all (store, model), 3);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -639,15 +577,15 @@ END_TEST
 START_TEST (update_violating_a_unique_index_fails_and_changes_nothing)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "User", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "User", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_doc_t *bob;
    bson_error_t error;
    char *before, *after;
 
-   unique_index (model, "{\"email\": 1}");
-   saved_doc (s1, model, "{\"_id\": 1, \"email\": \"ann@example.org\"}");
-   bob = saved_doc (s1, model, "{\"_id\": 2, \"email\": \"bob@example.org\", \"n\": 1}");
+   fixture_unique_index (model, "{\"email\": 1}");
+   fixture_saved_doc (s1, model, "{\"_id\": 1, \"email\": \"ann@example.org\"}");
+   bob = fixture_saved_doc (s1, model, "{\"_id\": 2, \"email\": \"bob@example.org\", \"n\": 1}");
    ASSERT_OK (docrel_doc_set_utf8 (bob, "email", "ann@example.org", &error), error);
    ASSERT_OK (docrel_doc_set_int32 (bob, "n", 2, &error), error);
    before = docrel_doc_to_json (bob, false);
@@ -676,9 +614,9 @@ END_TEST
 START_TEST (delete_removes_the_document_from_the_store_and_leaves_it_unsaved)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Thing", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}");
    docrel_session_t *session = docrel_session_new (store);
-   docrel_doc_t *doc = saved_doc (session, model, "{\"_id\": 5, \"name\": \"x\"}");
+   docrel_doc_t *doc = fixture_saved_doc (session, model, "{\"_id\": 5, \"name\": \"x\"}");
    docrel_store_stats_t before, after;
    bson_error_t error;
    bson_value_t key;
@@ -694,7 +632,7 @@ START_TEST (delete_removes_the_document_from_the_store_and_leaves_it_unsaved)
    key_value ("5", &key);
    ck_assert (!stored (store, model, &key, &back));
    bson_destroy (&back);
-   ck_assert_int_eq (count_all (store, model), 0);
+   ck_assert_int_eq (fixture_count_all (store, model), 0);
 
    /* Saving it again inserts it again. */
    docrel_store_stats (store, &before);
@@ -712,9 +650,9 @@ END_TEST
 START_TEST (delete_of_an_unsaved_document_fails_with_not_saved)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *session = docrel_session_new (store);
-   docrel_doc_t *doc = new_doc (session, model, "{\"a\": 1}");
+   docrel_doc_t *doc = fixture_new_doc (session, model, "{\"a\": 1}");
    bson_error_t error;
 
    ck_assert (!docrel_delete (doc, &error));
@@ -729,10 +667,10 @@ END_TEST
 START_TEST (delete_of_a_document_someone_else_deleted_succeeds)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
-   docrel_doc_t *doc = saved_doc (s1, model, "{\"a\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (s1, model, "{\"a\": 1}");
    docrel_doc_t *other = NULL;
    bson_error_t error;
 
@@ -740,7 +678,7 @@ START_TEST (delete_of_a_document_someone_else_deleted_succeeds)
    ASSERT_OK (docrel_delete (other, &error), error);
    ASSERT_OK (docrel_delete (doc, &error), error);
    ck_assert (!docrel_doc_is_saved (doc));
-   ck_assert_int_eq (count_all (store, model), 0);
+   ck_assert_int_eq (fixture_count_all (store, model), 0);
    docrel_session_destroy (s1);
    docrel_session_destroy (s2);
    fixture_store_close (store);

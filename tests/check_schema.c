@@ -7,12 +7,6 @@
 
 #include "fixture.h"
 
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
-
 /* Declares a schema written with ' for " on store. */
 static bool
 define (docrel_store_t *store, const char *quoted, bson_error_t *error)

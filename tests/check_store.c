@@ -9,59 +9,6 @@
 
 #include "fixture.h"
 
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
-
-static docrel_model_t *
-new_model (docrel_store_t *store, const char *name, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
-   bson_destroy (opts);
-   return model;
-}
-
-static void
-unique_index (docrel_model_t *model, const char *keys_json)
-{
-   bson_error_t error;
-   bson_t *keys = fixture_json (keys_json);
-   bson_t *opts = fixture_json ("{\"unique\": true}");
-
-   ck_assert_msg (docrel_model_add_index (model, keys, opts, &error), "index %s: %s", keys_json, error.message);
-   bson_destroy (keys);
-   bson_destroy (opts);
-}
-
-static docrel_doc_t *
-saved_doc (docrel_session_t *session, docrel_model_t *model, const char *json)
-{
-   bson_error_t error;
-   docrel_doc_t *doc = docrel_doc_new_from_json (session, model, json, &error);
-
-   ck_assert_msg (doc != NULL, "new doc %s: %s", json, error.message);
-   ck_assert_msg (docrel_save (doc, &error), "save %s: %s", json, error.message);
-   return doc;
-}
-
-static int64_t
-count_all (docrel_store_t *store, docrel_model_t *model)
-{
-   docrel_session_t *session = docrel_session_new (store);
-   bson_error_t error;
-   int64_t n = -1;
-
-   ck_assert_msg (docrel_count (session, model, NULL, NULL, &n, &error), "count: %s", error.message);
-   docrel_session_destroy (session);
-   return n;
-}
-
 /* A fresh directory under TMPDIR (or /tmp), in buf. */
 static void
 make_temp_dir (char *buf, size_t size)
@@ -102,7 +49,7 @@ check_file_uri (const char *uri, const char *file)
    ck_assert_msg (store != NULL, "open %s: %s", uri, error.message);
    ck_assert_str_eq (docrel_store_backend_name (store), "sqlite");
    session = docrel_session_new (store);
-   saved_doc (session, new_model (store, "Thing", "{\"primaryKey\": \"caller\"}"), "{\"_id\": 1, \"v\": \"kept\"}");
+   fixture_saved_doc (session, fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}"), "{\"_id\": 1, \"v\": \"kept\"}");
    docrel_session_destroy (session);
    docrel_store_destroy (store);
    ck_assert_msg (access (file, F_OK) == 0, "%s did not create %s", uri, file);
@@ -112,7 +59,7 @@ check_file_uri (const char *uri, const char *file)
    session = docrel_session_new (store);
    key.value_type = BSON_TYPE_INT32;
    key.value.v_int32 = 1;
-   ASSERT_OK (docrel_get (session, new_model (store, "Thing", "{\"primaryKey\": \"caller\"}"), &key, NULL, &doc, &error),
+   ASSERT_OK (docrel_get (session, fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}"), &key, NULL, &doc, &error),
               error);
    ck_assert_str_eq (docrel_doc_get_utf8 (doc, "v"), "kept");
    docrel_session_destroy (session);
@@ -133,9 +80,9 @@ START_TEST (memory_uri_opens_a_private_empty_store)
    ck_assert_msg (b != NULL, "%s", error.message);
    ck_assert_str_eq (docrel_store_backend_name (a), "sqlite");
    session = docrel_session_new (a);
-   saved_doc (session, new_model (a, "Thing", NULL), "{\"v\": 1}");
+   fixture_saved_doc (session, fixture_model_new (a, "Thing", NULL), "{\"v\": 1}");
    docrel_session_destroy (session);
-   ck_assert_int_eq (count_all (b, new_model (b, "Thing", NULL)), 0);
+   ck_assert_int_eq (fixture_count_all (b, fixture_model_new (b, "Thing", NULL)), 0);
    docrel_store_destroy (a);
    docrel_store_destroy (b);
 }
@@ -261,18 +208,18 @@ START_TEST (every_field_type_reads_back_identical_after_reopen)
 {
    docrel_store_t *store = fixture_store_open ();
    docrel_session_t *session = docrel_session_new (store);
-   docrel_model_t *everything = new_model (store, "Everything", NULL);
-   docrel_model_t *tokens = new_model (store, "Token", "{\"primaryKey\": \"uuid\"}");
-   docrel_model_t *pairs = new_model (store, "Pair", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *everything = fixture_model_new (store, "Everything", NULL);
+   docrel_model_t *tokens = fixture_model_new (store, "Token", "{\"primaryKey\": \"uuid\"}");
+   docrel_model_t *pairs = fixture_model_new (store, "Pair", "{\"primaryKey\": \"caller\"}");
    docrel_doc_t *docs[3];
    bson_t copies[3];
    bson_value_t keys[3];
    bson_error_t error;
    int i;
 
-   docs[0] = saved_doc (session, everything, every_type_json);
-   docs[1] = saved_doc (session, tokens, "{\"n\": 1}");
-   docs[2] = saved_doc (session, pairs, "{\"_id\": {\"a\": 1, \"b\": \"x\"}, \"n\": 2}");
+   docs[0] = fixture_saved_doc (session, everything, every_type_json);
+   docs[1] = fixture_saved_doc (session, tokens, "{\"n\": 1}");
+   docs[2] = fixture_saved_doc (session, pairs, "{\"_id\": {\"a\": 1, \"b\": \"x\"}, \"n\": 2}");
    for (i = 0; i < 3; i++) {
       bson_copy_to (docrel_doc_bson (docs[i]), &copies[i]);
       bson_value_copy (docrel_doc_id (docs[i]), &keys[i]);
@@ -283,9 +230,9 @@ START_TEST (every_field_type_reads_back_identical_after_reopen)
    if (store) {
       docrel_model_t *models[3];
 
-      models[0] = new_model (store, "Everything", NULL);
-      models[1] = new_model (store, "Token", "{\"primaryKey\": \"uuid\"}");
-      models[2] = new_model (store, "Pair", "{\"primaryKey\": \"caller\"}");
+      models[0] = fixture_model_new (store, "Everything", NULL);
+      models[1] = fixture_model_new (store, "Token", "{\"primaryKey\": \"uuid\"}");
+      models[2] = fixture_model_new (store, "Pair", "{\"primaryKey\": \"caller\"}");
       session = docrel_session_new (store);
       for (i = 0; i < 3; i++) {
          docrel_doc_t *back = NULL;
@@ -299,7 +246,7 @@ START_TEST (every_field_type_reads_back_identical_after_reopen)
          ck_assert (!docrel_doc_is_dirty (back));
          bson_free (want);
          bson_free (got);
-         ck_assert_int_eq (count_all (store, models[i]), 1);
+         ck_assert_int_eq (fixture_count_all (store, models[i]), 1);
       }
       docrel_session_destroy (session);
       fixture_store_close (store);
@@ -314,29 +261,29 @@ END_TEST
 START_TEST (unique_index_still_holds_after_reopen)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "User", NULL);
+   docrel_model_t *model = fixture_model_new (store, "User", NULL);
    docrel_session_t *session = docrel_session_new (store);
    docrel_doc_t *dup;
    bson_error_t error;
 
-   unique_index (model, "{\"email\": 1}");
-   saved_doc (session, model, "{\"email\": \"ann@example.org\"}");
+   fixture_unique_index (model, "{\"email\": 1}");
+   fixture_saved_doc (session, model, "{\"email\": \"ann@example.org\"}");
    docrel_session_destroy (session);
 
    store = fixture_store_reopen (store);
    if (!store) {
       return;
    }
-   model = new_model (store, "User", NULL);
-   unique_index (model, "{\"email\": 1}");
+   model = fixture_model_new (store, "User", NULL);
+   fixture_unique_index (model, "{\"email\": 1}");
    session = docrel_session_new (store);
    dup = docrel_doc_new_from_json (session, model, "{\"email\": \"ann@example.org\"}", &error);
    ck_assert_msg (dup != NULL, "%s", error.message);
    ck_assert (!docrel_save (dup, &error));
    ck_assert_uint_eq (error.code, DOCREL_ERROR_DUPLICATE_KEY);
    ASSERT_MENTIONS (error, "ann@example.org");
-   saved_doc (session, model, "{\"email\": \"bob@example.org\"}");
-   ck_assert_int_eq (count_all (store, model), 2);
+   fixture_saved_doc (session, model, "{\"email\": \"bob@example.org\"}");
+   ck_assert_int_eq (fixture_count_all (store, model), 2);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -368,7 +315,7 @@ END_TEST
 START_TEST (stats_count_each_kind_of_command_and_the_documents_moved)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    docrel_store_stats_t a, b;
@@ -402,8 +349,8 @@ START_TEST (stats_count_each_kind_of_command_and_the_documents_moved)
    ck_assert_uint_eq (b.documents_read - a.documents_read, 1);
    ck_assert_uint_eq (b.commands - a.commands, 1);
 
-   saved_doc (s1, model, "{\"v\": 3}");
-   saved_doc (s1, model, "{\"v\": 4}");
+   fixture_saved_doc (s1, model, "{\"v\": 3}");
+   fixture_saved_doc (s1, model, "{\"v\": 4}");
    docrel_store_stats (store, &a);
    ASSERT_OK (docrel_find_all (s2, model, NULL, NULL, &all, &n, &error), error);
    ck_assert_uint_eq (n, 3);
@@ -434,14 +381,14 @@ END_TEST
 START_TEST (stats_count_one_index_build_per_declared_index)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "User", NULL);
+   docrel_model_t *model = fixture_model_new (store, "User", NULL);
    docrel_session_t *session = docrel_session_new (store);
    docrel_store_stats_t stats;
 
-   unique_index (model, "{\"email\": 1}");
-   unique_index (model, "{\"last\": 1, \"first\": 1}");
-   saved_doc (session, model, "{\"email\": \"a\", \"last\": \"b\", \"first\": \"c\"}");
-   saved_doc (session, model, "{\"email\": \"d\", \"last\": \"e\", \"first\": \"f\"}");
+   fixture_unique_index (model, "{\"email\": 1}");
+   fixture_unique_index (model, "{\"last\": 1, \"first\": 1}");
+   fixture_saved_doc (session, model, "{\"email\": \"a\", \"last\": \"b\", \"first\": \"c\"}");
+   fixture_saved_doc (session, model, "{\"email\": \"d\", \"last\": \"e\", \"first\": \"f\"}");
    docrel_store_stats (store, &stats);
    ck_assert_uint_eq (stats.index_builds, 2);
    ck_assert_uint_eq (stats.inserts, 2);
@@ -454,10 +401,10 @@ END_TEST
 START_TEST (stats_reset_zeroes_every_counter)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Item", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Item", NULL);
    docrel_session_t *session = docrel_session_new (store);
    docrel_store_stats_t stats, zero;
-   docrel_doc_t *doc = saved_doc (session, model, "{\"v\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (session, model, "{\"v\": 1}");
    bson_error_t error;
    int64_t n;
 

@@ -7,12 +7,6 @@
 
 #include "fixture.h"
 
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
-
 /* True if haystack contains needle, ignoring ASCII case. */
 static bool
 contains_nocase (const char *haystack, const char *needle)
@@ -30,44 +24,6 @@ contains_nocase (const char *haystack, const char *needle)
       }
    }
    return n == 0;
-}
-
-static docrel_model_t *
-new_model (docrel_store_t *store, const char *name, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
-
-   ck_assert_msg (model != NULL, "docrel_model_new (%s): %s", name, error.message);
-   bson_destroy (opts);
-   return model;
-}
-
-static void
-field (docrel_model_t *model, const char *name, docrel_type_t type, const char *opts_json)
-{
-   bson_error_t error;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-
-   ck_assert_msg (docrel_model_add_field (model, name, type, opts, &error),
-                  "add_field %s %s: %s",
-                  name,
-                  opts_json ? opts_json : "",
-                  error.message);
-   bson_destroy (opts);
-}
-
-static int64_t
-count_all (docrel_store_t *store, docrel_model_t *model)
-{
-   docrel_session_t *session = docrel_session_new (store);
-   bson_error_t error;
-   int64_t n = -1;
-
-   ck_assert_msg (docrel_count (session, model, NULL, NULL, &n, &error), "count: %s", error.message);
-   docrel_session_destroy (session);
-   return n;
 }
 
 /* Creates a document of model from json and saves it: the save must fail in
@@ -129,7 +85,7 @@ expect_invalid (docrel_store_t *store,
    ck_assert_uint_eq (error.code, code);
    ASSERT_MENTIONS (error, field_name);
 
-   ck_assert_int_eq (count_all (store, model), 0);
+   ck_assert_int_eq (fixture_count_all (store, model), 0);
    bson_free (json_before);
    bson_free (json_after);
    docrel_session_destroy (session);
@@ -153,19 +109,19 @@ expect_valid (docrel_store_t *store, docrel_model_t *model, const char *json)
 static docrel_model_t *
 kinds_model (docrel_store_t *store)
 {
-   docrel_model_t *model = new_model (store, "Kinds", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Kinds", NULL);
 
-   field (model, "str", DOCREL_TYPE_STRING, NULL);
-   field (model, "i32", DOCREL_TYPE_INT32, NULL);
-   field (model, "i64", DOCREL_TYPE_INT64, NULL);
-   field (model, "dbl", DOCREL_TYPE_DOUBLE, NULL);
-   field (model, "flag", DOCREL_TYPE_BOOL, NULL);
-   field (model, "when", DOCREL_TYPE_DATETIME, NULL);
-   field (model, "oid", DOCREL_TYPE_OBJECT_ID, NULL);
-   field (model, "raw", DOCREL_TYPE_BINARY, NULL);
-   field (model, "list", DOCREL_TYPE_ARRAY, NULL);
-   field (model, "inner", DOCREL_TYPE_DOCUMENT, NULL);
-   field (model, "any", DOCREL_TYPE_ANY, NULL);
+   fixture_add_field (model, "str", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (model, "i32", DOCREL_TYPE_INT32, NULL);
+   fixture_add_field (model, "i64", DOCREL_TYPE_INT64, NULL);
+   fixture_add_field (model, "dbl", DOCREL_TYPE_DOUBLE, NULL);
+   fixture_add_field (model, "flag", DOCREL_TYPE_BOOL, NULL);
+   fixture_add_field (model, "when", DOCREL_TYPE_DATETIME, NULL);
+   fixture_add_field (model, "oid", DOCREL_TYPE_OBJECT_ID, NULL);
+   fixture_add_field (model, "raw", DOCREL_TYPE_BINARY, NULL);
+   fixture_add_field (model, "list", DOCREL_TYPE_ARRAY, NULL);
+   fixture_add_field (model, "inner", DOCREL_TYPE_DOCUMENT, NULL);
+   fixture_add_field (model, "any", DOCREL_TYPE_ANY, NULL);
    return model;
 }
 
@@ -213,9 +169,9 @@ END_TEST
 START_TEST (wrong_type_in_a_nested_field_names_its_dotted_path)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Person", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Person", NULL);
 
-   field (model, "address.zip", DOCREL_TYPE_INT32, NULL);
+   fixture_add_field (model, "address.zip", DOCREL_TYPE_INT32, NULL);
    expect_invalid (store, model, "{\"address\": {\"zip\": \"x\"}}", DOCREL_ERROR_WRONG_TYPE, "address.zip", "int32");
    fixture_store_close (store);
 }
@@ -226,10 +182,10 @@ END_TEST
 START_TEST (missing_required_field_fails_with_required)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Person", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Person", NULL);
 
-   field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
-   field (model, "address.city", DOCREL_TYPE_STRING, "{\"required\": true}");
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
+   fixture_add_field (model, "address.city", DOCREL_TYPE_STRING, "{\"required\": true}");
    expect_invalid (store, model, "{\"address\": {\"city\": \"Oslo\"}}", DOCREL_ERROR_REQUIRED, "name", "required");
    expect_invalid (store, model, "{\"name\": \"Ann\", \"address\": {}}", DOCREL_ERROR_REQUIRED, "address.city", "required");
    expect_invalid (store, model, "{\"name\": \"Ann\"}", DOCREL_ERROR_REQUIRED, "address.city", "required");
@@ -241,9 +197,9 @@ END_TEST
 START_TEST (null_in_a_required_field_fails_with_required)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Person", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Person", NULL);
 
-   field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
    expect_invalid (store, model, "{\"name\": null}", DOCREL_ERROR_REQUIRED, "name", "required");
    fixture_store_close (store);
 }
@@ -254,11 +210,11 @@ END_TEST
 START_TEST (number_above_max_or_below_min_fails_with_out_of_range)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Person", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Person", NULL);
 
-   field (model, "age", DOCREL_TYPE_INT32, "{\"min\": 10, \"max\": 100}");
-   field (model, "big", DOCREL_TYPE_INT64, "{\"max\": {\"$numberLong\": \"5000000000\"}}");
-   field (model, "ratio", DOCREL_TYPE_DOUBLE, "{\"min\": 0.5, \"max\": 10}");
+   fixture_add_field (model, "age", DOCREL_TYPE_INT32, "{\"min\": 10, \"max\": 100}");
+   fixture_add_field (model, "big", DOCREL_TYPE_INT64, "{\"max\": {\"$numberLong\": \"5000000000\"}}");
+   fixture_add_field (model, "ratio", DOCREL_TYPE_DOUBLE, "{\"min\": 0.5, \"max\": 10}");
    expect_invalid (store, model, "{\"age\": 101}", DOCREL_ERROR_OUT_OF_RANGE, "age", "100");
    expect_invalid (store, model, "{\"age\": 9}", DOCREL_ERROR_OUT_OF_RANGE, "age", "10");
    expect_invalid (store, model, "{\"big\": {\"$numberLong\": \"5000000001\"}}", DOCREL_ERROR_OUT_OF_RANGE, "big", "5000000000");
@@ -274,9 +230,9 @@ END_TEST
 START_TEST (datetime_outside_its_bounds_fails_with_out_of_range)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Event", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Event", NULL);
 
-   field (model,
+   fixture_add_field (model,
           "starts",
           DOCREL_TYPE_DATETIME,
           "{\"min\": {\"$date\": \"2000-01-01T00:00:00Z\"}, \"max\": {\"$date\": \"2030-01-01T00:00:00Z\"}}");
@@ -290,14 +246,14 @@ END_TEST
 START_TEST (string_length_is_counted_in_utf8_characters)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *shorter = new_model (store, "Short", NULL);
-   docrel_model_t *exact = new_model (store, "Exact", NULL);
-   docrel_model_t *longer = new_model (store, "Long", NULL);
+   docrel_model_t *shorter = fixture_model_new (store, "Short", NULL);
+   docrel_model_t *exact = fixture_model_new (store, "Exact", NULL);
+   docrel_model_t *longer = fixture_model_new (store, "Long", NULL);
 
    /* "héllo" is 5 characters in 6 bytes. */
-   field (shorter, "word", DOCREL_TYPE_STRING, "{\"maxLength\": 4}");
-   field (exact, "word", DOCREL_TYPE_STRING, "{\"minLength\": 5, \"maxLength\": 5}");
-   field (longer, "word", DOCREL_TYPE_STRING, "{\"minLength\": 6}");
+   fixture_add_field (shorter, "word", DOCREL_TYPE_STRING, "{\"maxLength\": 4}");
+   fixture_add_field (exact, "word", DOCREL_TYPE_STRING, "{\"minLength\": 5, \"maxLength\": 5}");
+   fixture_add_field (longer, "word", DOCREL_TYPE_STRING, "{\"minLength\": 6}");
    expect_invalid (store, shorter, "{\"word\": \"h\u00e9llo\"}", DOCREL_ERROR_OUT_OF_RANGE, "word", "4");
    expect_invalid (store, longer, "{\"word\": \"h\u00e9llo\"}", DOCREL_ERROR_OUT_OF_RANGE, "word", "6");
    expect_valid (store, exact, "{\"word\": \"h\u00e9llo\"}");
@@ -308,10 +264,10 @@ END_TEST
 START_TEST (array_and_binary_lengths_are_checked)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Box", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Box", NULL);
 
-   field (model, "tags", DOCREL_TYPE_ARRAY, "{\"maxLength\": 2}");
-   field (model, "blob", DOCREL_TYPE_BINARY, "{\"minLength\": 2, \"maxLength\": 2}");
+   fixture_add_field (model, "tags", DOCREL_TYPE_ARRAY, "{\"maxLength\": 2}");
+   fixture_add_field (model, "blob", DOCREL_TYPE_BINARY, "{\"minLength\": 2, \"maxLength\": 2}");
    expect_invalid (store, model, "{\"tags\": [1, 2, 3]}", DOCREL_ERROR_OUT_OF_RANGE, "tags", "2");
    expect_invalid (store,
                    model,
@@ -327,10 +283,10 @@ END_TEST
 START_TEST (value_not_in_enum_fails_with_out_of_range)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Car", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Car", NULL);
 
-   field (model, "color", DOCREL_TYPE_STRING, "{\"enum\": [\"red\", \"green\"]}");
-   field (model, "doors", DOCREL_TYPE_INT32, "{\"enum\": [3, 5]}");
+   fixture_add_field (model, "color", DOCREL_TYPE_STRING, "{\"enum\": [\"red\", \"green\"]}");
+   fixture_add_field (model, "doors", DOCREL_TYPE_INT32, "{\"enum\": [3, 5]}");
    expect_invalid (store, model, "{\"color\": \"blue\"}", DOCREL_ERROR_OUT_OF_RANGE, "color", "red");
    expect_invalid (store, model, "{\"doors\": 4}", DOCREL_ERROR_OUT_OF_RANGE, "doors", "5");
    expect_valid (store, model, "{\"color\": \"green\", \"doors\": 5}");
@@ -343,9 +299,9 @@ END_TEST
 START_TEST (undeclared_field_under_reject_fails_with_extra_field)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Strict", "{\"extra\": \"reject\"}");
+   docrel_model_t *model = fixture_model_new (store, "Strict", "{\"extra\": \"reject\"}");
 
-   field (model, "name", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, NULL);
    expect_invalid (store, model, "{\"name\": \"a\", \"nickname\": \"b\"}", DOCREL_ERROR_EXTRA_FIELD, "nickname", NULL);
    expect_valid (store, model, "{\"name\": \"a\"}"); /* _id is always declared */
    fixture_store_close (store);
@@ -355,13 +311,13 @@ END_TEST
 START_TEST (undeclared_fields_under_strip_are_removed_on_save)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Loose", "{\"extra\": \"strip\"}");
+   docrel_model_t *model = fixture_model_new (store, "Loose", "{\"extra\": \"strip\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    docrel_doc_t *doc, *back = NULL;
    bson_error_t error;
 
-   field (model, "name", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, NULL);
    doc = docrel_doc_new_from_json (s1, model, "{\"name\": \"a\", \"junk\": 1, \"more\": {\"x\": 1}}", &error);
    ck_assert_msg (doc != NULL, "%s", error.message);
    ASSERT_OK (docrel_save (doc, &error), error);
@@ -392,9 +348,9 @@ END_TEST
 START_TEST (failed_save_under_strip_keeps_the_undeclared_fields)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Loose", "{\"extra\": \"strip\"}");
+   docrel_model_t *model = fixture_model_new (store, "Loose", "{\"extra\": \"strip\"}");
 
-   field (model, "name", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, NULL);
    /* expect_invalid checks that the document, junk included, is unchanged. */
    expect_invalid (store, model, "{\"name\": 5, \"junk\": 1}", DOCREL_ERROR_WRONG_TYPE, "name", "string");
    fixture_store_close (store);
@@ -404,14 +360,14 @@ END_TEST
 START_TEST (undeclared_fields_under_keep_are_stored)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Loose", "{\"extra\": \"keep\"}");
+   docrel_model_t *model = fixture_model_new (store, "Loose", "{\"extra\": \"keep\"}");
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    docrel_doc_t *doc, *back = NULL;
    bson_error_t error;
    int32_t junk = 0;
 
-   field (model, "name", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, NULL);
    doc = docrel_doc_new_from_json (s1, model, "{\"name\": \"a\", \"junk\": 1}", &error);
    ck_assert_msg (doc != NULL, "%s", error.message);
    ASSERT_OK (docrel_save (doc, &error), error);
@@ -429,7 +385,7 @@ END_TEST
 START_TEST (caller_key_model_without_id_fails_with_required)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Tag", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Tag", "{\"primaryKey\": \"caller\"}");
 
    expect_invalid (store, model, "{\"label\": \"x\"}", DOCREL_ERROR_REQUIRED, "_id", NULL);
    expect_invalid (store, model, "{\"_id\": [1, 2]}", DOCREL_ERROR_WRONG_TYPE, "_id", NULL);
@@ -440,7 +396,7 @@ END_TEST
 START_TEST (uuid_model_with_a_non_uuid_id_fails_with_wrong_type)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Token", "{\"primaryKey\": \"uuid\"}");
+   docrel_model_t *model = fixture_model_new (store, "Token", "{\"primaryKey\": \"uuid\"}");
 
    expect_invalid (store, model, "{\"_id\": \"not-a-uuid\"}", DOCREL_ERROR_WRONG_TYPE, "_id", "uuid");
    expect_invalid (store, model, "{\"_id\": 42}", DOCREL_ERROR_WRONG_TYPE, "_id", "uuid");
@@ -452,7 +408,7 @@ END_TEST
 START_TEST (object_id_model_with_a_string_id_fails_with_wrong_type)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Post", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Post", NULL);
 
    expect_invalid (store, model, "{\"_id\": \"507f1f77bcf86cd799439011\"}", DOCREL_ERROR_WRONG_TYPE, "_id", "objectId");
    fixture_store_close (store);
@@ -464,7 +420,7 @@ END_TEST
 START_TEST (invalid_change_to_a_saved_document_fails_and_writes_nothing)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Person", NULL);
+   docrel_model_t *model = fixture_model_new (store, "Person", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    docrel_store_stats_t before, after;
@@ -473,7 +429,7 @@ START_TEST (invalid_change_to_a_saved_document_fails_and_writes_nothing)
    char *json_before, *json_after;
    int32_t age = 0;
 
-   field (model, "age", DOCREL_TYPE_INT32, "{\"max\": 150}");
+   fixture_add_field (model, "age", DOCREL_TYPE_INT32, "{\"max\": 150}");
    doc = docrel_doc_new_from_json (s1, model, "{\"age\": 30}", &error);
    ck_assert_msg (doc != NULL, "%s", error.message);
    ASSERT_OK (docrel_save (doc, &error), error);
@@ -508,7 +464,7 @@ END_TEST
 START_TEST (new_documents_get_the_defaults_of_fields_they_lack)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "User", NULL);
+   docrel_model_t *model = fixture_model_new (store, "User", NULL);
    docrel_session_t *s1 = docrel_session_new (store);
    docrel_session_t *s2 = docrel_session_new (store);
    docrel_doc_t *plain, *given, *back = NULL;
@@ -517,11 +473,11 @@ START_TEST (new_documents_get_the_defaults_of_fields_they_lack)
    int32_t n = 0;
    bool b = false;
 
-   field (model, "role", DOCREL_TYPE_STRING, "{\"default\": \"user\"}");
-   field (model, "level", DOCREL_TYPE_INT32, "{\"default\": 1}");
-   field (model, "active", DOCREL_TYPE_BOOL, "{\"default\": true}");
-   field (model, "settings.theme", DOCREL_TYPE_STRING, "{\"default\": \"dark\"}");
-   field (model, "note", DOCREL_TYPE_STRING, NULL);
+   fixture_add_field (model, "role", DOCREL_TYPE_STRING, "{\"default\": \"user\"}");
+   fixture_add_field (model, "level", DOCREL_TYPE_INT32, "{\"default\": 1}");
+   fixture_add_field (model, "active", DOCREL_TYPE_BOOL, "{\"default\": true}");
+   fixture_add_field (model, "settings.theme", DOCREL_TYPE_STRING, "{\"default\": \"dark\"}");
+   fixture_add_field (model, "note", DOCREL_TYPE_STRING, NULL);
 
    plain = docrel_doc_new (s1, model, &error);
    ck_assert_msg (plain != NULL, "%s", error.message);
@@ -555,8 +511,8 @@ END_TEST
 START_TEST (model_validate_checks_a_document_without_writing)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *model = new_model (store, "Person", NULL);
-   docrel_model_t *tags = new_model (store, "Tag", "{\"primaryKey\": \"caller\"}");
+   docrel_model_t *model = fixture_model_new (store, "Person", NULL);
+   docrel_model_t *tags = fixture_model_new (store, "Tag", "{\"primaryKey\": \"caller\"}");
    docrel_store_stats_t stats;
    bson_error_t error;
    bson_t *good = fixture_json ("{\"name\": \"Ann\", \"age\": 30}");
@@ -565,8 +521,8 @@ START_TEST (model_validate_checks_a_document_without_writing)
    bson_t *no_id = fixture_json ("{\"label\": \"x\"}");
    bson_t *with_id = fixture_json ("{\"_id\": \"x\"}");
 
-   field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
-   field (model, "age", DOCREL_TYPE_INT32, NULL);
+   fixture_add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
+   fixture_add_field (model, "age", DOCREL_TYPE_INT32, NULL);
    ASSERT_OK (docrel_model_validate (model, good, &error), error); /* _id may be missing */
    ck_assert (!docrel_model_validate (model, bad, &error));
    ck_assert_uint_eq (error.domain, DOCREL_ERROR_VALIDATION);

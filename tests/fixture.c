@@ -99,6 +99,130 @@ fixture_json (const char *json)
    return b;
 }
 
+docrel_model_t *
+fixture_model_new (docrel_store_t *store, const char *name, const char *opts_json)
+{
+   bson_error_t error;
+   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
+   docrel_model_t *model = docrel_model_new (store, name, opts, &error);
+
+   ck_assert_msg (model != NULL, "docrel_model_new (%s, %s): %s", name, opts_json ? opts_json : "NULL", error.message);
+   bson_destroy (opts);
+   return model;
+}
+
+docrel_model_t *
+fixture_keyed_model (docrel_store_t *store, const char *name)
+{
+   return fixture_model_new (store, name, "{\"primaryKey\": \"caller\"}");
+}
+
+void
+fixture_add_field (docrel_model_t *model, const char *name, docrel_type_t type, const char *opts_json)
+{
+   bson_error_t error;
+   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
+
+   ck_assert_msg (docrel_model_add_field (model, name, type, opts, &error),
+                  "add_field %s %s: %s",
+                  name,
+                  opts_json ? opts_json : "",
+                  error.message);
+   bson_destroy (opts);
+}
+
+void
+fixture_unique_index (docrel_model_t *model, const char *keys_json)
+{
+   bson_error_t error;
+   bson_t *keys = fixture_json (keys_json);
+   bson_t *opts = fixture_json ("{\"unique\": true}");
+
+   ck_assert_msg (docrel_model_add_index (model, keys, opts, &error), "index %s: %s", keys_json, error.message);
+   bson_destroy (keys);
+   bson_destroy (opts);
+}
+
+docrel_doc_t *
+fixture_new_doc (docrel_session_t *session, docrel_model_t *model, const char *json)
+{
+   bson_error_t error;
+   docrel_doc_t *doc = json ? docrel_doc_new_from_json (session, model, json, &error)
+                            : docrel_doc_new (session, model, &error);
+
+   ck_assert_msg (doc != NULL, "new doc %s: %s", json ? json : "", error.message);
+   return doc;
+}
+
+docrel_doc_t *
+fixture_saved_doc (docrel_session_t *session, docrel_model_t *model, const char *json)
+{
+   bson_error_t error;
+   docrel_doc_t *doc = fixture_new_doc (session, model, json);
+
+   ck_assert_msg (docrel_save (doc, &error), "save %s: %s", json ? json : "", error.message);
+   return doc;
+}
+
+void
+fixture_seed (docrel_store_t *store, docrel_model_t *model, const char *const *jsons)
+{
+   docrel_session_t *session = docrel_session_new (store);
+
+   for (; *jsons; jsons++) {
+      fixture_saved_doc (session, model, *jsons);
+   }
+   docrel_session_destroy (session);
+}
+
+int64_t
+fixture_count_all (docrel_store_t *store, docrel_model_t *model)
+{
+   docrel_session_t *session = docrel_session_new (store);
+   bson_error_t error;
+   int64_t n = -1;
+
+   ck_assert_msg (docrel_count (session, model, NULL, NULL, &n, &error), "count: %s", error.message);
+   docrel_session_destroy (session);
+   return n;
+}
+
+int32_t
+fixture_id_of (const docrel_doc_t *doc)
+{
+   ck_assert_ptr_nonnull (doc);
+   ck_assert_int_eq (docrel_doc_id (doc)->value_type, BSON_TYPE_INT32);
+   return docrel_doc_id (doc)->value.v_int32;
+}
+
+bson_value_t
+fixture_int_key (int32_t id)
+{
+   bson_value_t key;
+
+   key.value_type = BSON_TYPE_INT32;
+   key.value.v_int32 = id;
+   return key;
+}
+
+docrel_relation_t *
+fixture_declare (fixture_declare_fn fn,
+                 docrel_model_t *a,
+                 docrel_model_t *b,
+                 const char *field,
+                 const char *left,
+                 const char *right,
+                 const char *opts_json)
+{
+   bson_error_t error;
+   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
+   docrel_relation_t *relation = fn (a, b, field, left, right, opts, &error);
+
+   ck_assert_msg (relation != NULL, "declaring %s.%s: %s", docrel_model_name (a), field, error.message);
+   bson_destroy (opts);
+   return relation;
+}
+
 int
 fixture_run (Suite *suite)
 {

@@ -6,6 +6,8 @@
 #define DOCREL_TEST_FIXTURE_H
 
 #include <check.h>
+#include <string.h>
+
 #include <docrel/docrel.h>
 
 /* The store kind: "memory", "file" or "mongodb". */
@@ -28,8 +30,71 @@ int fixture_run (Suite *suite);
 #define ASSERT_OK(ok, error) \
    ck_assert_msg ((ok), "%s (domain %u code %u)", (error).message, (error).domain, (error).code)
 
+/* Fails the test unless the error's message contains text. */
+#define ASSERT_MENTIONS(error, text)                                                       \
+   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
+                  "error message \"%s\" does not mention \"%s\"",                          \
+                  (error).message,                                                         \
+                  (text))
+
 /* Builds a bson_t * from relaxed JSON, fails the test if the JSON is bad.
  * The caller destroys it. */
 bson_t *fixture_json (const char *json);
+
+/* docrel_model_new with options as relaxed JSON (NULL: none); fails the test
+ * on error. */
+docrel_model_t *fixture_model_new (docrel_store_t *store, const char *name, const char *opts_json);
+
+/* A model whose caller sets the primary key ({"primaryKey": "caller"}), so
+ * tests can name documents; fails the test on error. */
+docrel_model_t *fixture_keyed_model (docrel_store_t *store, const char *name);
+
+/* Declares a field with options as JSON (NULL: none); fails the test on
+ * error. */
+void fixture_add_field (docrel_model_t *model, const char *name, docrel_type_t type, const char *opts_json);
+
+/* Adds a unique index on the keys given as JSON; fails the test on error. */
+void fixture_unique_index (docrel_model_t *model, const char *keys_json);
+
+/* A new, unsaved document of model from relaxed JSON (NULL: empty); fails
+ * the test on error. The session owns it. */
+docrel_doc_t *fixture_new_doc (docrel_session_t *session, docrel_model_t *model, const char *json);
+
+/* fixture_new_doc, then docrel_save; fails the test on either error. */
+docrel_doc_t *fixture_saved_doc (docrel_session_t *session, docrel_model_t *model, const char *json);
+
+/* Saves one document per JSON string (NULL-terminated list) through a
+ * session of its own; fails the test on error. */
+void fixture_seed (docrel_store_t *store, docrel_model_t *model, const char *const *jsons);
+
+/* The number of documents of model in the store, counted through a fresh
+ * session; fails the test on error. */
+int64_t fixture_count_all (docrel_store_t *store, docrel_model_t *model);
+
+/* The int32 _id of doc (non-NULL, with an int key: test models use them). */
+int32_t fixture_id_of (const docrel_doc_t *doc);
+
+/* An int32 key value. */
+bson_value_t fixture_int_key (int32_t id);
+
+/* The shape of docrel_model_has_one / has_many / belongs_to /
+ * has_and_belongs_to_many. */
+typedef docrel_relation_t *(*fixture_declare_fn) (docrel_model_t *,
+                                                  docrel_model_t *,
+                                                  const char *,
+                                                  const char *,
+                                                  const char *,
+                                                  const bson_t *,
+                                                  bson_error_t *);
+
+/* Declares relation field of a to b with fn, options as JSON (NULL: none);
+ * fails the test on error. Returns the relation. */
+docrel_relation_t *fixture_declare (fixture_declare_fn fn,
+                                    docrel_model_t *a,
+                                    docrel_model_t *b,
+                                    const char *field,
+                                    const char *left,
+                                    const char *right,
+                                    const char *opts_json);
 
 #endif
