@@ -88,8 +88,9 @@ docrel_slot_t *docrel_doc__slot (docrel_doc_t *doc, size_t index);
 /* Frees doc's slots (not the documents in them). */
 void docrel_doc__free_slots (docrel_doc_t *doc);
 
-/* Empties the slot and marks it loaded. */
-void docrel_slot__reset_loaded (docrel_slot_t *slot);
+/* Empties doc's slot for relation number index, marks it loaded and notes
+ * doc in the session's journal (see docrel_session__journal). */
+docrel_slot_t *docrel_doc__reset_slot (docrel_doc_t *doc, size_t index);
 
 /* Appends a document to the slot. */
 void docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc);

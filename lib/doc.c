@@ -122,24 +122,29 @@ docrel_doc__mark_unsaved (docrel_doc_t *doc)
    clear_dirty (doc);
 }
 
+/* True if path is outer or lies below it ("a.b" within "a"; "ab" is not). */
+static bool
+path_within (const char *path, const char *outer)
+{
+   size_t n = strlen (outer);
+   return strncmp (path, outer, n) == 0 && (path[n] == '\0' || path[n] == '.');
+}
+
 /* Records path as changed. A changed path covers every path below it, so the
  * list never holds both "a" and "a.b" and a save writes each value once. */
 static void
 mark_dirty (docrel_doc_t *doc, const char *path)
 {
-   size_t plen = strlen (path);
    size_t i = 0;
 
    if (!doc->saved) {
       return; /* an insert writes every field */
    }
    while (i < doc->n_dirty) {
-      const char *q = doc->dirty[i];
-      size_t qlen = strlen (q);
-      if (qlen <= plen && memcmp (q, path, qlen) == 0 && (qlen == plen || path[qlen] == '.')) {
-         return; /* already covered by q */
+      if (path_within (path, doc->dirty[i])) {
+         return; /* already covered */
       }
-      if (plen < qlen && memcmp (q, path, plen) == 0 && q[plen] == '.') {
+      if (path_within (doc->dirty[i], path)) {
          bson_free (doc->dirty[i]);
          doc->dirty[i] = doc->dirty[--doc->n_dirty];
          continue;
@@ -555,7 +560,6 @@ docrel_doc_is_dirty (const docrel_doc_t *doc)
 bool
 docrel_doc_is_field_dirty (const docrel_doc_t *doc, const char *path)
 {
-   size_t plen;
    size_t i;
 
    if (!doc || !path) {
@@ -564,13 +568,9 @@ docrel_doc_is_field_dirty (const docrel_doc_t *doc, const char *path)
    if (!doc->saved) {
       return docrel_doc_has (doc, path);
    }
-   plen = strlen (path);
    for (i = 0; i < doc->n_dirty; i++) {
-      const char *q = doc->dirty[i];
-      size_t qlen = strlen (q);
-      size_t n = qlen < plen ? qlen : plen;
       /* dirty "a" covers "a.b"; dirty "a.b" makes "a" dirty too */
-      if (memcmp (q, path, n) == 0 && (qlen == plen || (qlen < plen ? path[qlen] == '.' : q[plen] == '.'))) {
+      if (path_within (path, doc->dirty[i]) || path_within (doc->dirty[i], path)) {
          return true;
       }
    }

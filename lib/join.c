@@ -210,8 +210,8 @@ keyset_add (keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, 
  * one key, an $or of tuples for composite keys, and the edge's own filter
  * beside it under $and. */
 static void
-chunk_filter (const keyset_t *set, bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_paths,
-              const bson_t *edge_filter, bson_t *out)
+chunk_filter (bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_paths, const bson_t *edge_filter,
+              bson_t *out)
 {
    bson_t and, key_doc, list, cond, item;
    bson_t *target = out;
@@ -219,7 +219,6 @@ chunk_filter (const keyset_t *set, bson_iter_t *cursor, uint32_t count, char *co
    char numkey[16];
    const char *k;
 
-   (void) set;
    bson_init (out);
    if (edge_filter) {
       bson_append_array_begin (out, "$and", 4, &and);
@@ -286,7 +285,7 @@ fetch (docrel_session_t *session, docrel_model_t *model, const keyset_t *set, ch
       size_t n;
       bool ok;
 
-      chunk_filter (set, &cursor, count, paths, n_paths, edge_filter, &filter);
+      chunk_filter (&cursor, count, paths, n_paths, edge_filter, &filter);
       ok = docrel_query__load (session, model, &filter, opts, grouped ? (const char *const *) paths : NULL,
                                grouped ? n_paths : 0, &docs, &n, error);
       bson_destroy (&filter);
@@ -529,6 +528,24 @@ too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const b
    return false;
 }
 
+/* The distinct keys the parents hold for relation r (left keys); parents
+ * without a complete key reference nothing and add none. */
+static void
+parent_keys (const docrel_relation_t *r, docrel_doc_t *const *parents, size_t n, keyset_t *set)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   size_t i;
+
+   keyset_init (set);
+   for (i = 0; i < n; i++) {
+      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         keyset_add (set, &key, values, r->n_keys);
+      }
+   }
+   docrel_buf_destroy (&key);
+}
+
 /* hasOne, belongsTo, hasMany: one query on the far side by key. */
 static bool
 load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
@@ -543,12 +560,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    size_t i, k;
    bool ok;
 
-   keyset_init (&set);
-   for (i = 0; i < n; i++) {
-      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
-         keyset_add (&set, &key, values, r->n_keys);
-      }
-   }
+   parent_keys (r, parents, n, &set);
    edge_opts (edge, r->right_keys, r->n_keys, true, &opts);
    ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL, &opts,
                edge->skip || edge->limit, targets, n_targets, error);
@@ -561,7 +573,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    index_init (&index);
    index_docs (&index, *targets, *n_targets, r->right_keys, r->n_keys);
    for (i = 0; ok && i < n; i++) {
-      docrel_slot_t *slot = docrel_doc__slot (parents[i], r->index);
+      docrel_slot_t *slot;
       const bucket_t *b = NULL;
       if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
          b = index_get (&index, &key);
@@ -570,8 +582,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
          ok = too_many (r, parents[i], b, error);
          break;
       }
-      docrel_slot__reset_loaded (slot);
-      docrel_session__journal (session, parents[i]);
+      slot = docrel_doc__reset_slot (parents[i], r->index);
       for (k = 0; b && k < b->n; k++) {
          docrel_slot__append (slot, b->docs[k]);
       }
@@ -607,12 +618,7 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
 
    *targets = NULL;
    *n_targets = 0;
-   keyset_init (&set);
-   for (i = 0; i < n; i++) {
-      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
-         keyset_add (&set, &key, values, r->n_keys);
-      }
-   }
+   parent_keys (r, parents, n, &set);
    bson_init (&opts);
    ok = true;
    for (side = 0; ok && side < n_sides; side++) {
@@ -654,13 +660,11 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       docrel_idmap__put (&rank, NULL, (const uint8_t *) &(*targets)[i], sizeof (docrel_doc_t *), (void *) (i + 1));
    }
    for (i = 0; i < n; i++) {
-      docrel_slot_t *slot = docrel_doc__slot (parents[i], r->index);
+      docrel_slot_t *slot = docrel_doc__reset_slot (parents[i], r->index);
       size_t skip, kept = 0;
       docrel_doc_t **found = NULL;
       size_t n_found = 0;
 
-      docrel_slot__reset_loaded (slot);
-      docrel_session__journal (session, parents[i]);
       for (side = 0; side < n_sides; side++) {
          const bucket_t *b = NULL;
          if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
@@ -924,13 +928,13 @@ docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model
          bson_t link_filter = BSON_INITIALIZER;
          keyset_init (&near);
          if (set.n > 0 && bson_iter_init (&cursor, set.tuples)) {
-            chunk_filter (&set, &cursor, set.n, r->link_right, r->n_keys, NULL, &link_filter);
+            chunk_filter (&cursor, set.n, r->link_right, r->n_keys, NULL, &link_filter);
             ok = collect_keys (store, r->link, &link_filter, r->link_left, r->n_keys, &near, error);
          }
          bson_destroy (&link_filter);
          if (ok && r->symmetric && set.n > 0 && bson_iter_init (&cursor, set.tuples)) {
             /* a symmetric link relates its two fields both ways */
-            chunk_filter (&set, &cursor, set.n, r->link_left, r->n_keys, NULL, &link_filter);
+            chunk_filter (&cursor, set.n, r->link_left, r->n_keys, NULL, &link_filter);
             ok = collect_keys (store, r->link, &link_filter, r->link_right, r->n_keys, &near, error);
             bson_destroy (&link_filter);
          }
@@ -954,7 +958,7 @@ docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model
          bson_append_document_end (conjuncts, &cond);
       } else {
          bson_t built;
-         chunk_filter (&set, &cursor, set.n, r->left_keys, r->n_keys, NULL, &built);
+         chunk_filter (&cursor, set.n, r->left_keys, r->n_keys, NULL, &built);
          bson_append_document (conjuncts, k, -1, &built);
          bson_destroy (&built);
       }

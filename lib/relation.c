@@ -393,15 +393,10 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
           !ensure_index (relation->link, (const char *const *) relation->link_right, o.n_keys, false, error)) {
          goto fail;
       }
-   } else if (kind == DOCREL_BELONGS_TO) {
-      /* The key lives in a; the join looks b up by right_key. */
-      if (!ensure_index (b, (const char *const *) relation->right_keys, o.n_keys, false, error)) {
-         goto fail;
-      }
-   } else {
-      if (!ensure_index (b, (const char *const *) relation->right_keys, o.n_keys, false, error)) {
-         goto fail;
-      }
+   } else if (!ensure_index (b, (const char *const *) relation->right_keys, o.n_keys, false, error)) {
+      /* Every other kind looks b up by right_key (for belongsTo the key
+       * lives in a, but the join still searches b). */
+      goto fail;
    }
 
    pthread_mutex_lock (&a->store->mutex);

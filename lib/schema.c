@@ -94,9 +94,7 @@ fail (ctx_t *ctx, const char *key, uint32_t code, const char *fmt, ...)
 static bool
 prefix (ctx_t *ctx)
 {
-   bson_error_t inner = *ctx->error;
-
-   return docrel_error__set (ctx->error, inner.domain, inner.code, "schema at '%s': %s", ctx->path, inner.message);
+   return docrel_error__prefix (ctx->error, "schema at '%s': ", ctx->path);
 }
 
 /* ---- reading the document -------------------------------------------- */

@@ -18,11 +18,15 @@ docrel_doc__slot (docrel_doc_t *doc, size_t index)
    return &doc->slots[index];
 }
 
-void
-docrel_slot__reset_loaded (docrel_slot_t *slot)
+docrel_slot_t *
+docrel_doc__reset_slot (docrel_doc_t *doc, size_t index)
 {
+   docrel_slot_t *slot = docrel_doc__slot (doc, index);
+
    slot->n = 0;
    slot->loaded = true;
+   docrel_session__journal (doc->session, doc);
+   return slot;
 }
 
 void

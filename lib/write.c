@@ -124,21 +124,7 @@ validate_changes (const docrel_doc_t *doc, bson_error_t *error)
       bson_iter_t iter;
       bool present = docrel_path__find (doc->fields, doc->dirty[i], &iter);
 
-      if (!field) {
-         continue;
-      }
-      if (!present || BSON_ITER_HOLDS_NULL (&iter)) {
-         if (field->required) {
-            return docrel_error__set (error,
-                                      DOCREL_ERROR_VALIDATION,
-                                      DOCREL_ERROR_REQUIRED,
-                                      "model '%s': field '%s' is required",
-                                      doc->model->name,
-                                      field->path);
-         }
-         continue;
-      }
-      if (!docrel_model__check_value (doc->model, field, bson_iter_value (&iter), error)) {
+      if (field && !docrel_model__check_value (doc->model, field, present ? bson_iter_value (&iter) : NULL, error)) {
          return false;
       }
    }
