@@ -15,7 +15,7 @@
 #include "projection.h"
 #include "sort.h"
 
-#define DOCREL_BACKEND_VERSION 1
+#define DOCREL_BACKEND_VERSION 2
 
 typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
 typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
@@ -86,6 +86,15 @@ typedef struct {
                         const docrel_update_t *updates,
                         size_t n,
                         bson_error_t *error);
+   /* Applies update ("$set" / "$unset" of dotted paths, as in update_many) to
+    * every document matching filter, all or nothing; *updated (may be NULL)
+    * is how many matched. MongoDB: one "update" command with multi: true. */
+   bool (*update_where) (docrel_backend_t *backend,
+                         const char *collection,
+                         const docrel_filter_t *filter,
+                         const bson_t *update,
+                         int64_t *updated,
+                         bson_error_t *error);
    /* Deletes every document matching filter; *deleted may be NULL. */
    bool (*delete_many) (docrel_backend_t *backend,
                         const char *collection,
@@ -120,7 +129,15 @@ typedef struct {
                     bson_t *out,
                     bson_error_t *error);
 
-   bool (*begin) (docrel_backend_t *backend, bson_error_t *error);
+   /* Transactions belong to the calling thread: every call that thread makes
+    * between begin and commit / abort is part of the transaction; other
+    * threads' calls are not (the embedded store makes them wait until it
+    * ends; MongoDB runs them outside it). Transactions do not nest. begin
+    * sets *active to whether the backend really runs one (false: a MongoDB
+    * deployment without transactions, where calls run one by one and commit /
+    * abort do nothing). abort succeeds when nothing is open, so callers can
+    * always abort after a failure. */
+   bool (*begin) (docrel_backend_t *backend, bool *active, bson_error_t *error);
    bool (*commit) (docrel_backend_t *backend, bson_error_t *error);
    bool (*abort) (docrel_backend_t *backend, bson_error_t *error);
 } docrel_backend_vtable_t;

@@ -46,6 +46,20 @@ bool docrel_store__update_many (struct _docrel_store_t *store,
                                 const docrel_update_t *updates,
                                 size_t n,
                                 bson_error_t *error);
+/* Counted as one update command. */
+bool docrel_store__update_where (struct _docrel_store_t *store,
+                                 const char *collection,
+                                 const docrel_filter_t *filter,
+                                 const bson_t *update,
+                                 int64_t *updated,
+                                 bson_error_t *error);
+/* The calling thread's transaction (see backend.h): *active tells whether
+ * the backend runs one. Counted in stats.transactions when active. */
+bool docrel_store__begin (struct _docrel_store_t *store, bool *active, bson_error_t *error);
+bool docrel_store__commit (struct _docrel_store_t *store, bson_error_t *error);
+/* Rolls back the calling thread's transaction, if any; its own error is not
+ * reported over the failure that led to it. */
+bool docrel_store__abort (struct _docrel_store_t *store);
 bool docrel_store__delete_many (struct _docrel_store_t *store,
                                 const char *collection,
                                 const docrel_filter_t *filter,

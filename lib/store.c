@@ -22,7 +22,7 @@ static bool
 vtable_complete (const docrel_backend_vtable_t *vt)
 {
    return vt->version == DOCREL_BACKEND_VERSION && vt->name && vt->open && vt->close && vt->ensure_collection &&
-          vt->ensure_index && vt->insert_many && vt->update_many && vt->delete_many && vt->find &&
+          vt->ensure_index && vt->insert_many && vt->update_many && vt->update_where && vt->delete_many && vt->find &&
           vt->cursor_next && vt->cursor_destroy && vt->count && vt->explain && vt->begin && vt->commit &&
           vt->abort;
 }
@@ -146,7 +146,9 @@ docrel_store__count (docrel_store_t *store, docrel_count_kind_t kind, uint64_t d
    docrel_store_stats_t *s = &store->stats;
 
    pthread_mutex_lock (&store->stats_mutex);
-   s->commands++;
+   if (kind != DOCREL_COUNT_TRANSACTION) {
+      s->commands++;
+   }
    switch (kind) {
    case DOCREL_COUNT_INSERT:
       s->inserts++;
@@ -197,6 +199,47 @@ docrel_store__update_many (
    }
    docrel_store__count (store, DOCREL_COUNT_UPDATE, n);
    return store->vtable->update_many (store->backend, collection, updates, n, error);
+}
+
+bool
+docrel_store__update_where (docrel_store_t *store,
+                            const char *collection,
+                            const docrel_filter_t *filter,
+                            const bson_t *update,
+                            int64_t *updated,
+                            bson_error_t *error)
+{
+   docrel_store__count (store, DOCREL_COUNT_UPDATE, 0);
+   return store->vtable->update_where (store->backend, collection, filter, update, updated, error);
+}
+
+bool
+docrel_store__begin (docrel_store_t *store, bool *active, bson_error_t *error)
+{
+   bool on = false;
+
+   if (!store->vtable->begin (store->backend, &on, error)) {
+      return false;
+   }
+   if (on) {
+      docrel_store__count (store, DOCREL_COUNT_TRANSACTION, 0);
+   }
+   *active = on;
+   return true;
+}
+
+bool
+docrel_store__commit (docrel_store_t *store, bson_error_t *error)
+{
+   return store->vtable->commit (store->backend, error);
+}
+
+bool
+docrel_store__abort (docrel_store_t *store)
+{
+   bson_error_t ignored;
+
+   return store->vtable->abort (store->backend, &ignored);
 }
 
 bool

@@ -20,14 +20,17 @@ typedef struct _docrel_store_t docrel_store_t;
  * one round trip to the backend: one batched insert, one batched update, one
  * query (plus, on MongoDB, each getMore), one count, one index creation. */
 typedef struct {
-   uint64_t commands; /* the sum of the counters below */
+   uint64_t commands; /* the sum of the counters below but transactions */
    uint64_t inserts;
    uint64_t updates;
    uint64_t deletes;
    uint64_t finds;
    uint64_t counts;
    uint64_t index_builds;
-   uint64_t transactions; /* begin, commit and abort each count one */
+   uint64_t transactions; /* transactions begun (one per graph call where
+                           * the store runs them); not counted as commands,
+                           * so the same work counts the same commands on
+                           * every backend */
    uint64_t documents_written;
    uint64_t documents_read;
 } docrel_store_stats_t;

@@ -15,6 +15,7 @@
 #include "docrel-write.h"
 #include "docrel-query.h"
 #include "docrel-relation.h"
+#include "docrel-graph.h"
 #include "docrel-schema.h"
 
 #define DOCREL_VERSION_STRING "0.1.0"

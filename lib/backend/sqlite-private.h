@@ -59,7 +59,8 @@ typedef struct {
 
 struct _docrel_backend_t {
    sqlite3 *db;
-   pthread_mutex_t mutex;
+   pthread_mutex_t mutex;  /* recursive; held by an open transaction */
+   bool in_transaction;    /* read and written only under mutex */
    docrel_sqlite_coll_t **colls; /* pointers stay valid as the array grows */
    size_t n_colls;
    docrel_sqlite_cached_t cache[DOCREL_SQLITE_CACHE_SIZE]; /* idle statements only */
@@ -72,7 +73,8 @@ struct _docrel_backend_t {
 typedef enum {
    DOCREL_SQLITE_QUERY_FIND,   /* SELECT doc ... ORDER BY ... LIMIT ? OFFSET ? */
    DOCREL_SQLITE_QUERY_COUNT,  /* SELECT count(*) FROM (SELECT 1 ... LIMIT ? OFFSET ?) */
-   DOCREL_SQLITE_QUERY_DELETE  /* DELETE FROM ... */
+   DOCREL_SQLITE_QUERY_DELETE, /* DELETE FROM ... */
+   DOCREL_SQLITE_QUERY_IDS     /* SELECT id ... (the rows an update_where changes) */
 } docrel_sqlite_query_kind_t;
 
 /* sqlite.c ---------------------------------------------------------------- */
@@ -158,6 +160,12 @@ bool docrel_sqlite__update_many (docrel_backend_t *b,
                                  const docrel_update_t *updates,
                                  size_t n,
                                  bson_error_t *error);
+bool docrel_sqlite__update_where (docrel_backend_t *b,
+                                  const char *collection,
+                                  const docrel_filter_t *filter,
+                                  const bson_t *update,
+                                  int64_t *updated,
+                                  bson_error_t *error);
 bool docrel_sqlite__delete_many (docrel_backend_t *b,
                                  const char *collection,
                                  const docrel_filter_t *filter,

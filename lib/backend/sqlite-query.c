@@ -216,11 +216,12 @@ query_sql (docrel_backend_t *b,
    int limit = sqlite3_limit (b->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
    size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
    bool narrowed = false;
+   bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
    char *sql;
 
    p->match = !docrel_sqlite__filter_is_empty (filter);
-   p->grouped = shape->kind != DOCREL_SQLITE_QUERY_DELETE && shape->n_group_paths > 0;
-   p->paged = shape->kind != DOCREL_SQLITE_QUERY_DELETE && !p->grouped;
+   p->grouped = !whole && shape->n_group_paths > 0;
+   p->paged = !whole && !p->grouped;
    if (p->match && narrow_keys (filter, "_id", false, max, p)) {
       narrowed = true;
       narrow = sqlite3_mprintf ("id");
@@ -255,6 +256,9 @@ query_sql (docrel_backend_t *b,
       } else {
          sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
       }
+      break;
+   case DOCREL_SQLITE_QUERY_IDS:
+      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->name);
       break;
    case DOCREL_SQLITE_QUERY_DELETE:
    default:

@@ -277,7 +277,8 @@ apply_update (const bson_value_t *id, const bson_t *update, bson_t **doc, bson_e
    return true;
 }
 
-/* Updates the document whose id keycode is key, if there is one. */
+/* Updates the document whose id keycode is key, if there is one. u->id may
+ * be NULL (the stored _id is used). */
 static bool
 update_one (docrel_backend_t *b,
             docrel_sqlite_coll_t *coll,
@@ -288,6 +289,9 @@ update_one (docrel_backend_t *b,
             bson_error_t *error)
 {
    bson_t *doc = NULL;
+   bson_value_t id = {.value_type = BSON_TYPE_NULL};
+   bson_iter_t id_iter;
+   bool own_id = false;
    bool ok = false;
    int rc;
 
@@ -315,7 +319,13 @@ update_one (docrel_backend_t *b,
                          coll->name);
       goto done;
    }
-   if (!apply_update (u->id, u->update, &doc, error)) {
+   if (u->id) {
+      id = *u->id;
+   } else if (bson_iter_init_find (&id_iter, doc, "_id")) {
+      bson_value_copy (bson_iter_value (&id_iter), &id); /* update_where: the stored _id */
+      own_id = true;
+   }
+   if (!apply_update (&id, u->update, &doc, error)) {
       goto done;
    }
    rc = sqlite3_bind_blob (update, 1, key->data, (int) key->len, SQLITE_STATIC);
@@ -336,6 +346,9 @@ done:
    sqlite3_clear_bindings (select);
    sqlite3_clear_bindings (update); /* before doc goes */
    bson_destroy (doc);
+   if (own_id) {
+      bson_value_destroy (&id);
+   }
    return ok;
 }
 
@@ -387,6 +400,85 @@ done:
    }
    pthread_mutex_unlock (&b->mutex);
    docrel_buf_destroy (&key);
+   return ok;
+}
+
+/* Applies update to every document matching filter: their ids first (one
+ * SELECT), then each as update_many does, all or nothing. */
+bool
+docrel_sqlite__update_where (docrel_backend_t *b,
+                             const char *collection,
+                             const docrel_filter_t *filter,
+                             const bson_t *update,
+                             int64_t *updated,
+                             bson_error_t *error)
+{
+   docrel_buf_t *keys = NULL;
+   size_t n_keys = 0, cap_keys = 0;
+   docrel_sqlite_coll_t *coll;
+   sqlite3_stmt *ids = NULL;
+   sqlite3_stmt *select = NULL;
+   sqlite3_stmt *write = NULL;
+   char *sql = NULL;
+   bool own = false;
+   bool begun = false;
+   bool ok = false;
+   int rc;
+
+   if (updated) {
+      *updated = 0;
+   }
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, false, error);
+   if (!coll) {
+      goto done;
+   }
+   if (!coll->exists) {
+      ok = true; /* nothing to update */
+      goto done;
+   }
+   ids = docrel_sqlite__query_prepare (b, coll, DOCREL_SQLITE_QUERY_IDS, filter, NULL, 0, 0, &sql, error);
+   if (!ids) {
+      goto done;
+   }
+   while ((rc = sqlite3_step (ids)) == SQLITE_ROW) {
+      if (n_keys == cap_keys) {
+         cap_keys = cap_keys ? cap_keys * 2 : 16;
+         keys = bson_realloc (keys, cap_keys * sizeof *keys);
+      }
+      keys[n_keys] = (docrel_buf_t) DOCREL_BUF_INIT;
+      docrel_buf_append (&keys[n_keys++], sqlite3_column_blob (ids, 0), (size_t) sqlite3_column_bytes (ids, 0));
+   }
+   if (rc != SQLITE_DONE) {
+      docrel_sqlite__fail (b, rc, error, "reading from collection '%s'", coll->name);
+      goto done;
+   }
+   select = docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error);
+   write = select ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, error) : NULL;
+   if (!write || !docrel_sqlite__write_begin (b, &own, error)) {
+      goto done;
+   }
+   begun = true;
+   for (size_t i = 0; i < n_keys; i++) {
+      docrel_update_t one = {NULL, update};
+      if (!update_one (b, coll, select, write, &one, &keys[i], error)) {
+         goto done;
+      }
+   }
+   if (updated) {
+      *updated = (int64_t) n_keys;
+   }
+   ok = true;
+done:
+   docrel_sqlite__checkin (b, sql, ids);
+   if (begun) {
+      ok = docrel_sqlite__write_end (b, own, ok, error);
+   }
+   pthread_mutex_unlock (&b->mutex);
+   for (size_t i = 0; i < n_keys; i++) {
+      docrel_buf_destroy (&keys[i]);
+   }
+   bson_free (keys);
    return ok;
 }
 

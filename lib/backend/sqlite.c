@@ -17,8 +17,10 @@
  * in sqlite-query.c, writes in sqlite-write.c.
  *
  * One connection serves the whole store: statements from several threads are
- * serialized by the backend mutex, and a transaction begun by one thread
- * includes whatever other threads write until it ends. */
+ * serialized by the backend mutex. It is recursive, and a transaction holds
+ * it from begin to commit or abort, so the thread that began it runs its
+ * statements inside it while every other thread waits for it to end, rather
+ * than having its writes join someone else's transaction. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -348,16 +350,52 @@ docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *
 }
 
 static bool
-sqlite_begin (docrel_backend_t *b, bson_error_t *error)
+init_recursive_mutex (pthread_mutex_t *mutex)
 {
+   pthread_mutexattr_t attr;
    bool ok;
 
-   pthread_mutex_lock (&b->mutex);
-   ok = docrel_sqlite__exec (b, "BEGIN IMMEDIATE", "beginning a transaction", error);
-   pthread_mutex_unlock (&b->mutex);
+   if (pthread_mutexattr_init (&attr) != 0) {
+      return false;
+   }
+   ok = pthread_mutexattr_settype (&attr, PTHREAD_MUTEX_RECURSIVE) == 0 && pthread_mutex_init (mutex, &attr) == 0;
+   pthread_mutexattr_destroy (&attr);
    return ok;
 }
 
+/* On success the calling thread keeps the mutex until commit or abort. */
+static bool
+sqlite_begin (docrel_backend_t *b, bool *active, bson_error_t *error)
+{
+   pthread_mutex_lock (&b->mutex);
+   if (b->in_transaction) {
+      pthread_mutex_unlock (&b->mutex);
+      return docrel_error__set (
+         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "a transaction is already open on this thread");
+   }
+   if (!docrel_sqlite__exec (b, "BEGIN IMMEDIATE", "beginning a transaction", error)) {
+      pthread_mutex_unlock (&b->mutex);
+      return false;
+   }
+   b->in_transaction = true;
+   if (active) {
+      *active = true;
+   }
+   return true;
+}
+
+/* Ends the calling thread's transaction: lets go of the mutex begin kept. */
+static void
+end_transaction (docrel_backend_t *b)
+{
+   if (b->in_transaction) {
+      b->in_transaction = false;
+      pthread_mutex_unlock (&b->mutex);
+   }
+}
+
+/* A failed COMMIT leaves the transaction open (the caller aborts it) unless
+ * SQLite already rolled it back. */
 static bool
 sqlite_commit (docrel_backend_t *b, bson_error_t *error)
 {
@@ -365,6 +403,9 @@ sqlite_commit (docrel_backend_t *b, bson_error_t *error)
 
    pthread_mutex_lock (&b->mutex);
    ok = docrel_sqlite__exec (b, "COMMIT", "committing a transaction", error);
+   if (ok || sqlite3_get_autocommit (b->db)) {
+      end_transaction (b);
+   }
    pthread_mutex_unlock (&b->mutex);
    return ok;
 }
@@ -381,6 +422,7 @@ sqlite_abort (docrel_backend_t *b, bson_error_t *error)
       ok = docrel_sqlite__exec (b, "ROLLBACK", "rolling back a transaction", error);
    }
    docrel_sqlite__forget_colls (b); /* the transaction may have made tables */
+   end_transaction (b);
    pthread_mutex_unlock (&b->mutex);
    return ok;
 }
@@ -628,7 +670,7 @@ sqlite_open (const char *uri, struct _docrel_store_t *store, bson_error_t *error
       goto fail;
    }
    b = bson_malloc0 (sizeof *b);
-   if (pthread_mutex_init (&b->mutex, NULL) != 0) {
+   if (!init_recursive_mutex (&b->mutex)) {
       bson_free (b);
       b = NULL;
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "cannot create a mutex");
@@ -685,6 +727,7 @@ const docrel_backend_vtable_t docrel_backend_sqlite = {
    .ensure_index = sqlite_ensure_index,
    .insert_many = docrel_sqlite__insert_many,
    .update_many = docrel_sqlite__update_many,
+   .update_where = docrel_sqlite__update_where,
    .delete_many = docrel_sqlite__delete_many,
    .find = docrel_sqlite__find,
    .cursor_next = docrel_sqlite__cursor_next,

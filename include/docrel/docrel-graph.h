@@ -1,0 +1,179 @@
+/* docrel-graph.h: writing and removing whole object graphs, and linking.
+ *
+ * A document's relation slots (docrel-relation.h) are filled by loading and
+ * edited with docrel_doc_set_related / _add_related / _remove_related. The
+ * graph calls then write what the slots say, in dependency order, with the
+ * keys copied in before each write:
+ *
+ *   belongsTo targets before their owners; owners before their hasOne /
+ *   hasMany children; both ends before their link documents.
+ *
+ * Every graph call is all or nothing where the store has transactions (the
+ * embedded store always; MongoDB on a replica set or mongos): on any failure
+ * the store is unchanged and so is every document in the caller's memory
+ * (saved flags, keys, dirty fields, slots). Without transactions the writes
+ * run in the same order and stop at the first failure; saved flags then tell
+ * exactly what was written, and running the same call again finishes the
+ * work without writing anything twice.
+ *
+ * Which writes each call makes, per relation kind, is tabled in
+ * docs/graph.md.
+ *
+ * Relation options that the graph calls read (docrel-relation.h):
+ *   "onDelete": what docrel_purge does to stored documents that reference a
+ *               deleted one: "setNull" (default: their key is removed, as
+ *               Thinky's purge does), "cascade" (they are purged too),
+ *               "restrict" (the purge fails, nothing deleted), "noAction"
+ *               (left as they are). Links of hasAndBelongsToMany are always
+ *               removed ("restrict": refused while links exist).
+ *   "onRemove": what save_all does to a hasOne / hasMany child that was
+ *               removed from a loaded slot: "setNull" (default: its key is
+ *               removed), "delete" (it is deleted), "keep" (untouched).
+ *   "required": a belongsTo that must hold a key: saving an owner without
+ *               one, or clearing its slot, fails and writes nothing. */
+#ifndef DOCREL_GRAPH_H
+#define DOCREL_GRAPH_H
+
+#include <bson/bson.h>
+
+#include "docrel-doc.h"
+#include "docrel-macros.h"
+
+DOCREL_BEGIN_DECLS
+
+/* Editing slots (memory only; docrel_save_all writes the change) ---------- */
+
+/* Replaces the related documents under field with docs (n may be 0, which
+ * clears the slot; at most 1 for hasOne and belongsTo). The slot becomes
+ * loaded; what it held when it was last loaded or saved is what save_all
+ * compares against, so a slot that was never loaded removes nothing. Every
+ * document must belong to the same session and to the relation's target
+ * model, and appear once. */
+DOCREL_EXPORT bool
+docrel_doc_set_related (docrel_doc_t *doc,
+                        const char *field,
+                        docrel_doc_t *const *docs,
+                        size_t n,
+                        bson_error_t *error);
+
+/* Appends other to the slot (for hasOne / belongsTo: replaces its content).
+ * Adding a document already there does nothing. */
+DOCREL_EXPORT bool
+docrel_doc_add_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other, bson_error_t *error);
+
+/* Removes other from the slot; removing a document not there does nothing. */
+DOCREL_EXPORT bool
+docrel_doc_remove_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other, bson_error_t *error);
+
+/* Writing graphs ---------------------------------------------------------- */
+
+/* Saves doc and the documents its loaded slots reach, following tree (a join
+ * tree as for get_join: {"posts": {"comments": true}}; keys starting with
+ * '$' are ignored) or, if tree is NULL, every loaded slot, recursively. Each
+ * document is visited once, by identity, however many paths reach it.
+ *
+ * New documents are inserted, saved ones write their dirty fields. Writes
+ * are batched: one insert and one update per model and dependency level,
+ * then one insert and one delete per link collection. Links are diffed
+ * against what the slot held when loaded: new ones inserted, removed ones
+ * deleted. Removed hasOne / hasMany children follow "onRemove". A
+ * belongsTo cycle (A -> B -> A, a self-relation) is inserted once with its
+ * keys in place.
+ *
+ * opts (may be NULL): {"dryRun": true} writes nothing and changes nothing
+ * in memory; plan then shows what would be written.
+ *
+ * plan (may be NULL) is initialised with the writes in order:
+ *   {"writes": [{"op": "insert" | "update" | "delete" | "link" | "unlink",
+ *                "model": name, "collection": name, "level": n,
+ *                "ids": [...]}, ...]}
+ * ("link" / "unlink" list the link documents' key pairs instead of ids; in
+ * a dry run, ids that would be generated are shown but not kept).
+ *
+ * Errors: validation of any document (naming model and field), a required
+ * belongsTo without a key (DOCREL_ERROR_REQUIRED), duplicate keys, backend
+ * errors; nothing written (see above). */
+DOCREL_EXPORT bool
+docrel_save_all (docrel_doc_t *doc, const bson_t *tree, const bson_t *opts, bson_t *plan, bson_error_t *error);
+
+/* As docrel_save_all, for n roots at once (of any models, one session). */
+DOCREL_EXPORT bool
+docrel_save_all_many (docrel_doc_t *const *docs,
+                      size_t n,
+                      const bson_t *tree,
+                      const bson_t *opts,
+                      bson_t *plan,
+                      bson_error_t *error);
+
+/* Removing graphs --------------------------------------------------------- */
+
+/* Deletes doc and the loaded documents that tree reaches (NULL: every
+ * loaded slot, recursively), each once, dependents first, with one delete
+ * per model and level. Their links are removed. Loaded documents outside
+ * the tree that referenced a deleted one have their key removed, in memory
+ * and in the store. Deleted documents stay in the session as new, unsaved
+ * documents and leave every slot that held them. */
+DOCREL_EXPORT bool
+docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error);
+
+/* Deletes doc and applies every relation's "onDelete" in the store, loaded
+ * or not: documents referencing doc have their key removed (setNull), are
+ * purged in turn (cascade), or stop the purge (restrict: DOCREL_ERROR_
+ * RESTRICTED naming both models, nothing deleted); its links are removed.
+ * The session's documents are brought in line: keys removed, purged
+ * documents unsaved and taken out of slots. */
+DOCREL_EXPORT bool
+docrel_purge (docrel_doc_t *doc, bson_error_t *error);
+
+/* Associating and dissociating -------------------------------------------- */
+
+/* Each works for every relation kind; opts (may be NULL): {"defer": true}
+ * records the change in memory (slots and keys) for the next save_all of doc
+ * instead of writing it now (a bare key cannot be deferred for hasOne /
+ * hasMany). Written at once, the change is one transaction.
+ *
+ *   belongsTo: sets (or removes) doc's key.
+ *   hasOne / hasMany: sets (or removes) the key in the other document;
+ *     linking a hasOne removes the key from the one it replaces.
+ *   hasAndBelongsToMany: inserts (or deletes) a link document; linking
+ *     twice is harmless, and nothing checks that the other end exists.
+ *
+ * A bare key is the other document's key as the relation matches it: its
+ * right key for belongsTo and hasAndBelongsToMany, its _id for hasOne and
+ * hasMany. With composite keys it is a document of the key paths. doc must
+ * be saved (else DOCREL_ERROR_NOT_SAVED), except with "defer". */
+DOCREL_EXPORT bool
+docrel_link (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_link_key (docrel_doc_t *doc,
+                 const char *field,
+                 const bson_value_t *key,
+                 const bson_t *opts,
+                 bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_unlink (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_unlink_key (docrel_doc_t *doc,
+                   const char *field,
+                   const bson_value_t *key,
+                   const bson_t *opts,
+                   bson_error_t *error);
+
+/* Removes every relation of doc under field, loaded or not (one range
+ * update or delete in the store). */
+DOCREL_EXPORT bool
+docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bson_error_t *error);
+
+/* Makes the related set exactly keys (bare keys as above): links not in it
+ * are removed and missing ones added, as Medusa's many-to-many update does. */
+DOCREL_EXPORT bool
+docrel_set_links (docrel_doc_t *doc,
+                  const char *field,
+                  const bson_value_t *keys,
+                  size_t n,
+                  const bson_t *opts,
+                  bson_error_t *error);
+
+DOCREL_END_DECLS
+
+#endif /* DOCREL_GRAPH_H */
