@@ -10,13 +10,26 @@
 #include "idmap.h"
 
 /* One relation slot of a document: not loaded, or loaded with its related
- * documents (possibly none), in order. */
+ * documents (possibly none), in order. base is what the store held as of
+ * the last load or graph write: save_all writes the difference. */
 typedef struct {
    bool loaded;
    docrel_doc_t **docs;
    size_t n;
    size_t cap;
+   docrel_doc_t **base;
+   size_t n_base;
+   size_t cap_base;
 } docrel_slot_t;
+
+/* A link change recorded with {"defer": true} for the next save_all. */
+typedef enum { DOCREL_PENDING_LINK, DOCREL_PENDING_UNLINK, DOCREL_PENDING_UNLINK_ALL } docrel_pending_op_t;
+
+typedef struct {
+   docrel_pending_op_t op;
+   size_t relation; /* index in the model's relations */
+   bson_value_t key; /* owned; the far key (BSON_TYPE_EOD for UNLINK_ALL) */
+} docrel_pending_t;
 
 struct _docrel_doc_t {
    docrel_session_t *session;
@@ -35,6 +48,10 @@ struct _docrel_doc_t {
    bool in_map;
    bool releasing;     /* being freed with its cursor batch */
    bool in_slot;       /* some slot holds it: a cursor must not free it alone */
+   docrel_pending_t *pending; /* deferred link changes, in order */
+   size_t n_pending;
+   uint64_t undo_mark; /* the session's undo epoch when last snapshotted */
+   uint64_t visit_mark; /* graph walks: the walk that last visited it */
    docrel_doc_t *prev; /* the session's list of documents it owns */
    docrel_doc_t *next;
 };
@@ -51,6 +68,7 @@ struct _docrel_session_t {
    docrel_doc_t **journal;
    size_t n_journal;
    size_t cap_journal;
+   uint64_t epoch; /* bumped per graph call (undo and visit marks) */
 };
 
 /* Frees the n documents docs (all created by one piece of work) and resets
@@ -92,8 +110,31 @@ void docrel_doc__free_slots (docrel_doc_t *doc);
  * doc in the session's journal (see docrel_session__journal). */
 docrel_slot_t *docrel_doc__reset_slot (docrel_doc_t *doc, size_t index);
 
-/* Appends a document to the slot. */
+/* Appends a loaded document to the slot (and to its base). */
 void docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc);
+
+/* Appends doc to the slot's current documents only (an edit). */
+void docrel_slot__push (docrel_slot_t *slot, docrel_doc_t *doc);
+
+/* Removes doc from the slot's current documents and, if base, from its base
+ * too. Returns whether it was there. */
+bool docrel_slot__remove (docrel_slot_t *slot, docrel_doc_t *doc, bool base);
+
+/* True if the slot's current documents hold doc. */
+bool docrel_slot__holds (const docrel_slot_t *slot, const docrel_doc_t *doc);
+
+/* True if the slot's base holds doc. */
+bool docrel_slot__base_holds (const docrel_slot_t *slot, const docrel_doc_t *doc);
+
+/* Makes the base equal to the current documents (after a write). */
+void docrel_slot__settle (docrel_slot_t *slot);
+
+/* Re-enters doc in the identity map if it is saved and has an id, or takes
+ * it out otherwise (after its state was restored). */
+void docrel_doc__remap (docrel_doc_t *doc);
+
+/* Frees doc's deferred link changes. */
+void docrel_doc__clear_pending (docrel_doc_t *doc);
 
 /* The session's document for (model, id), or NULL. */
 docrel_doc_t *docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);

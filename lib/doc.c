@@ -66,6 +66,8 @@ docrel_doc__free (docrel_doc_t *doc)
    }
    session->n_docs--;
    docrel_doc__free_slots (doc);
+   docrel_doc__clear_pending (doc);
+   bson_free (doc->pending);
    clear_dirty (doc);
    bson_free (doc->dirty);
    if (doc->has_id) {
@@ -102,15 +104,32 @@ docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields)
 void
 docrel_doc__mark_saved (docrel_doc_t *doc)
 {
-   leave_map (doc);
    doc->saved = true;
    clear_dirty (doc);
-   if (doc->has_id) {
+   docrel_doc__remap (doc);
+}
+
+void
+docrel_doc__remap (docrel_doc_t *doc)
+{
+   leave_map (doc);
+   if (doc->saved && doc->has_id) {
       docrel_buf_reset (&doc->key);
       docrel_keycode__append (&doc->key, &doc->id);
       docrel_idmap__put (&doc->session->map, doc->model, doc->key.data, doc->key.len, doc);
       doc->in_map = true;
    }
+}
+
+void
+docrel_doc__clear_pending (docrel_doc_t *doc)
+{
+   size_t i;
+
+   for (i = 0; i < doc->n_pending; i++) {
+      bson_value_destroy (&doc->pending[i].key);
+   }
+   doc->n_pending = 0;
 }
 
 void

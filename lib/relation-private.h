@@ -10,6 +10,9 @@
 
 #define DOCREL_MAX_KEYS 8
 
+/* What save_all does to a hasOne / hasMany child removed from a loaded slot. */
+typedef enum { DOCREL_ON_REMOVE_SET_NULL = 0, DOCREL_ON_REMOVE_DELETE, DOCREL_ON_REMOVE_KEEP } docrel_on_remove_t;
+
 struct _docrel_relation_t {
    docrel_relation_kind_t kind;
    docrel_model_t *model;  /* a: the relation is its field */
@@ -20,6 +23,7 @@ struct _docrel_relation_t {
    char *left_keys[DOCREL_MAX_KEYS];  /* paths in a */
    char *right_keys[DOCREL_MAX_KEYS]; /* paths in b */
    docrel_on_delete_t on_delete;
+   docrel_on_remove_t on_remove;
    bool required;
    bool symmetric; /* hasAndBelongsToMany of a model with itself, both ways */
    /* hasAndBelongsToMany: the link model and, per key, the link fields

@@ -152,20 +152,38 @@ typedef struct {
    const char *right[DOCREL_MAX_KEYS];
    size_t n_keys;
    docrel_on_delete_t on_delete;
+   docrel_on_remove_t on_remove;
    bool required;
    bool symmetric;
    const char *link;
 } rel_opts_t;
+
+/* Picks the position of the string at iter in names (NULL-terminated). */
+static bool
+pick (const bson_iter_t *iter, const char *const *names, int *out)
+{
+   int i;
+
+   for (i = 0; BSON_ITER_HOLDS_UTF8 (iter) && names[i]; i++) {
+      if (strcmp (bson_iter_utf8 (iter, NULL), names[i]) == 0) {
+         *out = i;
+         return true;
+      }
+   }
+   return false;
+}
 
 static bool
 parse_opts (docrel_relation_kind_t kind, const char *left_key, const char *right_key, const bson_t *opts,
             rel_opts_t *out, bson_error_t *error)
 {
    static const char *const actions[] = {"noAction", "cascade", "setNull", "restrict", NULL};
+   static const char *const removals[] = {"setNull", "delete", "keep", NULL};
    bson_iter_t iter;
    size_t n_left = 0, n_right = 0;
 
    memset (out, 0, sizeof *out);
+   out->on_delete = DOCREL_ON_DELETE_SET_NULL; /* Thinky's purge clears keys */
    if (opts && bson_iter_init (&iter, opts)) {
       while (bson_iter_next (&iter)) {
          const char *key = bson_iter_key (&iter);
@@ -178,19 +196,20 @@ parse_opts (docrel_relation_kind_t kind, const char *left_key, const char *right
                return false;
             }
          } else if (strcmp (key, "onDelete") == 0) {
-            size_t i;
-            bool found = false;
-            for (i = 0; BSON_ITER_HOLDS_UTF8 (&iter) && actions[i]; i++) {
-               if (strcmp (bson_iter_utf8 (&iter, NULL), actions[i]) == 0) {
-                  out->on_delete = (docrel_on_delete_t) i;
-                  found = true;
-               }
-            }
-            if (!found) {
+            int i;
+            if (!pick (&iter, actions, &i)) {
                return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
                                          "option 'onDelete': expected \"noAction\", \"cascade\", \"setNull\" or "
                                          "\"restrict\"");
             }
+            out->on_delete = (docrel_on_delete_t) i;
+         } else if (strcmp (key, "onRemove") == 0 && (kind == DOCREL_HAS_ONE || kind == DOCREL_HAS_MANY)) {
+            int i;
+            if (!pick (&iter, removals, &i)) {
+               return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
+                                         "option 'onRemove': expected \"setNull\", \"delete\" or \"keep\"");
+            }
+            out->on_remove = (docrel_on_remove_t) i;
          } else if (strcmp (key, "required") == 0 && kind == DOCREL_BELONGS_TO) {
             if (!BSON_ITER_HOLDS_BOOL (&iter)) {
                return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
@@ -228,6 +247,69 @@ parse_opts (docrel_relation_kind_t kind, const char *left_key, const char *right
       out->n_keys = 1;
    }
    return true;
+}
+
+/* The cascade edge of a relation: deleting *from cascades to *to. */
+static bool
+cascade_edge (const docrel_relation_t *r, docrel_model_t **from, docrel_model_t **to)
+{
+   if (r->on_delete != DOCREL_ON_DELETE_CASCADE || r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+      return false;
+   }
+   *from = r->kind == DOCREL_BELONGS_TO ? r->target : r->model;
+   *to = r->kind == DOCREL_BELONGS_TO ? r->model : r->target;
+   return true;
+}
+
+/* True if deleting model `from` cascades, through declared relations, to
+ * `to` (depth-first; depth bounded by the number of models). The caller
+ * holds the store's mutex. */
+static bool
+cascades_to (docrel_store_t *store, docrel_model_t *from, docrel_model_t *to, size_t depth)
+{
+   size_t i, k;
+
+   if (from == to) {
+      return true;
+   }
+   if (depth > store->n_models) {
+      return false;
+   }
+   for (i = 0; i < store->n_models; i++) {
+      docrel_model_t *m = store->models[i];
+      for (k = 0; k < m->n_relations; k++) {
+         docrel_model_t *f, *t;
+         if (cascade_edge (m->relations[k], &f, &t) && f == from && cascades_to (store, t, to, depth + 1)) {
+            return true;
+         }
+      }
+   }
+   return false;
+}
+
+/* A new cascade edge from -> to closes a cycle if to already cascades to
+ * from: purging would then go round for ever in the schema's terms. */
+static bool
+check_cascade_cycle (const docrel_relation_t *r, bson_error_t *error)
+{
+   docrel_store_t *store = r->model->store;
+   docrel_model_t *from, *to;
+   bool cycle;
+
+   if (!cascade_edge (r, &from, &to)) {
+      return true;
+   }
+   pthread_mutex_lock (&store->mutex);
+   cycle = cascades_to (store, to, from, 0);
+   pthread_mutex_unlock (&store->mutex);
+   if (cycle) {
+      return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_CASCADE_CYCLE,
+                                "model '%s': %s '%s' towards '%s': onDelete \"cascade\" closes a cycle: deleting "
+                                "a '%s' cascades back to '%s'; make one relation of the cycle \"setNull\", "
+                                "\"restrict\" or \"noAction\"",
+                                r->model->name, kind_names[r->kind], r->field, r->target->name, to->name, from->name);
+   }
+   return !cycle;
 }
 
 /* True if model has an index whose leading keys are exactly paths. */
@@ -362,6 +444,7 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
    relation->field = bson_strdup (field);
    relation->n_keys = o.n_keys;
    relation->on_delete = o.on_delete;
+   relation->on_remove = o.on_remove;
    relation->required = o.required;
    relation->symmetric = o.symmetric;
    for (i = 0; i < o.n_keys; i++) {
@@ -369,6 +452,9 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
       relation->right_keys[i] = bson_strdup (o.right[i]);
    }
 
+   if (!check_cascade_cycle (relation, error)) {
+      goto fail;
+   }
    if (kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
       const char *pair[2 * DOCREL_MAX_KEYS];
       relation->link = link_model (a, b, o.link, error);

@@ -24,20 +24,99 @@ docrel_doc__reset_slot (docrel_doc_t *doc, size_t index)
    docrel_slot_t *slot = docrel_doc__slot (doc, index);
 
    slot->n = 0;
+   slot->n_base = 0;
    slot->loaded = true;
    docrel_session__journal (doc->session, doc);
    return slot;
 }
 
+static void
+list_push (docrel_doc_t ***list, size_t *n, size_t *cap, docrel_doc_t *doc)
+{
+   if (*n == *cap) {
+      *cap = *cap ? *cap * 2 : 4;
+      *list = bson_realloc (*list, *cap * sizeof **list);
+   }
+   (*list)[(*n)++] = doc;
+}
+
+static bool
+list_remove (docrel_doc_t **list, size_t *n, const docrel_doc_t *doc)
+{
+   size_t i;
+
+   for (i = 0; i < *n; i++) {
+      if (list[i] == doc) {
+         memmove (&list[i], &list[i + 1], (*n - i - 1) * sizeof *list);
+         (*n)--;
+         return true;
+      }
+   }
+   return false;
+}
+
 void
 docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc)
 {
-   if (slot->n == slot->cap) {
-      slot->cap = slot->cap ? slot->cap * 2 : 4;
-      slot->docs = bson_realloc (slot->docs, slot->cap * sizeof *slot->docs);
-   }
-   slot->docs[slot->n++] = doc;
+   list_push (&slot->docs, &slot->n, &slot->cap, doc);
+   list_push (&slot->base, &slot->n_base, &slot->cap_base, doc);
    doc->in_slot = true;
+}
+
+void
+docrel_slot__push (docrel_slot_t *slot, docrel_doc_t *doc)
+{
+   list_push (&slot->docs, &slot->n, &slot->cap, doc);
+   doc->in_slot = true;
+}
+
+bool
+docrel_slot__remove (docrel_slot_t *slot, docrel_doc_t *doc, bool base)
+{
+   bool found = list_remove (slot->docs, &slot->n, doc);
+
+   if (base) {
+      list_remove (slot->base, &slot->n_base, doc);
+   }
+   return found;
+}
+
+static bool
+list_holds (docrel_doc_t *const *list, size_t n, const docrel_doc_t *doc)
+{
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      if (list[i] == doc) {
+         return true;
+      }
+   }
+   return false;
+}
+
+bool
+docrel_slot__holds (const docrel_slot_t *slot, const docrel_doc_t *doc)
+{
+   return list_holds (slot->docs, slot->n, doc);
+}
+
+bool
+docrel_slot__base_holds (const docrel_slot_t *slot, const docrel_doc_t *doc)
+{
+   return list_holds (slot->base, slot->n_base, doc);
+}
+
+void
+docrel_slot__settle (docrel_slot_t *slot)
+{
+   if (slot->cap_base < slot->n) {
+      slot->cap_base = slot->n;
+      slot->base = bson_realloc (slot->base, slot->cap_base * sizeof *slot->base);
+   }
+   if (slot->n) {
+      memcpy (slot->base, slot->docs, slot->n * sizeof *slot->docs);
+   }
+   slot->n_base = slot->n;
 }
 
 void
@@ -50,6 +129,7 @@ docrel_doc__free_slots (docrel_doc_t *doc)
    }
    for (i = 0; i < doc->model->n_relations; i++) {
       bson_free (doc->slots[i].docs);
+      bson_free (doc->slots[i].base);
    }
    bson_free (doc->slots);
    doc->slots = NULL;
