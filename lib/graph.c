@@ -5,11 +5,6 @@
 #define NOT_YET(error) \
    docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_BACKEND, "%s is not implemented yet", BSON_FUNC)
 
-bool docrel_doc_set_related (docrel_doc_t *d, const char *f, docrel_doc_t *const *o, size_t n, bson_error_t *error) { (void) d; (void) f; (void) o; (void) n; return NOT_YET (error); }
-bool docrel_doc_add_related (docrel_doc_t *d, const char *f, docrel_doc_t *o, bson_error_t *error) { (void) d; (void) f; (void) o; return NOT_YET (error); }
-bool docrel_doc_remove_related (docrel_doc_t *d, const char *f, docrel_doc_t *o, bson_error_t *error) { (void) d; (void) f; (void) o; return NOT_YET (error); }
-bool docrel_save_all (docrel_doc_t *d, const bson_t *t, const bson_t *o, bson_t *p, bson_error_t *error) { (void) d; (void) t; (void) o; if (p) bson_init (p); return NOT_YET (error); }
-bool docrel_save_all_many (docrel_doc_t *const *d, size_t n, const bson_t *t, const bson_t *o, bson_t *p, bson_error_t *error) { (void) d; (void) n; (void) t; (void) o; if (p) bson_init (p); return NOT_YET (error); }
 bool docrel_delete_all (docrel_doc_t *d, const bson_t *t, bson_error_t *error) { (void) d; (void) t; return NOT_YET (error); }
 bool docrel_purge (docrel_doc_t *d, bson_error_t *error) { (void) d; return NOT_YET (error); }
 bool docrel_link (docrel_doc_t *d, const char *f, docrel_doc_t *o, const bson_t *x, bson_error_t *error) { (void) d; (void) f; (void) o; (void) x; return NOT_YET (error); }

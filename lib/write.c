@@ -13,7 +13,9 @@
 #include "filter.h"
 #include "model-private.h"
 #include "path.h"
+#include "relation-private.h"
 #include "store-private.h"
+#include "write-private.h"
 
 /* A random (version 4) UUID in its canonical 36-character form. */
 static void
@@ -89,6 +91,82 @@ build_insert (const docrel_doc_t *doc, bson_t *out)
    }
 }
 
+void
+docrel_write__assign_id (docrel_doc_t *doc)
+{
+   bson_value_t v;
+   bson_oid_t oid;
+   char uuid[37];
+
+   if (doc->has_id || doc->model->pk_kind == DOCREL_PK_CALLER) {
+      return;
+   }
+   if (doc->model->pk_kind == DOCREL_PK_OBJECT_ID) {
+      bson_oid_init (&oid, NULL);
+      v.value_type = BSON_TYPE_OID;
+      bson_oid_copy (&oid, &v.value.v_oid);
+   } else {
+      make_uuid (uuid);
+      v.value_type = BSON_TYPE_UTF8;
+      v.value.v_utf8.str = uuid;
+      v.value.v_utf8.len = 36;
+   }
+   /* an unsaved document: setting _id cannot fail and marks nothing dirty */
+   docrel_doc_set_value (doc, "_id", &v, NULL);
+}
+
+/* A required belongsTo needs every key path present and not null. Checked
+ * on insert, and on update when a key path changed. */
+static bool
+check_required_refs (const docrel_doc_t *doc, bool changed_only, bson_error_t *error)
+{
+   size_t i, k;
+
+   for (i = 0; i < doc->model->n_relations; i++) {
+      const docrel_relation_t *r = doc->model->relations[i];
+      if (r->kind != DOCREL_BELONGS_TO || !r->required) {
+         continue;
+      }
+      for (k = 0; k < r->n_keys; k++) {
+         bson_iter_t iter;
+         if (changed_only && !docrel_doc_is_field_dirty (doc, r->left_keys[k])) {
+            continue;
+         }
+         if (!docrel_path__find (doc->fields, r->left_keys[k], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
+            return docrel_error__set (error,
+                                      DOCREL_ERROR_VALIDATION,
+                                      DOCREL_ERROR_REQUIRED,
+                                      "model '%s': belongsTo '%s' is required: field '%s' must hold the key of a "
+                                      "'%s'",
+                                      doc->model->name,
+                                      r->field,
+                                      r->left_keys[k],
+                                      r->target->name);
+         }
+      }
+   }
+   return true;
+}
+
+bool
+docrel_write__prepare_insert (const docrel_doc_t *doc, bson_t *out, bson_error_t *error)
+{
+   build_insert (doc, out);
+   if (!check_required_refs (doc, false, error) || !docrel_model_validate (doc->model, out, error)) {
+      bson_destroy (out);
+      bson_init (out);
+      return false;
+   }
+   return true;
+}
+
+void
+docrel_write__finish_insert (docrel_doc_t *doc, const bson_t *fields)
+{
+   docrel_doc__replace_fields (doc, fields);
+   docrel_doc__mark_saved (doc);
+}
+
 static bool
 insert_doc (docrel_doc_t *doc, bson_error_t *error)
 {
@@ -96,16 +174,14 @@ insert_doc (docrel_doc_t *doc, bson_error_t *error)
    const bson_t *docs[1];
    bool ok = false;
 
-   build_insert (doc, &fields);
-   if (!docrel_model_validate (doc->model, &fields, error)) {
+   if (!docrel_write__prepare_insert (doc, &fields, error)) {
       goto done;
    }
    docs[0] = &fields;
    if (!docrel_store__insert_many (doc->session->store, doc->model->collection, docs, 1, error)) {
       goto done;
    }
-   docrel_doc__replace_fields (doc, &fields);
-   docrel_doc__mark_saved (doc);
+   docrel_write__finish_insert (doc, &fields);
    ok = true;
 done:
    bson_destroy (&fields);
@@ -131,30 +207,29 @@ validate_changes (const docrel_doc_t *doc, bson_error_t *error)
    return true;
 }
 
-static bool
-update_doc (docrel_doc_t *doc, bson_error_t *error)
+bool
+docrel_write__prepare_update (const docrel_doc_t *doc, bson_t *update, bson_error_t *error)
 {
    const docrel_model_t *model = doc->model;
-   bson_t update = BSON_INITIALIZER;
    bson_t set, unset;
    bson_t stripped;
    const bson_t *after = doc->fields;
-   docrel_update_t one;
    size_t i, n_set = 0, n_unset = 0;
    bool ok = false;
 
+   bson_init (update);
    if (doc->n_dirty == 0) {
-      bson_destroy (&update);
       return true; /* nothing changed: nothing to send */
    }
    if (model->extra == DOCREL_EXTRA_STRIP) {
       docrel_model__strip_extra (model, doc->fields, &stripped);
       after = &stripped;
    }
-   if (doc->partial ? !validate_changes (doc, error) : !docrel_model_validate (model, after, error)) {
+   if (!check_required_refs (doc, true, error) ||
+       (doc->partial ? !validate_changes (doc, error) : !docrel_model_validate (model, after, error))) {
       goto done;
    }
-   bson_append_document_begin (&update, "$set", 4, &set);
+   bson_append_document_begin (update, "$set", 4, &set);
    for (i = 0; i < doc->n_dirty; i++) {
       bson_iter_t iter;
       if (docrel_path__find (after, doc->dirty[i], &iter)) {
@@ -162,8 +237,8 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
          n_set++;
       }
    }
-   bson_append_document_end (&update, &set);
-   bson_append_document_begin (&update, "$unset", 6, &unset);
+   bson_append_document_end (update, &set);
+   bson_append_document_begin (update, "$unset", 6, &unset);
    for (i = 0; i < doc->n_dirty; i++) {
       bson_iter_t iter;
       if (!docrel_path__find (after, doc->dirty[i], &iter) &&
@@ -172,23 +247,54 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
          n_unset++;
       }
    }
-   bson_append_document_end (&update, &unset);
-   if (n_set + n_unset > 0) {
-      one.id = &doc->id;
-      one.update = &update;
-      if (!docrel_store__update_many (doc->session->store, model->collection, &one, 1, error)) {
-         goto done;
-      }
+   bson_append_document_end (update, &unset);
+   if (n_set + n_unset == 0) {
+      bson_reinit (update);
    }
-   if (after != doc->fields) {
-      docrel_doc__replace_fields (doc, after);
-   }
-   docrel_doc__mark_saved (doc);
    ok = true;
 done:
    if (after != doc->fields) {
       bson_destroy (&stripped);
    }
+   if (!ok) {
+      bson_reinit (update);
+   }
+   return ok;
+}
+
+void
+docrel_write__finish_update (docrel_doc_t *doc)
+{
+   if (doc->model->extra == DOCREL_EXTRA_STRIP) {
+      bson_t stripped;
+      if (docrel_model__strip_extra (doc->model, doc->fields, &stripped)) {
+         docrel_doc__replace_fields (doc, &stripped);
+      }
+      bson_destroy (&stripped);
+   }
+   docrel_doc__mark_saved (doc);
+}
+
+static bool
+update_doc (docrel_doc_t *doc, bson_error_t *error)
+{
+   bson_t update;
+   docrel_update_t one;
+   bool ok = false;
+
+   if (!docrel_write__prepare_update (doc, &update, error)) {
+      goto done;
+   }
+   if (!bson_empty (&update)) {
+      one.id = &doc->id;
+      one.update = &update;
+      if (!docrel_store__update_many (doc->session->store, doc->model->collection, &one, 1, error)) {
+         goto done;
+      }
+   }
+   docrel_write__finish_update (doc);
+   ok = true;
+done:
    bson_destroy (&update);
    return ok;
 }

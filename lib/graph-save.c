@@ -1,0 +1,399 @@
+/* graph-save.c: docrel_save_all, writing a graph in dependency order.
+ *
+ * 1. Walk: from the roots through loaded slots (the tree's, or all), each
+ *    document once by identity, recording each (document, relation) edge
+ *    once.
+ * 2. New documents get their generated keys now, so that every key is known
+ *    before anything is written and a belongsTo cycle needs no second pass.
+ * 3. Order: belongsTo targets before owners, owners before hasOne / hasMany
+ *    children (Kahn's algorithm; a cycle is broken at its first document).
+ *    A document's level is its longest chain of prerequisites.
+ * 4. Keys: removed children follow onRemove, a cleared belongsTo loses its
+ *    key, then, in order, owners pull belongsTo keys and push theirs into
+ *    children.
+ * 5. Plan: one insert and one update per level and model, deletes of removed
+ *    children, then per link collection one unlink and one link step.
+ * Nothing is sent before every payload is prepared and validated. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "docrel/docrel-graph.h"
+#include "error-private.h"
+#include "graph-private.h"
+#include "compare.h"
+#include "keycode.h"
+#include "model-private.h"
+#include "store-private.h"
+#include "write-private.h"
+
+typedef docrel_edge_t edge_t;
+
+typedef struct {
+   docrel_plan_t plan;
+   docrel_walk_t w;
+   docrel_doc_t **doomed; /* removed children to delete */
+   size_t n_doomed;
+} save_t;
+
+/* Keys ---------------------------------------------------------------------- */
+
+static bool
+missing_key (const docrel_doc_t *doc, const docrel_relation_t *r, const docrel_doc_t *holder, char *const *paths,
+             bson_error_t *error)
+{
+   return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
+                             "model '%s': relation '%s': the '%s' document has no key '%s' to copy",
+                             doc->model->name, r->field, holder->model->name, paths[0]);
+}
+
+/* Removed children and cleared belongsTo slots, before keys are copied. */
+static bool
+apply_removals (save_t *s, bson_error_t *error)
+{
+   bson_value_t pkey[DOCREL_MAX_KEYS], ckey[DOCREL_MAX_KEYS];
+   size_t i, k, j;
+
+   for (i = 0; i < s->w.n_edges; i++) {
+      docrel_doc_t *p = s->w.edges[i].parent;
+      docrel_relation_t *r = s->w.edges[i].r;
+      docrel_slot_t *slot = &p->slots[r->index];
+
+      if (r->kind == DOCREL_BELONGS_TO) {
+         if (slot->n == 0 && slot->n_base > 0 &&
+             !docrel_graph__unset_key (&s->plan.undo, p, r->left_keys, r->n_keys, error)) {
+            return false;
+         }
+         continue;
+      }
+      if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY || r->on_remove == DOCREL_ON_REMOVE_KEEP) {
+         continue;
+      }
+      for (k = 0; k < slot->n_base; k++) {
+         docrel_doc_t *c = slot->base[k];
+         bool same = true;
+         if (docrel_slot__holds (slot, c)) {
+            continue;
+         }
+         if (r->on_remove == DOCREL_ON_REMOVE_DELETE) {
+            if (c->saved) {
+               s->doomed = bson_realloc (s->doomed, (s->n_doomed + 1) * sizeof *s->doomed);
+               s->doomed[s->n_doomed++] = c;
+            }
+            continue;
+         }
+         /* setNull, unless the child already points elsewhere */
+         if (docrel_graph__key (p, r->left_keys, r->n_keys, pkey) &&
+             docrel_graph__key (c, r->right_keys, r->n_keys, ckey)) {
+            for (j = 0; j < r->n_keys; j++) {
+               same = same && docrel_compare__values (&pkey[j], &ckey[j]) == 0;
+            }
+         }
+         if (same && !docrel_graph__unset_key (&s->plan.undo, c, r->right_keys, r->n_keys, error)) {
+            return false;
+         }
+      }
+   }
+   return true;
+}
+
+/* In write order: each document pulls its belongsTo keys, then pushes its
+ * own key into its hasOne / hasMany children. */
+static bool
+copy_keys (save_t *s, bson_error_t *error)
+{
+   bson_value_t key[DOCREL_MAX_KEYS];
+   edge_t **by_parent;
+   size_t *first, i, k, o;
+   bool ok = true;
+
+   /* edges grouped by parent node */
+   first = bson_malloc0 ((s->w.n_nodes + 1) * sizeof *first);
+   by_parent = bson_malloc ((s->w.n_edges + 1) * sizeof *by_parent);
+   for (i = 0; i < s->w.n_edges; i++) {
+      first[docrel_walk__index (&s->w, s->w.edges[i].parent) + 1]++;
+   }
+   for (i = 0; i < s->w.n_nodes; i++) {
+      first[i + 1] += first[i];
+   }
+   {
+      size_t *fill = bson_malloc0 ((s->w.n_nodes + 1) * sizeof *fill);
+      for (i = 0; i < s->w.n_edges; i++) {
+         size_t p = docrel_walk__index (&s->w, s->w.edges[i].parent);
+         by_parent[first[p] + fill[p]++] = &s->w.edges[i];
+      }
+      bson_free (fill);
+   }
+   for (o = 0; ok && o < s->w.n_nodes; o++) {
+      size_t v = s->w.order[o];
+      docrel_doc_t *p = s->w.nodes[v];
+      int pass;
+      for (pass = 0; ok && pass < 2; pass++) {
+         for (k = first[v]; ok && k < first[v + 1]; k++) {
+            docrel_relation_t *r = by_parent[k]->r;
+            docrel_slot_t *slot = &p->slots[r->index];
+            size_t c;
+            if (pass == 0 && r->kind == DOCREL_BELONGS_TO && slot->n == 1) {
+               docrel_doc_t *t = slot->docs[0];
+               ok = docrel_graph__key (t, r->right_keys, r->n_keys, key)
+                       ? docrel_graph__set_key (&s->plan.undo, p, r->left_keys, key, r->n_keys, error)
+                       : missing_key (p, r, t, r->right_keys, error);
+            } else if (pass == 1 && (r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY) && slot->n > 0) {
+               if (!docrel_graph__key (p, r->left_keys, r->n_keys, key)) {
+                  ok = missing_key (p, r, p, r->left_keys, error);
+               }
+               for (c = 0; ok && c < slot->n; c++) {
+                  /* copy first: key borrows p's fields, and p may be a child of itself */
+                  bson_value_t copy[DOCREL_MAX_KEYS];
+                  size_t j;
+                  for (j = 0; j < r->n_keys; j++) {
+                     bson_value_copy (&key[j], &copy[j]);
+                  }
+                  ok = docrel_graph__set_key (&s->plan.undo, slot->docs[c], r->right_keys, copy, r->n_keys, error);
+                  for (j = 0; j < r->n_keys; j++) {
+                     bson_value_destroy (&copy[j]);
+                  }
+                  if (ok && !docrel_graph__key (p, r->left_keys, r->n_keys, key)) {
+                     ok = missing_key (p, r, p, r->left_keys, error);
+                  }
+               }
+            }
+         }
+      }
+   }
+   bson_free (first);
+   bson_free (by_parent);
+   return ok;
+}
+
+/* Document writes -------------------------------------------------------------- */
+
+typedef struct {
+   int level;
+   int kind; /* 0 insert, 1 update */
+   size_t model_rank;
+   size_t node;
+} write_t;
+
+static int
+cmp_write (const void *a, const void *b)
+{
+   const write_t *x = a, *y = b;
+   if (x->level != y->level) {
+      return x->level < y->level ? -1 : 1;
+   }
+   if (x->kind != y->kind) {
+      return x->kind - y->kind;
+   }
+   if (x->model_rank != y->model_rank) {
+      return x->model_rank < y->model_rank ? -1 : 1;
+   }
+   return x->node < y->node ? -1 : x->node > y->node ? 1 : 0;
+}
+
+/* The rank of a model by first appearance among the nodes. */
+static size_t
+model_rank (save_t *s, docrel_idmap_t *ranks, docrel_model_t *m)
+{
+   size_t r = (size_t) docrel_idmap__get (ranks, NULL, (const uint8_t *) &m, sizeof m);
+   if (!r) {
+      r = ranks->n_entries + 1;
+      docrel_idmap__put (ranks, NULL, (const uint8_t *) &m, sizeof m, (void *) r);
+   }
+   (void) s;
+   return r;
+}
+
+static bool
+plan_documents (save_t *s, bson_error_t *error)
+{
+   write_t *writes = bson_malloc ((s->w.n_nodes + 1) * sizeof *writes);
+   docrel_idmap_t ranks;
+   size_t n = 0, i;
+   int top = 0;
+   bool ok = true;
+
+   docrel_idmap__init (&ranks);
+   for (i = 0; i < s->w.n_nodes; i++) {
+      docrel_doc_t *d = s->w.nodes[i];
+      model_rank (s, &ranks, d->model);
+      if (!d->saved || d->n_dirty > 0) {
+         writes[n].level = s->w.level[i];
+         writes[n].kind = d->saved ? 1 : 0;
+         writes[n].model_rank = model_rank (s, &ranks, d->model);
+         writes[n].node = i;
+         n++;
+      }
+      if (s->w.level[i] > top) {
+         top = s->w.level[i];
+      }
+   }
+   if (n) {
+      qsort (writes, n, sizeof *writes, cmp_write);
+   }
+   for (i = 0; ok && i < n; i++) {
+      docrel_doc_t *d = s->w.nodes[writes[i].node];
+      bson_t *payload = bson_new ();
+      if (!d->saved) {
+         ok = docrel_write__prepare_insert (d, payload, error);
+      } else {
+         ok = docrel_write__prepare_update (d, payload, error);
+      }
+      if (ok && d->saved && bson_empty (payload)) {
+         docrel_undo__touch (&s->plan.undo, d);
+         docrel_write__finish_update (d); /* dirty, yet nothing to send */
+         bson_destroy (payload);
+         continue;
+      }
+      if (!ok) {
+         bson_destroy (payload);
+         break;
+      }
+      docrel_step__add (
+         docrel_plan__step (&s->plan, d->saved ? DOCREL_STEP_UPDATE : DOCREL_STEP_INSERT, d->model, writes[i].level),
+         d,
+         payload);
+   }
+   for (i = 0; ok && i < s->n_doomed; i++) {
+      docrel_doc_t *d = s->doomed[i];
+      size_t idx = (size_t) docrel_idmap__get (&s->w.ids, NULL, (const uint8_t *) &d, sizeof d);
+      if (idx == 0 || !s->w.reached[idx - 1]) { /* not moved to another slot in this call */
+         docrel_step__add (docrel_plan__step (&s->plan, DOCREL_STEP_DELETE, d->model, top + 1), d, NULL);
+      }
+   }
+   docrel_idmap__destroy (&ranks);
+   bson_free (writes);
+   return ok;
+}
+
+/* The whole call -------------------------------------------------------------------- */
+
+static void
+save_destroy (save_t *s)
+{
+   docrel_plan__destroy (&s->plan);
+   docrel_walk__destroy (&s->w);
+   bson_free (s->doomed);
+}
+
+static bool
+read_opts (const bson_t *opts, bool *dry_run, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   *dry_run = false;
+   if (!opts || !bson_iter_init (&iter, opts)) {
+      return true;
+   }
+   while (bson_iter_next (&iter)) {
+      if (strcmp (bson_iter_key (&iter), "dryRun") == 0 && BSON_ITER_HOLDS_BOOL (&iter)) {
+         *dry_run = bson_iter_bool (&iter);
+      } else {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "save_all: unknown option '%s' (expected \"dryRun\": bool)", bson_iter_key (&iter));
+      }
+   }
+   return true;
+}
+
+bool
+docrel_save_all_many (docrel_doc_t *const *docs,
+                      size_t n,
+                      const bson_t *tree,
+                      const bson_t *opts,
+                      bson_t *plan,
+                      bson_error_t *error)
+{
+   save_t s;
+   bool dry_run;
+   bool ok = false;
+   size_t i;
+   int top = 0;
+
+   if (plan) {
+      bson_init (plan);
+   }
+   if (n == 0) {
+      return true;
+   }
+   if (!docs) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "docs must not be NULL");
+   }
+   for (i = 0; i < n; i++) {
+      if (!docs[i] || docs[i]->session != docs[0]->session) {
+         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "save_all: root %zu is NULL or belongs to another session", i);
+      }
+   }
+   if (!read_opts (opts, &dry_run, error)) {
+      return false;
+   }
+   memset (&s, 0, sizeof s);
+   docrel_plan__init (&s.plan, docs[0]->session);
+   docrel_walk__init (&s.w);
+   s.w.with_removed = true;
+   for (i = 0; i < n; i++) {
+      docrel_walk__root (&s.w, docs[i], tree);
+   }
+   if (!docrel_walk__run (&s.w, error)) {
+      goto fail;
+   }
+   for (i = 0; i < s.w.n_nodes; i++) {
+      /* fresh: its key is made here, so no link to it can exist yet */
+      s.w.fresh[i] =
+         !s.w.nodes[i]->saved && !s.w.nodes[i]->has_id && s.w.nodes[i]->model->pk_kind != DOCREL_PK_CALLER;
+      if (s.w.fresh[i]) {
+         docrel_undo__touch (&s.plan.undo, s.w.nodes[i]);
+         docrel_write__assign_id (s.w.nodes[i]);
+      }
+   }
+   docrel_walk__order (&s.w);
+   if (!apply_removals (&s, error) || !copy_keys (&s, error) || !plan_documents (&s, error)) {
+      goto fail;
+   }
+   for (i = 0; i < s.w.n_nodes; i++) {
+      top = s.w.level[i] > top ? s.w.level[i] : top;
+   }
+   if (!docrel_graph__plan_links (&s.plan, s.w.edges, s.w.n_edges, s.w.nodes, s.w.fresh, s.w.n_nodes, top + 2, error)) {
+      goto fail;
+   }
+   if (plan) {
+      docrel_plan__describe (&s.plan, plan);
+   }
+   if (dry_run) {
+      docrel_undo__restore (&s.plan.undo);
+      save_destroy (&s);
+      return true;
+   }
+   if (!docrel_plan__use (&s.plan, error) || !docrel_plan__run (&s.plan, error)) {
+      goto fail;
+   }
+   /* Written: every slot walked now matches the store, deferred links are done. */
+   for (i = 0; i < s.w.n_edges; i++) {
+      docrel_slot__settle (&s.w.edges[i].parent->slots[s.w.edges[i].r->index]);
+   }
+   for (i = 0; i < s.w.n_nodes; i++) {
+      docrel_doc__clear_pending (s.w.nodes[i]);
+   }
+   ok = true;
+fail:
+   if (!ok) {
+      docrel_undo__restore (&s.plan.undo); /* a no-op if run already decided */
+      if (plan) {
+         bson_reinit (plan);
+      }
+   }
+   save_destroy (&s);
+   return ok;
+}
+
+bool
+docrel_save_all (docrel_doc_t *doc, const bson_t *tree, const bson_t *opts, bson_t *plan, bson_error_t *error)
+{
+   if (!doc) {
+      if (plan) {
+         bson_init (plan);
+      }
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   }
+   return docrel_save_all_many (&doc, 1, tree, opts, plan, error);
+}
