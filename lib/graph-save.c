@@ -232,22 +232,20 @@ plan_documents (save_t *s, bson_error_t *error)
    }
    for (i = 0; ok && i < n; i++) {
       docrel_doc_t *d = s->w.nodes[writes[i].node];
-      bson_t *payload = bson_new ();
-      if (!d->saved) {
-         ok = docrel_write__prepare_insert (d, payload, error);
-      } else {
-         ok = docrel_write__prepare_update (d, payload, error);
-      }
-      if (ok && d->saved && bson_empty (payload)) {
+      bson_t prepared;
+      bson_t *payload;
+      ok = d->saved ? docrel_write__prepare_update (d, &prepared, error)
+                    : docrel_write__prepare_insert (d, &prepared, error);
+      if (ok && d->saved && bson_empty (&prepared)) {
          docrel_undo__touch (&s->plan.undo, d);
          docrel_write__finish_update (d); /* dirty, yet nothing to send */
-         bson_destroy (payload);
+      }
+      if (!ok || (d->saved && bson_empty (&prepared))) {
+         bson_destroy (&prepared);
          continue;
       }
-      if (!ok) {
-         bson_destroy (payload);
-         break;
-      }
+      payload = bson_copy (&prepared); /* the step owns a heap copy */
+      bson_destroy (&prepared);
       docrel_step__add (
          docrel_plan__step (&s->plan, d->saved ? DOCREL_STEP_UPDATE : DOCREL_STEP_INSERT, d->model, writes[i].level),
          d,
