@@ -178,6 +178,24 @@ void docrel_graph__forget (docrel_undo_t *undo, docrel_session_t *session, docre
  * or that model declares (hasOne / hasMany from it). *out is bson_malloc'd. */
 size_t docrel_graph__references (docrel_model_t *model, docrel_relation_t ***out);
 
+/* The encoded key tuple of doc at paths (keycode.h), or false if doc has
+ * none. */
+bool docrel_graph__code (const docrel_doc_t *doc, char *const *paths, size_t n, docrel_buf_t *out);
+
+/* How relation r references documents of model m, if it does: documents of
+ * *from hold, at *from_paths, the key m's documents hold at *m_paths
+ * (hasOne / hasMany declared on m, belongsTo declared towards m). */
+bool docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, docrel_model_t **from,
+                              char *const **from_paths, char *const **m_paths);
+
+/* The link fields of a hasAndBelongsToMany r that hold keys of model m (one
+ * side; both for a symmetric link), each with m's key paths. */
+size_t docrel_graph__link_sides (const docrel_relation_t *r, const docrel_model_t *m, char *const *fields[2],
+                                 char *const *m_paths[2]);
+
+/* True if (model, paths) was seen already in done; records it if not. */
+bool docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *const *paths, size_t n);
+
 /* The relation under field of doc's model, or NULL with error set
  * (DOCREL_ERROR_UNKNOWN_FIELD naming model and field). */
 docrel_relation_t *docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t *error);

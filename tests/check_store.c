@@ -126,7 +126,7 @@ START_TEST (malformed_or_unknown_uris_fail_with_store_errors_naming_them)
       {"sqlite:", DOCREL_ERROR_INVALID_URI},
       {"sqlite://host/x.db", DOCREL_ERROR_INVALID_URI},
       {"postgres://x", DOCREL_ERROR_UNKNOWN_BACKEND},
-      {"mongodb://localhost", DOCREL_ERROR_UNKNOWN_BACKEND},
+      {"mongodb://", DOCREL_ERROR_INVALID_URI},
    };
    bson_error_t error;
    docrel_store_t *store;
@@ -181,7 +181,7 @@ START_TEST (backend_name_is_sqlite_for_the_fixture_store)
 {
    docrel_store_t *store = fixture_store_open ();
 
-   ck_assert_str_eq (docrel_store_backend_name (store), "sqlite");
+   ck_assert_str_eq (docrel_store_backend_name (store), strcmp (fixture_kind (), "mongodb") == 0 ? "mongodb" : "sqlite");
    ck_assert_ptr_null (docrel_store_backend_name (NULL));
    fixture_store_close (store);
 }
@@ -291,12 +291,12 @@ END_TEST
 
 /* ---- stats ----------------------------------------------------------- */
 
+/* Transactions are counted apart: the same work counts the same commands
+ * on a store with transactions and on one without. */
 static void
 assert_sum (const docrel_store_stats_t *s)
 {
-   ck_assert_uint_eq (s->commands,
-                      s->inserts + s->updates + s->deletes + s->finds + s->counts + s->index_builds +
-                         s->transactions);
+   ck_assert_uint_eq (s->commands, s->inserts + s->updates + s->deletes + s->finds + s->counts + s->index_builds);
 }
 
 START_TEST (fresh_store_has_counted_nothing)

@@ -1,0 +1,296 @@
+/* graph-delete.c: docrel_delete and docrel_delete_all, removing loaded
+ * documents: the walk's documents deleted dependents first (deepest level
+ * first, one delete per model and level), their links removed (one delete
+ * per link collection and side), and the loaded documents outside the walk
+ * that referenced them stripped of the key, in memory and in the store. */
+#include <stdio.h>
+#include <string.h>
+
+#include "docrel/docrel-graph.h"
+#include "docrel/docrel-write.h"
+#include "error-private.h"
+#include "graph-private.h"
+#include "keycode.h"
+#include "model-private.h"
+#include "path.h"
+
+/* The encoded key tuple of doc at paths, or false if it has none. */
+bool
+docrel_graph__code (const docrel_doc_t *doc, char *const *paths, size_t n, docrel_buf_t *out)
+{
+   bson_value_t values[DOCREL_MAX_KEYS];
+   size_t i;
+
+   docrel_buf_reset (out);
+   if (!docrel_graph__key (doc, paths, n, values)) {
+      return false;
+   }
+   for (i = 0; i < n; i++) {
+      docrel_keycode__append (out, &values[i]);
+   }
+   return true;
+}
+
+/* How a relation references a model m: documents of `from` hold, at
+ * from_paths, the key m holds at m_paths. */
+bool
+docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, docrel_model_t **from,
+                         char *const **from_paths, char *const **m_paths)
+{
+   if ((r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY) && r->model == m) {
+      *from = r->target;
+      *from_paths = r->right_keys;
+      *m_paths = r->left_keys;
+      return true;
+   }
+   if (r->kind == DOCREL_BELONGS_TO && r->target == m) {
+      *from = r->model;
+      *from_paths = r->left_keys;
+      *m_paths = r->right_keys;
+      return true;
+   }
+   return false;
+}
+
+/* True if the same (model, paths) was handled already; records it if not. */
+bool
+docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *const *paths, size_t n)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   size_t i;
+   bool seen;
+
+   for (i = 0; i < n; i++) {
+      docrel_buf_append (&key, paths[i], strlen (paths[i]) + 1);
+   }
+   seen = docrel_idmap__get (done, model, key.data, key.len) != NULL;
+   if (!seen) {
+      docrel_idmap__put (done, model, key.data, key.len, (void *) 1);
+   }
+   docrel_buf_destroy (&key);
+   return seen;
+}
+
+/* Removes paths from doc's fields as the store now holds it (not dirty). */
+static void
+strip_key (docrel_undo_t *undo, docrel_doc_t *doc, char *const *paths, size_t n)
+{
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      if (docrel_doc_has (doc, paths[i])) {
+         docrel_undo__touch (undo, doc);
+         docrel_path__unset (doc->fields, paths[i], NULL, NULL);
+      }
+   }
+}
+
+/* Loaded documents outside gone that reference one of gone (all of model
+ * m) through relation r: their key goes, in memory now and in the store
+ * by one range update of their ids. */
+static void
+clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, const docrel_idmap_t *gone_set,
+                   docrel_model_t *from, char *const *from_paths, char *const *m_paths, size_t n_keys, int level)
+{
+   docrel_idmap_t codes;
+   docrel_buf_t code = DOCREL_BUF_INIT;
+   bson_t *ids = NULL, id_in, list;
+   uint32_t n_ids = 0;
+   docrel_doc_t *d;
+   size_t i;
+
+   docrel_idmap__init (&codes);
+   for (i = 0; i < n; i++) {
+      if (docrel_graph__code (gone[i], m_paths, n_keys, &code)) {
+         docrel_idmap__put (&codes, NULL, code.data, code.len, (void *) 1);
+      }
+   }
+   for (d = plan->session->head; d; d = d->next) {
+      if (d->model != from || docrel_idmap__get (gone_set, NULL, (const uint8_t *) &d, sizeof d) ||
+          !docrel_graph__code (d, from_paths, n_keys, &code) ||
+          !docrel_idmap__get (&codes, NULL, code.data, code.len)) {
+         continue;
+      }
+      strip_key (&plan->undo, d, from_paths, n_keys);
+      if (d->saved && d->has_id) {
+         char buf[16];
+         const char *key;
+         if (!ids) {
+            ids = bson_new ();
+            bson_append_document_begin (ids, "_id", 3, &id_in);
+            bson_append_array_begin (&id_in, "$in", 3, &list);
+         }
+         bson_uint32_to_string (n_ids++, &key, buf, sizeof buf);
+         bson_append_value (&list, key, -1, &d->id);
+      }
+   }
+   if (ids) {
+      docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UPDATE_WHERE, from, level);
+      bson_t unset;
+      bson_append_array_end (&id_in, &list);
+      bson_append_document_end (ids, &id_in);
+      step->filter = ids;
+      step->update = bson_new ();
+      bson_append_document_begin (step->update, "$unset", 6, &unset);
+      for (i = 0; i < n_keys; i++) {
+         BSON_APPEND_UTF8 (&unset, from_paths[i], "");
+      }
+      bson_append_document_end (step->update, &unset);
+   }
+   docrel_idmap__destroy (&codes);
+   docrel_buf_destroy (&code);
+}
+
+/* The link fields of r that hold keys of model m (one side, both for a
+ * symmetric link), with m's paths. */
+size_t
+docrel_graph__link_sides (const docrel_relation_t *r, const docrel_model_t *m, char *const *fields[2],
+                          char *const *m_paths[2])
+{
+   size_t n = 0;
+
+   if (r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY) {
+      return 0;
+   }
+   if (r->model == m) {
+      fields[n] = r->link_left;
+      m_paths[n++] = r->left_keys;
+   }
+   if (r->target == m && (r->model != m || r->symmetric || strcmp (r->link_left[0], r->link_right[0]) != 0)) {
+      fields[n] = r->link_right;
+      m_paths[n++] = r->right_keys;
+   }
+   return n;
+}
+
+/* Plans the removal of gone (saved documents, all of model m): loaded
+ * references cleared and links removed at level, the documents deleted by
+ * the caller afterwards. */
+static void
+plan_refs (docrel_plan_t *plan, docrel_model_t *m, docrel_doc_t *const *gone, size_t n,
+           const docrel_idmap_t *gone_set, docrel_idmap_t *done, int level)
+{
+   docrel_relation_t **refs = NULL;
+   size_t n_refs = docrel_graph__references (m, &refs), i, side;
+
+   for (i = 0; i < n_refs; i++) {
+      docrel_relation_t *r = refs[i];
+      docrel_model_t *from;
+      char *const *from_paths;
+      char *const *m_paths;
+      char *const *fields[2];
+      char *const *sides[2];
+      size_t n_sides;
+
+      if (docrel_graph__reference (r, m, &from, &from_paths, &m_paths)) {
+         if (!docrel_graph__once (done, from, from_paths, r->n_keys)) {
+            clear_loaded_refs (plan, gone, n, gone_set, from, from_paths, m_paths, r->n_keys, level);
+         }
+         continue;
+      }
+      n_sides = docrel_graph__link_sides (r, m, fields, sides);
+      for (side = 0; side < n_sides; side++) {
+         docrel_step_t *step;
+         if (docrel_graph__once (done, r->link, fields[side], r->n_keys)) {
+            continue;
+         }
+         step = docrel_plan__step (plan, DOCREL_STEP_DELETE_WHERE, r->link, level);
+         step->filter = bson_new ();
+         docrel_graph__keys_filter (gone, n, sides[side], fields[side], r->n_keys, step->filter);
+      }
+   }
+   bson_free (refs);
+}
+
+bool
+docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
+{
+   docrel_plan_t plan;
+   docrel_walk_t w;
+   docrel_idmap_t gone_set, done;
+   docrel_doc_t **gone = NULL;
+   size_t n_gone = 0, i, k;
+   int top = 0, level;
+   bool ok = false;
+
+   if (!doc) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   }
+   if (!doc->saved || !doc->has_id) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': cannot delete a document that is not saved", doc->model->name);
+   }
+   docrel_plan__init (&plan, doc->session);
+   docrel_walk__init (&w);
+   docrel_idmap__init (&gone_set);
+   docrel_idmap__init (&done);
+   docrel_walk__root (&w, doc, tree);
+   if (!docrel_walk__run (&w, error)) {
+      goto done;
+   }
+   docrel_walk__order (&w);
+   gone = bson_malloc ((w.n_nodes + 1) * sizeof *gone);
+   for (i = 0; i < w.n_nodes; i++) {
+      docrel_doc_t *d = w.nodes[w.order[i]];
+      if (d->saved && d->has_id) {
+         gone[n_gone++] = d;
+         docrel_idmap__put (&gone_set, NULL, (const uint8_t *) &d, sizeof d, (void *) d);
+      }
+      top = w.level[i] > top ? w.level[i] : top;
+   }
+   /* references and links, per model of the deleted documents */
+   for (i = 0; i < n_gone; i++) {
+      docrel_doc_t **same = NULL;
+      size_t n_same = 0;
+      if (docrel_graph__once (&done, gone[i]->model, NULL, 0)) {
+         continue;
+      }
+      for (k = i; k < n_gone; k++) {
+         if (gone[k]->model == gone[i]->model) {
+            same = bson_realloc (same, (n_same + 1) * sizeof *same);
+            same[n_same++] = gone[k];
+         }
+      }
+      plan_refs (&plan, gone[i]->model, same, n_same, &gone_set, &done, 0);
+      bson_free (same);
+   }
+   /* dependents first: children (deeper levels) before their owners */
+   for (level = top; level >= 0; level--) {
+      char level_name[32];
+      char *level_path[1] = {level_name};
+      snprintf (level_name, sizeof level_name, "$level %d", level);
+      for (i = 0; i < w.n_nodes; i++) {
+         docrel_model_t *m = w.nodes[i]->model;
+         if (w.level[i] != level || docrel_graph__once (&done, m, level_path, 1)) {
+            continue; /* one step per model and level: from its first node */
+         }
+         for (k = i; k < w.n_nodes; k++) {
+            docrel_doc_t *d = w.nodes[k];
+            if (w.level[k] == level && d->model == m && d->saved && d->has_id) {
+               docrel_step__add (docrel_plan__step (&plan, DOCREL_STEP_DELETE, m, top - level + 1), d, NULL);
+            }
+         }
+      }
+   }
+   ok = docrel_plan__use (&plan, error) && docrel_plan__run (&plan, error);
+done:
+   if (!ok) {
+      docrel_undo__restore (&plan.undo);
+   }
+   bson_free (gone);
+   docrel_idmap__destroy (&gone_set);
+   docrel_idmap__destroy (&done);
+   docrel_walk__destroy (&w);
+   docrel_plan__destroy (&plan);
+   return ok;
+}
+
+bool
+docrel_delete (docrel_doc_t *doc, bson_error_t *error)
+{
+   bson_t none = BSON_INITIALIZER; /* the document alone */
+   bool ok = docrel_delete_all (doc, &none, error);
+
+   bson_destroy (&none);
+   return ok;
+}
