@@ -290,23 +290,27 @@ static bool
 plan_pending (docrel_plan_t *plan, batches_t *all, docrel_doc_t *p, int level, bson_error_t *error)
 {
    bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
+   bool *cleared = bson_malloc0 ((p->model->n_relations + 1) * sizeof *cleared);
+   bool ok = true;
    size_t i;
 
-   for (i = 0; i < p->n_pending; i++) {
+   for (i = 0; ok && i < p->n_pending; i++) {
       const docrel_pending_t *op = &p->pending[i];
       const docrel_relation_t *r = p->model->relations[op->relation];
 
       if (!docrel_graph__key (p, r->left_keys, r->n_keys, left)) {
-         return no_key (p, r, error);
+         ok = no_key (p, r, error);
+         break;
       }
       if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
          batch_t *b = batch_for (all, r);
          if (op->op == DOCREL_PENDING_UNLINK_ALL) {
             add_clear (b, r, left);
+            cleared[op->relation] = true; /* links after it are new: no lookup */
          } else if (!bare_key (r, r->right_keys, &op->key, right, error)) {
-            return false;
+            ok = false;
          } else if (op->op == DOCREL_PENDING_LINK) {
-            add_link (b, r, left, right, true);
+            add_link (b, r, left, right, !cleared[op->relation]);
          } else {
             add_unlink (b, r, left, right);
          }
@@ -321,7 +325,8 @@ plan_pending (docrel_plan_t *plan, batches_t *all, docrel_doc_t *p, int level, b
          far_update (plan, r, left, &op->key, false, false, level);
       }
    }
-   return true;
+   bson_free (cleared);
+   return ok;
 }
 
 /* Drops the inserts of b that the store already holds: one find by the

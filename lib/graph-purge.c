@@ -129,6 +129,7 @@ cascade (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_mod
    const bson_t *found;
    bson_t spec;
    docrel_filter_t *filter = refs_filter (f->docs, f->n, m_paths, from_paths, r->n_keys, &spec, error);
+   int depth = f->depth; /* f moves as the frontier grows */
    bool ok = false;
 
    if (!filter || !docrel_model__use (from, error)) {
@@ -144,7 +145,7 @@ cascade (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_mod
    while (docrel_store__cursor_next (store, cursor, &found, &cursor_error)) {
       docrel_doc_t *d = docrel_doc__alloc (p->scratch, from);
       docrel_doc__replace_fields (d, found);
-      add_front (p, from, f->depth + 1, d);
+      add_front (p, from, depth + 1, d);
    }
    if (cursor_error.code) {
       if (error) {
