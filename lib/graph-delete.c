@@ -60,6 +60,7 @@ docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *con
    size_t i;
    bool seen;
 
+   docrel_buf_append_byte (&key, (uint8_t) n); /* never an empty key */
    for (i = 0; i < n; i++) {
       docrel_buf_append (&key, paths[i], strlen (paths[i]) + 1);
    }

@@ -17,8 +17,8 @@
 typedef struct {
    docrel_model_t *link;
    const docrel_relation_t *r; /* the first relation met: its field names */
-   bson_t *unlinks;            /* {"$or": [...]} being built */
-   bson_t or_list;
+   bson_t *unlinks;            /* the clauses of the unlink's $or, as an array
+                                * document (on the heap: a batch moves) */
    uint32_t n_unlinks;
    bson_t **inserts;
    bool *check; /* per insert: may already be stored */
@@ -95,17 +95,16 @@ clause_begin (batch_t *b, bson_t *clause)
 
    if (!b->unlinks) {
       b->unlinks = bson_new ();
-      bson_append_array_begin (b->unlinks, "$or", 3, &b->or_list);
    }
    bson_uint32_to_string (b->n_unlinks++, &key, buf, sizeof buf);
-   bson_append_document_begin (&b->or_list, key, -1, clause);
+   bson_append_document_begin (b->unlinks, key, -1, clause);
    return clause;
 }
 
 static void
 clause_end (batch_t *b, bson_t *clause)
 {
-   bson_append_document_end (&b->or_list, clause);
+   bson_append_document_end (b->unlinks, clause);
 }
 
 static void
@@ -479,9 +478,8 @@ docrel_graph__plan_links (docrel_plan_t *plan,
       batch_t *b = &all.batches[i];
       if (ok && b->unlinks) {
          docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UNLINK, b->link, level);
-         bson_append_array_end (b->unlinks, &b->or_list);
-         step->filter = b->unlinks;
-         b->unlinks = NULL;
+         step->filter = bson_new ();
+         BSON_APPEND_ARRAY (step->filter, "$or", b->unlinks);
       }
       for (k = 0; k < b->n_inserts; k++) {
          if (ok) {
@@ -491,7 +489,6 @@ docrel_graph__plan_links (docrel_plan_t *plan,
          }
       }
       if (b->unlinks) {
-         bson_append_array_end (b->unlinks, &b->or_list);
          bson_destroy (b->unlinks);
       }
       bson_free (b->inserts);
