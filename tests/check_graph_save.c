@@ -625,6 +625,81 @@ START_TEST (bad_arguments_are_errors)
 }
 END_TEST
 
+START_TEST (thinky_update_with_a_null_relation_removes_the_key)
+{
+   /* Thinky: post.author = null; post.saveAll() removes post.authorId. */
+   blog_t b;
+   docrel_doc_t *author, *post;
+   bson_error_t error;
+
+   blog_open (&b, NULL);
+   author = doc_of (&b, b.author, "{\"name\": \"Ann\"}");
+   post = doc_of (&b, b.post, "{\"title\": \"Hello\"}");
+   relate (post, "author", author);
+   save_all (post, NULL);
+   ASSERT_OK (docrel_doc_set_related (post, "author", NULL, 0, &error), error);
+   save_all (post, NULL);
+   ck_assert (!docrel_doc_has (post, "authorId"));
+   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_all (b.store, b.author), 1); /* never deleted */
+   blog_close (&b);
+}
+END_TEST
+
+START_TEST (amplify_one_to_one_and_its_clearing)
+{
+   /* Amplify: a customer hasOne cart; creating both at once, then clearing. */
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *customer = fixture_model_new (store, "Customer", NULL);
+   docrel_model_t *cart = fixture_model_new (store, "Cart", NULL);
+   docrel_session_t *session;
+   docrel_doc_t *c, *k;
+   bson_error_t error;
+
+   fixture_declare (docrel_model_has_one, customer, cart, "cart", "_id", "customerId", NULL);
+   session = docrel_session_new (store);
+   c = fixture_new_doc (session, customer, "{\"name\": \"Ann\"}");
+   k = fixture_new_doc (session, cart, "{\"items\": []}");
+   ASSERT_OK (docrel_doc_add_related (c, "cart", k, &error), error);
+   ASSERT_OK (docrel_save_all (c, NULL, NULL, NULL, &error), error);
+   ck_assert (same_id (k, "customerId", c));
+   ASSERT_OK (docrel_doc_set_related (c, "cart", NULL, 0, &error), error);
+   ASSERT_OK (docrel_save_all (c, NULL, NULL, NULL, &error), error);
+   ck_assert (!docrel_doc_has (k, "customerId"));
+   ck_assert_int_eq (fixture_count_all (store, cart), 1);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (saving_again_after_a_failure_finishes_without_duplicates)
+{
+   blog_t b;
+   docrel_doc_t *author, *dup;
+   bson_value_t taken;
+   bson_error_t error;
+
+   blog_open (&b, NULL);
+   author = doc_of (&b, b.author, "{\"name\": \"Ann\"}");
+   post_with (&b, author, "one", 1, NULL, 0);
+   dup = post_with (&b, author, "two", 1, NULL, 0);
+   {
+      docrel_doc_t *other = fixture_saved_doc (b.session, b.post, "{\"title\": \"taken\"}");
+      bson_value_copy (docrel_doc_id (other), &taken);
+   }
+   ASSERT_OK (docrel_doc_set_value (dup, "_id", &taken, &error), error);
+   ck_assert (!docrel_save_all (author, NULL, NULL, NULL, &error));
+   ck_assert_int_eq (fixture_count_all (b.store, b.author), 0);
+   ASSERT_OK (docrel_doc_unset (dup, "_id", &error), error);
+   save_all (author, NULL);
+   ck_assert_int_eq (fixture_count_all (b.store, b.author), 1);
+   ck_assert_int_eq (fixture_count_all (b.store, b.post), 3);
+   ck_assert_int_eq (fixture_count_all (b.store, b.comment), 2);
+   bson_value_destroy (&taken);
+   blog_close (&b);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -650,6 +725,9 @@ main (void)
    tcase_add_test (tc, a_required_reference_cannot_be_cleared);
    tcase_add_test (tc, a_tree_limits_what_is_saved);
    tcase_add_test (tc, bad_arguments_are_errors);
+   tcase_add_test (tc, thinky_update_with_a_null_relation_removes_the_key);
+   tcase_add_test (tc, amplify_one_to_one_and_its_clearing);
+   tcase_add_test (tc, saving_again_after_a_failure_finishes_without_duplicates);
    suite_add_tcase (s, tc);
    return fixture_run (s);
 }
