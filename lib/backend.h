@@ -3,9 +3,17 @@
  * Everything above this table is backend-neutral. A backend is chosen by the
  * URI scheme; docrel_store_open rejects a table with a missing entry or another
  * version. Every function that can fail fills error and reports whether
- * anything was written: a failed insert_many / update_many / delete_many
- * writes nothing (the backend undoes its partial work), unless the table says
- * otherwise for a backend without transactions. */
+ * anything was written: a failed insert_many / update_many / update_where /
+ * delete_many writes nothing (the backend undoes its partial work), with one
+ * exception. MongoDB outside a transaction (a standalone server, or a
+ * thread that did not begin one) has no all-or-nothing batch: insert_many
+ * and update_many run in order and stop at the first failing document,
+ * keeping the documents before it, and their error message then starts
+ * "<k> of <n> documents were written before this failure: "; an
+ * update_where or delete_many that fails part way keeps what it changed.
+ * Inside a transaction the server undoes everything when the caller aborts.
+ * A MongoDB error labelled TransientTransactionError says so in its message
+ * (docrel_error__is_transient): the caller may retry the whole transaction. */
 #ifndef DOCREL_BACKEND_H
 #define DOCREL_BACKEND_H
 
@@ -143,5 +151,6 @@ typedef struct {
 } docrel_backend_vtable_t;
 
 extern const docrel_backend_vtable_t docrel_backend_sqlite;
+extern const docrel_backend_vtable_t docrel_backend_mongodb;
 
 #endif

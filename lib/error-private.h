@@ -22,4 +22,11 @@ docrel_error__prefix (bson_error_t *error, const char *fmt, ...) BSON_GNUC_PRINT
 char *
 docrel_error__value_json (const bson_value_t *value);
 
+/* True if error came from a MongoDB operation labelled
+ * TransientTransactionError (its message ends with that label in brackets):
+ * the transaction it ran in is gone, and running the whole transaction
+ * again may succeed. Accepts NULL. */
+bool
+docrel_error__is_transient (const bson_error_t *error);
+
 #endif

@@ -72,3 +72,9 @@ docrel_error__prefix (bson_error_t *error, const char *fmt, ...)
    bson_snprintf (error->message, sizeof error->message, "%s%s", prefix, inner);
    return false;
 }
+
+bool
+docrel_error__is_transient (const bson_error_t *error)
+{
+   return error && strstr (error->message, "[TransientTransactionError]") != NULL;
+}

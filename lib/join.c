@@ -25,8 +25,10 @@
 #include "store-private.h"
 
 /* Keys per $in query: under SQLite's bound-parameter limit (32766) so the
- * key index narrows, and far under MongoDB's 16 MB command for scalar keys. */
+ * key index narrows; and key bytes per query, so that long keys (strings,
+ * documents) keep a MongoDB command far under its 16 MB. */
 #define JOIN_CHUNK 10000
+#define JOIN_CHUNK_BYTES (4 * 1024 * 1024)
 
 static const char *const edge_options[] = {"$filter", "$sort", "$skip", "$limit", "$fields", NULL};
 
@@ -261,6 +263,33 @@ chunk_filter (bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_
    }
 }
 
+/* How many of the next (at most max) tuples at cursor fit one chunk: at
+ * least one, then while their filter stays under JOIN_CHUNK_BYTES (a
+ * tuple's BSON plus, per key, its path and operators). */
+static uint32_t
+chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths)
+{
+   bson_iter_t iter = *cursor;
+   size_t per_tuple = 16, bytes = 0;
+   uint32_t n = 0;
+
+   for (size_t p = 0; p < n_paths; p++) {
+      per_tuple += strlen (paths[p]) + 16;
+   }
+   while (n < max && bson_iter_next (&iter)) {
+      const uint8_t *data;
+      uint32_t len = 0;
+
+      bson_iter_array (&iter, &len, &data);
+      bytes += len + per_tuple;
+      if (n > 0 && bytes > JOIN_CHUNK_BYTES) {
+         break;
+      }
+      n++;
+   }
+   return n > 0 ? n : 1;
+}
+
 /* Loads the documents of model matching any tuple of set at paths, chunk
  * by chunk, into one array (bson_malloc'd, may be empty). */
 static bool
@@ -279,7 +308,7 @@ fetch (docrel_session_t *session, docrel_model_t *model, const keyset_t *set, ch
       return true; /* no parent references anything: nothing to ask */
    }
    while (done < set->n) {
-      uint32_t count = set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK;
+      uint32_t count = chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, paths, n_paths);
       bson_t filter;
       docrel_doc_t **docs;
       size_t n;

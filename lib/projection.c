@@ -42,6 +42,7 @@ struct _docrel_projection_t {
    bool inclusion; /* else exclusion */
    int id_spec;    /* top-level "_id": -1 not given, 0 excluded, 1 included */
    pnode_t root;
+   bson_t *spec; /* a copy, for backends that send it to a server */
 };
 
 /* ---- the trie ------------------------------------------------------------- */
@@ -291,6 +292,7 @@ docrel_projection__new (const bson_t *spec, bson_error_t *error)
       proj->identity = proj->id_spec == -1;
       proj->inclusion = proj->id_spec == 1;
    }
+   proj->spec = spec ? bson_copy (spec) : bson_new ();
    return proj;
 fail:
    docrel_projection__destroy (proj);
@@ -304,7 +306,20 @@ docrel_projection__destroy (docrel_projection_t *projection)
       return;
    }
    pnode_clear (&projection->root);
+   bson_destroy (projection->spec);
    bson_free (projection);
+}
+
+const bson_t *
+docrel_projection__spec (const docrel_projection_t *projection)
+{
+   return projection ? projection->spec : NULL;
+}
+
+bool
+docrel_projection__is_identity (const docrel_projection_t *projection)
+{
+   return !projection || projection->identity;
 }
 
 /* ---- applying ------------------------------------------------------------- */

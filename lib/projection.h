@@ -24,6 +24,13 @@ typedef struct _docrel_projection_t docrel_projection_t;
 docrel_projection_t *docrel_projection__new (const bson_t *spec, bson_error_t *error);
 void docrel_projection__destroy (docrel_projection_t *projection);
 
+/* The spec it was compiled from (empty for NULL), for backends that send
+ * projections to a server. Borrowed; NULL for a NULL projection. */
+const bson_t *docrel_projection__spec (const docrel_projection_t *projection);
+
+/* True if projection is NULL or keeps whole documents. */
+bool docrel_projection__is_identity (const docrel_projection_t *projection);
+
 /* Initialises *out with the projected copy of in (a NULL projection copies
  * in whole); the caller destroys out. This function can't fail. */
 void docrel_projection__apply (const docrel_projection_t *projection, const bson_t *in, bson_t *out);

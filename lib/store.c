@@ -14,6 +14,8 @@ typedef struct {
 /* The backend table of DESIGN.md: a new backend is one more row. */
 static const backend_entry_t backends[] = {
    {"sqlite:", &docrel_backend_sqlite},
+   {"mongodb://", &docrel_backend_mongodb},
+   {"mongodb+srv://", &docrel_backend_mongodb},
 };
 
 /* A table with a missing entry or another version is refused, so a backend
@@ -45,24 +47,18 @@ docrel_store_open (const char *uri, bson_error_t *error)
       }
    }
    if (!vt) {
-      if (strncmp (uri, "mongodb://", 10) == 0 || strncmp (uri, "mongodb+srv://", 14) == 0) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_STORE,
-                            DOCREL_ERROR_UNKNOWN_BACKEND,
-                            "store URI '%s': this build of docrel has no MongoDB backend yet",
-                            uri);
-      } else if (!strchr (uri, ':')) {
+      if (!strchr (uri, ':')) {
          docrel_error__set (error,
                             DOCREL_ERROR_STORE,
                             DOCREL_ERROR_INVALID_URI,
-                            "store URI '%s' has no scheme; expected sqlite:///abs/path.db, sqlite:relative.db "
-                            "or sqlite::memory:",
+                            "store URI '%s' has no scheme; expected sqlite:///abs/path.db, sqlite:relative.db, "
+                            "sqlite::memory: or mongodb://host:port/dbname",
                             uri);
       } else {
          docrel_error__set (error,
                             DOCREL_ERROR_STORE,
                             DOCREL_ERROR_UNKNOWN_BACKEND,
-                            "store URI '%s': unknown scheme; expected sqlite:",
+                            "store URI '%s': unknown scheme; expected sqlite:, mongodb:// or mongodb+srv://",
                             uri);
       }
       return NULL;

@@ -6,8 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mongoc/mongoc.h>
+
 static char fixture_path[512];
 static int fixture_counter;
+static char fixture_db[64];        /* mongodb: the test's own database */
+static char fixture_db_uri[1024];  /* mongodb: the base URI with that database */
 
 const char *
 fixture_kind (void)
@@ -45,6 +49,70 @@ remove_files (void)
    unlink (side);
 }
 
+const char *
+fixture_mongodb_uri (void)
+{
+   static char uri[1024];
+   const char *env = getenv ("DOCREL_TEST_MONGODB_URI");
+   const char *store = getenv ("DOCREL_TEST_STORE");
+   const char *file = getenv ("DOCREL_TEST_MONGODB_URI_FILE");
+   FILE *f;
+
+   if (env && *env) {
+      return env;
+   }
+   if (store && strncmp (store, "mongodb://", 10) == 0) {
+      return store;
+   }
+   if (!uri[0]) {
+      ck_assert_msg (file && *file, "kind mongodb needs DOCREL_TEST_MONGODB_URI or DOCREL_TEST_MONGODB_URI_FILE");
+      f = fopen (file, "r");
+      ck_assert_msg (f != NULL, "cannot read %s (is the test server running?)", file);
+      ck_assert_msg (fgets (uri, sizeof uri, f) != NULL, "%s is empty", file);
+      fclose (f);
+      uri[strcspn (uri, "\r\n")] = '\0';
+   }
+   return uri;
+}
+
+/* base with its database (the path) replaced by db. */
+static void
+mongodb_uri_with_db (const char *base, const char *db, char *out, size_t size)
+{
+   const char *hosts = strstr (base, "://");
+   const char *end;
+   const char *query;
+
+   ck_assert_msg (hosts != NULL, "not a MongoDB URI: %s", base);
+   hosts += 3;
+   end = hosts + strcspn (hosts, "/?");
+   query = strchr (end, '?');
+   snprintf (out, size, "%.*s/%s%s", (int) (end - base), base, db, query ? query : "");
+}
+
+/* Drops the test's database through a client of its own. */
+static void
+mongodb_drop (void)
+{
+   mongoc_client_t *client;
+   mongoc_database_t *db;
+   bson_error_t error;
+
+   if (!fixture_db[0]) {
+      return;
+   }
+   mongoc_init (); /* once per process; docrel did it already */
+   client = mongoc_client_new (fixture_db_uri);
+   if (client) {
+      mongoc_client_set_error_api (client, MONGOC_ERROR_API_VERSION_2);
+      db = mongoc_client_get_database (client, fixture_db);
+      mongoc_database_drop (db, &error); /* best effort: the server may be gone */
+      mongoc_database_destroy (db);
+      mongoc_client_destroy (client);
+   }
+   fixture_db[0] = '\0';
+}
+
 docrel_store_t *
 fixture_store_open (void)
 {
@@ -66,6 +134,11 @@ fixture_store_open (void)
       snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
       return open_uri (uri);
    }
+   if (strcmp (kind, "mongodb") == 0) {
+      snprintf (fixture_db, sizeof fixture_db, "docrel_test_%ld_%d", (long) getpid (), fixture_counter++);
+      mongodb_uri_with_db (fixture_mongodb_uri (), fixture_db, fixture_db_uri, sizeof fixture_db_uri);
+      return open_uri (fixture_db_uri);
+   }
    ck_abort_msg ("unknown DOCREL_TEST_STORE '%s'", kind);
    return NULL;
 }
@@ -75,6 +148,9 @@ fixture_store_reopen (docrel_store_t *store)
 {
    char uri[600];
    docrel_store_destroy (store);
+   if (strcmp (fixture_kind (), "mongodb") == 0) {
+      return open_uri (fixture_db_uri);
+   }
    if (strcmp (fixture_kind (), "file") != 0) {
       return NULL;
    }
@@ -88,6 +164,7 @@ fixture_store_close (docrel_store_t *store)
    docrel_store_destroy (store);
    remove_files ();
    fixture_path[0] = '\0';
+   mongodb_drop ();
 }
 
 bson_t *

@@ -1,7 +1,11 @@
 /* fixture.h: opening the store a behaviour suite runs against.
  *
  * DOCREL_TEST_STORE picks it: "memory" (default) for sqlite::memory:, "file"
- * for a fresh SQLite file per test, or a mongodb:// URI. */
+ * for a fresh SQLite file per test, "mongodb" for a fresh database per test
+ * (docrel_test_<pid>_<n>, dropped at close) on the server whose URI is in
+ * DOCREL_TEST_MONGODB_URI, else in the file DOCREL_TEST_MONGODB_URI_FILE
+ * (written by the test server, tests/mongo_server), or a mongodb:// URI
+ * itself. */
 #ifndef DOCREL_TEST_FIXTURE_H
 #define DOCREL_TEST_FIXTURE_H
 
@@ -16,12 +20,15 @@ const char *fixture_kind (void);
 /* Opens a fresh, empty store for one test; fails the test on error. */
 docrel_store_t *fixture_store_open (void);
 
-/* Closes the store and reopens the same data (file stores only; other kinds
- * return NULL, after closing). */
+/* Closes the store and reopens the same data (file and mongodb stores;
+ * memory stores return NULL, after closing). */
 docrel_store_t *fixture_store_reopen (docrel_store_t *store);
 
-/* Closes the store and removes its files. */
+/* Closes the store and removes its files (or drops its database). */
 void fixture_store_close (docrel_store_t *store);
+
+/* kind "mongodb": the server's URI, without the test's database. */
+const char *fixture_mongodb_uri (void);
 
 /* Runs the suite with Check and returns the process exit status. */
 int fixture_run (Suite *suite);

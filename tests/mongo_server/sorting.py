@@ -45,8 +45,8 @@ def field_key(doc, path, direction):
     for v in vals:
         if v is MISSING:
             keys.append(sort_key(None))
-        elif isinstance(v, list):
-            keys.append(_EMPTY_ARRAY)
+        elif isinstance(v, list) and not v:
+            keys.append(_EMPTY_ARRAY)  # an empty array; a nested array sorts as an array
         else:
             keys.append(sort_key(v))
     if len(keys) == 1:

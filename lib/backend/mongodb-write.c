@@ -1,0 +1,390 @@
+/* mongodb-write.c: inserts, updates and deletes on the MongoDB backend.
+ *
+ * Each call is one command (libmongoc splits a batch only past the server's
+ * message size or maxWriteBatchSize):
+ *   insert_many   insert {documents: [...], ordered: true}
+ *   update_many   update {updates: [{q: {_id: id}, u: update}, ...], ordered: true}
+ *   update_where  update {updates: [{q: filter, u: update, multi: true}]}
+ *   delete_many   delete {deletes: [{q: filter, limit: 0}]}
+ * with the thread's session inside a transaction.
+ *
+ * All or nothing holds inside a transaction only (the server aborts it at
+ * the first failure, and the caller aborts). Outside one, MongoDB has no
+ * all-or-nothing batch: an ordered insert or update stops at the first
+ * failing document and keeps those before it, and the error says how many
+ * were written (backend.h). Updates are checked before anything is sent the
+ * way the embedded store checks them (only $set / $unset, or a replacement;
+ * never a changed _id), so a bad update fails the same way on both and
+ * writes nothing. */
+#include <string.h>
+
+#include "compare.h"
+#include "error-private.h"
+#include "mongodb-private.h"
+#include "path.h"
+
+/* Errors ------------------------------------------------------------------------ */
+
+static bool
+immutable_error (const char *path, bson_error_t *error)
+{
+   return docrel_error__set (
+      error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE, "an update may not change _id (it touches '%s')", path);
+}
+
+static int64_t
+reply_int (const bson_t *reply, const char *key)
+{
+   bson_iter_t iter;
+
+   return bson_iter_init_find (&iter, reply, key) && BSON_ITER_HOLDS_NUMBER (&iter) ? bson_iter_as_int64 (&iter) : 0;
+}
+
+/* A write failed after written of n documents: outside a transaction they
+ * stay, and the message says so. */
+static void
+report_prefix (const docrel_mongodb_op_t *op, int64_t written, size_t n, bson_error_t *error)
+{
+   if (!op->txn && written > 0 && error) {
+      docrel_error__prefix (error, "%" PRId64 " of %zu documents were written before this failure: ", written, n);
+   }
+}
+
+/* Inserts ------------------------------------------------------------------------ */
+
+static bool
+check_doc (const bson_t *doc, size_t i, const char *collection, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (!doc || !bson_iter_init_find (&iter, doc, "_id")) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_DOCUMENT,
+                                DOCREL_ERROR_INVALID_ARGUMENT,
+                                "document %zu inserted into collection '%s' has no _id",
+                                i,
+                                collection);
+   }
+   if (BSON_ITER_HOLDS_ARRAY (&iter)) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_DOCUMENT,
+                                DOCREL_ERROR_WRONG_TYPE,
+                                "document %zu inserted into collection '%s' has an array as _id",
+                                i,
+                                collection);
+   }
+   return true;
+}
+
+bool
+docrel_mongodb__insert_many (
+   docrel_backend_t *b, const char *collection, const bson_t *const *docs, size_t n, bson_error_t *error)
+{
+   docrel_mongodb_op_t op = {0};
+   mongoc_collection_t *coll = NULL;
+   bson_t opts = BSON_INITIALIZER;
+   bson_t reply = BSON_INITIALIZER;
+   bson_error_t cause;
+   bool ok = false;
+
+   if (n == 0) {
+      bson_destroy (&opts);
+      bson_destroy (&reply);
+      return true;
+   }
+   if (!docs) {
+      bson_destroy (&opts);
+      bson_destroy (&reply);
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "no documents to insert");
+   }
+   for (size_t i = 0; i < n; i++) {
+      if (!check_doc (docs[i], i, collection, error)) {
+         goto done;
+      }
+   }
+   docrel_mongodb__op_begin (b, &op, false);
+   BSON_APPEND_BOOL (&opts, "ordered", true);
+   if (!docrel_mongodb__session_opts (&op, &opts, error)) {
+      goto done;
+   }
+   coll = docrel_mongodb__collection (&op, collection);
+   bson_destroy (&reply);
+   ok = mongoc_collection_insert_many (coll, (const bson_t **) docs, n, &opts, &reply, &cause);
+   if (!ok) {
+      docrel_mongodb__fail (error, &cause, &reply, collection, "inserting into collection '%s'", collection);
+      report_prefix (&op, reply_int (&reply, "insertedCount"), n, error);
+   }
+done:
+   mongoc_collection_destroy (coll);
+   docrel_mongodb__op_end (&op);
+   bson_destroy (&opts);
+   bson_destroy (&reply);
+   return ok;
+}
+
+/* Updates ------------------------------------------------------------------------- */
+
+static bool
+is_id_path (const char *path)
+{
+   return strcmp (path, "_id") == 0 || strncmp (path, "_id.", 4) == 0;
+}
+
+/* Copies a replacement document into out without its _id (the stored one
+ * stays), refusing another _id. */
+static bool
+prepare_replacement (const bson_value_t *id, const bson_t *update, bson_t *out, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   bson_iter_init (&iter, update);
+   while (bson_iter_next (&iter)) {
+      if (strcmp (bson_iter_key (&iter), "_id") == 0) {
+         if (!id || docrel_compare__values (bson_iter_value (&iter), id) != 0) {
+            return immutable_error ("_id", error);
+         }
+         continue;
+      }
+      bson_append_iter (out, NULL, 0, &iter);
+   }
+   return true;
+}
+
+/* Checks update as the embedded store does (sqlite-write.c) and copies it
+ * into out, leaving out empty operators (MongoDB before 5.0 refuses
+ * "$set": {}) and a $set of _id to its own value. id is the document's _id,
+ * NULL for a range update (which may not name _id at all). *replace tells
+ * that update is a replacement; out is then the replacement. An empty out
+ * means there is nothing to change. */
+static bool
+prepare_update (const bson_value_t *id, const bson_t *update, bson_t *out, bool *replace, bson_error_t *error)
+{
+   bson_iter_t iter, ops;
+   bool operators = false;
+   bool fields = false;
+
+   *replace = false;
+   if (!update || !bson_iter_init (&iter, update)) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the update is not a valid document");
+   }
+   while (bson_iter_next (&iter)) {
+      *(bson_iter_key (&iter)[0] == '$' ? &operators : &fields) = true;
+   }
+   if (operators && fields) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "an update mixes operators ($set) and plain fields");
+   }
+   if (fields) {
+      if (!id) {
+         return docrel_error__set (
+            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "a range update takes $set and $unset, not a replacement");
+      }
+      *replace = true;
+      return prepare_replacement (id, update, out, error);
+   }
+   bson_iter_init (&iter, update);
+   while (bson_iter_next (&iter)) {
+      const char *op = bson_iter_key (&iter);
+      bool set = strcmp (op, "$set") == 0;
+      bson_t kept;
+
+      if (!set && strcmp (op, "$unset") != 0) {
+         return docrel_error__set (error,
+                                   DOCREL_ERROR_QUERY,
+                                   DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                   "update operator '%s' is not supported (only $set and $unset)",
+                                   op);
+      }
+      if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !bson_iter_recurse (&iter, &ops)) {
+         return docrel_error__set (
+            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the argument of %s must be a document", op);
+      }
+      bson_init (&kept);
+      while (bson_iter_next (&ops)) {
+         const char *path = bson_iter_key (&ops);
+
+         if (!docrel_path__check (path, error)) {
+            bson_destroy (&kept);
+            return false;
+         }
+         if (is_id_path (path)) {
+            if (id && set && strcmp (path, "_id") == 0 && docrel_compare__values (bson_iter_value (&ops), id) == 0) {
+               continue; /* setting _id to itself */
+            }
+            bson_destroy (&kept);
+            return immutable_error (path, error);
+         }
+         bson_append_iter (&kept, NULL, 0, &ops);
+      }
+      if (!bson_empty (&kept)) {
+         bson_append_document (out, op, -1, &kept);
+      }
+      bson_destroy (&kept);
+   }
+   return true;
+}
+
+bool
+docrel_mongodb__update_many (
+   docrel_backend_t *b, const char *collection, const docrel_update_t *updates, size_t n, bson_error_t *error)
+{
+   docrel_mongodb_op_t op = {0};
+   mongoc_collection_t *coll = NULL;
+   mongoc_bulk_operation_t *bulk = NULL;
+   bson_t opts = BSON_INITIALIZER;
+   bson_t reply = BSON_INITIALIZER;
+   bson_error_t cause;
+   size_t statements = 0;
+   bool ok = false;
+
+   if (n == 0) {
+      ok = true;
+      goto done;
+   }
+   if (!updates) {
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "no updates");
+      goto done;
+   }
+   docrel_mongodb__op_begin (b, &op, false);
+   BSON_APPEND_BOOL (&opts, "ordered", true);
+   if (!docrel_mongodb__session_opts (&op, &opts, error)) {
+      goto done;
+   }
+   coll = docrel_mongodb__collection (&op, collection);
+   bulk = mongoc_collection_create_bulk_operation_with_opts (coll, &opts);
+   for (size_t i = 0; i < n; i++) {
+      bson_t selector = BSON_INITIALIZER;
+      bson_t prepared = BSON_INITIALIZER;
+      bool replace;
+      bool queued = true;
+
+      if (!updates[i].id || !updates[i].update) {
+         docrel_error__set (
+            error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "update %zu has no _id or no update document", i);
+         queued = false;
+      } else if (updates[i].id->value_type == BSON_TYPE_ARRAY) {
+         /* no document has an array _id: skipped */
+      } else if (!prepare_update (updates[i].id, updates[i].update, &prepared, &replace, error)) {
+         queued = false;
+      } else if (replace || !bson_empty (&prepared)) {
+         bson_append_value (&selector, "_id", 3, updates[i].id);
+         queued = replace ? mongoc_bulk_operation_replace_one_with_opts (bulk, &selector, &prepared, NULL, &cause)
+                          : mongoc_bulk_operation_update_one_with_opts (bulk, &selector, &prepared, NULL, &cause);
+         if (!queued) {
+            docrel_mongodb__fail (error, &cause, NULL, collection, "updating collection '%s'", collection);
+         }
+         statements++;
+      }
+      bson_destroy (&selector);
+      bson_destroy (&prepared);
+      if (!queued) {
+         goto done; /* nothing was sent */
+      }
+   }
+   if (statements == 0) {
+      ok = true;
+      goto done;
+   }
+   bson_destroy (&reply);
+   ok = mongoc_bulk_operation_execute (bulk, &reply, &cause) != 0;
+   if (!ok) {
+      docrel_mongodb__fail (error, &cause, &reply, collection, "updating collection '%s'", collection);
+      report_prefix (&op, reply_int (&reply, "nMatched"), statements, error);
+   }
+done:
+   mongoc_bulk_operation_destroy (bulk);
+   mongoc_collection_destroy (coll);
+   docrel_mongodb__op_end (&op);
+   bson_destroy (&opts);
+   bson_destroy (&reply);
+   return ok;
+}
+
+bool
+docrel_mongodb__update_where (docrel_backend_t *b,
+                              const char *collection,
+                              const docrel_filter_t *filter,
+                              const bson_t *update,
+                              int64_t *updated,
+                              bson_error_t *error)
+{
+   docrel_mongodb_op_t op = {0};
+   mongoc_collection_t *coll = NULL;
+   bson_t prepared = BSON_INITIALIZER;
+   bson_t opts = BSON_INITIALIZER;
+   bson_t reply = BSON_INITIALIZER;
+   bson_error_t cause;
+   bool replace;
+   bool ok = false;
+
+   if (updated) {
+      *updated = 0;
+   }
+   if (!prepare_update (NULL, update, &prepared, &replace, error)) {
+      goto done;
+   }
+   docrel_mongodb__op_begin (b, &op, false);
+   if (!docrel_mongodb__session_opts (&op, &opts, error)) {
+      goto done;
+   }
+   if (bson_empty (&prepared)) {
+      /* Nothing to change: still tell how many match. */
+      ok = docrel_mongodb__count_filter (
+         &op, collection, docrel_mongodb__filter_doc (filter), updated ? updated : &(int64_t){0}, error);
+      goto done;
+   }
+   coll = docrel_mongodb__collection (&op, collection);
+   bson_destroy (&reply);
+   ok = mongoc_collection_update_many (coll, docrel_mongodb__filter_doc (filter), &prepared, &opts, &reply, &cause);
+   if (!ok) {
+      docrel_mongodb__fail (error, &cause, &reply, collection, "updating collection '%s'", collection);
+      if (!op.txn && reply_int (&reply, "modifiedCount") > 0 && error) {
+         docrel_error__prefix (error, "some documents were updated before this failure: ");
+      }
+   } else if (updated) {
+      *updated = reply_int (&reply, "matchedCount");
+   }
+done:
+   mongoc_collection_destroy (coll);
+   docrel_mongodb__op_end (&op);
+   bson_destroy (&prepared);
+   bson_destroy (&opts);
+   bson_destroy (&reply);
+   return ok;
+}
+
+/* Deletes -------------------------------------------------------------------------- */
+
+bool
+docrel_mongodb__delete_many (
+   docrel_backend_t *b, const char *collection, const docrel_filter_t *filter, int64_t *deleted, bson_error_t *error)
+{
+   docrel_mongodb_op_t op = {0};
+   mongoc_collection_t *coll = NULL;
+   bson_t opts = BSON_INITIALIZER;
+   bson_t reply = BSON_INITIALIZER;
+   bson_error_t cause;
+   bool ok = false;
+
+   if (deleted) {
+      *deleted = 0;
+   }
+   docrel_mongodb__op_begin (b, &op, false);
+   if (!docrel_mongodb__session_opts (&op, &opts, error)) {
+      goto done;
+   }
+   coll = docrel_mongodb__collection (&op, collection);
+   bson_destroy (&reply);
+   ok = mongoc_collection_delete_many (coll, docrel_mongodb__filter_doc (filter), &opts, &reply, &cause);
+   if (!ok) {
+      docrel_mongodb__fail (error, &cause, &reply, collection, "deleting from collection '%s'", collection);
+   } else if (deleted) {
+      *deleted = reply_int (&reply, "deletedCount");
+   }
+done:
+   mongoc_collection_destroy (coll);
+   docrel_mongodb__op_end (&op);
+   bson_destroy (&opts);
+   bson_destroy (&reply);
+   return ok;
+}
