@@ -126,7 +126,7 @@ START_TEST (malformed_or_unknown_uris_fail_with_store_errors_naming_them)
       {"sqlite:", DOCREL_ERROR_INVALID_URI},
       {"sqlite://host/x.db", DOCREL_ERROR_INVALID_URI},
       {"postgres://x", DOCREL_ERROR_UNKNOWN_BACKEND},
-      {"mongodb://", DOCREL_ERROR_INVALID_URI},
+      {"mongodb://h/d.b", DOCREL_ERROR_INVALID_URI}, /* a database name with a dot */
    };
    bson_error_t error;
    docrel_store_t *store;
