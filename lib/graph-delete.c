@@ -206,6 +206,12 @@ plan_refs (docrel_plan_t *plan, docrel_model_t *m, docrel_doc_t *const *gone, si
 bool
 docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
 {
+   return docrel_delete_all_many (&doc, 1, tree, error);
+}
+
+bool
+docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error)
+{
    docrel_plan_t plan;
    docrel_walk_t w;
    docrel_idmap_t gone_set, done;
@@ -214,18 +220,26 @@ docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
    int top = 0, level;
    bool ok = false;
 
-   if (!doc) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   if (n == 0) {
+      return true;
    }
-   if (!doc->saved || !doc->has_id) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
-                                "model '%s': cannot delete a document that is not saved", doc->model->name);
+   for (i = 0; i < n; i++) {
+      if (!docs || !docs[i] || docs[i]->session != docs[0]->session) {
+         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "delete_all: document %zu is NULL or belongs to another session", i);
+      }
+      if (!docs[i]->saved || !docs[i]->has_id) {
+         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                   "model '%s': cannot delete a document that is not saved", docs[i]->model->name);
+      }
    }
-   docrel_plan__init (&plan, doc->session);
+   docrel_plan__init (&plan, docs[0]->session);
    docrel_walk__init (&w);
    docrel_idmap__init (&gone_set);
    docrel_idmap__init (&done);
-   docrel_walk__root (&w, doc, tree);
+   for (i = 0; i < n; i++) {
+      docrel_walk__root (&w, docs[i], tree);
+   }
    if (!docrel_walk__run (&w, error)) {
       goto done;
    }

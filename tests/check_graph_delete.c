@@ -295,6 +295,31 @@ START_TEST (purge_follows_a_self_relation)
 }
 END_TEST
 
+START_TEST (delete_all_many_deletes_every_root_in_one_batch)
+{
+   blog_t b;
+   docrel_doc_t *roots[2];
+   docrel_store_stats_t stats;
+   bson_t *tree = fixture_json ("{\"posts\": {\"comments\": true}}");
+   bson_error_t error;
+
+   blog_open (&b, "setNull");
+   roots[0] = get (&b, b.author, 1, "{\"posts\": {\"comments\": true}}");
+   roots[1] = get (&b, b.author, 2, "{\"posts\": {\"comments\": true}}");
+   docrel_store_stats_reset (b.store);
+   ASSERT_OK (docrel_delete_all_many (roots, 2, tree, &error), error);
+   docrel_store_stats (b.store, &stats);
+   /* links of the posts, then comments, posts, authors: one delete each */
+   ck_assert_uint_eq (stats.deletes, 4);
+   ck_assert_int_eq (fixture_count_all (b.store, b.author), 0);
+   ck_assert_int_eq (fixture_count_all (b.store, b.post), 0);
+   ck_assert_int_eq (fixture_count_all (b.store, b.comment), 0);
+   ck_assert_int_eq (fixture_count_all (b.store, b.link), 0);
+   bson_destroy (tree);
+   blog_close (&b);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -310,6 +335,7 @@ main (void)
    tcase_add_test (tc, deleting_a_link_document_never_deletes_an_end);
    tcase_add_test (tc, a_cascade_cycle_is_refused_at_declaration);
    tcase_add_test (tc, purge_follows_a_self_relation);
+   tcase_add_test (tc, delete_all_many_deletes_every_root_in_one_batch);
    suite_add_tcase (s, tc);
    return fixture_run (s);
 }

@@ -116,6 +116,11 @@ docrel_save_all_many (docrel_doc_t *const *docs,
 DOCREL_EXPORT bool
 docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error);
 
+/* As docrel_delete_all, for n roots of one session at once: one delete per
+ * model and level for all of them, not per root. */
+DOCREL_EXPORT bool
+docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error);
+
 /* Deletes doc and applies every relation's "onDelete" in the store, loaded
  * or not: documents referencing doc have their key removed (setNull), are
  * purged in turn (cascade), or stop the purge (restrict: DOCREL_ERROR_

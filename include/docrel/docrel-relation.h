@@ -23,8 +23,13 @@
  *   "leftKeys", "rightKeys": arrays of paths, for composite keys (then
  *                 left_key and right_key are NULL); the two have one
  *                 length, matched in order
- *   "onDelete":   "noAction" (default) | "cascade" | "setNull" | "restrict"
- *                 (applied by the graph operations)
+ *   "onDelete":   "setNull" (default) | "cascade" | "restrict" | "noAction":
+ *                 what docrel_purge does to stored documents referencing a
+ *                 purged one (docrel-graph.h); cascade relations may not
+ *                 form a cycle (DOCREL_ERROR_CASCADE_CYCLE)
+ *   "onRemove":   hasOne / hasMany: "setNull" (default) | "delete" | "keep":
+ *                 what docrel_save_all does to a child removed from a
+ *                 loaded slot
  *   "required":   bool, belongsTo only: the owner must reference one
  *   "link":       string, hasAndBelongsToMany only: the link collection
  *                 name (default: the two model names, sorted, joined by '_')
