@@ -183,7 +183,7 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
          return false;
       }
       for (k = 0; s->kind == DOCREL_STEP_INSERT && k < s->n; k++) {
-         docrel_undo__touch (&plan->undo, s->docs[k]);
+         docrel_undo__touch (plan->sent, s->docs[k]);
          docrel_write__finish_insert (s->docs[k], s->payloads[k]);
       }
       return true;
@@ -197,7 +197,7 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
       ok = docrel_store__update_many (store, s->model->collection, updates, s->n, error);
       bson_free (updates);
       for (k = 0; ok && k < s->n; k++) {
-         docrel_undo__touch (&plan->undo, s->docs[k]);
+         docrel_undo__touch (plan->sent, s->docs[k]);
          docrel_write__finish_update (s->docs[k]);
       }
       return ok;
@@ -219,10 +219,10 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
       bson_destroy (&spec);
       if (ok) {
          for (k = 0; k < s->n; k++) {
-            docrel_undo__touch (&plan->undo, s->docs[k]);
+            docrel_undo__touch (plan->sent, s->docs[k]);
             docrel_doc__mark_unsaved (s->docs[k]);
          }
-         docrel_graph__forget (&plan->undo, plan->session, s->docs, s->n);
+         docrel_graph__forget (plan->sent, plan->session, s->docs, s->n);
       }
       return ok;
    }
@@ -234,19 +234,18 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
    }
 }
 
-bool
-docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
+/* One attempt: begin, every step, commit. On failure the transaction is
+ * aborted; *rolled_back tells whether the store undid everything (a
+ * transaction was open, or none could begin). */
+static bool
+attempt (docrel_plan_t *plan, bool *rolled_back, bson_error_t *error)
 {
    docrel_store_t *store = plan->session->store;
    bool active = false;
    size_t i;
 
-   if (plan->n_steps == 0) {
-      docrel_undo__forget (&plan->undo);
-      return true;
-   }
+   *rolled_back = true;
    if (!docrel_store__begin (store, &active, error)) {
-      docrel_undo__restore (&plan->undo);
       return false;
    }
    for (i = 0; i < plan->n_steps; i++) {
@@ -254,17 +253,48 @@ docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
          goto fail;
       }
    }
-   if (!docrel_store__commit (store, error)) {
-      goto fail;
+   if (docrel_store__commit (store, error)) {
+      return true;
    }
-   docrel_undo__forget (&plan->undo);
-   return true;
 fail:
    docrel_store__abort (store);
-   if (active) {
-      docrel_undo__restore (&plan->undo);
-   } else {
-      docrel_undo__forget (&plan->undo);
-   }
+   *rolled_back = active;
    return false;
+}
+
+bool
+docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
+{
+   int tries;
+
+   if (plan->n_steps == 0) {
+      docrel_undo__forget (&plan->undo);
+      return true;
+   }
+   /* A transaction that failed with TransientTransactionError (a write
+    * conflict, a primary stepping down) is run again from the start, as the
+    * MongoDB drivers' withTransaction does; the confirmed steps' effects on
+    * memory are undone first (sent), the call's own changes kept (undo). */
+   for (tries = 1;; tries++) {
+      docrel_undo_t sent;
+      bool ok, rolled_back;
+
+      docrel_undo__init (&sent, plan->session);
+      plan->sent = &sent;
+      ok = attempt (plan, &rolled_back, error);
+      plan->sent = NULL;
+      if (ok || !rolled_back) {
+         /* done, or written in part without a transaction: memory says what
+          * the store holds */
+         docrel_undo__forget (&sent);
+         docrel_undo__forget (&plan->undo);
+         return ok;
+      }
+      docrel_undo__restore (&sent);
+      if (tries < DOCREL_TRANSACTION_TRIES && docrel_error__is_transient (error)) {
+         continue;
+      }
+      docrel_undo__restore (&plan->undo);
+      return false;
+   }
 }

@@ -36,12 +36,17 @@ typedef struct {
    bson_t *update; /* UPDATE_WHERE */
 } docrel_step_t;
 
+/* How many times a transaction failing with TransientTransactionError is
+ * run (MongoDB; the embedded store never reports it). */
+#define DOCREL_TRANSACTION_TRIES 3
+
 typedef struct {
    docrel_session_t *session;
    docrel_step_t *steps;
    size_t n_steps;
    size_t cap_steps;
-   docrel_undo_t undo;
+   docrel_undo_t undo;  /* the call's changes to memory, before sending */
+   docrel_undo_t *sent; /* while running: the effects of confirmed steps */
 } docrel_plan_t;
 
 void docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session);
@@ -57,9 +62,10 @@ void docrel_step__add (docrel_step_t *step, docrel_doc_t *doc, bson_t *payload);
 /* Appends {"writes": [...]} describing the steps to out. */
 void docrel_plan__describe (const docrel_plan_t *plan, bson_t *out);
 
-/* Sends the steps in one transaction where the store has them. On success
- * the documents are saved / deleted as the steps say and the undo is
- * forgotten. On failure: with a transaction, memory is put back (undo);
+/* Sends the steps in one transaction where the store has them (run again,
+ * up to DOCREL_TRANSACTION_TRIES times, on TransientTransactionError). On
+ * success the documents are saved / deleted as the steps say and the undo
+ * is forgotten. On failure: with a transaction, memory is put back (undo);
  * without one, documents whose step was confirmed keep their new state and
  * the rest stay as prepared. Models must be in use (docrel_plan__use). */
 bool docrel_plan__run (docrel_plan_t *plan, bson_error_t *error);
