@@ -38,8 +38,9 @@ typedef struct {
    bool unique;
 } docrel_index_spec_t;
 
-/* One query. filter, sort and projection are compiled and already checked;
- * each may be NULL (everything; insertion order; whole documents). They are
+/* One query, checked by the store before any backend sees it (skip and
+ * limit not negative, group paths valid), as index specs are. filter, sort
+ * and projection are compiled and already checked; each may be NULL (everything; insertion order; whole documents). They are
  * borrowed: the caller keeps them alive until the backend cursor is destroyed. */
 typedef struct {
    const docrel_filter_t *filter;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error-private.h"
+#include "path.h"
 
 typedef struct {
    const char *prefix; /* URI prefix that selects the backend */
@@ -246,9 +247,67 @@ docrel_store__delete_many (
    return store->vtable->delete_many (store->backend, collection, filter, deleted, error);
 }
 
+/* Every query reaches a backend checked, so backends need not check it. */
+static bool
+check_find_spec (const docrel_find_spec_t *spec, bson_error_t *error)
+{
+   if (!spec) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "no query");
+   }
+   if (spec->skip < 0 || spec->limit < 0) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_QUERY,
+                                DOCREL_ERROR_BAD_OPTION,
+                                "skip and limit must not be negative (skip %" PRId64 ", limit %" PRId64 ")",
+                                spec->skip,
+                                spec->limit);
+   }
+   if (spec->n_group_paths > 0 && !spec->group_paths) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "%zu group paths but no array", spec->n_group_paths);
+   }
+   for (size_t i = 0; i < spec->n_group_paths; i++) {
+      bson_error_t why;
+
+      if (!docrel_path__check (spec->group_paths[i], &why)) {
+         return docrel_error__set (
+            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i, why.message);
+      }
+   }
+   return true;
+}
+
+/* Every index reaches a backend checked, likewise. */
+static bool
+check_index_spec (const docrel_index_spec_t *spec, bson_error_t *error)
+{
+   if (!spec || !spec->name || !*spec->name || !spec->collection || spec->n_keys == 0 || !spec->paths ||
+       !spec->directions) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "an index needs a name and at least one key");
+   }
+   for (size_t i = 0; i < spec->n_keys; i++) {
+      if (!docrel_path__check (spec->paths[i], error)) {
+         return false;
+      }
+      if (spec->directions[i] != 1 && spec->directions[i] != -1) {
+         return docrel_error__set (error,
+                                   DOCREL_ERROR_STORE,
+                                   DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "index '%s': the direction of '%s' must be 1 or -1",
+                                   spec->name,
+                                   spec->paths[i]);
+      }
+   }
+   return true;
+}
+
 docrel_backend_cursor_t *
 docrel_store__find (docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error)
 {
+   if (!check_find_spec (spec, error)) {
+      return NULL;
+   }
    docrel_store__count (store, DOCREL_COUNT_FIND, 0);
    return store->vtable->find (store->backend, collection, spec, error);
 }
@@ -280,6 +339,10 @@ bool
 docrel_store__count_matches (
    docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
 {
+   if (!check_find_spec (spec, error)) {
+      *out = 0;
+      return false;
+   }
    docrel_store__count (store, DOCREL_COUNT_COUNT, 0);
    return store->vtable->count (store->backend, collection, spec, out, error);
 }
@@ -289,6 +352,10 @@ docrel_store__explain (
    docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
 {
    /* Explaining sends nothing that reads or writes documents: not counted. */
+   if (!check_find_spec (spec, error)) {
+      bson_init (out);
+      return false;
+   }
    return store->vtable->explain (store->backend, collection, spec, out, error);
 }
 
@@ -301,6 +368,9 @@ docrel_store__ensure_collection (docrel_store_t *store, const char *collection, 
 bool
 docrel_store__ensure_index (docrel_store_t *store, const docrel_index_spec_t *spec, bson_error_t *error)
 {
+   if (!check_index_spec (spec, error)) {
+      return false;
+   }
    docrel_store__count (store, DOCREL_COUNT_INDEX, 0);
    return store->vtable->ensure_index (store->backend, spec, error);
 }

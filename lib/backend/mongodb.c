@@ -404,30 +404,6 @@ mongodb_ensure_collection (docrel_backend_t *b, const char *collection, bson_err
    return ok;
 }
 
-static bool
-check_index_spec (const docrel_index_spec_t *spec, bson_error_t *error)
-{
-   if (!spec || !spec->name || !*spec->name || !spec->collection || spec->n_keys == 0 || !spec->paths ||
-       !spec->directions) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "an index needs a name and at least one key");
-   }
-   for (size_t i = 0; i < spec->n_keys; i++) {
-      if (!docrel_path__check (spec->paths[i], error)) {
-         return false;
-      }
-      if (spec->directions[i] != 1 && spec->directions[i] != -1) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_STORE,
-                                   DOCREL_ERROR_INVALID_ARGUMENT,
-                                   "index '%s': the direction of '%s' must be 1 or -1",
-                                   spec->name,
-                                   spec->paths[i]);
-      }
-   }
-   return true;
-}
-
 /* {createIndexes: c, indexes: [{key: {...}, name: n, unique: true}]} */
 static bool
 mongodb_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_error_t *error)
@@ -438,9 +414,6 @@ mongodb_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson
    bson_t reply;
    bool ok;
 
-   if (!check_index_spec (spec, error)) {
-      return false;
-   }
    if (spec->n_keys == 1 && strcmp (spec->paths[0], "_id") == 0) {
       return true; /* every collection has it */
    }

@@ -467,35 +467,6 @@ docrel_sqlite__query_prepare (docrel_backend_t *b,
 
 /* Queries ----------------------------------------------------------------------- */
 
-static bool
-check_spec (const docrel_find_spec_t *spec, bson_error_t *error)
-{
-   if (!spec) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "no query");
-   }
-   if (spec->skip < 0 || spec->limit < 0) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_BAD_OPTION,
-                                "skip and limit must not be negative (skip %" PRId64 ", limit %" PRId64 ")",
-                                spec->skip,
-                                spec->limit);
-   }
-   if (spec->n_group_paths > 0 && !spec->group_paths) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "%zu group paths but no array", spec->n_group_paths);
-   }
-   for (size_t i = 0; i < spec->n_group_paths; i++) {
-      bson_error_t why;
-
-      if (!docrel_path__check (spec->group_paths[i], &why)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i, why.message);
-      }
-   }
-   return true;
-}
-
 /* The shape of spec's query of kind. */
 static query_shape_t
 spec_shape (const docrel_find_spec_t *spec, docrel_sqlite_query_kind_t kind)
@@ -516,9 +487,6 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
    query_shape_t shape;
    bool ok = false;
 
-   if (!check_spec (spec, error)) {
-      return NULL;
-   }
    shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
    cursor = bson_malloc0 (sizeof *cursor);
    cursor->b = b;
@@ -641,9 +609,6 @@ docrel_sqlite__count (
    int rc;
 
    *out = 0;
-   if (!check_spec (spec, error)) {
-      return false;
-   }
    pthread_mutex_lock (&b->mutex);
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (!coll) {
@@ -686,9 +651,6 @@ docrel_sqlite__explain (
    int rc;
 
    bson_init (out);
-   if (!check_spec (spec, error)) {
-      return false;
-   }
    pthread_mutex_lock (&b->mutex);
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (!coll) {

@@ -440,30 +440,6 @@ sqlite_ensure_collection (docrel_backend_t *b, const char *collection, bson_erro
    return ok;
 }
 
-static bool
-check_index_spec (const docrel_index_spec_t *spec, bson_error_t *error)
-{
-   if (!spec || !spec->name || !*spec->name || spec->n_keys == 0 || !spec->paths || !spec->directions) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_STORE,
-                                DOCREL_ERROR_INVALID_ARGUMENT,
-                                "an index needs a name and at least one key");
-   }
-   for (size_t i = 0; i < spec->n_keys; i++) {
-      if (!docrel_path__check (spec->paths[i], error)) {
-         return false;
-      }
-      if (spec->directions[i] != 1 && spec->directions[i] != -1) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_STORE,
-                                   DOCREL_ERROR_INVALID_ARGUMENT,
-                                   "index '%s': the direction of '%s' must be 1 or -1",
-                                   spec->name,
-                                   spec->paths[i]);
-      }
-   }
-   return true;
-}
 
 /* The CREATE INDEX statement of spec (sqlite3_malloc'd, NULL on OOM). The
  * schema keeps this exact text, which is how an existing index is compared. */
@@ -544,9 +520,6 @@ sqlite_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_
    bool ok = false;
    int rc;
 
-   if (!check_index_spec (spec, error)) {
-      return false;
-   }
    pthread_mutex_lock (&b->mutex);
    coll = docrel_sqlite__coll (b, spec->collection, true, error);
    if (!coll) {
