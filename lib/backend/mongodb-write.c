@@ -18,19 +18,12 @@
  * writes nothing. */
 #include <string.h>
 
-#include "compare.h"
 #include "error-private.h"
 #include "mongodb-private.h"
 #include "path.h"
+#include "update.h"
 
 /* Errors ------------------------------------------------------------------------ */
-
-static bool
-immutable_error (const char *path, bson_error_t *error)
-{
-   return docrel_error__set (
-      error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE, "an update may not change _id (it touches '%s')", path);
-}
 
 static int64_t
 reply_int (const bson_t *reply, const char *key)
@@ -124,100 +117,40 @@ done:
 
 /* Updates ------------------------------------------------------------------------- */
 
-static bool
-is_id_path (const char *path)
-{
-   return strcmp (path, "_id") == 0 || strncmp (path, "_id.", 4) == 0;
-}
-
-/* Copies a replacement document into out without its _id (the stored one
- * stays), refusing another _id. */
-static bool
-prepare_replacement (const bson_value_t *id, const bson_t *update, bson_t *out, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   bson_iter_init (&iter, update);
-   while (bson_iter_next (&iter)) {
-      if (strcmp (bson_iter_key (&iter), "_id") == 0) {
-         if (!id || docrel_compare__values (bson_iter_value (&iter), id) != 0) {
-            return immutable_error ("_id", error);
-         }
-         continue;
-      }
-      bson_append_iter (out, NULL, 0, &iter);
-   }
-   return true;
-}
-
-/* Checks update as the embedded store does (sqlite-write.c) and copies it
- * into out, leaving out empty operators (MongoDB before 5.0 refuses
- * "$set": {}) and a $set of _id to its own value. id is the document's _id,
- * NULL for a range update (which may not name _id at all). *replace tells
- * that update is a replacement; out is then the replacement. An empty out
- * means there is nothing to change. */
+/* Checks update (update.h) and copies what is to be sent into out: a
+ * replacement without its _id (the stored one stays), or the operators
+ * without empty ones (MongoDB before 5.0 refuses "$set": {}) and without a
+ * $set of _id to its own value. id is the document's _id, NULL for a range
+ * update. *replace tells that update is a replacement. An empty out means
+ * there is nothing to change. */
 static bool
 prepare_update (const bson_value_t *id, const bson_t *update, bson_t *out, bool *replace, bson_error_t *error)
 {
    bson_iter_t iter, ops;
-   bool operators = false;
-   bool fields = false;
 
-   *replace = false;
-   if (!update || !bson_iter_init (&iter, update)) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the update is not a valid document");
-   }
-   while (bson_iter_next (&iter)) {
-      *(bson_iter_key (&iter)[0] == '$' ? &operators : &fields) = true;
-   }
-   if (operators && fields) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "an update mixes operators ($set) and plain fields");
-   }
-   if (fields) {
-      if (!id) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "a range update takes $set and $unset, not a replacement");
-      }
-      *replace = true;
-      return prepare_replacement (id, update, out, error);
+   if (!docrel_update__check (id, update, replace, error)) {
+      return false;
    }
    bson_iter_init (&iter, update);
    while (bson_iter_next (&iter)) {
-      const char *op = bson_iter_key (&iter);
-      bool set = strcmp (op, "$set") == 0;
+      const char *key = bson_iter_key (&iter);
       bson_t kept;
 
-      if (!set && strcmp (op, "$unset") != 0) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                   "update operator '%s' is not supported (only $set and $unset)",
-                                   op);
-      }
-      if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !bson_iter_recurse (&iter, &ops)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the argument of %s must be a document", op);
+      if (*replace) {
+         if (strcmp (key, "_id") != 0) {
+            bson_append_iter (out, NULL, 0, &iter);
+         }
+         continue;
       }
       bson_init (&kept);
+      bson_iter_recurse (&iter, &ops);
       while (bson_iter_next (&ops)) {
-         const char *path = bson_iter_key (&ops);
-
-         if (!docrel_path__check (path, error)) {
-            bson_destroy (&kept);
-            return false;
+         if (!docrel_update__is_id_path (bson_iter_key (&ops))) {
+            bson_append_iter (&kept, NULL, 0, &ops);
          }
-         if (is_id_path (path)) {
-            if (id && set && strcmp (path, "_id") == 0 && docrel_compare__values (bson_iter_value (&ops), id) == 0) {
-               continue; /* setting _id to itself */
-            }
-            bson_destroy (&kept);
-            return immutable_error (path, error);
-         }
-         bson_append_iter (&kept, NULL, 0, &ops);
       }
       if (!bson_empty (&kept)) {
-         bson_append_document (out, op, -1, &kept);
+         bson_append_document (out, key, -1, &kept);
       }
       bson_destroy (&kept);
    }

@@ -13,11 +13,11 @@
  * ('_id' for the primary key) and the key's value in relaxed JSON. */
 #include <string.h>
 
-#include "compare.h"
 #include "error-private.h"
 #include "keycode.h"
 #include "path.h"
 #include "sqlite-private.h"
+#include "update.h"
 
 /* Errors ----------------------------------------------------------------------- */
 
@@ -177,25 +177,9 @@ done:
 
 /* Updates -------------------------------------------------------------------------- */
 
-static bool
-is_id_path (const char *path)
-{
-   return strcmp (path, "_id") == 0 || strncmp (path, "_id.", 4) == 0;
-}
-
-static bool
-immutable_error (const char *path, bson_error_t *error)
-{
-   return docrel_error__set (error,
-                             DOCREL_ERROR_DOCUMENT,
-                             DOCREL_ERROR_IMMUTABLE,
-                             "an update may not change _id (it touches '%s')",
-                             path);
-}
-
-/* Replaces *doc by update (a document without operators), keeping _id. */
-static bool
-replace_doc (const bson_value_t *id, const bson_t *update, bson_t **doc, bson_error_t *error)
+/* Replaces *doc by update (a checked replacement), keeping the stored _id. */
+static void
+replace_doc (const bson_t *update, bson_t **doc)
 {
    bson_t *out = bson_new ();
    bson_iter_t iter;
@@ -205,68 +189,39 @@ replace_doc (const bson_value_t *id, const bson_t *update, bson_t **doc, bson_er
    }
    bson_iter_init (&iter, update);
    while (bson_iter_next (&iter)) {
-      if (strcmp (bson_iter_key (&iter), "_id") == 0) {
-         if (docrel_compare__values (bson_iter_value (&iter), id) != 0) {
-            bson_destroy (out);
-            return immutable_error ("_id", error);
-         }
-         continue;
+      if (strcmp (bson_iter_key (&iter), "_id") != 0) {
+         bson_append_iter (out, NULL, 0, &iter);
       }
-      bson_append_iter (out, NULL, 0, &iter);
    }
    bson_destroy (*doc);
    *doc = out;
-   return true;
 }
 
-/* Applies update (operators, or a replacement) to *doc. */
+/* Applies update (operators, or a replacement) to *doc, after
+ * docrel_update__check. */
 static bool
 apply_update (const bson_value_t *id, const bson_t *update, bson_t **doc, bson_error_t *error)
 {
    bson_iter_t iter, ops;
-   bool operators = false;
-   bool fields = false;
+   bool replace;
 
-   if (!bson_iter_init (&iter, update)) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the update is not a valid document");
+   if (!docrel_update__check (id, update, &replace, error)) {
+      return false;
    }
-   while (bson_iter_next (&iter)) {
-      *(bson_iter_key (&iter)[0] == '$' ? &operators : &fields) = true;
-   }
-   if (operators && fields) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "an update mixes operators ($set) and plain fields");
-   }
-   if (fields) {
-      return replace_doc (id, update, doc, error);
+   if (replace) {
+      replace_doc (update, doc);
+      return true;
    }
    bson_iter_init (&iter, update);
    while (bson_iter_next (&iter)) {
-      const char *op = bson_iter_key (&iter);
-      bool set = strcmp (op, "$set") == 0;
+      bool set = strcmp (bson_iter_key (&iter), "$set") == 0;
 
-      if (!set && strcmp (op, "$unset") != 0) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                   "update operator '%s' is not supported (only $set and $unset)",
-                                   op);
-      }
-      if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !bson_iter_recurse (&iter, &ops)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the argument of %s must be a document", op);
-      }
+      bson_iter_recurse (&iter, &ops);
       while (bson_iter_next (&ops)) {
          const char *path = bson_iter_key (&ops);
 
-         if (!docrel_path__check (path, error)) {
-            return false;
-         }
-         if (is_id_path (path)) {
-            if (set && strcmp (path, "_id") == 0 && docrel_compare__values (bson_iter_value (&ops), id) == 0) {
-               continue; /* setting _id to itself */
-            }
-            return immutable_error (path, error);
+         if (docrel_update__is_id_path (path)) {
+            continue; /* setting _id to itself: the check let nothing else by */
          }
          if (set ? !docrel_path__set (*doc, path, bson_iter_value (&ops), error)
                  : !docrel_path__unset (*doc, path, NULL, error)) {
