@@ -10,67 +10,8 @@
 #include "docrel/docrel-write.h"
 #include "error-private.h"
 #include "graph-private.h"
-#include "keycode.h"
 #include "model-private.h"
 #include "path.h"
-
-/* The encoded key tuple of doc at paths, or false if it has none. */
-bool
-docrel_graph__code (const docrel_doc_t *doc, char *const *paths, size_t n, docrel_buf_t *out)
-{
-   bson_value_t values[DOCREL_MAX_KEYS];
-   size_t i;
-
-   docrel_buf_reset (out);
-   if (!docrel_graph__key (doc, paths, n, values)) {
-      return false;
-   }
-   for (i = 0; i < n; i++) {
-      docrel_keycode__append (out, &values[i]);
-   }
-   return true;
-}
-
-/* How a relation references a model m: documents of `from` hold, at
- * from_paths, the key m holds at m_paths. */
-bool
-docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, docrel_model_t **from,
-                         char *const **from_paths, char *const **m_paths)
-{
-   if ((r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY) && r->model == m) {
-      *from = r->target;
-      *from_paths = r->right_keys;
-      *m_paths = r->left_keys;
-      return true;
-   }
-   if (r->kind == DOCREL_BELONGS_TO && r->target == m) {
-      *from = r->model;
-      *from_paths = r->left_keys;
-      *m_paths = r->right_keys;
-      return true;
-   }
-   return false;
-}
-
-/* True if the same (model, paths) was handled already; records it if not. */
-bool
-docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *const *paths, size_t n)
-{
-   docrel_buf_t key = DOCREL_BUF_INIT;
-   size_t i;
-   bool seen;
-
-   docrel_buf_append_byte (&key, (uint8_t) n); /* never an empty key */
-   for (i = 0; i < n; i++) {
-      docrel_buf_append (&key, paths[i], strlen (paths[i]) + 1);
-   }
-   seen = docrel_idmap__get (done, model, key.data, key.len) != NULL;
-   if (!seen) {
-      docrel_idmap__put (done, model, key.data, key.len, (void *) 1);
-   }
-   docrel_buf_destroy (&key);
-   return seen;
-}
 
 /* Removes paths from doc's fields as the store now holds it (not dirty). */
 static void
@@ -95,8 +36,8 @@ clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, con
 {
    docrel_idmap_t codes;
    docrel_buf_t code = DOCREL_BUF_INIT;
-   bson_t *ids = NULL, id_in, list;
-   uint32_t n_ids = 0;
+   docrel_doc_t **saved = NULL;
+   size_t n_saved = 0;
    docrel_doc_t *d;
    size_t i;
 
@@ -114,54 +55,19 @@ clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, con
       }
       strip_key (&plan->undo, d, from_paths, n_keys);
       if (d->saved && d->has_id) {
-         char buf[16];
-         const char *key;
-         if (!ids) {
-            ids = bson_new ();
-            bson_append_document_begin (ids, "_id", 3, &id_in);
-            bson_append_array_begin (&id_in, "$in", 3, &list);
-         }
-         bson_uint32_to_string (n_ids++, &key, buf, sizeof buf);
-         bson_append_value (&list, key, -1, &d->id);
+         saved = bson_realloc (saved, (n_saved + 1) * sizeof *saved);
+         saved[n_saved++] = d;
       }
    }
-   if (ids) {
+   if (n_saved) {
       docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UPDATE_WHERE, from, level);
-      bson_t unset;
-      bson_append_array_end (&id_in, &list);
-      bson_append_document_end (ids, &id_in);
-      step->filter = ids;
-      step->update = bson_new ();
-      bson_append_document_begin (step->update, "$unset", 6, &unset);
-      for (i = 0; i < n_keys; i++) {
-         BSON_APPEND_UTF8 (&unset, from_paths[i], "");
-      }
-      bson_append_document_end (step->update, &unset);
+      step->filter = bson_new ();
+      docrel_graph__ids_filter (saved, n_saved, step->filter);
+      step->update = docrel_graph__unset_update (from_paths, n_keys);
    }
+   bson_free (saved);
    docrel_idmap__destroy (&codes);
    docrel_buf_destroy (&code);
-}
-
-/* The link fields of r that hold keys of model m (one side, both for a
- * symmetric link), with m's paths. */
-size_t
-docrel_graph__link_sides (const docrel_relation_t *r, const docrel_model_t *m, char *const *fields[2],
-                          char *const *m_paths[2])
-{
-   size_t n = 0;
-
-   if (r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY) {
-      return 0;
-   }
-   if (r->model == m) {
-      fields[n] = r->link_left;
-      m_paths[n++] = r->left_keys;
-   }
-   if (r->target == m && (r->model != m || r->symmetric || strcmp (r->link_left[0], r->link_right[0]) != 0)) {
-      fields[n] = r->link_right;
-      m_paths[n++] = r->right_keys;
-   }
-   return n;
 }
 
 /* Plans the removal of gone (saved documents, all of model m): loaded

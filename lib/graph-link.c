@@ -87,33 +87,6 @@ key_of (const docrel_relation_t *r, const docrel_doc_t *other, bson_value_t *out
    return true;
 }
 
-/* The belongsTo key of a bare key, as values of r's right keys. */
-static bool
-bare_values (const docrel_relation_t *r, const bson_value_t *key, bson_value_t *values, bson_error_t *error)
-{
-   bson_t doc;
-   size_t i;
-
-   if (r->n_keys == 1) {
-      values[0] = *key;
-      return true;
-   }
-   if (key->value_type != BSON_TYPE_DOCUMENT ||
-       !bson_init_static (&doc, key->value.v_doc.data, key->value.v_doc.data_len)) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_WRONG_TYPE,
-                                "relation '%s': a composite key must be a document of its key paths", r->field);
-   }
-   for (i = 0; i < r->n_keys; i++) {
-      bson_iter_t iter;
-      if (!bson_iter_init_find (&iter, &doc, r->right_keys[i])) {
-         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_REQUIRED,
-                                   "relation '%s': the key document lacks '%s'", r->field, r->right_keys[i]);
-      }
-      values[i] = *bson_iter_value (&iter);
-   }
-   return true;
-}
-
 /* A loaded slot that no longer says what the store holds is unloaded. */
 static void
 unload (docrel_doc_t *doc, const docrel_relation_t *r)
@@ -157,7 +130,7 @@ edit_belongs_to (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t
       if (!docrel_graph__key (other, r->right_keys, r->n_keys, values)) {
          return true;
       }
-   } else if (!bare_values (r, key, values, error)) {
+   } else if (!docrel_graph__bare_key (r, key, values, error)) {
       return false;
    } else if (op == LINK) {
       unload (doc, r);

@@ -76,16 +76,6 @@ pair_code (const docrel_relation_t *r, const bson_value_t *left, const bson_valu
    docrel_buf_destroy (&b);
 }
 
-static void
-append_eq (bson_t *doc, const char *path, const bson_value_t *v)
-{
-   bson_t eq;
-
-   bson_append_document_begin (doc, path, -1, &eq);
-   bson_append_value (&eq, "$eq", 3, v);
-   bson_append_document_end (doc, &eq);
-}
-
 /* Adds one clause, built by the caller between begin and end, to b's $or. */
 static bson_t *
 clause_begin (batch_t *b, bson_t *clause)
@@ -117,8 +107,8 @@ add_unlink (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, co
    for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
       clause_begin (b, &clause);
       for (i = 0; i < r->n_keys; i++) {
-         append_eq (&clause, r->link_left[i], side ? &right[i] : &left[i]);
-         append_eq (&clause, r->link_right[i], side ? &left[i] : &right[i]);
+         docrel_graph__append_eq (&clause, r->link_left[i], side ? &right[i] : &left[i]);
+         docrel_graph__append_eq (&clause, r->link_right[i], side ? &left[i] : &right[i]);
       }
       clause_end (b, &clause);
    }
@@ -134,7 +124,7 @@ add_clear (batch_t *b, const docrel_relation_t *r, const bson_value_t *left)
    for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
       clause_begin (b, &clause);
       for (i = 0; i < r->n_keys; i++) {
-         append_eq (&clause, side ? r->link_right[i] : r->link_left[i], &left[i]);
+         docrel_graph__append_eq (&clause, side ? r->link_right[i] : r->link_left[i], &left[i]);
       }
       clause_end (b, &clause);
    }
@@ -167,35 +157,6 @@ add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, cons
    b->inserts[b->n_inserts] = payload;
    b->check[b->n_inserts] = check;
    b->n_inserts++;
-}
-
-/* The far key of a bare key: the value itself, or with composite keys a
- * document of the key paths. */
-static bool
-bare_key (const docrel_relation_t *r, char *const *paths, const bson_value_t *key, bson_value_t *out,
-          bson_error_t *error)
-{
-   bson_t doc;
-   size_t i;
-
-   if (r->n_keys == 1) {
-      out[0] = *key;
-      return true;
-   }
-   if (key->value_type != BSON_TYPE_DOCUMENT ||
-       !bson_init_static (&doc, key->value.v_doc.data, key->value.v_doc.data_len)) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_WRONG_TYPE,
-                                "relation '%s': a composite key must be a document of its key paths", r->field);
-   }
-   for (i = 0; i < r->n_keys; i++) {
-      bson_iter_t iter;
-      if (!bson_iter_init_find (&iter, &doc, paths[i])) {
-         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_REQUIRED,
-                                   "relation '%s': the key document lacks '%s'", r->field, paths[i]);
-      }
-      out[i] = *bson_iter_value (&iter);
-   }
-   return true;
 }
 
 static bool
@@ -264,14 +225,14 @@ far_update (docrel_plan_t *plan, const docrel_relation_t *r, const bson_value_t 
    step->filter = bson_new ();
    step->update = bson_new ();
    if (id && !id_differs) {
-      append_eq (step->filter, "_id", id);
+      docrel_graph__append_eq (step->filter, "_id", id);
    } else if (id) {
       bson_append_document_begin (step->filter, "_id", 3, &ne);
       bson_append_value (&ne, "$ne", 3, id);
       bson_append_document_end (step->filter, &ne);
    }
    for (i = 0; i < r->n_keys && (!set || !id || id_differs); i++) {
-      append_eq (step->filter, r->right_keys[i], &pkey[i]);
+      docrel_graph__append_eq (step->filter, r->right_keys[i], &pkey[i]);
    }
    bson_append_document_begin (step->update, set ? "$set" : "$unset", -1, &op);
    for (i = 0; i < r->n_keys; i++) {
@@ -306,7 +267,7 @@ plan_pending (docrel_plan_t *plan, batches_t *all, docrel_doc_t *p, int level, b
          if (op->op == DOCREL_PENDING_UNLINK_ALL) {
             add_clear (b, r, left);
             cleared[op->relation] = true; /* links after it are new: no lookup */
-         } else if (!bare_key (r, r->right_keys, &op->key, right, error)) {
+         } else if (!docrel_graph__bare_key (r, &op->key, right, error)) {
             ok = false;
          } else if (op->op == DOCREL_PENDING_LINK) {
             add_link (b, r, left, right, !cleared[op->relation]);

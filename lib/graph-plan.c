@@ -203,18 +203,9 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
       return ok;
    }
    case DOCREL_STEP_DELETE: {
-      bson_t spec = BSON_INITIALIZER, id, in;
+      bson_t spec = BSON_INITIALIZER;
       bool ok;
-      bson_append_document_begin (&spec, "_id", 3, &id);
-      bson_append_array_begin (&id, "$in", 3, &in);
-      for (k = 0; k < s->n; k++) {
-         char buf[16];
-         const char *key;
-         bson_uint32_to_string ((uint32_t) k, &key, buf, sizeof buf);
-         bson_append_value (&in, key, -1, &s->docs[k]->id);
-      }
-      bson_append_array_end (&id, &in);
-      bson_append_document_end (&spec, &id);
+      docrel_graph__ids_filter (s->docs, s->n, &spec);
       ok = send_filtered (store, s, &spec, error);
       bson_destroy (&spec);
       if (ok) {

@@ -169,6 +169,22 @@ bool docrel_graph__set_key (docrel_undo_t *undo,
 /* Removes doc's paths (where present), snapshotting doc first. */
 bool docrel_graph__unset_key (docrel_undo_t *undo, docrel_doc_t *doc, char *const *paths, size_t n, bson_error_t *error);
 
+/* Appends {path: {"$eq": value}} to doc: a document value is then never
+ * read as operators. */
+void docrel_graph__append_eq (bson_t *doc, const char *path, const bson_value_t *value);
+
+/* Appends {"_id": {"$in": [the ids of docs]}} to out (docs have ids). */
+void docrel_graph__ids_filter (docrel_doc_t *const *docs, size_t n, bson_t *out);
+
+/* A new {"$unset": {paths...: ""}} (the caller destroys it). */
+bson_t *docrel_graph__unset_update (char *const *paths, size_t n);
+
+/* The far key tuple of a bare key of r (docrel-graph.h): the value itself,
+ * or with composite keys the values at r's right key paths of a document
+ * (borrowed from key). Fails naming r's field. */
+bool docrel_graph__bare_key (const docrel_relation_t *r, const bson_value_t *key, bson_value_t *values,
+                             bson_error_t *error);
+
 /* Appends {paths[i]: {"$in": [values of each doc]}} (one path) or
  * {"$or": [{paths...: values...}, ...]} (composite) to out. */
 void docrel_graph__keys_filter (docrel_doc_t *const *docs, size_t n, char *const *doc_paths, char *const *filter_paths,

@@ -169,17 +169,11 @@ set_null (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_mo
 {
    docrel_step_t *step = docrel_plan__step (&p->plan, DOCREL_STEP_UPDATE_WHERE, from, 0);
    docrel_buf_t code = DOCREL_BUF_INIT;
-   bson_t unset;
    size_t i;
 
    step->filter = bson_new ();
    docrel_graph__keys_filter (f->docs, f->n, m_paths, from_paths, r->n_keys, step->filter);
-   step->update = bson_new ();
-   bson_append_document_begin (step->update, "$unset", 6, &unset);
-   for (i = 0; i < r->n_keys; i++) {
-      BSON_APPEND_UTF8 (&unset, from_paths[i], "");
-   }
-   bson_append_document_end (step->update, &unset);
+   step->update = docrel_graph__unset_update (from_paths, r->n_keys);
    p->nulls = bson_realloc (p->nulls, (p->n_nulls + 1) * sizeof *p->nulls);
    p->nulls[p->n_nulls].from = from;
    p->nulls[p->n_nulls].paths = from_paths;
@@ -251,7 +245,7 @@ static void
 plan_deletes (purge_t *p)
 {
    int depth, top = 0;
-   size_t i, k;
+   size_t i;
 
    for (i = 0; i < p->n_fronts; i++) {
       top = p->fronts[i].depth > top ? p->fronts[i].depth : top;
@@ -260,22 +254,12 @@ plan_deletes (purge_t *p)
       for (i = 0; i < p->n_fronts; i++) {
          frontier_t *f = &p->fronts[i];
          docrel_step_t *step;
-         bson_t in, list;
          if (f->depth != depth) {
             continue;
          }
          step = docrel_plan__step (&p->plan, DOCREL_STEP_DELETE_WHERE, f->model, top - depth + 1);
          step->filter = bson_new ();
-         bson_append_document_begin (step->filter, "_id", 3, &in);
-         bson_append_array_begin (&in, "$in", 3, &list);
-         for (k = 0; k < f->n; k++) {
-            char buf[16];
-            const char *key;
-            bson_uint32_to_string ((uint32_t) k, &key, buf, sizeof buf);
-            bson_append_value (&list, key, -1, &f->docs[k]->id);
-         }
-         bson_append_array_end (&in, &list);
-         bson_append_document_end (step->filter, &in);
+         docrel_graph__ids_filter (f->docs, f->n, step->filter);
       }
    }
 }
