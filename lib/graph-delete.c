@@ -3,7 +3,6 @@
  * first, one delete per model and level), their links removed (one delete
  * per link collection and side), and the loaded documents outside the walk
  * that referenced them stripped of the key, in memory and in the store. */
-#include <stdio.h>
 #include <string.h>
 
 #include "docrel/docrel-graph.h"
@@ -122,8 +121,10 @@ docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree,
    docrel_walk_t w;
    docrel_idmap_t gone_set, done;
    docrel_doc_t **gone = NULL;
+   docrel_batch_t *batches = NULL;
+   size_t n_batches = 0;
    size_t n_gone = 0, i, k;
-   int top = 0, level;
+   int top = 0;
    bool ok = false;
 
    if (n == 0) {
@@ -176,22 +177,19 @@ docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree,
       bson_free (same);
    }
    /* dependents first: children (deeper levels) before their owners */
-   for (level = top; level >= 0; level--) {
-      char level_name[32];
-      char *level_path[1] = {level_name};
-      snprintf (level_name, sizeof level_name, "$level %d", level);
-      for (i = 0; i < w.n_nodes; i++) {
-         docrel_model_t *m = w.nodes[i]->model;
-         if (w.level[i] != level || docrel_graph__once (&done, m, level_path, 1)) {
-            continue; /* one step per model and level: from its first node */
-         }
-         for (k = i; k < w.n_nodes; k++) {
-            docrel_doc_t *d = w.nodes[k];
-            if (w.level[k] == level && d->model == m && d->saved && d->has_id) {
-               docrel_step__add (docrel_plan__step (&plan, DOCREL_STEP_DELETE, m, top - level + 1), d, NULL);
-            }
-         }
+   batches = bson_malloc ((w.n_nodes + 1) * sizeof *batches);
+   for (i = 0; i < w.n_nodes; i++) {
+      if (w.nodes[i]->saved && w.nodes[i]->has_id) {
+         batches[n_batches].level = top - w.level[i] + 1;
+         batches[n_batches].kind = 0;
+         batches[n_batches].node = i;
+         n_batches++;
       }
+   }
+   docrel_walk__sort_batches (&w, batches, n_batches);
+   for (i = 0; i < n_batches; i++) {
+      docrel_doc_t *d = w.nodes[batches[i].node];
+      docrel_step__add (docrel_plan__step (&plan, DOCREL_STEP_DELETE, d->model, batches[i].level), d, NULL);
    }
    ok = docrel_plan__use (&plan, error) && docrel_plan__run (&plan, error);
 done:
@@ -199,6 +197,7 @@ done:
       docrel_undo__restore (&plan.undo);
    }
    bson_free (gone);
+   bson_free (batches);
    docrel_idmap__destroy (&gone_set);
    docrel_idmap__destroy (&done);
    docrel_walk__destroy (&w);

@@ -135,6 +135,18 @@ bool docrel_walk__run (docrel_walk_t *walk, bson_error_t *error);
  * Fills order and level. */
 void docrel_walk__order (docrel_walk_t *walk);
 
+/* One document's write, to be batched into plan steps. */
+typedef struct {
+   int level;         /* steps come in level order */
+   int kind;          /* then in kind order (the caller's numbering) */
+   size_t model_rank; /* then by model, in order of first node (filled in) */
+   size_t node;       /* then in walk order */
+} docrel_batch_t;
+
+/* Sorts batches so that consecutive ones of a level, kind and model make
+ * one plan step. */
+void docrel_walk__sort_batches (docrel_walk_t *walk, docrel_batch_t *batches, size_t n);
+
 /* Plans the link writes of a save: for each walked hasAndBelongsToMany edge,
  * the links added to or removed from its slot since its base, and every
  * node's deferred link changes (docrel_link ... {"defer": true}). Per link

@@ -14,7 +14,6 @@
  * 5. Plan: one insert and one update per level and model, deletes of removed
  *    children, then per link collection one unlink and one link step.
  * Nothing is sent before every payload is prepared and validated. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "docrel/docrel-graph.h"
@@ -167,59 +166,19 @@ copy_keys (save_t *s, bson_error_t *error)
 
 /* Document writes -------------------------------------------------------------- */
 
-typedef struct {
-   int level;
-   int kind; /* 0 insert, 1 update */
-   size_t model_rank;
-   size_t node;
-} write_t;
-
-static int
-cmp_write (const void *a, const void *b)
-{
-   const write_t *x = a, *y = b;
-   if (x->level != y->level) {
-      return x->level < y->level ? -1 : 1;
-   }
-   if (x->kind != y->kind) {
-      return x->kind - y->kind;
-   }
-   if (x->model_rank != y->model_rank) {
-      return x->model_rank < y->model_rank ? -1 : 1;
-   }
-   return x->node < y->node ? -1 : x->node > y->node ? 1 : 0;
-}
-
-/* The rank of a model by first appearance among the nodes. */
-static size_t
-model_rank (save_t *s, docrel_idmap_t *ranks, docrel_model_t *m)
-{
-   size_t r = (size_t) docrel_idmap__get (ranks, NULL, (const uint8_t *) &m, sizeof m);
-   if (!r) {
-      r = ranks->n_entries + 1;
-      docrel_idmap__put (ranks, NULL, (const uint8_t *) &m, sizeof m, (void *) r);
-   }
-   (void) s;
-   return r;
-}
-
 static bool
 plan_documents (save_t *s, bson_error_t *error)
 {
-   write_t *writes = bson_malloc ((s->w.n_nodes + 1) * sizeof *writes);
-   docrel_idmap_t ranks;
+   docrel_batch_t *writes = bson_malloc ((s->w.n_nodes + 1) * sizeof *writes);
    size_t n = 0, i;
    int top = 0;
    bool ok = true;
 
-   docrel_idmap__init (&ranks);
    for (i = 0; i < s->w.n_nodes; i++) {
       docrel_doc_t *d = s->w.nodes[i];
-      model_rank (s, &ranks, d->model);
       if (!d->saved || d->n_dirty > 0) {
          writes[n].level = s->w.level[i];
-         writes[n].kind = d->saved ? 1 : 0;
-         writes[n].model_rank = model_rank (s, &ranks, d->model);
+         writes[n].kind = d->saved ? 1 : 0; /* inserts first */
          writes[n].node = i;
          n++;
       }
@@ -227,9 +186,7 @@ plan_documents (save_t *s, bson_error_t *error)
          top = s->w.level[i];
       }
    }
-   if (n) {
-      qsort (writes, n, sizeof *writes, cmp_write);
-   }
+   docrel_walk__sort_batches (&s->w, writes, n);
    for (i = 0; ok && i < n; i++) {
       docrel_doc_t *d = s->w.nodes[writes[i].node];
       bson_t prepared;
@@ -258,7 +215,6 @@ plan_documents (save_t *s, bson_error_t *error)
          docrel_step__add (docrel_plan__step (&s->plan, DOCREL_STEP_DELETE, d->model, top + 1), d, NULL);
       }
    }
-   docrel_idmap__destroy (&ranks);
    bson_free (writes);
    return ok;
 }

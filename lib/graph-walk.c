@@ -305,3 +305,42 @@ docrel_walk__order (docrel_walk_t *s)
    bson_free (done);
 }
 
+static int
+cmp_batch (const void *a, const void *b)
+{
+   const docrel_batch_t *x = a, *y = b;
+
+   if (x->level != y->level) {
+      return x->level < y->level ? -1 : 1;
+   }
+   if (x->kind != y->kind) {
+      return x->kind < y->kind ? -1 : 1;
+   }
+   if (x->model_rank != y->model_rank) {
+      return x->model_rank < y->model_rank ? -1 : 1;
+   }
+   return x->node < y->node ? -1 : x->node > y->node ? 1 : 0;
+}
+
+void
+docrel_walk__sort_batches (docrel_walk_t *s, docrel_batch_t *batches, size_t n)
+{
+   docrel_idmap_t ranks;
+   size_t i;
+
+   docrel_idmap__init (&ranks);
+   for (i = 0; i < s->n_nodes; i++) { /* a model ranks by its first node */
+      docrel_model_t *m = s->nodes[i]->model;
+      if (!docrel_idmap__get (&ranks, NULL, (const uint8_t *) &m, sizeof m)) {
+         docrel_idmap__put (&ranks, NULL, (const uint8_t *) &m, sizeof m, (void *) (ranks.n_entries + 1));
+      }
+   }
+   for (i = 0; i < n; i++) {
+      docrel_model_t *m = s->nodes[batches[i].node]->model;
+      batches[i].model_rank = (size_t) docrel_idmap__get (&ranks, NULL, (const uint8_t *) &m, sizeof m);
+   }
+   if (n) {
+      qsort (batches, n, sizeof *batches, cmp_batch);
+   }
+   docrel_idmap__destroy (&ranks);
+}
