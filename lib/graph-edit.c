@@ -8,9 +8,8 @@
 #include "graph-private.h"
 #include "model-private.h"
 
-/* The relation under field of doc's model, or NULL with error set. */
-static docrel_relation_t *
-relation_of (const docrel_doc_t *doc, const char *field, bson_error_t *error)
+docrel_relation_t *
+docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t *error)
 {
    docrel_relation_t *r;
 
@@ -49,7 +48,7 @@ check_related (const docrel_doc_t *doc, const docrel_relation_t *r, const docrel
 bool
 docrel_doc_set_related (docrel_doc_t *doc, const char *field, docrel_doc_t *const *docs, size_t n, bson_error_t *error)
 {
-   docrel_relation_t *r = relation_of (doc, field, error);
+   docrel_relation_t *r = docrel_graph__relation (doc, field, error);
    docrel_slot_t *slot;
    size_t i, k;
 
@@ -90,7 +89,7 @@ docrel_doc_set_related (docrel_doc_t *doc, const char *field, docrel_doc_t *cons
 bool
 docrel_doc_add_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other, bson_error_t *error)
 {
-   docrel_relation_t *r = relation_of (doc, field, error);
+   docrel_relation_t *r = docrel_graph__relation (doc, field, error);
    docrel_slot_t *slot;
 
    if (!r || !check_related (doc, r, other, error)) {
@@ -113,7 +112,7 @@ docrel_doc_add_related (docrel_doc_t *doc, const char *field, docrel_doc_t *othe
 bool
 docrel_doc_remove_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other, bson_error_t *error)
 {
-   docrel_relation_t *r = relation_of (doc, field, error);
+   docrel_relation_t *r = docrel_graph__relation (doc, field, error);
 
    if (!r || !check_related (doc, r, other, error)) {
       return false;
@@ -122,10 +121,4 @@ docrel_doc_remove_related (docrel_doc_t *doc, const char *field, docrel_doc_t *o
       docrel_slot__remove (&doc->slots[r->index], other, false);
    }
    return true;
-}
-
-docrel_relation_t *
-docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t *error)
-{
-   return relation_of (doc, field, error);
 }

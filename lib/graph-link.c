@@ -156,7 +156,6 @@ edit (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_o
       const bson_value_t *key, bson_error_t *error)
 {
    bson_value_t own;
-   bool ok;
 
    docrel_undo__touch (undo, doc);
    if (r->kind == DOCREL_BELONGS_TO) {
@@ -180,13 +179,11 @@ edit (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_o
       }
       push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, &own);
       bson_value_destroy (&own);
-      ok = true;
-   } else {
-      push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, key);
-      ok = true;
-      unload (doc, r); /* the slot may no longer say what the store holds */
+      return true;
    }
-   return ok;
+   push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, key);
+   unload (doc, r); /* the slot may no longer say what the store holds */
+   return true;
 }
 
 /* Writes doc's change of field now, or undoes the edit if that fails. */
@@ -276,21 +273,18 @@ docrel_unlink_key (docrel_doc_t *doc, const char *field, const bson_value_t *key
 
 /* Clears every relation of doc under r: the loaded slot empties (its
  * removals follow onRemove), and one deferred change covers the rest. */
-static void
-clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error, bool *ok)
+static bool
+clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error)
 {
    docrel_undo__touch (undo, doc);
-   if (r->kind == DOCREL_BELONGS_TO) {
-      if (slot_loaded (doc, r)) {
-         doc->slots[r->index].n = 0;
-      }
-      *ok = docrel_graph__unset_key (undo, doc, r->left_keys, r->n_keys, error);
-      return;
-   }
    if (slot_loaded (doc, r)) {
       doc->slots[r->index].n = 0;
    }
+   if (r->kind == DOCREL_BELONGS_TO) {
+      return docrel_graph__unset_key (undo, doc, r->left_keys, r->n_keys, error);
+   }
    push_pending (doc, r, DOCREL_PENDING_UNLINK_ALL, NULL);
+   return true;
 }
 
 bool
@@ -298,7 +292,7 @@ docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bso
 {
    docrel_relation_t *r;
    docrel_undo_t undo;
-   bool defer, ok = true;
+   bool defer;
 
    if (!doc) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
@@ -312,8 +306,7 @@ docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bso
                                 "model '%s': unlink_all '%s': the document is not saved", doc->model->name, field);
    }
    docrel_undo__init (&undo, doc->session);
-   clear_all (&undo, doc, r, error, &ok);
-   return finish (&undo, doc, r, defer, ok, error);
+   return finish (&undo, doc, r, defer, clear_all (&undo, doc, r, error), error);
 }
 
 bool
@@ -345,7 +338,7 @@ docrel_set_links (docrel_doc_t *doc,
                                 "model '%s': set_links '%s': the document is not saved", doc->model->name, field);
    }
    docrel_undo__init (&undo, doc->session);
-   clear_all (&undo, doc, r, error, &ok);
+   ok = clear_all (&undo, doc, r, error);
    if (ok && r->kind != DOCREL_BELONGS_TO) {
       unload (doc, r); /* it would show only what was loaded of the old set */
    }

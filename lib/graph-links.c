@@ -20,8 +20,11 @@ typedef struct {
    bson_t *unlinks;            /* the clauses of the unlink's $or, as an array
                                 * document (on the heap: a batch moves) */
    uint32_t n_unlinks;
-   bson_t **inserts;
-   bool *check; /* per insert: may already be stored */
+   struct {
+      bson_t *payload;
+      bool check;        /* may already be stored */
+      docrel_buf_t code; /* pair_code */
+   } *inserts;
    size_t n_inserts;
    docrel_idmap_t pairs; /* canonical pair -> 1 */
 } batch_t;
@@ -144,7 +147,6 @@ add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, cons
       return; /* already linked in this call */
    }
    docrel_idmap__put (&b->pairs, NULL, code.data, code.len, (void *) 1);
-   docrel_buf_destroy (&code);
    payload = bson_new ();
    bson_oid_init (&oid, NULL);
    BSON_APPEND_OID (payload, "_id", &oid);
@@ -153,9 +155,9 @@ add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, cons
       bson_append_value (payload, r->link_right[i], -1, &right[i]);
    }
    b->inserts = bson_realloc (b->inserts, (b->n_inserts + 1) * sizeof *b->inserts);
-   b->check = bson_realloc (b->check, (b->n_inserts + 1) * sizeof *b->check);
-   b->inserts[b->n_inserts] = payload;
-   b->check[b->n_inserts] = check;
+   b->inserts[b->n_inserts].payload = payload;
+   b->inserts[b->n_inserts].check = check;
+   b->inserts[b->n_inserts].code = code; /* taken over */
    b->n_inserts++;
 }
 
@@ -308,7 +310,7 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
    int side;
    bool ok = false;
 
-   for (i = 0; i < b->n_inserts && !b->check[i]; i++) {
+   for (i = 0; i < b->n_inserts && !b->inserts[i].check; i++) {
    }
    if (i == b->n_inserts) {
       bson_destroy (&spec);
@@ -326,7 +328,7 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
          bson_iter_t iter;
          char buf[16];
          const char *key;
-         if (b->check[i] && bson_iter_init_find (&iter, b->inserts[i], r->link_left[0])) {
+         if (b->inserts[i].check && bson_iter_init_find (&iter, b->inserts[i].payload, r->link_left[0])) {
             bson_uint32_to_string (n++, &key, buf, sizeof buf);
             bson_append_value (&list, key, -1, bson_iter_value (&iter));
          }
@@ -372,23 +374,13 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
       goto done;
    }
    for (i = 0; i < b->n_inserts; i++) {
-      bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
-      size_t k;
-      for (k = 0; k < r->n_keys; k++) {
-         bson_iter_t li, ri;
-         bson_iter_init_find (&li, b->inserts[i], r->link_left[k]);
-         bson_iter_init_find (&ri, b->inserts[i], r->link_right[k]);
-         left[k] = *bson_iter_value (&li);
-         right[k] = *bson_iter_value (&ri);
-      }
-      pair_code (r, left, right, &code);
-      if (b->check[i] && docrel_idmap__get (&stored, NULL, code.data, code.len)) {
-         bson_destroy (b->inserts[i]); /* linking twice is harmless */
+      if (b->inserts[i].check &&
+          docrel_idmap__get (&stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
+         bson_destroy (b->inserts[i].payload); /* linking twice is harmless */
+         docrel_buf_destroy (&b->inserts[i].code);
          continue;
       }
-      b->inserts[kept] = b->inserts[i];
-      b->check[kept] = b->check[i];
-      kept++;
+      b->inserts[kept++] = b->inserts[i];
    }
    b->n_inserts = kept;
    ok = true;
@@ -444,16 +436,17 @@ docrel_graph__plan_links (docrel_plan_t *plan,
       }
       for (k = 0; k < b->n_inserts; k++) {
          if (ok) {
-            docrel_step__add (docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL, b->inserts[k]);
+            docrel_step__add (
+               docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL, b->inserts[k].payload);
          } else {
-            bson_destroy (b->inserts[k]);
+            bson_destroy (b->inserts[k].payload);
          }
+         docrel_buf_destroy (&b->inserts[k].code);
       }
       if (b->unlinks) {
          bson_destroy (b->unlinks);
       }
       bson_free (b->inserts);
-      bson_free (b->check);
       docrel_idmap__destroy (&b->pairs);
    }
    bson_free (all.batches);

@@ -213,7 +213,6 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
             docrel_undo__touch (plan->sent, s->docs[k]);
             docrel_doc__mark_unsaved (s->docs[k]);
          }
-         docrel_graph__forget (plan->sent, plan->session, s->docs, s->n);
       }
       return ok;
    }
@@ -223,6 +222,30 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
    default:
       return send_filtered (store, s, s->filter, error);
    }
+}
+
+/* One attempt: begin, every step, commit. On failure the transaction is
+ * aborted; *rolled_back tells whether the store undid everything (a
+ * transaction was open, or none could begin). */
+/* Takes the documents of the first n steps' deletes out of every slot of
+ * the session: one pass over the session for the whole call. */
+static void
+forget_deleted (docrel_plan_t *plan, size_t n)
+{
+   docrel_doc_t **gone = NULL;
+   size_t n_gone = 0, i, k;
+
+   for (i = 0; i < n; i++) {
+      const docrel_step_t *s = &plan->steps[i];
+      if (s->kind == DOCREL_STEP_DELETE && s->n > 0) {
+         gone = bson_realloc (gone, (n_gone + s->n) * sizeof *gone);
+         for (k = 0; k < s->n; k++) {
+            gone[n_gone++] = s->docs[k];
+         }
+      }
+   }
+   docrel_graph__forget (plan->sent, plan->session, gone, n_gone);
+   bson_free (gone);
 }
 
 /* One attempt: begin, every step, commit. On failure the transaction is
@@ -244,12 +267,16 @@ attempt (docrel_plan_t *plan, bool *rolled_back, bson_error_t *error)
          goto fail;
       }
    }
+   forget_deleted (plan, plan->n_steps);
    if (docrel_store__commit (store, error)) {
       return true;
    }
 fail:
    docrel_store__abort (store);
    *rolled_back = active;
+   if (!active) {
+      forget_deleted (plan, i); /* what was written stays written */
+   }
    return false;
 }
 

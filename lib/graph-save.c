@@ -36,15 +36,6 @@ typedef struct {
 
 /* Keys ---------------------------------------------------------------------- */
 
-static bool
-missing_key (const docrel_doc_t *doc, const docrel_relation_t *r, const docrel_doc_t *holder, char *const *paths,
-             bson_error_t *error)
-{
-   return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
-                             "model '%s': relation '%s': the '%s' document has no key '%s' to copy",
-                             doc->model->name, r->field, holder->model->name, paths[0]);
-}
-
 /* Removed children and cleared belongsTo slots, before keys are copied. */
 static bool
 apply_removals (save_t *s, bson_error_t *error)
@@ -95,12 +86,36 @@ apply_removals (save_t *s, bson_error_t *error)
    return true;
 }
 
+/* Copies the key of r that from holds at from_paths into to's to_paths. The
+ * values are copied first: they borrow from's fields, and from may be to. */
+static bool
+copy_key (docrel_undo_t *undo, const docrel_relation_t *r, docrel_doc_t *from, char *const *from_paths,
+          docrel_doc_t *to, char *const *to_paths, bson_error_t *error)
+{
+   bson_value_t held[DOCREL_MAX_KEYS], key[DOCREL_MAX_KEYS];
+   size_t i;
+   bool ok;
+
+   if (!docrel_graph__key (from, from_paths, r->n_keys, held)) {
+      return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
+                                "model '%s': relation '%s': the '%s' document has no key '%s' to copy",
+                                r->model->name, r->field, from->model->name, from_paths[0]);
+   }
+   for (i = 0; i < r->n_keys; i++) {
+      bson_value_copy (&held[i], &key[i]);
+   }
+   ok = docrel_graph__set_key (undo, to, to_paths, key, r->n_keys, error);
+   for (i = 0; i < r->n_keys; i++) {
+      bson_value_destroy (&key[i]);
+   }
+   return ok;
+}
+
 /* In write order: each document pulls its belongsTo keys, then pushes its
  * own key into its hasOne / hasMany children. */
 static bool
 copy_keys (save_t *s, bson_error_t *error)
 {
-   bson_value_t key[DOCREL_MAX_KEYS];
    edge_t **by_parent;
    size_t *first, i, k, o;
    bool ok = true;
@@ -132,28 +147,10 @@ copy_keys (save_t *s, bson_error_t *error)
             docrel_slot_t *slot = &p->slots[r->index];
             size_t c;
             if (pass == 0 && r->kind == DOCREL_BELONGS_TO && slot->n == 1) {
-               docrel_doc_t *t = slot->docs[0];
-               ok = docrel_graph__key (t, r->right_keys, r->n_keys, key)
-                       ? docrel_graph__set_key (&s->plan.undo, p, r->left_keys, key, r->n_keys, error)
-                       : missing_key (p, r, t, r->right_keys, error);
-            } else if (pass == 1 && (r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY) && slot->n > 0) {
-               if (!docrel_graph__key (p, r->left_keys, r->n_keys, key)) {
-                  ok = missing_key (p, r, p, r->left_keys, error);
-               }
+               ok = copy_key (&s->plan.undo, r, slot->docs[0], r->right_keys, p, r->left_keys, error);
+            } else if (pass == 1 && (r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY)) {
                for (c = 0; ok && c < slot->n; c++) {
-                  /* copy first: key borrows p's fields, and p may be a child of itself */
-                  bson_value_t copy[DOCREL_MAX_KEYS];
-                  size_t j;
-                  for (j = 0; j < r->n_keys; j++) {
-                     bson_value_copy (&key[j], &copy[j]);
-                  }
-                  ok = docrel_graph__set_key (&s->plan.undo, slot->docs[c], r->right_keys, copy, r->n_keys, error);
-                  for (j = 0; j < r->n_keys; j++) {
-                     bson_value_destroy (&copy[j]);
-                  }
-                  if (ok && !docrel_graph__key (p, r->left_keys, r->n_keys, key)) {
-                     ok = missing_key (p, r, p, r->left_keys, error);
-                  }
+                  ok = copy_key (&s->plan.undo, r, p, r->left_keys, slot->docs[c], r->right_keys, error);
                }
             }
          }
