@@ -59,35 +59,6 @@ blog_close (blog_t *b)
    fixture_store_close (b->store);
 }
 
-static docrel_doc_t *
-get (blog_t *b, docrel_model_t *model, int32_t id, const char *tree_json)
-{
-   bson_value_t key = fixture_int_key (id);
-   bson_t *tree = tree_json ? fixture_json (tree_json) : NULL;
-   docrel_doc_t *doc = NULL;
-   bson_error_t error;
-
-   ASSERT_OK (docrel_get (b->session, model, &key, tree, &doc, &error), error);
-   if (tree) {
-      bson_destroy (tree);
-   }
-   return doc;
-}
-
-static int64_t
-count_where (blog_t *b, docrel_model_t *model, const char *filter_json)
-{
-   docrel_session_t *s = docrel_session_new (b->store);
-   bson_t *filter = fixture_json (filter_json);
-   bson_error_t error;
-   int64_t n = -1;
-
-   ASSERT_OK (docrel_count (s, model, filter, NULL, &n, &error), error);
-   bson_destroy (filter);
-   docrel_session_destroy (s);
-   return n;
-}
-
 START_TEST (delete_all_removes_the_tree_dependents_first)
 {
    blog_t b;
@@ -97,7 +68,7 @@ START_TEST (delete_all_removes_the_tree_dependents_first)
    bson_error_t error;
 
    blog_open (&b, "setNull");
-   author = get (&b, b.author, 1, "{\"posts\": {\"comments\": true, \"tags\": true}}");
+   author = fixture_get (b.session, b.author, 1, "{\"posts\": {\"comments\": true, \"tags\": true}}");
    post = docrel_doc_related_one (author, "posts");
    tree = fixture_json ("{\"posts\": {\"comments\": true, \"tags\": true}}");
    docrel_store_stats_reset (b.store);
@@ -124,19 +95,19 @@ START_TEST (delete_keeps_the_loaded_graph_consistent)
    bson_error_t error;
 
    blog_open (&b, "setNull");
-   author = get (&b, b.author, 1, "{\"posts\": {\"$sort\": {\"_id\": 1}}}");
+   author = fixture_get (b.session, b.author, 1, "{\"posts\": {\"$sort\": {\"_id\": 1}}}");
    ck_assert (docrel_doc_related (author, "posts", &posts, &n) && n == 2);
    post = posts[0];
    ASSERT_OK (docrel_delete (post, &error), error);
    /* its parent's slot no longer holds it; its links are gone, not its tags */
    ck_assert (docrel_doc_related (author, "posts", &posts, &n) && n == 1);
-   ck_assert_int_eq (count_where (&b, b.link, "{\"Post__id\": 10}"), 0);
+   ck_assert_int_eq (fixture_count_where (b.store, b.link, "{\"Post__id\": 10}"), 0);
    ck_assert_int_eq (fixture_count_all (b.store, b.tag), 2);
    ck_assert_int_eq (fixture_count_all (b.store, b.comment), 2);
    /* deleting the author clears the key of its loaded post */
    ASSERT_OK (docrel_delete (author, &error), error);
    ck_assert (!docrel_doc_has (posts[0], "authorId"));
-   ck_assert_int_eq (count_where (&b, b.post, "{\"_id\": 11, \"authorId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"_id\": 11, \"authorId\": null}"), 1);
    /* an unsaved document cannot be deleted */
    ck_assert (!docrel_delete (author, &error));
    ck_assert_uint_eq (error.code, DOCREL_ERROR_NOT_SAVED);
@@ -151,11 +122,11 @@ START_TEST (purge_sets_keys_to_null_by_default_loaded_or_not)
    bson_error_t error;
 
    blog_open (&b, "setNull");
-   author = get (&b, b.author, 1, NULL);
-   loaded_post = get (&b, b.post, 11, NULL);
+   author = fixture_get (b.session, b.author, 1, NULL);
+   loaded_post = fixture_get (b.session, b.post, 11, NULL);
    ASSERT_OK (docrel_purge (author, &error), error);
    ck_assert_int_eq (fixture_count_all (b.store, b.author), 1);
-   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": null}"), 2);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": null}"), 2);
    ck_assert_int_eq (fixture_count_all (b.store, b.post), 3);
    ck_assert (!docrel_doc_has (loaded_post, "authorId"));
    ck_assert (!docrel_doc_is_saved (author));
@@ -172,7 +143,7 @@ START_TEST (purge_cascades_through_the_schema)
    bson_error_t error;
 
    blog_open (&b, "cascade");
-   author = get (&b, b.author, 1, NULL);
+   author = fixture_get (b.session, b.author, 1, NULL);
    ASSERT_OK (docrel_purge (author, &error), error);
    ck_assert_int_eq (fixture_count_all (b.store, b.post), 1);    /* 20 stays */
    ck_assert_int_eq (fixture_count_all (b.store, b.comment), 0); /* 10's comments */
@@ -190,7 +161,7 @@ START_TEST (purge_restrict_refuses_and_changes_nothing)
    bson_error_t error;
 
    blog_open (&b, "restrict");
-   author = get (&b, b.author, 1, NULL);
+   author = fixture_get (b.session, b.author, 1, NULL);
    docrel_store_stats_reset (b.store);
    ck_assert (!docrel_purge (author, &error));
    ck_assert_uint_eq (error.code, DOCREL_ERROR_RESTRICTED);
@@ -211,9 +182,9 @@ START_TEST (purge_no_action_leaves_references)
    bson_error_t error;
 
    blog_open (&b, "noAction");
-   author = get (&b, b.author, 2, NULL);
+   author = fixture_get (b.session, b.author, 2, NULL);
    ASSERT_OK (docrel_purge (author, &error), error);
-   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": 2}"), 1);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": 2}"), 1);
    blog_close (&b);
 }
 END_TEST
@@ -271,25 +242,14 @@ START_TEST (purge_follows_a_self_relation)
    static const char *const people[] = {"{\"_id\": 1}", "{\"_id\": 2, \"contactId\": 1}",
                                         "{\"_id\": 3, \"contactId\": 1}", NULL};
    docrel_session_t *session;
-   docrel_doc_t *one = NULL;
-   bson_value_t key = fixture_int_key (1);
    bson_error_t error;
 
    fixture_declare (docrel_model_belongs_to, person, person, "contact", "contactId", "_id", NULL);
    fixture_seed (store, person, people);
    session = docrel_session_new (store);
-   ASSERT_OK (docrel_get (session, person, &key, NULL, &one, &error), error);
-   ASSERT_OK (docrel_purge (one, &error), error);
+   ASSERT_OK (docrel_purge (fixture_get (session, person, 1, NULL), &error), error);
    ck_assert_int_eq (fixture_count_all (store, person), 2);
-   {
-      docrel_session_t *s = docrel_session_new (store);
-      bson_t *filter = fixture_json ("{\"contactId\": null}");
-      int64_t n = 0;
-      ASSERT_OK (docrel_count (s, person, filter, NULL, &n, &error), error);
-      ck_assert_int_eq (n, 2);
-      bson_destroy (filter);
-      docrel_session_destroy (s);
-   }
+   ck_assert_int_eq (fixture_count_where (store, person, "{\"contactId\": null}"), 2);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }
@@ -304,8 +264,8 @@ START_TEST (delete_all_many_deletes_every_root_in_one_batch)
    bson_error_t error;
 
    blog_open (&b, "setNull");
-   roots[0] = get (&b, b.author, 1, "{\"posts\": {\"comments\": true}}");
-   roots[1] = get (&b, b.author, 2, "{\"posts\": {\"comments\": true}}");
+   roots[0] = fixture_get (b.session, b.author, 1, "{\"posts\": {\"comments\": true}}");
+   roots[1] = fixture_get (b.session, b.author, 2, "{\"posts\": {\"comments\": true}}");
    docrel_store_stats_reset (b.store);
    ASSERT_OK (docrel_delete_all_many (roots, 2, tree, &error), error);
    docrel_store_stats (b.store, &stats);

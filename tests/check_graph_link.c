@@ -50,35 +50,6 @@ app_close (app_t *a)
    fixture_store_close (a->store);
 }
 
-static docrel_doc_t *
-get (app_t *a, docrel_model_t *model, int32_t id, const char *tree_json)
-{
-   bson_value_t key = fixture_int_key (id);
-   bson_t *tree = tree_json ? fixture_json (tree_json) : NULL;
-   docrel_doc_t *doc = NULL;
-   bson_error_t error;
-
-   ASSERT_OK (docrel_get (a->session, model, &key, tree, &doc, &error), error);
-   if (tree) {
-      bson_destroy (tree);
-   }
-   return doc;
-}
-
-static int64_t
-count_where (app_t *a, docrel_model_t *model, const char *filter_json)
-{
-   docrel_session_t *s = docrel_session_new (a->store);
-   bson_t *filter = fixture_json (filter_json);
-   bson_error_t error;
-   int64_t n = -1;
-
-   ASSERT_OK (docrel_count (s, model, filter, NULL, &n, &error), error);
-   bson_destroy (filter);
-   docrel_session_destroy (s);
-   return n;
-}
-
 START_TEST (associate_and_dissociate_a_has_many_child)
 {
    app_t a;
@@ -86,19 +57,19 @@ START_TEST (associate_and_dissociate_a_has_many_child)
    bson_error_t error;
 
    app_open (&a);
-   user = get (&a, a.user, 1, NULL);
-   post = get (&a, a.post, 10, NULL);
+   user = fixture_get (a.session, a.user, 1, NULL);
+   post = fixture_get (a.session, a.post, 10, NULL);
    ASSERT_OK (docrel_link (user, "posts", post, NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"_id\": 10, \"userId\": 1}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 10, \"userId\": 1}"), 1);
    ASSERT_OK (docrel_unlink (user, "posts", post, NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"_id\": 10, \"userId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 10, \"userId\": null}"), 1);
    /* by bare key: the post's _id */
    {
       bson_value_t key = fixture_int_key (11);
       ASSERT_OK (docrel_link_key (user, "posts", &key, NULL, &error), error);
-      ck_assert_int_eq (count_where (&a, a.post, "{\"userId\": 1}"), 1);
+      ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"userId\": 1}"), 1);
       ASSERT_OK (docrel_unlink_key (user, "posts", &key, NULL, &error), error);
-      ck_assert_int_eq (count_where (&a, a.post, "{\"userId\": 1}"), 0);
+      ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"userId\": 1}"), 0);
    }
    app_close (&a);
 }
@@ -111,15 +82,15 @@ START_TEST (linking_a_has_one_replaces_the_previous_one)
    bson_error_t error;
 
    app_open (&a);
-   user = get (&a, a.user, 1, NULL);
-   spare = get (&a, a.profile, 51, NULL);
+   user = fixture_get (a.session, a.user, 1, NULL);
+   spare = fixture_get (a.session, a.profile, 51, NULL);
    ASSERT_OK (docrel_link (user, "profile", spare, NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.profile, "{\"userId\": 1}"), 1);
-   ck_assert_int_eq (count_where (&a, a.profile, "{\"_id\": 51, \"userId\": 1}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.profile, "{\"userId\": 1}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.profile, "{\"_id\": 51, \"userId\": 1}"), 1);
    /* the same through a loaded slot */
-   user = get (&a, a.user, 2, "{\"profile\": true}");
-   ASSERT_OK (docrel_link (user, "profile", get (&a, a.profile, 50, NULL), NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.profile, "{\"userId\": 2}"), 1);
+   user = fixture_get (a.session, a.user, 2, "{\"profile\": true}");
+   ASSERT_OK (docrel_link (user, "profile", fixture_get (a.session, a.profile, 50, NULL), NULL, &error), error);
+   ck_assert_int_eq (fixture_count_where (a.store, a.profile, "{\"userId\": 2}"), 1);
    ck_assert (docrel_doc_related_one (user, "profile") != NULL);
    app_close (&a);
 }
@@ -132,12 +103,12 @@ START_TEST (linking_a_belongs_to_sets_the_owners_key)
    bson_error_t error;
 
    app_open (&a);
-   post = get (&a, a.post, 10, NULL);
-   ASSERT_OK (docrel_link (post, "user", get (&a, a.user, 2, NULL), NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"_id\": 10, \"userId\": 2}"), 1);
+   post = fixture_get (a.session, a.post, 10, NULL);
+   ASSERT_OK (docrel_link (post, "user", fixture_get (a.session, a.user, 2, NULL), NULL, &error), error);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 10, \"userId\": 2}"), 1);
    ck_assert (!docrel_doc_is_dirty (post));
    ASSERT_OK (docrel_unlink_all (post, "user", NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"_id\": 10, \"userId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 10, \"userId\": null}"), 1);
    app_close (&a);
 }
 END_TEST
@@ -150,8 +121,8 @@ START_TEST (links_by_document_and_by_bare_key_without_checking_the_far_end)
    bson_error_t error;
 
    app_open (&a);
-   user = get (&a, a.user, 1, NULL);
-   ASSERT_OK (docrel_link (user, "roles", get (&a, a.role, 100, NULL), NULL, &error), error);
+   user = fixture_get (a.session, a.user, 1, NULL);
+   ASSERT_OK (docrel_link (user, "roles", fixture_get (a.session, a.role, 100, NULL), NULL, &error), error);
    ASSERT_OK (docrel_link_key (user, "roles", &ghost, NULL, &error), error); /* Thinky: keys are not checked */
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 2);
    /* linking twice is harmless */
@@ -175,25 +146,19 @@ START_TEST (set_links_replaces_the_set_as_medusa_does)
    bson_error_t error;
 
    app_open (&a);
-   user = get (&a, a.user, 1, NULL);
+   user = fixture_get (a.session, a.user, 1, NULL);
    ASSERT_OK (docrel_set_links (user, "roles", first, 2, NULL, &error), error);
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 2);
    ASSERT_OK (docrel_set_links (user, "roles", second, 2, NULL, &error), error);
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 2);
-   ck_assert_int_eq (count_where (&a, a.link, "{\"Role__id\": 100}"), 0);
-   ck_assert_int_eq (count_where (&a, a.link, "{\"Role__id\": 102}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.link, "{\"Role__id\": 100}"), 0);
+   ck_assert_int_eq (fixture_count_where (a.store, a.link, "{\"Role__id\": 102}"), 1);
    /* loaded again, the slot shows the new set */
-   user = get (&a, a.user, 2, NULL);
    {
       docrel_session_t *s = docrel_session_new (a.store);
-      bson_value_t key = fixture_int_key (1);
-      bson_t *tree = fixture_json ("{\"roles\": true}");
-      docrel_doc_t *fresh = NULL;
       docrel_doc_t *const *roles;
       size_t n;
-      ASSERT_OK (docrel_get (s, a.user, &key, tree, &fresh, &error), error);
-      ck_assert (docrel_doc_related (fresh, "roles", &roles, &n) && n == 2);
-      bson_destroy (tree);
+      ck_assert (docrel_doc_related (fixture_get (s, a.user, 1, "{\"roles\": true}"), "roles", &roles, &n) && n == 2);
       docrel_session_destroy (s);
    }
    app_close (&a);
@@ -210,14 +175,14 @@ START_TEST (a_deferred_change_waits_for_the_next_save_all)
    bson_error_t error;
 
    app_open (&a);
-   user = get (&a, a.user, 2, "{\"posts\": true}");
-   post = get (&a, a.post, 11, NULL);
+   user = fixture_get (a.session, a.user, 2, "{\"posts\": true}");
+   post = fixture_get (a.session, a.post, 11, NULL);
    ASSERT_OK (docrel_link (user, "posts", post, defer, &error), error);
    ASSERT_OK (docrel_link_key (user, "roles", &role, defer, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"userId\": 2}"), 0);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"userId\": 2}"), 0);
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 0);
    ASSERT_OK (docrel_save_all (user, NULL, NULL, NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"_id\": 11, \"userId\": 2}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 11, \"userId\": 2}"), 1);
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 1);
    /* done once: saving again writes nothing more */
    ASSERT_OK (docrel_save_all (user, NULL, NULL, NULL, &error), error);
@@ -236,7 +201,7 @@ START_TEST (linking_needs_a_saved_document_unless_deferred)
 
    app_open (&a);
    fresh = fixture_new_doc (a.session, a.user, "{\"_id\": 3}");
-   post = get (&a, a.post, 10, NULL);
+   post = fixture_get (a.session, a.post, 10, NULL);
    ck_assert (!docrel_link (fresh, "posts", post, NULL, &error));
    ck_assert_uint_eq (error.code, DOCREL_ERROR_NOT_SAVED);
    ck_assert (!docrel_link (fresh, "nothing", post, NULL, &error));
@@ -245,7 +210,7 @@ START_TEST (linking_needs_a_saved_document_unless_deferred)
    ASSERT_MENTIONS (error, "Role");
    ASSERT_OK (docrel_link (fresh, "posts", post, defer, &error), error);
    ASSERT_OK (docrel_save_all (fresh, NULL, NULL, NULL, &error), error);
-   ck_assert_int_eq (count_where (&a, a.post, "{\"_id\": 10, \"userId\": 3}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 10, \"userId\": 3}"), 1);
    bson_destroy (defer);
    app_close (&a);
 }

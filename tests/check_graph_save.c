@@ -67,21 +67,6 @@ save_all (docrel_doc_t *doc, const char *tree_json)
    }
 }
 
-/* The number of documents of model matching filter_json in the store. */
-static int64_t
-count_where (blog_t *b, docrel_model_t *model, const char *filter_json)
-{
-   docrel_session_t *s = docrel_session_new (b->store);
-   bson_t *filter = fixture_json (filter_json);
-   bson_error_t error;
-   int64_t n = -1;
-
-   ASSERT_OK (docrel_count (s, model, filter, NULL, &n, &error), error);
-   bson_destroy (filter);
-   docrel_session_destroy (s);
-   return n;
-}
-
 static bool
 same_id (const docrel_doc_t *doc, const char *path, const docrel_doc_t *other)
 {
@@ -200,7 +185,7 @@ START_TEST (saving_again_sends_only_what_changed)
    docrel_store_stats (b.store, &stats);
    ck_assert_uint_eq (stats.updates, 1);
    ck_assert_uint_eq (stats.commands, 1);
-   ck_assert_int_eq (count_where (&b, b.post, "{\"title\": \"Changed\"}"), 1);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"title\": \"Changed\"}"), 1);
    blog_close (&b);
 }
 END_TEST
@@ -349,7 +334,7 @@ START_TEST (a_failure_in_the_middle_leaves_store_and_memory_unchanged)
    ck_assert (!docrel_doc_is_saved (bad) && docrel_doc_id (bad) == NULL);
    ck_assert (docrel_doc_is_field_dirty (post, "title"));
    ck_assert_int_eq (fixture_count_all (b.store, b.author), 1);
-   ck_assert_int_eq (count_where (&b, b.post, "{\"title\": \"Changed\"}"), 0);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"title\": \"Changed\"}"), 0);
    blog_close (&b);
 }
 END_TEST
@@ -415,7 +400,7 @@ START_TEST (a_child_removed_from_a_loaded_slot_loses_its_key)
    ASSERT_OK (docrel_doc_remove_related (author, "posts", first, &error), error);
    save_all (author, NULL);
    ck_assert (!docrel_doc_has (first, "authorId"));
-   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": null}"), 1);
    ck_assert_int_eq (fixture_count_all (b.store, b.post), 2); /* setNull keeps it */
    bson_value_destroy (&id);
    blog_close (&b);
@@ -461,11 +446,11 @@ START_TEST (thinky_84_a_slot_never_loaded_touches_nothing)
    author = reload (&b, &id, "{}");
    ASSERT_OK (docrel_doc_set_utf8 (author, "name", "Anne", &error), error);
    save_all (author, NULL);
-   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": null}"), 0);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": null}"), 0);
    /* nor does setting a slot that was never loaded remove stored posts */
    ASSERT_OK (docrel_doc_set_related (author, "posts", NULL, 0, &error), error);
    save_all (author, NULL);
-   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": null}"), 0);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": null}"), 0);
    bson_value_destroy (&id);
    blog_close (&b);
 }
@@ -640,7 +625,7 @@ START_TEST (thinky_update_with_a_null_relation_removes_the_key)
    ASSERT_OK (docrel_doc_set_related (post, "author", NULL, 0, &error), error);
    save_all (post, NULL);
    ck_assert (!docrel_doc_has (post, "authorId"));
-   ck_assert_int_eq (count_where (&b, b.post, "{\"authorId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": null}"), 1);
    ck_assert_int_eq (fixture_count_all (b.store, b.author), 1); /* never deleted */
    blog_close (&b);
 }

@@ -36,21 +36,6 @@ expect_definition_error (fixture_declare_fn fn, docrel_model_t *a, docrel_model_
    bson_destroy (opts);
 }
 
-/* Loads the document of model with the int key id, joined along tree_json. */
-static docrel_doc_t *
-get_joined (docrel_session_t *session, docrel_model_t *model, int32_t id, const char *tree_json)
-{
-   bson_error_t error;
-   bson_t *tree = fixture_json (tree_json);
-   docrel_doc_t *doc = NULL;
-   bson_value_t key = fixture_int_key (id);
-
-   ck_assert_msg (docrel_get (session, model, &key, tree, &doc, &error), "get %s %d with %s: %s",
-                  docrel_model_name (model), id, tree_json, error.message);
-   bson_destroy (tree);
-   return doc;
-}
-
 /* Fails unless the many-slot field of doc is loaded and holds exactly the
  * documents whose int keys are ids[0..n), in that order. */
 static void
@@ -165,13 +150,13 @@ START_TEST (has_one_and_has_many_read_the_key_in_b_as_thinky_does)
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
-   fr = get_joined (session, country, 1, "{\"capital\": true}");
+   fr = fixture_get (session, country, 1, "{\"capital\": true}");
    ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (fr, "capital")), 10);
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
    fixture_saved_doc (session, capital, "{\"_id\": 12, \"countryCode\": \"FR\"}");
-   fr = get_joined (session, country, 1, "{\"cities\": true}");
+   fr = fixture_get (session, country, 1, "{\"cities\": true}");
    assert_related_ids (fr, "cities", cities, 2);
    docrel_session_destroy (session);
    fixture_store_close (store);
@@ -196,7 +181,7 @@ START_TEST (belongs_to_reads_the_key_in_a_as_thinky_does)
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
-   paris = get_joined (session, capital, 10, "{\"country\": true}");
+   paris = fixture_get (session, capital, 10, "{\"country\": true}");
    ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (paris, "country")), 1);
    docrel_session_destroy (session);
    fixture_store_close (store);
@@ -333,9 +318,9 @@ START_TEST (link_collection_is_named_after_both_models_in_sorted_order_and_share
    fixture_saved_doc (session, link, "{\"Tag__id\": 7, \"Post__id\": 2}");
    docrel_session_destroy (session);
    session = docrel_session_new (store);
-   doc = get_joined (session, post, 1, "{\"tags\": true}");
+   doc = fixture_get (session, post, 1, "{\"tags\": true}");
    assert_related_ids (doc, "tags", seven, 1);
-   doc = get_joined (session, tag, 7, "{\"posts\": true}");
+   doc = fixture_get (session, tag, 7, "{\"posts\": true}");
    assert_related_ids (doc, "posts", both, 2);
    docrel_session_destroy (session);
    fixture_store_close (store);
@@ -399,9 +384,9 @@ START_TEST (the_link_option_renames_the_link_collection)
    fixture_saved_doc (session, link, "{\"Post__id\": 1, \"Tag__id\": 7}");
    docrel_session_destroy (session);
    session = docrel_session_new (store);
-   doc = get_joined (session, post, 1, "{\"tags\": true}");
+   doc = fixture_get (session, post, 1, "{\"tags\": true}");
    assert_related_ids (doc, "tags", seven, 1);
-   doc = get_joined (session, tag, 7, "{\"posts\": true}");
+   doc = fixture_get (session, tag, 7, "{\"posts\": true}");
    assert_related_ids (doc, "posts", one, 1);
    docrel_session_destroy (session);
    fixture_store_close (store);
@@ -452,15 +437,15 @@ START_TEST (composite_keys_match_every_key_in_order)
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
-   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (get_joined (session, post, 100, "{\"author\": true}"), "author")),
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (fixture_get (session, post, 100, "{\"author\": true}"), "author")),
                      1);
-   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (get_joined (session, post, 101, "{\"author\": true}"), "author")),
+   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (fixture_get (session, post, 101, "{\"author\": true}"), "author")),
                      2);
-   doc = get_joined (session, post, 102, "{\"author\": true}"); /* Bob, but born 1990 */
+   doc = fixture_get (session, post, 102, "{\"author\": true}"); /* Bob, but born 1990 */
    ck_assert (docrel_doc_is_loaded (doc, "author"));
    ck_assert_ptr_null (docrel_doc_related_one (doc, "author"));
-   assert_related_ids (get_joined (session, person, 1, "{\"posts\": true}"), "posts", ann90_posts, 2);
-   assert_related_ids (get_joined (session, person, 3, "{\"posts\": true}"), "posts", NULL, 0);
+   assert_related_ids (fixture_get (session, person, 1, "{\"posts\": true}"), "posts", ann90_posts, 2);
+   assert_related_ids (fixture_get (session, person, 3, "{\"posts\": true}"), "posts", NULL, 0);
    docrel_session_destroy (session);
    fixture_store_close (store);
 }

@@ -253,15 +253,41 @@ fixture_seed (docrel_store_t *store, docrel_model_t *model, const char *const *j
 }
 
 int64_t
-fixture_count_all (docrel_store_t *store, docrel_model_t *model)
+fixture_count_where (docrel_store_t *store, docrel_model_t *model, const char *filter_json)
 {
    docrel_session_t *session = docrel_session_new (store);
+   bson_t *filter = filter_json ? fixture_json (filter_json) : NULL;
    bson_error_t error;
    int64_t n = -1;
 
-   ck_assert_msg (docrel_count (session, model, NULL, NULL, &n, &error), "count: %s", error.message);
+   ck_assert_msg (docrel_count (session, model, filter, NULL, &n, &error), "count: %s", error.message);
+   if (filter) {
+      bson_destroy (filter);
+   }
    docrel_session_destroy (session);
    return n;
+}
+
+int64_t
+fixture_count_all (docrel_store_t *store, docrel_model_t *model)
+{
+   return fixture_count_where (store, model, NULL);
+}
+
+docrel_doc_t *
+fixture_get (docrel_session_t *session, docrel_model_t *model, int32_t id, const char *tree_json)
+{
+   bson_t *tree = tree_json ? fixture_json (tree_json) : NULL;
+   bson_value_t key = fixture_int_key (id);
+   docrel_doc_t *doc = NULL;
+   bson_error_t error;
+
+   ck_assert_msg (docrel_get (session, model, &key, tree, &doc, &error), "get %s %d with %s: %s",
+                  docrel_model_name (model), id, tree_json ? tree_json : "no joins", error.message);
+   if (tree) {
+      bson_destroy (tree);
+   }
+   return doc;
 }
 
 int32_t

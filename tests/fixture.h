@@ -78,6 +78,14 @@ void fixture_seed (docrel_store_t *store, docrel_model_t *model, const char *con
  * session; fails the test on error. */
 int64_t fixture_count_all (docrel_store_t *store, docrel_model_t *model);
 
+/* The number of documents of model matching filter_json (relaxed JSON;
+ * NULL: all), counted through a fresh session; fails the test on error. */
+int64_t fixture_count_where (docrel_store_t *store, docrel_model_t *model, const char *filter_json);
+
+/* The document of model with the int key id, loaded into session joined
+ * along tree_json (NULL: no joins); fails the test on error. */
+docrel_doc_t *fixture_get (docrel_session_t *session, docrel_model_t *model, int32_t id, const char *tree_json);
+
 /* The int32 _id of doc (non-NULL, with an int key: test models use them). */
 int32_t fixture_id_of (const docrel_doc_t *doc);
 
