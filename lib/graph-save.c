@@ -16,13 +16,11 @@
  * Nothing is sent before every payload is prepared and validated. */
 #include <string.h>
 
+#include "compare.h"
 #include "docrel/docrel-graph.h"
 #include "error-private.h"
 #include "graph-private.h"
-#include "compare.h"
-#include "keycode.h"
 #include "model-private.h"
-#include "store-private.h"
 #include "write-private.h"
 
 typedef docrel_edge_t edge_t;
