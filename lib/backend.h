@@ -8,8 +8,10 @@
  * exception. MongoDB outside a transaction (a standalone server, or a
  * thread that did not begin one) has no all-or-nothing batch: insert_many
  * and update_many run in order and stop at the first failing document,
- * keeping the documents before it, and their error message then starts
- * "<k> of <n> documents were written before this failure: "; an
+ * keeping the documents before it. They report how many in their
+ * docrel_write_outcome_t (and their error message then starts "<k> of <n>
+ * documents were written before this failure: "), and whether the ones
+ * after may have been written too because the reply was lost. An
  * update_where or delete_many that fails part way keeps what it changed.
  * Inside a transaction the server undoes everything when the caller aborts.
  * A MongoDB error labelled TransientTransactionError says so in its message
@@ -23,7 +25,7 @@
 #include "projection.h"
 #include "sort.h"
 
-#define DOCREL_BACKEND_VERSION 2
+#define DOCREL_BACKEND_VERSION 3
 
 typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
 typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
@@ -65,6 +67,15 @@ typedef struct {
    const bson_t *update;
 } docrel_update_t;
 
+/* What a batch write (insert_many, update_many) left in the store, filled
+ * by the store before the call (nothing written, nothing in doubt) and by
+ * the backend when it knows more. On success every document was written. */
+typedef struct {
+   size_t written; /* the leading documents / updates known to be applied */
+   bool in_doubt;  /* the rest may be applied too: the connection failed
+                    * after the command was sent, so the reply was lost */
+} docrel_write_outcome_t;
+
 typedef struct {
    uint32_t version; /* DOCREL_BACKEND_VERSION */
    const char *name; /* "sqlite", "mongodb" */
@@ -80,20 +91,23 @@ typedef struct {
     * with other keys is an error. Fails if a unique index meets duplicates. */
    bool (*ensure_index) (docrel_backend_t *backend, const docrel_index_spec_t *spec, bson_error_t *error);
 
-   /* Inserts in order; every doc has an _id. All or nothing. A duplicate _id
-    * or unique key fails with DOCREL_ERROR_DUPLICATE_KEY naming collection,
+   /* Inserts in order; every doc has an _id. All or nothing (but see the
+    * top: *outcome, never NULL, tells a partial write). A duplicate _id or
+    * unique key fails with DOCREL_ERROR_DUPLICATE_KEY naming collection,
     * index and key value. */
    bool (*insert_many) (docrel_backend_t *backend,
                         const char *collection,
                         const bson_t *const *docs,
                         size_t n,
+                        docrel_write_outcome_t *outcome,
                         bson_error_t *error);
    /* Applies each update to the document with its _id (missing ones are
-    * skipped). All or nothing. */
+    * skipped). All or nothing, as insert_many. */
    bool (*update_many) (docrel_backend_t *backend,
                         const char *collection,
                         const docrel_update_t *updates,
                         size_t n,
+                        docrel_write_outcome_t *outcome,
                         bson_error_t *error);
    /* Applies update ("$set" / "$unset" of dotted paths, as in update_many) to
     * every document matching filter, all or nothing; *updated (may be NULL)

@@ -40,6 +40,9 @@ struct _docrel_doc_t {
    bson_value_t id;    /* owned copy of fields._id, if has_id */
    bool saved;         /* the store holds it (as of the last write or load) */
    bool partial;       /* loaded through a projection: fields are a subset */
+   bool in_doubt;      /* unsaved, but its last insert may have been written
+                        * (the connection failed after sending it): the next
+                        * insert looks it up first (write-batch.c) */
    char **dirty;       /* changed paths since the last save (saved docs) */
    size_t n_dirty;
    size_t cap_dirty;

@@ -105,6 +105,7 @@ void
 docrel_doc__mark_saved (docrel_doc_t *doc)
 {
    doc->saved = true;
+   doc->in_doubt = false;
    clear_dirty (doc);
    docrel_doc__remap (doc);
 }
@@ -138,6 +139,7 @@ docrel_doc__mark_unsaved (docrel_doc_t *doc)
    leave_map (doc);
    doc->saved = false;
    doc->partial = false;
+   doc->in_doubt = false;
    clear_dirty (doc);
 }
 

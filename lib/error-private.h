@@ -29,4 +29,10 @@ docrel_error__value_json (const bson_value_t *value);
 bool
 docrel_error__is_transient (const bson_error_t *error);
 
+/* True if error came from a commitTransaction labelled
+ * UnknownTransactionCommitResult after its retries: the transaction may
+ * have committed. Accepts NULL. */
+bool
+docrel_error__is_commit_unknown (const bson_error_t *error);
+
 #endif

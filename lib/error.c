@@ -78,3 +78,9 @@ docrel_error__is_transient (const bson_error_t *error)
 {
    return error && strstr (error->message, "[TransientTransactionError]") != NULL;
 }
+
+bool
+docrel_error__is_commit_unknown (const bson_error_t *error)
+{
+   return error && strstr (error->message, "[UnknownTransactionCommitResult]") != NULL;
+}

@@ -178,30 +178,14 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
 
    switch (s->kind) {
    case DOCREL_STEP_INSERT:
+      return docrel_write__send_inserts (
+         store, s->model->collection, s->docs, (const bson_t *const *) s->payloads, s->n, plan->sent, error);
    case DOCREL_STEP_LINK:
-      if (!docrel_store__insert_many (store, s->model->collection, (const bson_t *const *) s->payloads, s->n, error)) {
-         return false;
-      }
-      for (k = 0; s->kind == DOCREL_STEP_INSERT && k < s->n; k++) {
-         docrel_undo__touch (plan->sent, s->docs[k]);
-         docrel_write__finish_insert (s->docs[k], s->payloads[k]);
-      }
-      return true;
-   case DOCREL_STEP_UPDATE: {
-      docrel_update_t *updates = bson_malloc ((s->n ? s->n : 1) * sizeof *updates);
-      bool ok;
-      for (k = 0; k < s->n; k++) {
-         updates[k].id = &s->docs[k]->id;
-         updates[k].update = s->payloads[k];
-      }
-      ok = docrel_store__update_many (store, s->model->collection, updates, s->n, error);
-      bson_free (updates);
-      for (k = 0; ok && k < s->n; k++) {
-         docrel_undo__touch (plan->sent, s->docs[k]);
-         docrel_write__finish_update (s->docs[k]);
-      }
-      return ok;
-   }
+      return docrel_store__insert_many (
+         store, s->model->collection, (const bson_t *const *) s->payloads, s->n, NULL, error);
+   case DOCREL_STEP_UPDATE:
+      return docrel_write__send_updates (
+         store, s->model->collection, s->docs, (const bson_t *const *) s->payloads, s->n, plan->sent, error);
    case DOCREL_STEP_DELETE: {
       bson_t spec = BSON_INITIALIZER;
       bool ok;
@@ -280,6 +264,21 @@ fail:
    return false;
 }
 
+/* After a commit whose outcome is unknown: every inserted document may be
+ * stored (write-batch.c looks them up before inserting them again). */
+static void
+doubt_inserts (docrel_plan_t *plan)
+{
+   size_t i, k;
+
+   for (i = 0; i < plan->n_steps; i++) {
+      const docrel_step_t *s = &plan->steps[i];
+      for (k = 0; s->kind == DOCREL_STEP_INSERT && k < s->n; k++) {
+         docrel_write__mark_in_doubt (s->docs[k], s->payloads[k]);
+      }
+   }
+}
+
 bool
 docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
 {
@@ -313,6 +312,9 @@ docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
          continue;
       }
       docrel_undo__restore (&plan->undo);
+      if (docrel_error__is_commit_unknown (error)) {
+         doubt_inserts (plan); /* the commit may have happened */
+      }
       return false;
    }
 }

@@ -36,15 +36,18 @@ typedef enum {
 /* Adds one command of kind (and documents read or written) to the counters. */
 void docrel_store__count (struct _docrel_store_t *store, docrel_count_kind_t kind, uint64_t documents);
 
+/* *outcome (may be NULL) tells what a failed batch left written (backend.h). */
 bool docrel_store__insert_many (struct _docrel_store_t *store,
                                 const char *collection,
                                 const bson_t *const *docs,
                                 size_t n,
+                                docrel_write_outcome_t *outcome,
                                 bson_error_t *error);
 bool docrel_store__update_many (struct _docrel_store_t *store,
                                 const char *collection,
                                 const docrel_update_t *updates,
                                 size_t n,
+                                docrel_write_outcome_t *outcome,
                                 bson_error_t *error);
 /* Counted as one update command. */
 bool docrel_store__update_where (struct _docrel_store_t *store,

@@ -176,26 +176,54 @@ docrel_store__count (docrel_store_t *store, docrel_count_kind_t kind, uint64_t d
    pthread_mutex_unlock (&store->stats_mutex);
 }
 
-bool
-docrel_store__insert_many (
-   docrel_store_t *store, const char *collection, const bson_t *const *docs, size_t n, bson_error_t *error)
+/* The outcome (backend.h) starts as "nothing written" for the backend to
+ * correct; a success wrote everything. */
+static bool
+batch_done (bool ok, size_t n, docrel_write_outcome_t *outcome)
 {
+   if (ok) {
+      outcome->written = n;
+      outcome->in_doubt = false;
+   }
+   return ok;
+}
+
+bool
+docrel_store__insert_many (docrel_store_t *store,
+                           const char *collection,
+                           const bson_t *const *docs,
+                           size_t n,
+                           docrel_write_outcome_t *outcome,
+                           bson_error_t *error)
+{
+   docrel_write_outcome_t ignored;
+
+   outcome = outcome ? outcome : &ignored;
+   memset (outcome, 0, sizeof *outcome);
    if (n == 0) {
       return true;
    }
    docrel_store__count (store, DOCREL_COUNT_INSERT, n);
-   return store->vtable->insert_many (store->backend, collection, docs, n, error);
+   return batch_done (store->vtable->insert_many (store->backend, collection, docs, n, outcome, error), n, outcome);
 }
 
 bool
-docrel_store__update_many (
-   docrel_store_t *store, const char *collection, const docrel_update_t *updates, size_t n, bson_error_t *error)
+docrel_store__update_many (docrel_store_t *store,
+                           const char *collection,
+                           const docrel_update_t *updates,
+                           size_t n,
+                           docrel_write_outcome_t *outcome,
+                           bson_error_t *error)
 {
+   docrel_write_outcome_t ignored;
+
+   outcome = outcome ? outcome : &ignored;
+   memset (outcome, 0, sizeof *outcome);
    if (n == 0) {
       return true;
    }
    docrel_store__count (store, DOCREL_COUNT_UPDATE, n);
-   return store->vtable->update_many (store->backend, collection, updates, n, error);
+   return batch_done (store->vtable->update_many (store->backend, collection, updates, n, outcome, error), n, outcome);
 }
 
 bool

@@ -17,6 +17,7 @@ struct _docrel_undo_entry_t {
    bson_t *fields;
    bool saved;
    bool partial;
+   bool in_doubt;
    char **dirty;
    size_t n_dirty;
    slot_copy_t *slots; /* one per relation, or NULL */
@@ -64,6 +65,7 @@ docrel_undo__touch (docrel_undo_t *undo, docrel_doc_t *doc)
    e->fields = bson_copy (doc->fields);
    e->saved = doc->saved;
    e->partial = doc->partial;
+   e->in_doubt = doc->in_doubt;
    e->n_dirty = doc->n_dirty;
    e->dirty = doc->n_dirty ? bson_malloc (doc->n_dirty * sizeof *e->dirty) : NULL;
    for (i = 0; i < doc->n_dirty; i++) {
@@ -143,6 +145,7 @@ docrel_undo__restore (docrel_undo_t *undo)
       docrel_doc__replace_fields (doc, e->fields);
       doc->saved = e->saved;
       doc->partial = e->partial;
+      doc->in_doubt = e->in_doubt;
       docrel_doc__remap (doc);
       for (k = 0; k < doc->n_dirty; k++) {
          bson_free (doc->dirty[k]);

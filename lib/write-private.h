@@ -7,6 +7,9 @@
 #include <bson/bson.h>
 
 #include "doc-private.h"
+#include "undo.h"
+
+struct _docrel_store_t;
 
 /* Initialises *out with the fields to insert (a generated key if the
  * document has none, extras stripped) and validates them, with the required
@@ -29,5 +32,35 @@ void docrel_write__finish_update (docrel_doc_t *doc);
  * (objectId or uuid), so that related documents can copy it before any
  * write. Does nothing for caller-set keys. */
 void docrel_write__assign_id (docrel_doc_t *doc);
+
+/* write-batch.c: sends the prepared inserts (payloads from prepare_insert)
+ * of docs as one batch and finishes each document the store confirms,
+ * snapshotting it in sent first (sent may be NULL). Without a transaction
+ * a failed batch leaves its written prefix saved, and the documents after
+ * it in doubt when the reply was lost; documents in doubt are looked up
+ * first (one query) and the ones the store holds are rewritten, not
+ * inserted again. */
+bool docrel_write__send_inserts (struct _docrel_store_t *store,
+                                 const char *collection,
+                                 docrel_doc_t *const *docs,
+                                 const bson_t *const *payloads,
+                                 size_t n,
+                                 docrel_undo_t *sent,
+                                 bson_error_t *error);
+
+/* Marks doc, whose insert of payload may or may not have been written, in
+ * doubt. It keeps the key it was sent with (docrel_save generates one per
+ * attempt otherwise), so that the next insert finds it. */
+void docrel_write__mark_in_doubt (docrel_doc_t *doc, const bson_t *payload);
+
+/* Sends the prepared updates (non-empty, from prepare_update) of saved docs
+ * as one batch, finishing each one the store confirms, as above. */
+bool docrel_write__send_updates (struct _docrel_store_t *store,
+                                 const char *collection,
+                                 docrel_doc_t *const *docs,
+                                 const bson_t *const *payloads,
+                                 size_t n,
+                                 docrel_undo_t *sent,
+                                 bson_error_t *error);
 
 #endif

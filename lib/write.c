@@ -171,19 +171,12 @@ static bool
 insert_doc (docrel_doc_t *doc, bson_error_t *error)
 {
    bson_t fields;
-   const bson_t *docs[1];
+   const bson_t *payload = &fields;
    bool ok = false;
 
-   if (!docrel_write__prepare_insert (doc, &fields, error)) {
-      goto done;
+   if (docrel_write__prepare_insert (doc, &fields, error)) {
+      ok = docrel_write__send_inserts (doc->session->store, doc->model->collection, &doc, &payload, 1, NULL, error);
    }
-   docs[0] = &fields;
-   if (!docrel_store__insert_many (doc->session->store, doc->model->collection, docs, 1, error)) {
-      goto done;
-   }
-   docrel_write__finish_insert (doc, &fields);
-   ok = true;
-done:
    bson_destroy (&fields);
    return ok;
 }
@@ -279,22 +272,18 @@ static bool
 update_doc (docrel_doc_t *doc, bson_error_t *error)
 {
    bson_t update;
-   docrel_update_t one;
+   const bson_t *payload = &update;
    bool ok = false;
 
-   if (!docrel_write__prepare_update (doc, &update, error)) {
-      goto done;
-   }
-   if (!bson_empty (&update)) {
-      one.id = &doc->id;
-      one.update = &update;
-      if (!docrel_store__update_many (doc->session->store, doc->model->collection, &one, 1, error)) {
-         goto done;
+   if (docrel_write__prepare_update (doc, &update, error)) {
+      if (bson_empty (&update)) {
+         docrel_write__finish_update (doc);
+         ok = true;
+      } else {
+         ok = docrel_write__send_updates (
+            doc->session->store, doc->model->collection, &doc, &payload, 1, NULL, error);
       }
    }
-   docrel_write__finish_update (doc);
-   ok = true;
-done:
    bson_destroy (&update);
    return ok;
 }

@@ -210,11 +210,11 @@ admin_command (const char *base, const bson_t *command, bson_error_t *error)
    return ok;
 }
 
-/* Makes the next command named cmd from clients called app fail with code
- * (and errorLabels, JSON array or NULL). False if the server has no fail
- * points (a real server without test commands). */
+/* Makes the next times commands named cmd from clients called app fail
+ * with code (and errorLabels, JSON array or NULL). False if the server has
+ * no fail points (a real server without test commands). */
 static bool
-fail_next (const char *base, const char *app, const char *cmd, int code, const char *labels)
+fail_times (const char *base, const char *app, const char *cmd, int code, const char *labels, int times)
 {
    char json[600];
    bson_error_t error;
@@ -222,13 +222,19 @@ fail_next (const char *base, const char *app, const char *cmd, int code, const c
    bool ok;
 
    snprintf (json, sizeof json,
-             "{\"configureFailPoint\": \"failCommand\", \"mode\": {\"times\": 1}, \"data\": "
+             "{\"configureFailPoint\": \"failCommand\", \"mode\": {\"times\": %d}, \"data\": "
              "{\"failCommands\": [\"%s\"], \"errorCode\": %d, \"appName\": \"%s\"%s%s}}",
-             cmd, code, app, labels ? ", \"errorLabels\": " : "", labels ? labels : "");
+             times, cmd, code, app, labels ? ", \"errorLabels\": " : "", labels ? labels : "");
    command = fixture_json (json);
    ok = admin_command (base, command, &error);
    bson_destroy (command);
    return ok;
+}
+
+static bool
+fail_next (const char *base, const char *app, const char *cmd, int code, const char *labels)
+{
+   return fail_times (base, app, cmd, code, labels, 1);
 }
 
 static void
@@ -733,6 +739,37 @@ START_TEST (a_transient_error_in_a_transaction_is_retried_once_without_duplicate
 }
 END_TEST
 
+START_TEST (after_a_commit_with_an_unknown_outcome_saving_again_writes_no_duplicates)
+{
+   graph_t t;
+   docrel_store_stats_t stats;
+   bson_error_t error;
+
+   if (!graph_open (&t, "docrel-commit-unknown")) {
+      return;
+   }
+   /* Every commitTransaction fails as one whose outcome is unknown, more
+    * times than docrel and libmongoc retry it. */
+   ck_assert (fail_times (
+      shared.uri, "docrel-commit-unknown", "commitTransaction", 91, "[\"UnknownTransactionCommitResult\"]", 50));
+   ck_assert (!docrel_save_all (t.root, NULL, NULL, NULL, &error));
+   ASSERT_MENTIONS (error, "UnknownTransactionCommitResult");
+   ck_assert (!docrel_doc_is_saved (t.root));
+   fail_off (shared.uri);
+   /* The documents may be stored: the next save looks them up first (one
+    * find per inserted model), then writes each once. */
+   docrel_store_stats_reset (t.store);
+   ASSERT_OK (docrel_save_all (t.root, NULL, NULL, NULL, &error), error);
+   docrel_store_stats (t.store, &stats);
+   ck_assert_uint_eq (stats.finds, 2);
+   ck_assert_uint_eq (stats.inserts, 2);
+   ck_assert (docrel_doc_is_saved (t.root));
+   ck_assert_int_eq (fixture_count_all (t.store, t.author), 1);
+   ck_assert_int_eq (fixture_count_all (t.store, t.post), 2);
+   graph_close (&t);
+}
+END_TEST
+
 START_TEST (a_standalone_server_runs_no_transaction)
 {
    graph_t t;
@@ -775,8 +812,69 @@ START_TEST (a_failed_insert_on_a_standalone_says_how_many_documents_were_written
    ck_assert_uint_eq (error.code, DOCREL_ERROR_DUPLICATE_KEY);
    ASSERT_MENTIONS (error, "1 of 3 documents were written before this failure");
    ASSERT_MENTIONS (error, "duplicate key in collection 'Thing' index '_id': { \"_id\" : 2 }");
-   /* the ordered insert stopped at the duplicate: 1 stays, 3 was not sent */
+   /* the ordered insert stopped at the duplicate: 1 stays, 3 was not sent,
+    * and the saved flags say so */
    ck_assert_int_eq (fixture_count_all (store, model), 2);
+   ck_assert (docrel_doc_is_saved (docs[0]));
+   ck_assert (!docrel_doc_is_saved (docs[1]) && !docrel_doc_is_saved (docs[2]));
+   /* run again once the cause is gone: only what is missing is written */
+   {
+      bson_value_t four = fixture_int_key (4);
+      docrel_store_stats_t stats;
+
+      ASSERT_OK (docrel_doc_set_value (docs[1], "_id", &four, &error), error);
+      docrel_store_stats_reset (store);
+      ASSERT_OK (docrel_save_all_many (docs, 3, NULL, NULL, NULL, &error), error);
+      docrel_store_stats (store, &stats);
+      ck_assert_uint_eq (stats.inserts, 1);
+      ck_assert_uint_eq (stats.documents_written, 2);
+      ck_assert_int_eq (fixture_count_all (store, model), 4);
+   }
+   docrel_session_destroy (session);
+   docrel_store_destroy (store);
+   drop_db (shared.uri, db);
+}
+END_TEST
+
+START_TEST (a_failed_update_on_a_standalone_leaves_the_unwritten_documents_dirty)
+{
+   docrel_store_t *store;
+   docrel_model_t *model;
+   docrel_session_t *session;
+   docrel_doc_t *docs[3];
+   docrel_store_stats_t stats;
+   bson_error_t error;
+   char db[64];
+
+   if (!shared.running) {
+      return;
+   }
+   store = open_on (shared.uri, "docrel-update-prefix", db, sizeof db);
+   model = fixture_keyed_model (store, "Thing");
+   fixture_unique_index (model, "{\"name\": 1}");
+   session = docrel_session_new (store);
+   fixture_saved_doc (session, model, "{\"_id\": 4, \"name\": \"taken\"}");
+   docs[0] = fixture_saved_doc (session, model, "{\"_id\": 1, \"name\": \"a\"}");
+   docs[1] = fixture_saved_doc (session, model, "{\"_id\": 2, \"name\": \"b\"}");
+   docs[2] = fixture_saved_doc (session, model, "{\"_id\": 3, \"name\": \"c\"}");
+   ASSERT_OK (docrel_doc_set_utf8 (docs[0], "name", "a2", &error), error);
+   ASSERT_OK (docrel_doc_set_utf8 (docs[1], "name", "taken", &error), error);
+   ASSERT_OK (docrel_doc_set_utf8 (docs[2], "name", "c2", &error), error);
+   ck_assert (!docrel_save_all_many (docs, 3, NULL, NULL, NULL, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_DUPLICATE_KEY);
+   ASSERT_MENTIONS (error, "1 of 3 documents were written before this failure");
+   /* the first update is stored and its document clean; the others not */
+   ck_assert_int_eq (fixture_count_where (store, model, "{\"name\": \"a2\"}"), 1);
+   ck_assert_int_eq (fixture_count_where (store, model, "{\"name\": \"c2\"}"), 0);
+   ck_assert (!docrel_doc_is_field_dirty (docs[0], "name"));
+   ck_assert (docrel_doc_is_field_dirty (docs[1], "name") && docrel_doc_is_field_dirty (docs[2], "name"));
+   ASSERT_OK (docrel_doc_set_utf8 (docs[1], "name", "b2", &error), error);
+   docrel_store_stats_reset (store);
+   ASSERT_OK (docrel_save_all_many (docs, 3, NULL, NULL, NULL, &error), error);
+   docrel_store_stats (store, &stats);
+   ck_assert_uint_eq (stats.updates, 1);
+   ck_assert_uint_eq (stats.documents_written, 2);
+   ck_assert_int_eq (fixture_count_where (store, model, "{\"name\": {\"$in\": [\"a2\", \"b2\", \"c2\"]}}"), 3);
    docrel_session_destroy (session);
    docrel_store_destroy (store);
    drop_db (shared.uri, db);
@@ -951,6 +1049,7 @@ mongodb_suite (void)
    tcase_add_unchecked_fixture (tc, shared_start_replset, shared_stop);
    tcase_add_test (tc, save_all_on_a_replica_set_runs_in_one_transaction);
    tcase_add_test (tc, a_transient_error_in_a_transaction_is_retried_once_without_duplicates);
+   tcase_add_test (tc, after_a_commit_with_an_unknown_outcome_saving_again_writes_no_duplicates);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("standalone");
@@ -958,6 +1057,7 @@ mongodb_suite (void)
    tcase_add_unchecked_fixture (tc, shared_start, shared_stop);
    tcase_add_test (tc, a_standalone_server_runs_no_transaction);
    tcase_add_test (tc, a_failed_insert_on_a_standalone_says_how_many_documents_were_written);
+   tcase_add_test (tc, a_failed_update_on_a_standalone_leaves_the_unwritten_documents_dirty);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("queries");

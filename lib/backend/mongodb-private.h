@@ -26,7 +26,8 @@
 /* The label libmongoc puts on errors worth retrying as a whole transaction,
  * copied into docrel's error message (see docrel_error__is_transient). */
 #define DOCREL_MONGODB_TRANSIENT "TransientTransactionError"
-#define DOCREL_MONGODB_COMMIT_TRIES 5 /* commitTransaction on UnknownTransactionCommitResult */
+#define DOCREL_MONGODB_COMMIT_UNKNOWN "UnknownTransactionCommitResult" /* docrel_error__is_commit_unknown */
+#define DOCREL_MONGODB_COMMIT_TRIES 5 /* commitTransaction on DOCREL_MONGODB_COMMIT_UNKNOWN */
 
 /* One thread's transaction. refs: the table's reference (while open) and one
  * per cursor opened inside it, so a cursor never outlives its session. */
@@ -97,11 +98,13 @@ bool docrel_mongodb__insert_many (docrel_backend_t *b,
                                   const char *collection,
                                   const bson_t *const *docs,
                                   size_t n,
+                                  docrel_write_outcome_t *outcome,
                                   bson_error_t *error);
 bool docrel_mongodb__update_many (docrel_backend_t *b,
                                   const char *collection,
                                   const docrel_update_t *updates,
                                   size_t n,
+                                  docrel_write_outcome_t *outcome,
                                   bson_error_t *error);
 bool docrel_mongodb__update_where (docrel_backend_t *b,
                                    const char *collection,

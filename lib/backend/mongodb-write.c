@@ -11,8 +11,8 @@
  * All or nothing holds inside a transaction only (the server aborts it at
  * the first failure, and the caller aborts). Outside one, MongoDB has no
  * all-or-nothing batch: an ordered insert or update stops at the first
- * failing document and keeps those before it, and the error says how many
- * were written (backend.h). Updates are checked before anything is sent the
+ * failing document and keeps those before it; the outcome and the error
+ * say how many were written, and whether the rest are in doubt (backend.h). Updates are checked before anything is sent the
  * way the embedded store checks them (only $set / $unset, or a replacement;
  * never a changed _id), so a bad update fails the same way on both and
  * writes nothing. */
@@ -33,12 +33,41 @@ reply_int (const bson_t *reply, const char *key)
    return bson_iter_init_find (&iter, reply, key) && BSON_ITER_HOLDS_NUMBER (&iter) ? bson_iter_as_int64 (&iter) : 0;
 }
 
-/* A write failed after written of n documents: outside a transaction they
- * stay, and the message says so. */
-static void
-report_prefix (const docrel_mongodb_op_t *op, int64_t written, size_t n, bson_error_t *error)
+/* How many statements of a failed ordered batch the server applied: those
+ * before the first write error, else (a lost connection) at least the
+ * matched ones. */
+static int64_t
+applied_statements (const bson_t *reply, const char *count_key)
 {
-   if (!op->txn && written > 0 && error) {
+   bson_iter_t iter, errors, index;
+
+   if (bson_iter_init_find (&iter, reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY (&iter) &&
+       bson_iter_recurse (&iter, &errors) && bson_iter_next (&errors) && BSON_ITER_HOLDS_DOCUMENT (&errors) &&
+       bson_iter_recurse (&errors, &index) && bson_iter_find (&index, "index") && BSON_ITER_HOLDS_NUMBER (&index)) {
+      return bson_iter_as_int64 (&index);
+   }
+   return reply_int (reply, count_key);
+}
+
+/* A batch of n failed after written of them were applied. Inside a
+ * transaction the caller aborts and nothing stays. Outside one they stay:
+ * the outcome and the message say so, and a connection that failed after
+ * the command went out leaves the rest in doubt. */
+static void
+report_partial (const docrel_mongodb_op_t *op,
+                const bson_error_t *cause,
+                int64_t written,
+                size_t n,
+                docrel_write_outcome_t *outcome,
+                bson_error_t *error)
+{
+   if (op->txn) {
+      return;
+   }
+   written = written < 0 ? 0 : written > (int64_t) n ? (int64_t) n : written;
+   outcome->written = (size_t) written;
+   outcome->in_doubt = cause->domain == MONGOC_ERROR_STREAM && cause->code == MONGOC_ERROR_STREAM_SOCKET;
+   if (written > 0 && error) {
       docrel_error__prefix (error, "%" PRId64 " of %zu documents were written before this failure: ", written, n);
    }
 }
@@ -70,8 +99,12 @@ check_doc (const bson_t *doc, size_t i, const char *collection, bson_error_t *er
 }
 
 bool
-docrel_mongodb__insert_many (
-   docrel_backend_t *b, const char *collection, const bson_t *const *docs, size_t n, bson_error_t *error)
+docrel_mongodb__insert_many (docrel_backend_t *b,
+                             const char *collection,
+                             const bson_t *const *docs,
+                             size_t n,
+                             docrel_write_outcome_t *outcome,
+                             bson_error_t *error)
 {
    docrel_mongodb_op_t op = {0};
    mongoc_collection_t *coll = NULL;
@@ -105,7 +138,7 @@ docrel_mongodb__insert_many (
    ok = mongoc_collection_insert_many (coll, (const bson_t **) docs, n, &opts, &reply, &cause);
    if (!ok) {
       docrel_mongodb__fail (error, &cause, &reply, collection, "inserting into collection '%s'", collection);
-      report_prefix (&op, reply_int (&reply, "insertedCount"), n, error);
+      report_partial (&op, &cause, applied_statements (&reply, "insertedCount"), n, outcome, error);
    }
 done:
    mongoc_collection_destroy (coll);
@@ -158,8 +191,12 @@ prepare_update (const bson_value_t *id, const bson_t *update, bson_t *out, bool 
 }
 
 bool
-docrel_mongodb__update_many (
-   docrel_backend_t *b, const char *collection, const docrel_update_t *updates, size_t n, bson_error_t *error)
+docrel_mongodb__update_many (docrel_backend_t *b,
+                             const char *collection,
+                             const docrel_update_t *updates,
+                             size_t n,
+                             docrel_write_outcome_t *outcome,
+                             bson_error_t *error)
 {
    docrel_mongodb_op_t op = {0};
    mongoc_collection_t *coll = NULL;
@@ -168,6 +205,7 @@ docrel_mongodb__update_many (
    bson_t reply = BSON_INITIALIZER;
    bson_error_t cause;
    size_t statements = 0;
+   size_t *update_of = NULL; /* statement -> its update (some send none) */
    bool ok = false;
 
    if (n == 0) {
@@ -185,6 +223,7 @@ docrel_mongodb__update_many (
    }
    coll = docrel_mongodb__collection (&op, collection);
    bulk = mongoc_collection_create_bulk_operation_with_opts (coll, &opts);
+   update_of = bson_malloc (n * sizeof *update_of);
    for (size_t i = 0; i < n; i++) {
       bson_t selector = BSON_INITIALIZER;
       bson_t prepared = BSON_INITIALIZER;
@@ -206,7 +245,7 @@ docrel_mongodb__update_many (
          if (!queued) {
             docrel_mongodb__fail (error, &cause, NULL, collection, "updating collection '%s'", collection);
          }
-         statements++;
+         update_of[statements++] = i;
       }
       bson_destroy (&selector);
       bson_destroy (&prepared);
@@ -221,10 +260,13 @@ docrel_mongodb__update_many (
    bson_destroy (&reply);
    ok = mongoc_bulk_operation_execute (bulk, &reply, &cause) != 0;
    if (!ok) {
+      int64_t applied = applied_statements (&reply, "nMatched");
       docrel_mongodb__fail (error, &cause, &reply, collection, "updating collection '%s'", collection);
-      report_prefix (&op, reply_int (&reply, "nMatched"), statements, error);
+      report_partial (
+         &op, &cause, applied >= 0 && applied < (int64_t) statements ? (int64_t) update_of[applied] : (int64_t) n, n, outcome, error);
    }
 done:
+   bson_free (update_of);
    mongoc_bulk_operation_destroy (bulk);
    mongoc_collection_destroy (coll);
    docrel_mongodb__op_end (&op);

@@ -147,6 +147,8 @@ docrel_mongodb__fail (
    va_end (ap);
    if (reply && mongoc_error_has_label (reply, DOCREL_MONGODB_TRANSIENT)) {
       label = " [" DOCREL_MONGODB_TRANSIENT "]";
+   } else if (reply && mongoc_error_has_label (reply, DOCREL_MONGODB_COMMIT_UNKNOWN)) {
+      label = " [" DOCREL_MONGODB_COMMIT_UNKNOWN "]";
    }
    if (is_server_domain (cause->domain)) {
       if (cause->code == SERVER_DUPLICATE_KEY || cause->code == SERVER_DUPLICATE_KEY_OLD) {
@@ -336,7 +338,7 @@ mongodb_commit (docrel_backend_t *b, bson_error_t *error)
    for (int tries = 1;; tries++) {
       ok = mongoc_client_session_commit_transaction (txn->session, &reply, &cause);
       if (ok || tries == DOCREL_MONGODB_COMMIT_TRIES ||
-          !mongoc_error_has_label (&reply, "UnknownTransactionCommitResult")) {
+          !mongoc_error_has_label (&reply, DOCREL_MONGODB_COMMIT_UNKNOWN)) {
          break;
       }
       bson_destroy (&reply);

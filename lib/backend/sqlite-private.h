@@ -154,11 +154,13 @@ bool docrel_sqlite__insert_many (docrel_backend_t *b,
                                  const char *collection,
                                  const bson_t *const *docs,
                                  size_t n,
+                                 docrel_write_outcome_t *outcome,
                                  bson_error_t *error);
 bool docrel_sqlite__update_many (docrel_backend_t *b,
                                  const char *collection,
                                  const docrel_update_t *updates,
                                  size_t n,
+                                 docrel_write_outcome_t *outcome,
                                  bson_error_t *error);
 bool docrel_sqlite__update_where (docrel_backend_t *b,
                                   const char *collection,

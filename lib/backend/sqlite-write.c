@@ -101,8 +101,12 @@ docrel_sqlite__write_error (docrel_backend_t *b,
 /* Inserts -------------------------------------------------------------------------- */
 
 bool
-docrel_sqlite__insert_many (
-   docrel_backend_t *b, const char *collection, const bson_t *const *docs, size_t n, bson_error_t *error)
+docrel_sqlite__insert_many (docrel_backend_t *b,
+                            const char *collection,
+                            const bson_t *const *docs,
+                            size_t n,
+                            docrel_write_outcome_t *outcome,
+                            bson_error_t *error)
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    docrel_sqlite_coll_t *coll;
@@ -111,6 +115,7 @@ docrel_sqlite__insert_many (
    bool begun = false;
    bool ok = false;
 
+   (void) outcome; /* all or nothing: the store's defaults hold */
    if (n == 0) {
       return true;
    }
@@ -308,8 +313,12 @@ done:
 }
 
 bool
-docrel_sqlite__update_many (
-   docrel_backend_t *b, const char *collection, const docrel_update_t *updates, size_t n, bson_error_t *error)
+docrel_sqlite__update_many (docrel_backend_t *b,
+                            const char *collection,
+                            const docrel_update_t *updates,
+                            size_t n,
+                            docrel_write_outcome_t *outcome,
+                            bson_error_t *error)
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    docrel_sqlite_coll_t *coll;
@@ -319,6 +328,7 @@ docrel_sqlite__update_many (
    bool begun = false;
    bool ok = false;
 
+   (void) outcome; /* all or nothing: the store's defaults hold */
    if (n == 0) {
       return true;
    }
