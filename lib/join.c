@@ -29,6 +29,9 @@
  * documents) keep a MongoDB command far under its 16 MB. */
 #define JOIN_CHUNK 10000
 #define JOIN_CHUNK_BYTES (4 * 1024 * 1024)
+/* A related condition is one $in inside the caller's query, which must
+ * stay under MongoDB's 16 MB command limit with the rest of the query. */
+#define RELATED_MAX_BYTES (12 * 1024 * 1024)
 
 static const char *const edge_options[] = {"$filter", "$sort", "$skip", "$limit", "$fields", NULL};
 
@@ -922,6 +925,35 @@ done:
    return ok;
 }
 
+/* Adds to out the values at to_paths of the links of r whose from_paths
+ * hold a tuple of set: one query per chunk of keys. */
+static bool
+collect_linked (docrel_store_t *store, const docrel_relation_t *r, const keyset_t *set, char *const *from_paths,
+                char *const *to_paths, keyset_t *out, bson_error_t *error)
+{
+   bson_iter_t cursor;
+   uint32_t done = 0;
+
+   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
+      return true;
+   }
+   while (done < set->n) {
+      uint32_t count =
+         chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, from_paths, r->n_keys);
+      bson_t filter;
+      bool ok;
+
+      chunk_filter (&cursor, count, from_paths, r->n_keys, NULL, &filter);
+      ok = collect_keys (store, r->link, &filter, to_paths, r->n_keys, out, error);
+      bson_destroy (&filter);
+      if (!ok) {
+         return false;
+      }
+      done += count;
+   }
+   return true;
+}
+
 bool
 docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model, const bson_t *related,
                               bson_t *conjuncts, uint32_t *n_conjuncts, bson_error_t *error)
@@ -954,18 +986,11 @@ docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model
       if (ok && r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
          /* Far keys -> the links holding them -> our keys. */
          keyset_t near;
-         bson_t link_filter = BSON_INITIALIZER;
          keyset_init (&near);
-         if (set.n > 0 && bson_iter_init (&cursor, set.tuples)) {
-            chunk_filter (&cursor, set.n, r->link_right, r->n_keys, NULL, &link_filter);
-            ok = collect_keys (store, r->link, &link_filter, r->link_left, r->n_keys, &near, error);
-         }
-         bson_destroy (&link_filter);
-         if (ok && r->symmetric && set.n > 0 && bson_iter_init (&cursor, set.tuples)) {
+         ok = collect_linked (store, r, &set, r->link_right, r->link_left, &near, error);
+         if (ok && r->symmetric) {
             /* a symmetric link relates its two fields both ways */
-            chunk_filter (&cursor, set.n, r->link_left, r->n_keys, NULL, &link_filter);
-            ok = collect_keys (store, r->link, &link_filter, r->link_right, r->n_keys, &near, error);
-            bson_destroy (&link_filter);
+            ok = collect_linked (store, r, &set, r->link_left, r->link_right, &near, error);
          }
          keyset_destroy (&set);
          set = near;
@@ -988,10 +1013,22 @@ docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model
       } else {
          bson_t built;
          chunk_filter (&cursor, set.n, r->left_keys, r->n_keys, NULL, &built);
-         bson_append_document (conjuncts, k, -1, &built);
+         if (built.len > RELATED_MAX_BYTES) {
+            /* the condition goes into the query itself: it cannot be split */
+            docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                               "option 'related' at '%s': %u related keys make a condition of %u bytes, over the "
+                               "%d a query can hold; narrow the filter",
+                               field, set.n, built.len, RELATED_MAX_BYTES);
+            ok = false;
+         } else {
+            bson_append_document (conjuncts, k, -1, &built);
+         }
          bson_destroy (&built);
       }
       keyset_destroy (&set);
+      if (!ok) {
+         return false;
+      }
    }
    return true;
 }

@@ -974,6 +974,17 @@ START_TEST (a_join_on_20_mb_of_keys_splits_its_in_lists_by_size)
       ck_assert_uint_eq (n_slot, 1);
    }
    bson_free (docs);
+   docs = NULL;
+   /* Filtering by related documents puts their keys into the query itself,
+    * which cannot be split: past what a query holds, a clear error. */
+   bson_destroy (opts);
+   opts = fixture_json ("{\"related\": {\"children\": {}}}");
+   ck_assert (!docrel_find_all (session, parent, NULL, opts, &docs, &n, &error));
+   ck_assert_uint_eq (error.domain, DOCREL_ERROR_QUERY);
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_BAD_OPTION);
+   ASSERT_MENTIONS (error, "option 'related' at 'children'");
+   ASSERT_MENTIONS (error, "narrow the filter");
+   bson_free (docs);
    bson_free (key);
    bson_destroy (opts);
    docrel_session_destroy (session);
