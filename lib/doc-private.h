@@ -96,6 +96,12 @@ void docrel_doc__free (docrel_doc_t *doc);
 /* Replaces the fields (taking a copy of fields) and refreshes the cached id. */
 void docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields);
 
+/* doc, a partial document of the session, was loaded again as raw (itself
+ * partial or whole): it takes the top-level fields it lacks, keeping the
+ * caller's changes, and loaded whole it is partial no more. One document
+ * per id means the second of two projections must not be lost. */
+void docrel_doc__widen (docrel_doc_t *doc, const bson_t *raw, bool raw_partial);
+
 /* Marks doc saved and clean and (re)enters it in the identity map. */
 void docrel_doc__mark_saved (docrel_doc_t *doc);
 

@@ -102,6 +102,51 @@ docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields)
 }
 
 void
+docrel_doc__widen (docrel_doc_t *doc, const bson_t *raw, bool raw_partial)
+{
+   bson_iter_t iter, mine;
+   bson_t *merged;
+
+   if (!doc->saved || !doc->partial) {
+      return;
+   }
+   if (raw_partial) {
+      /* another projection: add the top-level fields it lacks */
+      if (bson_iter_init (&iter, raw)) {
+         while (bson_iter_next (&iter)) {
+            const char *key = bson_iter_key (&iter);
+            if (!bson_iter_init_find (&mine, doc->fields, key) && !docrel_doc_is_field_dirty (doc, key)) {
+               bson_append_iter (doc->fields, key, -1, &iter);
+            }
+         }
+      }
+      return;
+   }
+   /* the whole document: the stored fields, with the caller's changes */
+   merged = bson_new ();
+   if (bson_iter_init (&iter, raw)) {
+      while (bson_iter_next (&iter)) {
+         const char *key = bson_iter_key (&iter);
+         if (!docrel_doc_is_field_dirty (doc, key)) {
+            bson_append_iter (merged, key, -1, &iter);
+         } else if (bson_iter_init_find (&mine, doc->fields, key)) {
+            bson_append_iter (merged, key, -1, &mine);
+         }
+      }
+   }
+   if (bson_iter_init (&mine, doc->fields)) {
+      while (bson_iter_next (&mine)) {
+         if (!bson_iter_init_find (&iter, raw, bson_iter_key (&mine))) {
+            bson_append_iter (merged, NULL, 0, &mine); /* set by the caller */
+         }
+      }
+   }
+   docrel_doc__replace_fields (doc, merged);
+   bson_destroy (merged);
+   doc->partial = false;
+}
+
+void
 docrel_doc__mark_saved (docrel_doc_t *doc)
 {
    doc->saved = true;

@@ -246,6 +246,7 @@ adopt (docrel_session_t *session, docrel_model_t *model, const bson_t *raw, bool
       doc = docrel_session__lookup (session, model, bson_iter_value (&iter));
    }
    if (doc) {
+      docrel_doc__widen (doc, raw, partial);
       return doc;
    }
    doc = docrel_doc__alloc (session, model);

@@ -334,6 +334,32 @@ START_TEST (fields_keep_the_keys_that_the_joins_below_need)
 }
 END_TEST
 
+START_TEST (two_edges_reaching_one_document_by_different_keys_both_fill)
+{
+   static const char *const comment[] = {"{\"_id\": 104, \"postId\": 44, \"commenterId\": 2, "
+                                         "\"commenterName\": \"one\"}",
+                                         NULL};
+   blog_t t;
+   docrel_doc_t **cs;
+   const docrel_doc_t *by_id, *by_name;
+
+   blog_start (&t);
+   fixture_seed (t.store, t.comment, comment);
+   /* The first edge loads author 2 without its name; the second reaches
+    * the same author by name. One document per id: the session's author 2
+    * takes the fields the second load brought. */
+   cs = find_joined (&t, t.comment, "{\"_id\": 104}", "",
+                     "{\"commenter\": {\"$fields\": {\"_id\": 1}}, \"commenterByName\": true}", 1, 3);
+   by_id = docrel_doc_related_one (cs[0], "commenter");
+   by_name = docrel_doc_related_one (cs[0], "commenterByName");
+   ck_assert_ptr_nonnull (by_id);
+   ck_assert_ptr_eq (by_id, by_name);
+   ck_assert_str_eq (docrel_doc_get_utf8 (by_name, "name"), "one");
+   bson_free (cs);
+   blog_close (&t);
+}
+END_TEST
+
 START_TEST (a_projected_root_still_loads_its_relations)
 {
    blog_t t;
@@ -721,6 +747,7 @@ join_suite (void)
    tcase_add_test (tc, sort_orders_each_slot_and_without_it_slots_keep_store_order);
    tcase_add_test (tc, fields_projects_the_related_documents);
    tcase_add_test (tc, fields_keep_the_keys_that_the_joins_below_need);
+   tcase_add_test (tc, two_edges_reaching_one_document_by_different_keys_both_fill);
    tcase_add_test (tc, a_projected_root_still_loads_its_relations);
    tcase_add_test (tc, has_and_belongs_to_many_takes_sort_skip_and_limit_per_parent);
    suite_add_tcase (s, tc);
