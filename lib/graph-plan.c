@@ -253,12 +253,14 @@ attempt (docrel_plan_t *plan, bool *rolled_back, bson_error_t *error)
    }
    forget_deleted (plan, plan->n_steps);
    if (docrel_store__commit (store, error)) {
+      plan->done = plan->n_steps;
       return true;
    }
 fail:
    docrel_store__abort (store);
    *rolled_back = active;
    if (!active) {
+      plan->done = i;
       forget_deleted (plan, i); /* what was written stays written */
    }
    return false;
@@ -284,6 +286,7 @@ docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
 {
    int tries;
 
+   plan->done = 0;
    if (plan->n_steps == 0) {
       docrel_undo__forget (&plan->undo);
       return true;

@@ -47,6 +47,8 @@ typedef struct {
    size_t cap_steps;
    docrel_undo_t undo;  /* the call's changes to memory, before sending */
    docrel_undo_t *sent; /* while running: the effects of confirmed steps */
+   size_t done;         /* after running: the steps the store holds (all on
+                         * success, none after a rollback, else a prefix) */
 } docrel_plan_t;
 
 void docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session);

@@ -26,6 +26,7 @@ typedef struct {
    docrel_doc_t **docs;
    size_t n;
    int depth;
+   size_t step; /* the plan step deleting them */
 } frontier_t;
 
 typedef struct {
@@ -40,6 +41,7 @@ typedef struct {
       char *const *paths;
       size_t n_keys;
       docrel_idmap_t codes;
+      size_t step; /* the plan step clearing them */
    } *nulls;
    size_t n_nulls;
 } purge_t;
@@ -178,6 +180,7 @@ set_null (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_mo
    p->nulls[p->n_nulls].from = from;
    p->nulls[p->n_nulls].paths = from_paths;
    p->nulls[p->n_nulls].n_keys = r->n_keys;
+   p->nulls[p->n_nulls].step = (size_t) (step - p->plan.steps);
    docrel_idmap__init (&p->nulls[p->n_nulls].codes);
    for (i = 0; i < f->n; i++) {
       if (docrel_graph__code (f->docs[i], m_paths, r->n_keys, &code)) {
@@ -258,17 +261,21 @@ plan_deletes (purge_t *p)
             continue;
          }
          step = docrel_plan__step (&p->plan, DOCREL_STEP_DELETE_WHERE, f->model, top - depth + 1);
+         f->step = (size_t) (step - p->plan.steps);
          step->filter = bson_new ();
          docrel_graph__ids_filter (f->docs, f->n, step->filter);
       }
    }
 }
 
-/* After the purge: purged documents of the session unsaved and out of
- * slots, keys gone from loaded documents that referenced them. */
+/* After the purge, or the part of it the store holds (a standalone MongoDB
+ * that failed part way: the plan's first done steps): purged documents of
+ * the session unsaved and out of slots, keys gone from loaded documents
+ * that referenced them. */
 static void
 bring_in_line (purge_t *p)
 {
+   size_t done = p->plan.done;
    docrel_session_t *session = p->plan.session;
    docrel_doc_t **gone = NULL;
    docrel_buf_t code = DOCREL_BUF_INIT;
@@ -276,7 +283,7 @@ bring_in_line (purge_t *p)
    docrel_doc_t *d;
 
    for (i = 0; i < p->n_fronts; i++) {
-      for (k = 0; k < p->fronts[i].n; k++) {
+      for (k = 0; p->fronts[i].step < done && k < p->fronts[i].n; k++) {
          docrel_doc_t *loaded = docrel_session__lookup (session, p->fronts[i].model, &p->fronts[i].docs[k]->id);
          if (loaded && loaded->saved) {
             docrel_doc__mark_unsaved (loaded);
@@ -287,7 +294,7 @@ bring_in_line (purge_t *p)
    }
    for (d = session->head; d; d = d->next) {
       for (i = 0; i < p->n_nulls; i++) {
-         if (d->model == p->nulls[i].from && d->saved &&
+         if (p->nulls[i].step < done && d->model == p->nulls[i].from && d->saved &&
              docrel_graph__code (d, p->nulls[i].paths, p->nulls[i].n_keys, &code) &&
              docrel_idmap__get (&p->nulls[i].codes, NULL, code.data, code.len)) {
             for (k = 0; k < p->nulls[i].n_keys; k++) {
@@ -330,11 +337,11 @@ docrel_purge (docrel_doc_t *doc, bson_error_t *error)
       }
    }
    plan_deletes (&p);
-   if (!docrel_plan__use (&p.plan, error) || !docrel_plan__run (&p.plan, error)) {
+   if (!docrel_plan__use (&p.plan, error)) {
       goto done;
    }
+   ok = docrel_plan__run (&p.plan, error);
    bring_in_line (&p);
-   ok = true;
 done:
    for (i = 0; i < p.n_fronts; i++) {
       bson_free (p.fronts[i].docs);

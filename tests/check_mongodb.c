@@ -881,6 +881,33 @@ START_TEST (a_failed_update_on_a_standalone_leaves_the_unwritten_documents_dirty
 }
 END_TEST
 
+START_TEST (a_purge_cut_short_on_a_standalone_leaves_memory_as_the_store_is)
+{
+   graph_t t;
+   docrel_doc_t *const *posts;
+   size_t n_posts = 0;
+   bson_error_t error;
+
+   if (!graph_open (&t, "docrel-purge-part")) {
+      return;
+   }
+   ASSERT_OK (docrel_save_all (t.root, NULL, NULL, NULL, &error), error);
+   ck_assert (docrel_doc_related (t.root, "posts", &posts, &n_posts) && n_posts == 2);
+   /* The posts lose their key (onDelete setNull), then the delete of the
+    * author fails: without a transaction the first step stays. */
+   ck_assert (fail_next (shared.uri, "docrel-purge-part", "delete", 2, NULL));
+   ck_assert (!docrel_purge (t.root, &error));
+   ck_assert_int_eq (fixture_count_where (t.store, t.post, "{\"authorId\": {\"$exists\": true}}"), 0);
+   ck_assert (!docrel_doc_has (posts[0], "authorId") && !docrel_doc_has (posts[1], "authorId"));
+   ck_assert (docrel_doc_is_saved (t.root));
+   ck_assert_int_eq (fixture_count_all (t.store, t.author), 1);
+   ASSERT_OK (docrel_purge (t.root, &error), error);
+   ck_assert (!docrel_doc_is_saved (t.root));
+   ck_assert_int_eq (fixture_count_all (t.store, t.author), 0);
+   graph_close (&t);
+}
+END_TEST
+
 /* ---- per-parent limits without a sort --------------------------------- */
 
 START_TEST (a_per_parent_limit_without_sort_keeps_insertion_order_in_each_group)
@@ -1069,6 +1096,7 @@ mongodb_suite (void)
    tcase_add_test (tc, a_standalone_server_runs_no_transaction);
    tcase_add_test (tc, a_failed_insert_on_a_standalone_says_how_many_documents_were_written);
    tcase_add_test (tc, a_failed_update_on_a_standalone_leaves_the_unwritten_documents_dirty);
+   tcase_add_test (tc, a_purge_cut_short_on_a_standalone_leaves_memory_as_the_store_is);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("queries");
