@@ -1,5 +1,6 @@
 """Command dispatch: run(server, conn, cmd, db) -> reply document, or CLOSE
-to hang up without replying (a closeConnection fail point).
+to hang up without replying (a closeConnection fail point, or a server that
+is stopping: the docrelStopServer fail point, see failpoints.py).
 
 Every command runs under the server's one lock (mongomock and the store are
 not thread-safe; Python would serialise the work anyway). Every failure
@@ -108,6 +109,10 @@ def command_name(cmd):
 
 def run(server, conn, cmd, db):
     name = command_name(cmd)
+    stop = server.failpoints.check_stop(name, conn.app_name)
+    if stop is not None:
+        _stop_server(server, conn, cmd, db, name, stop)
+        return CLOSE
     action = server.failpoints.check(name, conn.app_name)
     if action is not None:
         if action.block_ms:
@@ -120,10 +125,24 @@ def run(server, conn, cmd, db):
                     server.txns.abort_for(cmd)
             return _fail_point_error(server, action, cmd, name)
     with server.lock:
+        if server.closed:  # the server is stopping: nothing more is answered
+            return CLOSE
         reply = _execute(server, conn, cmd, db, name)
     if action is not None and action.write_concern_error and reply.get('ok'):
         reply['writeConcernError'] = dict(action.write_concern_error)
     return reply
+
+
+def _stop_server(server, conn, cmd, db, name, stop):
+    """The docrelStopServer fail point fired on cmd: run it first if
+    afterApplying (its reply is dropped), then stop the server; the process
+    exits here when it runs as a program (server.exit_on_halt)."""
+    def apply():
+        _execute(server, conn, cmd, db, name)
+    server.halt(before=apply if stop.after_applying else None,
+                why="docrelStopServer fail point: stopping %s %s.%s (conn %d)"
+                    % ('after' if stop.after_applying else 'before', db, name, conn.id),
+                exit=server.exit_on_halt)
 
 
 def _fail_point_error(server, action, cmd, name):

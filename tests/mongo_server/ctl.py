@@ -2,6 +2,7 @@
 """Start and stop the test server for ctest fixtures and scripts.
 
     /usr/bin/python3 tests/mongo_server/ctl.py start --dir DIR [--port P] [--replset NAME]
+                                                     [--persist] [--verbose]
     /usr/bin/python3 tests/mongo_server/ctl.py stop --dir DIR
     /usr/bin/python3 tests/mongo_server/ctl.py status --dir DIR
 
@@ -13,10 +14,24 @@ readers: it ends with one) and prints the URI:
     mongodb://127.0.0.1:PORT/?serverSelectionTimeoutMS=5000
     mongodb://127.0.0.1:PORT/?replicaSet=NAME&serverSelectionTimeoutMS=5000
 
-With --port P it binds that port again (a restart after stop). stop sends
-SIGTERM to the process in DIR/mongodb.pid (after checking it is the test
-server), waits for it to exit (SIGKILL after 5 s) and removes the pid and
-port files; the URI file stays so a test can see the refused connection."""
+With --port P it binds that port again (a restart after stop). With
+--persist the server keeps its data in DIR/mongodb.data (server.py --data):
+it loads the file when it starts, if there is one, and saves its whole
+store there (committed data only) whenever it stops, so `stop` then
+`start --persist --port P` is a restart on the same port with the same
+data. Without --persist data lives in memory only and a restart is empty.
+
+stop sends SIGTERM to the process in DIR/mongodb.pid (after checking it is
+the test server), waits for it to exit (SIGKILL after 30 s; a server saving
+its data takes that long only when it hangs) and removes the pid and port
+files; the URI file stays so a test can see the refused connection, and
+so does mongodb.data.
+
+A server may also stop on its own (the docrelStopServer fail point, see
+failpoints.py): it saves its data and removes its pid and port files before
+it closes its connections, so once a client sees its connection drop,
+status says stopped and start can run at once. status prints "running pid
+N port P" (exit 0) or "stopped" (exit 3)."""
 
 import argparse
 import os
@@ -30,7 +45,7 @@ PYTHON = '/usr/bin/python3'
 
 
 def _paths(d):
-    return {k: os.path.join(d, 'mongodb.' + k) for k in ('uri', 'port', 'pid', 'log')}
+    return {k: os.path.join(d, 'mongodb.' + k) for k in ('uri', 'port', 'pid', 'log', 'data')}
 
 
 def _write(path, text):
@@ -74,6 +89,8 @@ def start(args):
            '--port-file', p['port'], '--pid-file', p['pid']]
     if args.replset:
         cmd += ['--replset', args.replset]
+    if args.persist:
+        cmd += ['--data', p['data']]
     if args.verbose:
         cmd.append('--verbose')
     with open(p['log'], 'ab') as log, open(os.devnull, 'rb') as null:
@@ -116,7 +133,7 @@ def stop(args):
                 os.unlink(p[k])
         return 0
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while _is_our_server(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
     if _is_our_server(pid):
@@ -142,9 +159,11 @@ def status(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('action', choices=('start', 'stop', 'status'))
-    ap.add_argument('--dir', required=True, help='where mongodb.uri/.pid/.port/.log go')
+    ap.add_argument('--dir', required=True, help='where mongodb.uri/.pid/.port/.log/.data go')
     ap.add_argument('--port', type=int, default=0)
     ap.add_argument('--replset', help='replica set name (transactions)')
+    ap.add_argument('--persist', action='store_true',
+                    help='keep the data in DIR/mongodb.data across stop / start')
     ap.add_argument('--timeout', type=float, default=10.0)
     ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()

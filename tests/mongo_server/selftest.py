@@ -5,23 +5,32 @@
 
 Starts a standalone server and a one-member replica set with ctl.py in a
 temporary directory, drives every supported command, error code, fail
-point and transaction path, and stops both. Takes a few seconds."""
+point and transaction path, and stops both; then restarts servers on their
+ports, with and without --persist and through the docrelStopServer fail
+point. Takes under ten seconds, most of it starting servers."""
 
+import datetime
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import uuid
 
 import pymongo
 from bson.binary import Binary, UUID_SUBTYPE, UuidRepresentation
 from bson.codec_options import CodecOptions
+from bson.decimal128 import Decimal128
 from bson.int64 import Int64
+from bson.objectid import ObjectId
+from bson.raw_bson import RawBSONDocument
+from bson.regex import Regex
 from bson.son import SON
-from pymongo.errors import (AutoReconnect, BulkWriteError, DuplicateKeyError,
-                            OperationFailure)
+from pymongo.errors import (AutoReconnect, BulkWriteError, ConnectionFailure,
+                            DuplicateKeyError, OperationFailure)
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +51,15 @@ def start(name, *extra):
 
 def stop(name):
     subprocess.run(CTL + ['stop', '--dir', SERVERS[name]], check=True)
+
+
+def status(name):
+    return subprocess.run(CTL + ['status', '--dir', SERVERS[name]], stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout.strip()
+
+
+def port_of(uri):
+    return int(uri.split(':')[2].split('/')[0])
 
 
 def setUpModule():
@@ -425,6 +443,21 @@ class FailPoints(Base):
         self.fp('alwaysOn', failCommands=['ping'], errorCode=2, appName='someone-else')
         self.db.command('ping')
 
+    def test_stop_server_configuration(self):
+        def stop_fp(mode, **data):
+            return self.client.admin.command(SON([('configureFailPoint', 'docrelStopServer'),
+                                                  ('mode', mode), ('data', data)]))
+        self.assertCode(2, stop_fp, 'alwaysOn', afterApplying=True)
+        self.assertCode(14, stop_fp, 'alwaysOn', failCommands=['insert'], afterApplying=1)
+        self.assertCode(2, stop_fp, {'times': 0}, failCommands=['insert'])
+        self.assertCode(2, self.client.admin.command,
+                        SON([('configureFailPoint', 'noSuchFailPoint'), ('mode', 'off')]))
+        # Armed for someone else's commands, then off: nothing stops.
+        stop_fp('alwaysOn', failCommands=['insert', 'ping'], appName='someone-else')
+        self.db.c.insert_one({})
+        self.db.command('ping')
+        self.assertEqual(stop_fp('off')['count'], 0)
+
 
 class Transactions(Base):
     uri = property(lambda self: RS_URI)
@@ -553,6 +586,170 @@ class Restart(unittest.TestCase):
         self.assertIsNone(c.x.c.find_one())  # memory only: a restart starts empty
         c.close()
         stop('restart')
+
+
+class Persistence(unittest.TestCase):
+    """ctl.py start --persist: the data survives stop / start on the same port."""
+
+    def test_data_survives_a_restart(self):
+        uri = start('persist', '--persist', '--replset', 'rs0')
+        c = client(uri)
+        db = c.p
+        docs = [SON([('_id', 1), ('i32', 7), ('i64', Int64(7)), ('big', 2 ** 40), ('f', 1.5),
+                     ('z', 'zz'), ('a', 'fields out of order')]),
+                SON([('_id', ObjectId()), ('i32', 9), ('f', 2.5),
+                     ('when', datetime.datetime(2020, 1, 2, 3, 4, 5, 678000)),
+                     ('dec', Decimal128('1.10')), ('bin', Binary(b'\x00\x01', 0)),
+                     ('uuid', Binary(uuid.uuid4().bytes, UUID_SUBTYPE)),
+                     ('nested', SON([('y', [1, Int64(2), SON([('b', 1), ('a', 2)])]),
+                                     ('x', None)])),
+                     ('re', Regex('^a', 'i')), ('t', True)]),
+                SON([('_id', 'third'), ('i32', 3)])]
+        db.c.insert_many(docs)
+        db.c.delete_one({'_id': 'third'})
+        db.c.insert_one({'_id': 0, 'i32': 0})  # natural order is insertion order, not _id order
+        db.c.create_index([('i32', 1), ('f', -1)], unique=True, name='u')
+        db.c.create_index('a', sparse=True)
+        db.c.create_index('z', unique=True, partialFilterExpression={'i32': {'$gt': 5}})
+        db.create_collection('empty')
+        c.q.c.insert_one({'_id': 'another database'})
+        raw = db.get_collection('c', codec_options=CodecOptions(document_class=RawBSONDocument))
+        before = [d.raw for d in raw.find()]
+        indexes = list(db.c.list_indexes())
+        colls = {i['name']: i['info']['uuid'] for i in db.list_collections()}
+        # An open transaction's writes are not saved.
+        s = c.start_session()
+        s.start_transaction()
+        db.c.insert_one({'_id': 'uncommitted', 'i32': 1}, session=s)
+        db.c.update_one({'_id': 1}, {'$set': {'i32': 8}}, session=s)
+        db.c.delete_one({'_id': 0}, session=s)
+        stop('persist')
+        c.close()
+        self.assertTrue(os.path.exists(os.path.join(SERVERS['persist'], 'mongodb.data')))
+        self.assertEqual(status('persist'), 'stopped')
+
+        self.assertEqual(start('persist', '--persist', '--replset', 'rs0',
+                               '--port', str(port_of(uri))), uri)
+        c = client(uri)
+        db = c.p
+        raw = db.get_collection('c', codec_options=CodecOptions(document_class=RawBSONDocument))
+        self.assertEqual([d.raw for d in raw.find()], before)  # byte for byte
+        first = db.c.find_one({'_id': 1})
+        self.assertEqual(list(first), ['_id', 'i32', 'i64', 'big', 'f', 'z', 'a'])
+        self.assertIs(type(first['i32']), int)
+        self.assertIs(type(first['i64']), Int64)
+        self.assertIs(type(first['big']), Int64)
+        self.assertEqual(list(db.c.list_indexes()), indexes)
+        self.assertEqual({i['name']: i['info']['uuid'] for i in db.list_collections()}, colls)
+        self.assertEqual(sorted(colls), ['c', 'empty'])
+        self.assertEqual(list(c.q.c.find()), [{'_id': 'another database'}])
+        with self.assertRaises(DuplicateKeyError):  # the unique indexes still hold
+            db.c.insert_one({'i32': 7, 'f': 1.5})
+        with self.assertRaises(DuplicateKeyError):
+            db.c.insert_one({'i32': 6, 'z': 'zz'})
+        db.c.insert_one({'i32': 5, 'z': 'zz'})  # outside the partial index
+        c.close()
+        stop('persist')
+
+
+class StopFailPoint(unittest.TestCase):
+    """The docrelStopServer fail point: the server stops in the middle of a call."""
+
+    def fp(self, c, name, mode, **data):
+        return c.admin.command(SON([('configureFailPoint', name), ('mode', mode),
+                                    ('data', data)]))
+
+    def test_stop_before_applying(self):
+        uri = start('stopfp', '--persist')
+        d = SERVERS['stopfp']
+        c = client(uri, appname='stopper')
+        c.s.c.insert_one({'_id': 0})
+        # failCommand stays independent of the stop fail point.
+        self.fp(c, 'failCommand', 'alwaysOn', failCommands=['find'], errorCode=2,
+                appName='stopper')
+        self.fp(c, 'docrelStopServer', {'times': 1}, failCommands=['insert'],
+                afterApplying=False, appName='stopper')
+        with self.assertRaises(OperationFailure):
+            c.s.c.find_one()
+        with self.assertRaises(AutoReconnect):
+            c.s.c.insert_many([{'_id': 1}, {'_id': 2}])
+        self.assertEqual(status('stopfp'), 'stopped')  # already: no waiting
+        self.assertFalse(os.path.exists(os.path.join(d, 'mongodb.pid')))
+        c.close()
+        self.assertEqual(start('stopfp', '--persist', '--port', str(port_of(uri))), uri)
+        c = client(uri, appname='stopper')
+        self.assertEqual(list(c.s.c.find()), [{'_id': 0}])  # fail points are gone too
+        c.close()
+        stop('stopfp')
+
+    def test_stop_after_applying(self):
+        """Run as a program: exit status 0, the port bound again at once."""
+        d = tempfile.mkdtemp(dir=WORK)
+        port_file = os.path.join(d, 'port')
+        data = os.path.join(d, 'data')
+
+        def run(port):
+            proc = subprocess.Popen([sys.executable, '-B', os.path.join(HERE, 'server.py'),
+                                     '--port', str(port), '--port-file', port_file,
+                                     '--data', data, '--replset', 'rs0'],
+                                    stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 10
+            while not os.path.exists(port_file) and time.monotonic() < deadline:
+                self.assertIsNone(proc.poll())
+                time.sleep(0.02)
+            with open(port_file) as f:
+                port = int(f.read())
+            uri = 'mongodb://127.0.0.1:%d/?replicaSet=rs0&serverSelectionTimeoutMS=100' % port
+            return proc, port, client(uri, appname='stopper')
+
+        proc, port, c = run(0)
+        try:
+            self.fp(c, 'docrelStopServer', {'skip': 2},
+                    failCommands=['insert', 'commitTransaction'], afterApplying=True,
+                    appName='stopper')
+            c.s.c.insert_one({'_id': 1})  # skipped: answered
+            with c.start_session() as s:
+                s.start_transaction()
+                c.s.c.insert_one({'_id': 2}, session=s)  # skipped
+                with self.assertRaises(ConnectionFailure):
+                    s.commit_transaction()  # committed, saved, no answer
+            self.assertEqual(proc.wait(5), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            c.close()
+        self.assertFalse(os.path.exists(port_file))
+        proc, port2, c = run(port)
+        try:
+            self.assertEqual(port2, port)
+            self.assertEqual(list(c.s.c.find()), [{'_id': 1}, {'_id': 2}])
+            # A statement inside a transaction is lost with the transaction.
+            self.fp(c, 'docrelStopServer', 'alwaysOn', failCommands=['insert'],
+                    afterApplying=True, appName='stopper')
+            with c.start_session() as s:
+                s.start_transaction()
+                with self.assertRaises(ConnectionFailure):
+                    c.s.c.insert_one({'_id': 3}, session=s)
+            self.assertEqual(proc.wait(5), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            c.close()
+        proc, _, c = run(port)
+        try:
+            self.assertEqual(list(c.s.c.find()), [{'_id': 1}, {'_id': 2}])
+            c.s.c.insert_one({'_id': 4})
+            proc.send_signal(signal.SIGTERM)  # a clean stop saves too
+            self.assertEqual(proc.wait(5), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            c.close()
+        sys.path.insert(0, HERE)
+        import persist
+        store = persist.load(data)
+        self.assertEqual(list(store.collection('s', 'c').docs.values()),
+                         [{'_id': 1}, {'_id': 2}, {'_id': 4}])
 
 
 if __name__ == '__main__':

@@ -165,6 +165,12 @@ class Transactions:
         if s is not None and s.txn is not None and s.txn.number == int(cmd['txnNumber']):
             self.abort(s.txn)
 
+    def abort_all(self):
+        """Aborts every open transaction (before the store is saved at exit,
+        so only committed writes are kept)."""
+        for t in sorted(self.open, key=lambda t: t.started, reverse=True):
+            self.abort(t)
+
     def end_sessions(self, lsids):
         for lsid in lsids:
             k = eq_key(lsid.get('id') if isinstance(lsid, dict) else lsid)
