@@ -102,6 +102,20 @@ server_stop (server_t *s)
    s->dir[0] = '\0';
 }
 
+/* Starts s's server again on its port, with the data it saved when it
+ * stopped (s was started with --persist). */
+static void
+server_restart (server_t *s)
+{
+   const char *port = strrchr (s->uri, ':');
+   char extra[64];
+
+   ck_assert_ptr_nonnull (port);
+   snprintf (extra, sizeof extra, "--persist --port %d", atoi (port + 1));
+   ck_assert_msg (run_ctl ("start", s, extra), "%s start --dir %s %s failed", ctl_script (), s->dir, extra);
+   s->running = true;
+}
+
 static void
 shared_start (void)
 {
@@ -244,6 +258,24 @@ fail_off (const char *base)
    bson_error_t error;
 
    admin_command (base, command, &error);
+   bson_destroy (command);
+}
+
+/* Makes the test server stop at the (skip + 1)-th insert from clients
+ * called app, before or after applying it, without answering. */
+static void
+stop_at_insert (const char *base, const char *app, int skip, bool after_applying)
+{
+   char json[400];
+   bson_error_t error;
+   bson_t *command;
+
+   snprintf (json, sizeof json,
+             "{\"configureFailPoint\": \"docrelStopServer\", \"mode\": {\"skip\": %d}, \"data\": "
+             "{\"failCommands\": [\"insert\"], \"afterApplying\": %s, \"appName\": \"%s\"}}",
+             skip, after_applying ? "true" : "false", app);
+   command = fixture_json (json);
+   ck_assert_msg (admin_command (base, command, &error), "docrelStopServer: %s", error.message);
    bson_destroy (command);
 }
 
@@ -658,17 +690,14 @@ typedef struct {
    char db[64];
 } graph_t;
 
-static bool
-graph_open (graph_t *t, const char *app)
+static void
+graph_open_on (graph_t *t, const char *base, const char *app)
 {
    bson_error_t error;
    docrel_doc_t *post;
 
    memset (t, 0, sizeof *t);
-   if (!shared.running) {
-      return false;
-   }
-   t->store = open_on (shared.uri, app, t->db, sizeof t->db);
+   t->store = open_on (base, app, t->db, sizeof t->db);
    t->author = fixture_keyed_model (t->store, "Author");
    t->post = fixture_keyed_model (t->store, "Post");
    fixture_add_field (t->post, "authorId", DOCREL_TYPE_ANY, NULL);
@@ -685,6 +714,15 @@ graph_open (graph_t *t, const char *app)
       post = fixture_new_doc (t->session, t->post, json);
       ASSERT_OK (docrel_doc_add_related (t->root, "posts", post, &error), error);
    }
+}
+
+static bool
+graph_open (graph_t *t, const char *app)
+{
+   if (!shared.running) {
+      return false;
+   }
+   graph_open_on (t, shared.uri, app);
    return true;
 }
 
@@ -767,6 +805,97 @@ START_TEST (after_a_commit_with_an_unknown_outcome_saving_again_writes_no_duplic
    ck_assert_int_eq (fixture_count_all (t.store, t.author), 1);
    ck_assert_int_eq (fixture_count_all (t.store, t.post), 2);
    graph_close (&t);
+}
+END_TEST
+
+/* ---- a server stopped in the middle of a call, then restarted ---------- */
+
+/* save_all of an author and two posts on a standalone server that stops at
+ * the insert of the posts (before or after applying it). The call fails
+ * clearly, the flags say what is known to be written, and once the server
+ * is back the same call completes with every document stored once. */
+static void
+save_all_across_a_restart (bool after_applying)
+{
+   server_t server;
+   graph_t t;
+   docrel_doc_t *const *posts;
+   size_t n_posts = 0;
+   docrel_store_stats_t stats;
+   bson_error_t error;
+
+   if (!server_start (&server, "--persist")) {
+      return;
+   }
+   graph_open_on (&t, server.uri, "docrel-restart");
+   stop_at_insert (server.uri, "docrel-restart", 1, after_applying);
+   ck_assert (!docrel_save_all (t.root, NULL, NULL, NULL, &error));
+   ck_assert_msg (error.domain == DOCREL_ERROR_STORE && error.code == DOCREL_ERROR_BACKEND, "%u.%u: %s",
+                  error.domain, error.code, error.message);
+   ASSERT_MENTIONS (error, "inserting into collection 'Post'");
+   ck_assert (docrel_doc_related (t.root, "posts", &posts, &n_posts) && n_posts == 2);
+   ck_assert (docrel_doc_is_saved (t.root));
+   ck_assert (!docrel_doc_is_saved (posts[0]) && !docrel_doc_is_saved (posts[1]));
+
+   server_restart (&server);
+   docrel_store_stats_reset (t.store);
+   ASSERT_OK (docrel_save_all (t.root, NULL, NULL, NULL, &error), error);
+   docrel_store_stats (t.store, &stats);
+   /* the posts' reply was lost: one find tells which are stored; those
+    * are rewritten, the others inserted */
+   ck_assert_uint_eq (stats.finds, 1);
+   ck_assert_uint_eq (stats.inserts, after_applying ? 0 : 1);
+   ck_assert_uint_eq (stats.updates, after_applying ? 1 : 0);
+   ck_assert (docrel_doc_is_saved (posts[0]) && docrel_doc_is_saved (posts[1]));
+   ck_assert_int_eq (fixture_count_all (t.store, t.author), 1);
+   ck_assert_int_eq (fixture_count_where (t.store, t.post, "{\"authorId\": 1}"), 2);
+   docrel_session_destroy (t.session);
+   docrel_store_destroy (t.store);
+   server_stop (&server);
+}
+
+START_TEST (a_save_all_cut_by_a_server_stop_completes_after_a_restart)
+{
+   save_all_across_a_restart (false);
+}
+END_TEST
+
+START_TEST (a_save_all_whose_reply_was_lost_completes_without_duplicates)
+{
+   save_all_across_a_restart (true);
+}
+END_TEST
+
+START_TEST (a_save_whose_reply_was_lost_keeps_its_generated_key)
+{
+   server_t server;
+   docrel_store_t *store;
+   docrel_model_t *model;
+   docrel_session_t *session;
+   docrel_doc_t *doc;
+   bson_error_t error;
+   char db[64];
+
+   if (!server_start (&server, "--persist")) {
+      return;
+   }
+   store = open_on (server.uri, "docrel-lost-reply", db, sizeof db);
+   model = fixture_model_new (store, "Note", NULL); /* ObjectId keys made by docrel */
+   ck_assert_int_eq (fixture_count_all (store, model), 0);
+   session = docrel_session_new (store);
+   doc = fixture_new_doc (session, model, "{\"text\": \"hello\"}");
+   stop_at_insert (server.uri, "docrel-lost-reply", 0, true);
+   ck_assert (!docrel_save (doc, &error));
+   ck_assert (!docrel_doc_is_saved (doc));
+   /* the key it was sent with stays, so that saving again finds it */
+   ck_assert_ptr_nonnull (docrel_doc_id (doc));
+   server_restart (&server);
+   ASSERT_OK (docrel_save (doc, &error), error);
+   ck_assert (docrel_doc_is_saved (doc));
+   ck_assert_int_eq (fixture_count_all (store, model), 1);
+   docrel_session_destroy (session);
+   docrel_store_destroy (store);
+   server_stop (&server);
 }
 END_TEST
 
@@ -1080,6 +1209,9 @@ mongodb_suite (void)
    tcase_set_timeout (tc, 120);
    tcase_add_test (tc, the_server_stopped_during_writes_gives_a_clear_error_and_no_crash);
    tcase_add_test (tc, a_call_after_the_server_stopped_fails_within_the_selection_timeout);
+   tcase_add_test (tc, a_save_all_cut_by_a_server_stop_completes_after_a_restart);
+   tcase_add_test (tc, a_save_all_whose_reply_was_lost_completes_without_duplicates);
+   tcase_add_test (tc, a_save_whose_reply_was_lost_keeps_its_generated_key);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("transactions");
