@@ -1076,6 +1076,58 @@ START_TEST (a_per_parent_limit_without_sort_keeps_insertion_order_in_each_group)
 }
 END_TEST
 
+#define N_MANY_KEYS 100000
+
+START_TEST (a_join_on_100000_keys_takes_one_query_per_10000)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *parent = fixture_keyed_model (store, "Parent");
+   docrel_model_t *child = fixture_keyed_model (store, "Child");
+   docrel_session_t *session = docrel_session_new (store);
+   docrel_doc_t **docs = bson_malloc (2 * N_MANY_KEYS * sizeof *docs);
+   bson_t *opts = fixture_json ("{\"join\": {\"children\": true}}");
+   docrel_store_stats_t stats;
+   bson_error_t error;
+   size_t n = 0;
+
+   fixture_add_field (child, "parentId", DOCREL_TYPE_ANY, NULL);
+   fixture_declare (docrel_model_has_many, parent, child, "children", "_id", "parentId", NULL);
+   for (int i = 0; i < N_MANY_KEYS; i++) {
+      char json[64];
+
+      snprintf (json, sizeof json, "{\"_id\": %d}", i);
+      docs[i] = fixture_new_doc (session, parent, json);
+      snprintf (json, sizeof json, "{\"_id\": %d, \"parentId\": %d}", i, N_MANY_KEYS - 1 - i);
+      docs[N_MANY_KEYS + i] = fixture_new_doc (session, child, json);
+   }
+   ASSERT_OK (docrel_save_all_many (docs, 2 * N_MANY_KEYS, NULL, NULL, NULL, &error), error);
+   docrel_session_destroy (session);
+   bson_free (docs);
+   docs = NULL;
+
+   session = docrel_session_new (store);
+   docrel_store_stats_reset (store);
+   ASSERT_OK (docrel_find_all (session, parent, NULL, opts, &docs, &n, &error), error);
+   docrel_store_stats (store, &stats);
+   ck_assert_uint_eq (n, N_MANY_KEYS);
+   /* the parents, then ten chunks of 10,000 keys (a getMore where a reply
+    * passes 16 MB would add one) */
+   ck_assert_msg (stats.finds >= 11 && stats.finds <= 13, "%" PRIu64 " finds", stats.finds);
+   for (size_t i = 0; i < n; i++) {
+      docrel_doc_t *const *slot;
+      size_t n_slot = 0;
+
+      ck_assert (docrel_doc_related (docs[i], "children", &slot, &n_slot));
+      ck_assert_uint_eq (n_slot, 1);
+      ck_assert_int_eq (fixture_id_of (slot[0]), N_MANY_KEYS - 1 - fixture_id_of (docs[i]));
+   }
+   bson_free (docs);
+   bson_destroy (opts);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
 /* Keys of 4 KB: 5,000 of them are 20 MB, more than one command may hold. */
 #define N_LONG_KEYS 5000
 #define LONG_KEY_BYTES 4000
@@ -1233,6 +1285,7 @@ mongodb_suite (void)
 
    tc = tcase_create ("queries");
    tcase_set_timeout (tc, 300);
+   tcase_add_test (tc, a_join_on_100000_keys_takes_one_query_per_10000);
    tcase_add_test (tc, a_join_on_20_mb_of_keys_splits_its_in_lists_by_size);
    tcase_add_test (tc, a_per_parent_limit_without_sort_keeps_insertion_order_in_each_group);
    tcase_add_test (tc, explain_shows_the_find_or_aggregate_command);
