@@ -513,6 +513,37 @@ START_TEST (a_failed_find_reaches_the_caller_with_the_server_code)
 }
 END_TEST
 
+START_TEST (a_failed_get_more_reaches_the_caller_with_the_server_code)
+{
+   failing_t t;
+   bson_error_t error;
+   docrel_cursor_t *cursor;
+   docrel_doc_t *doc;
+   bson_t *opts = fixture_json ("{\"batchSize\": 2}");
+   int seen = 0;
+
+   if (!failing_open (&t)) {
+      bson_destroy (opts);
+      return;
+   }
+   if (arm (&t, "getMore", 43)) {
+      /* the first batch comes; the cursor stops with the code at the next */
+      cursor = docrel_find (t.session, t.item, NULL, opts, &error);
+      ck_assert_msg (cursor != NULL, "%s", error.message);
+      while (docrel_cursor_next (cursor, &doc)) {
+         seen++;
+      }
+      ck_assert_int_eq (seen, 2);
+      ck_assert (docrel_cursor_error (cursor, &error));
+      ASSERT_SERVER_CODE (error, 43);
+      ASSERT_MENTIONS (error, "Item");
+      docrel_cursor_destroy (cursor);
+   }
+   bson_destroy (opts);
+   failing_close (&t);
+}
+END_TEST
+
 START_TEST (a_failed_aggregate_reaches_the_caller_with_the_server_code)
 {
    failing_t t;
@@ -1252,6 +1283,7 @@ mongodb_suite (void)
    tcase_add_test (tc, a_failed_update_reaches_the_caller_with_the_server_code);
    tcase_add_test (tc, a_failed_delete_reaches_the_caller_with_the_server_code);
    tcase_add_test (tc, a_failed_find_reaches_the_caller_with_the_server_code);
+   tcase_add_test (tc, a_failed_get_more_reaches_the_caller_with_the_server_code);
    tcase_add_test (tc, a_failed_aggregate_reaches_the_caller_with_the_server_code);
    tcase_add_test (tc, a_failed_count_reaches_the_caller_with_the_server_code);
    tcase_add_test (tc, a_failed_create_indexes_reaches_the_caller_with_the_server_code);
