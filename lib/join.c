@@ -9,294 +9,25 @@
  * window); for hasAndBelongsToMany it is applied per parent in memory.
  *
  * Order within a slot: the edge's $sort, else the store's order (insertion
- * order on the embedded store). */
+ * order on the embedded store).
+ *
+ * Trees are checked in join-check.c, key tuples and chunks are built in
+ * join-keys.c, and the "related" query option is join-related.c. */
 #include <string.h>
 
 #include "doc-private.h"
 #include "error-private.h"
-#include "filter.h"
+#include "join-private.h"
 #include "join.h"
 #include "keycode.h"
 #include "path.h"
-#include "projection.h"
 #include "query-private.h"
 #include "relation-private.h"
-#include "sort.h"
-#include "store-private.h"
-
-/* Keys per $in query: under SQLite's bound-parameter limit (32766) so the
- * key index narrows; and key bytes per query, so that long keys (strings,
- * documents) keep a MongoDB command far under its 16 MB. */
-#define JOIN_CHUNK 10000
-#define JOIN_CHUNK_BYTES (4 * 1024 * 1024)
-/* A related condition is one $in inside the caller's query, which must
- * stay under MongoDB's 16 MB command limit with the rest of the query. */
-#define RELATED_MAX_BYTES (12 * 1024 * 1024)
-
-static const char *const edge_options[] = {"$filter", "$sort", "$skip", "$limit", "$fields", NULL};
-
-/* ---- checking a tree --------------------------------------------------- */
-
-static bool
-doc_view (const bson_iter_t *iter, bson_t *out)
-{
-   const uint8_t *data;
-   uint32_t len;
-   bson_iter_document (iter, &len, &data);
-   return bson_init_static (out, data, len);
-}
-
-static bool
-check_option (const docrel_model_t *model, const char *where, const bson_iter_t *iter, bson_error_t *error)
-{
-   const char *key = bson_iter_key (iter);
-   bson_t view;
-   bool ok = true;
-
-   if (strcmp (key, "$skip") == 0 || strcmp (key, "$limit") == 0) {
-      if (!(BSON_ITER_HOLDS_INT32 (iter) || BSON_ITER_HOLDS_INT64 (iter)) || bson_iter_as_int64 (iter) < 0) {
-         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                   "join tree at '%s': option '%s' expects an integer >= 0", where, key);
-      }
-      return true;
-   }
-   if (!BSON_ITER_HOLDS_DOCUMENT (iter) || !doc_view (iter, &view)) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                "join tree at '%s': option '%s' expects a document", where, key);
-   }
-   if (strcmp (key, "$filter") == 0) {
-      docrel_filter_t *f = docrel_filter__new (&view, error);
-      ok = f != NULL;
-      if (f) {
-         docrel_filter__destroy (f);
-      }
-   } else if (strcmp (key, "$sort") == 0) {
-      docrel_sort_t *s = docrel_sort__new (&view, error);
-      ok = s != NULL;
-      if (s) {
-         docrel_sort__destroy (s);
-      }
-   } else {
-      docrel_projection_t *p = docrel_projection__new (&view, error);
-      ok = p != NULL;
-      if (p) {
-         docrel_projection__destroy (p);
-      }
-   }
-   if (!ok) {
-      docrel_error__prefix (error, "join tree at '%s' (model '%s'), %s: ", where, model->name, key);
-   }
-   return ok;
-}
-
-static bool
-check_level (const docrel_model_t *model, const bson_t *tree, const char *where, bool root, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   if (!bson_iter_init (&iter, tree)) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "join tree: corrupt BSON");
-   }
-   while (bson_iter_next (&iter)) {
-      const char *key = bson_iter_key (&iter);
-      const docrel_relation_t *relation;
-      char *path;
-      bool ok = true;
-
-      if (key[0] == '$') {
-         size_t i;
-         bool known = false;
-         for (i = 0; edge_options[i]; i++) {
-            known = known || strcmp (key, edge_options[i]) == 0;
-         }
-         if (root || !known) {
-            return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                      "join tree%s%s: %s option '%s'", *where ? " at " : "", where,
-                                      root ? "the root cannot take" : "unknown", key);
-         }
-         if (!check_option (model, where, &iter, error)) {
-            return false;
-         }
-         continue;
-      }
-      path = *where ? bson_strdup_printf ("%s.%s", where, key) : bson_strdup (key);
-      relation = docrel_model_relation (model, key);
-      if (!relation) {
-         ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNKNOWN_FIELD,
-                                 "join tree at '%s': model '%s' has no relation '%s'%s", path, model->name, key,
-                                 docrel_model__field (model, key) ? " (it is a plain field)" : "");
-      } else if (BSON_ITER_HOLDS_DOCUMENT (&iter)) {
-         bson_t sub;
-         ok = doc_view (&iter, &sub) && check_level (relation->target, &sub, path, false, error);
-      } else if (!BSON_ITER_HOLDS_BOOL (&iter)) {
-         ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                 "join tree at '%s': expected true, false or a document", path);
-      }
-      bson_free (path);
-      if (!ok) {
-         return false;
-      }
-   }
-   return true;
-}
-
-bool
-docrel_join__check (const docrel_model_t *model, const bson_t *tree, bson_error_t *error)
-{
-   return check_level (model, tree, "", true, error);
-}
-
-/* ---- keys -------------------------------------------------------------- */
-
-/* Appends the keycode of the tuple at paths in fields. Returns false if a
- * component is missing or null: such a document references nothing. */
-static bool
-tuple_key (const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values)
-{
-   size_t i;
-
-   docrel_buf_reset (out);
-   for (i = 0; i < n; i++) {
-      bson_iter_t iter;
-      if (!docrel_path__find (fields, paths[i], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
-         return false;
-      }
-      values[i] = *bson_iter_value (&iter);
-      docrel_keycode__append (out, &values[i]);
-   }
-   return true;
-}
-
-/* The distinct key tuples of a set of documents, ready to become $in
- * queries. */
-typedef struct {
-   docrel_idmap_t seen;
-   bson_t *tuples; /* an array of arrays, one per distinct tuple */
-   uint32_t n;
-} keyset_t;
-
-static void
-keyset_init (keyset_t *set)
-{
-   docrel_idmap__init (&set->seen);
-   set->tuples = bson_new ();
-   set->n = 0;
-}
-
-static void
-keyset_destroy (keyset_t *set)
-{
-   docrel_idmap__destroy (&set->seen);
-   bson_destroy (set->tuples);
-}
-
-static void
-keyset_add (keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, size_t n)
-{
-   char numkey[16];
-   const char *k;
-   bson_t tuple;
-   size_t i;
-
-   if (docrel_idmap__get (&set->seen, NULL, key->data, key->len)) {
-      return;
-   }
-   docrel_idmap__put (&set->seen, NULL, key->data, key->len, set);
-   bson_uint32_to_string (set->n++, &k, numkey, sizeof numkey);
-   bson_append_array_begin (set->tuples, k, -1, &tuple);
-   for (i = 0; i < n; i++) {
-      bson_uint32_to_string ((uint32_t) i, &k, numkey, sizeof numkey);
-      bson_append_value (&tuple, k, -1, &values[i]);
-   }
-   bson_append_array_end (set->tuples, &tuple);
-}
-
-/* Builds the filter for tuples [from, from + count): {p: {$in: [...]}} for
- * one key, an $or of tuples for composite keys, and the edge's own filter
- * beside it under $and. */
-static void
-chunk_filter (bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_paths, const bson_t *edge_filter,
-              bson_t *out)
-{
-   bson_t and, key_doc, list, cond, item;
-   bson_t *target = out;
-   uint32_t i;
-   char numkey[16];
-   const char *k;
-
-   bson_init (out);
-   if (edge_filter) {
-      bson_append_array_begin (out, "$and", 4, &and);
-      bson_append_document_begin (&and, "0", 1, &key_doc);
-      target = &key_doc;
-   }
-   if (n_paths == 1) {
-      bson_append_document_begin (target, paths[0], -1, &cond);
-      bson_append_array_begin (&cond, "$in", 3, &list);
-      for (i = 0; i < count && bson_iter_next (cursor); i++) {
-         bson_iter_t tuple;
-         bson_iter_recurse (cursor, &tuple);
-         bson_iter_next (&tuple);
-         bson_uint32_to_string (i, &k, numkey, sizeof numkey);
-         bson_append_value (&list, k, -1, bson_iter_value (&tuple));
-      }
-      bson_append_array_end (&cond, &list);
-      bson_append_document_end (target, &cond);
-   } else {
-      bson_append_array_begin (target, "$or", 3, &list);
-      for (i = 0; i < count && bson_iter_next (cursor); i++) {
-         bson_iter_t tuple;
-         size_t p;
-         bson_uint32_to_string (i, &k, numkey, sizeof numkey);
-         bson_append_document_begin (&list, k, -1, &item);
-         bson_iter_recurse (cursor, &tuple);
-         for (p = 0; p < n_paths && bson_iter_next (&tuple); p++) {
-            bson_append_document_begin (&item, paths[p], -1, &cond);
-            bson_append_value (&cond, "$eq", 3, bson_iter_value (&tuple));
-            bson_append_document_end (&item, &cond);
-         }
-         bson_append_document_end (&list, &item);
-      }
-      bson_append_array_end (target, &list);
-   }
-   if (edge_filter) {
-      bson_append_document_end (&and, &key_doc);
-      bson_append_document (&and, "1", 1, edge_filter);
-      bson_append_array_end (out, &and);
-   }
-}
-
-/* How many of the next (at most max) tuples at cursor fit one chunk: at
- * least one, then while their filter stays under JOIN_CHUNK_BYTES (a
- * tuple's BSON plus, per key, its path and operators). */
-static uint32_t
-chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths)
-{
-   bson_iter_t iter = *cursor;
-   size_t per_tuple = 16, bytes = 0;
-   uint32_t n = 0;
-
-   for (size_t p = 0; p < n_paths; p++) {
-      per_tuple += strlen (paths[p]) + 16;
-   }
-   while (n < max && bson_iter_next (&iter)) {
-      const uint8_t *data;
-      uint32_t len = 0;
-
-      bson_iter_array (&iter, &len, &data);
-      bytes += len + per_tuple;
-      if (n > 0 && bytes > JOIN_CHUNK_BYTES) {
-         break;
-      }
-      n++;
-   }
-   return n > 0 ? n : 1;
-}
 
 /* Loads the documents of model matching any tuple of set at paths, chunk
  * by chunk, into one array (bson_malloc'd, may be empty). */
 static bool
-fetch (docrel_session_t *session, docrel_model_t *model, const keyset_t *set, char *const *paths, size_t n_paths,
+fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *set, char *const *paths, size_t n_paths,
        const bson_t *edge_filter, const bson_t *opts, bool grouped, docrel_doc_t ***out, size_t *n_out,
        bson_error_t *error)
 {
@@ -311,13 +42,13 @@ fetch (docrel_session_t *session, docrel_model_t *model, const keyset_t *set, ch
       return true; /* no parent references anything: nothing to ask */
    }
    while (done < set->n) {
-      uint32_t count = chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, paths, n_paths);
+      uint32_t count = docrel_join__chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, paths, n_paths);
       bson_t filter;
       docrel_doc_t **docs;
       size_t n;
       bool ok;
 
-      chunk_filter (&cursor, count, paths, n_paths, edge_filter, &filter);
+      docrel_join__chunk_filter (&cursor, count, paths, n_paths, edge_filter, &filter);
       ok = docrel_query__load (session, model, &filter, opts, grouped ? (const char *const *) paths : NULL,
                                grouped ? n_paths : 0, &docs, &n, error);
       bson_destroy (&filter);
@@ -417,7 +148,7 @@ index_docs (index_t *index, docrel_doc_t *const *docs, size_t n, char *const *pa
          }
          continue;
       }
-      if (tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
+      if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
          index_add (index, &key, docs[i]);
       }
    }
@@ -445,18 +176,18 @@ read_edge (const docrel_model_t *model, bson_iter_t *iter, edge_t *edge)
    if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
       return;
    }
-   edge->has_sub = doc_view (iter, &edge->sub);
+   edge->has_sub = docrel_join__doc_view (iter, &edge->sub);
    if (!edge->has_sub || !bson_iter_init (&opt, &edge->sub)) {
       return;
    }
    while (bson_iter_next (&opt)) {
       const char *key = bson_iter_key (&opt);
       if (strcmp (key, "$filter") == 0) {
-         edge->has_filter = doc_view (&opt, &edge->filter);
+         edge->has_filter = docrel_join__doc_view (&opt, &edge->filter);
       } else if (strcmp (key, "$sort") == 0) {
-         edge->has_sort = doc_view (&opt, &edge->sort);
+         edge->has_sort = docrel_join__doc_view (&opt, &edge->sort);
       } else if (strcmp (key, "$fields") == 0) {
-         edge->has_fields = doc_view (&opt, &edge->fields);
+         edge->has_fields = docrel_join__doc_view (&opt, &edge->fields);
       } else if (strcmp (key, "$skip") == 0) {
          edge->skip = bson_iter_as_int64 (&opt);
       } else if (strcmp (key, "$limit") == 0) {
@@ -563,16 +294,16 @@ too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const b
 /* The distinct keys the parents hold for relation r (left keys); parents
  * without a complete key reference nothing and add none. */
 static void
-parent_keys (const docrel_relation_t *r, docrel_doc_t *const *parents, size_t n, keyset_t *set)
+parent_keys (const docrel_relation_t *r, docrel_doc_t *const *parents, size_t n, docrel_keyset_t *set)
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
    size_t i;
 
-   keyset_init (set);
+   docrel_keyset__init (set);
    for (i = 0; i < n; i++) {
-      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
-         keyset_add (set, &key, values, r->n_keys);
+      if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         docrel_keyset__add (set, &key, values, r->n_keys);
       }
    }
    docrel_buf_destroy (&key);
@@ -586,7 +317,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    const docrel_relation_t *r = edge->relation;
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
-   keyset_t set;
+   docrel_keyset_t set;
    index_t index;
    bson_t opts;
    size_t i, k;
@@ -597,7 +328,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL, &opts,
                edge->skip || edge->limit, targets, n_targets, error);
    bson_destroy (&opts);
-   keyset_destroy (&set);
+   docrel_keyset__destroy (&set);
    if (!ok) {
       docrel_buf_destroy (&key);
       return false;
@@ -607,7 +338,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    for (i = 0; ok && i < n; i++) {
       docrel_slot_t *slot;
       const bucket_t *b = NULL;
-      if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+      if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
          b = index_get (&index, &key);
       }
       if (b && b->n > 1 && !docrel_relation__is_many (r)) {
@@ -641,7 +372,7 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    char *const *near[2] = {r->link_left, r->link_right};
    char *const *far[2] = {r->link_right, r->link_left};
    size_t n_sides = r->symmetric ? 2 : 1, side;
-   keyset_t set;
+   docrel_keyset_t set;
    index_t by_parent[2], by_target;
    docrel_idmap_t rank;
    bson_t opts;
@@ -658,13 +389,13 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
                   error);
    }
    bson_destroy (&opts);
-   keyset_destroy (&set);
+   docrel_keyset__destroy (&set);
    if (ok) {
-      keyset_init (&set);
+      docrel_keyset__init (&set);
       for (side = 0; side < n_sides; side++) {
          for (i = 0; i < n_links[side]; i++) {
-            if (tuple_key (links[side][i]->fields, far[side], r->n_keys, &key, values)) {
-               keyset_add (&set, &key, values, r->n_keys);
+            if (docrel_join__tuple_key (links[side][i]->fields, far[side], r->n_keys, &key, values)) {
+               docrel_keyset__add (&set, &key, values, r->n_keys);
             }
          }
       }
@@ -672,7 +403,7 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL,
                   &opts, false, targets, n_targets, error);
       bson_destroy (&opts);
-      keyset_destroy (&set);
+      docrel_keyset__destroy (&set);
    }
    if (!ok) {
       bson_free (links[0]);
@@ -699,13 +430,13 @@ load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
 
       for (side = 0; side < n_sides; side++) {
          const bucket_t *b = NULL;
-         if (tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+         if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
             b = index_get (&by_parent[side], &key);
          }
          for (k = 0; b && k < b->n; k++) {
             const bucket_t *t = NULL;
             size_t j;
-            if (tuple_key (b->docs[k]->fields, far[side], r->n_keys, &key, values)) {
+            if (docrel_join__tuple_key (b->docs[k]->fields, far[side], r->n_keys, &key, values)) {
                t = index_get (&by_target, &key);
             }
             for (j = 0; t && j < t->n; j++) {
@@ -855,180 +586,4 @@ bool
 docrel_load (docrel_doc_t *doc, const char *field, const bson_t *edge, bson_error_t *error)
 {
    return docrel_load_many (&doc, 1, field, edge, error);
-}
-
-/* ---- filtering by related documents ------------------------------------ */
-
-/* Reads the key tuples at paths of every document of model matching filter
- * straight from the store (only the key fields, into no session). */
-static bool
-collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *filter, char *const *paths,
-              size_t n_paths, keyset_t *set, bson_error_t *error)
-{
-   docrel_find_spec_t spec;
-   docrel_filter_t *compiled = NULL;
-   docrel_projection_t *projection = NULL;
-   docrel_backend_cursor_t *cursor = NULL;
-   docrel_buf_t key = DOCREL_BUF_INIT;
-   bson_value_t values[DOCREL_MAX_KEYS];
-   bson_t fields = BSON_INITIALIZER;
-   bson_error_t read_error;
-   const bson_t *raw;
-   size_t i;
-   bool ok = false;
-
-   memset (&spec, 0, sizeof spec);
-   for (i = 0; i < n_paths; i++) {
-      BSON_APPEND_INT32 (&fields, paths[i], 1);
-   }
-   if (!bson_empty (filter) && !(compiled = docrel_filter__new (filter, error))) {
-      goto done;
-   }
-   if (!(projection = docrel_projection__new (&fields, error))) {
-      goto done;
-   }
-   spec.filter = compiled;
-   spec.projection = projection;
-   if (!docrel_model__use ((docrel_model_t *) model, error) ||
-       !(cursor = docrel_store__find (store, model->collection, &spec, error))) {
-      goto done;
-   }
-   memset (&read_error, 0, sizeof read_error);
-   while (docrel_store__cursor_next (store, cursor, &raw, &read_error)) {
-      bson_iter_t iter, elem;
-      if (n_paths == 1 && docrel_path__find (raw, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
-          bson_iter_recurse (&iter, &elem)) {
-         while (bson_iter_next (&elem)) {
-            values[0] = *bson_iter_value (&elem);
-            docrel_buf_reset (&key);
-            docrel_keycode__append (&key, &values[0]);
-            keyset_add (set, &key, values, 1);
-         }
-      } else if (tuple_key (raw, paths, n_paths, &key, values)) {
-         keyset_add (set, &key, values, n_paths);
-      }
-   }
-   ok = read_error.code == 0;
-   if (!ok && error) {
-      *error = read_error;
-   }
-done:
-   docrel_store__cursor_destroy (store, cursor);
-   if (projection) {
-      docrel_projection__destroy (projection);
-   }
-   if (compiled) {
-      docrel_filter__destroy (compiled);
-   }
-   docrel_buf_destroy (&key);
-   bson_destroy (&fields);
-   return ok;
-}
-
-/* Adds to out the values at to_paths of the links of r whose from_paths
- * hold a tuple of set: one query per chunk of keys. */
-static bool
-collect_linked (docrel_store_t *store, const docrel_relation_t *r, const keyset_t *set, char *const *from_paths,
-                char *const *to_paths, keyset_t *out, bson_error_t *error)
-{
-   bson_iter_t cursor;
-   uint32_t done = 0;
-
-   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
-      return true;
-   }
-   while (done < set->n) {
-      uint32_t count =
-         chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, from_paths, r->n_keys);
-      bson_t filter;
-      bool ok;
-
-      chunk_filter (&cursor, count, from_paths, r->n_keys, NULL, &filter);
-      ok = collect_keys (store, r->link, &filter, to_paths, r->n_keys, out, error);
-      bson_destroy (&filter);
-      if (!ok) {
-         return false;
-      }
-      done += count;
-   }
-   return true;
-}
-
-bool
-docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model, const bson_t *related,
-                              bson_t *conjuncts, uint32_t *n_conjuncts, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   if (!bson_iter_init (&iter, related)) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option 'related': corrupt BSON");
-   }
-   while (bson_iter_next (&iter)) {
-      const char *field = bson_iter_key (&iter);
-      const docrel_relation_t *r = docrel_model_relation (model, field);
-      keyset_t set;
-      bson_t filter, cond;
-      bson_iter_t cursor;
-      char numkey[16];
-      const char *k;
-      bool ok;
-
-      if (!r) {
-         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNKNOWN_FIELD,
-                                   "option 'related': model '%s' has no relation '%s'", model->name, field);
-      }
-      if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !doc_view (&iter, &filter)) {
-         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                   "option 'related': '%s' expects a filter document", field);
-      }
-      keyset_init (&set);
-      ok = collect_keys (store, r->target, &filter, r->right_keys, r->n_keys, &set, error);
-      if (ok && r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
-         /* Far keys -> the links holding them -> our keys. */
-         keyset_t near;
-         keyset_init (&near);
-         ok = collect_linked (store, r, &set, r->link_right, r->link_left, &near, error);
-         if (ok && r->symmetric) {
-            /* a symmetric link relates its two fields both ways */
-            ok = collect_linked (store, r, &set, r->link_left, r->link_right, &near, error);
-         }
-         keyset_destroy (&set);
-         set = near;
-      }
-      if (!ok) {
-         docrel_error__prefix (error, "option 'related' at '%s': ", field);
-         keyset_destroy (&set);
-         return false;
-      }
-      bson_uint32_to_string ((*n_conjuncts)++, &k, numkey, sizeof numkey);
-      if (set.n == 0 || !bson_iter_init (&cursor, set.tuples)) {
-         bson_t in, empty;
-         /* Nothing related matches: a condition nothing can meet. */
-         bson_append_document_begin (conjuncts, k, -1, &cond);
-         bson_append_document_begin (&cond, "_id", 3, &in);
-         bson_append_array_begin (&in, "$in", 3, &empty);
-         bson_append_array_end (&in, &empty);
-         bson_append_document_end (&cond, &in);
-         bson_append_document_end (conjuncts, &cond);
-      } else {
-         bson_t built;
-         chunk_filter (&cursor, set.n, r->left_keys, r->n_keys, NULL, &built);
-         if (built.len > RELATED_MAX_BYTES) {
-            /* the condition goes into the query itself: it cannot be split */
-            docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                               "option 'related' at '%s': %u related keys make a condition of %u bytes, over the "
-                               "%d a query can hold; narrow the filter",
-                               field, set.n, built.len, RELATED_MAX_BYTES);
-            ok = false;
-         } else {
-            bson_append_document (conjuncts, k, -1, &built);
-         }
-         bson_destroy (&built);
-      }
-      keyset_destroy (&set);
-      if (!ok) {
-         return false;
-      }
-   }
-   return true;
 }
