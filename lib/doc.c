@@ -618,6 +618,12 @@ docrel_doc_is_saved (const docrel_doc_t *doc)
 }
 
 bool
+docrel_doc_is_in_doubt (const docrel_doc_t *doc)
+{
+   return doc && doc->in_doubt;
+}
+
+bool
 docrel_doc_is_dirty (const docrel_doc_t *doc)
 {
    return doc && (!doc->saved || doc->n_dirty > 0);

@@ -468,11 +468,12 @@ START_TEST (new_document_is_dirty_and_unsaved_until_saved)
    doc = fixture_new_doc (w.session, w.model, "{\"name\": \"x\"}");
    ck_assert (docrel_doc_is_dirty (doc));
    ck_assert (!docrel_doc_is_saved (doc));
+   ck_assert (!docrel_doc_is_in_doubt (doc) && !docrel_doc_is_in_doubt (NULL));
    ck_assert (docrel_doc_is_field_dirty (doc, "name"));
    ck_assert_ptr_null (docrel_doc_id (doc)); /* generated at the first save */
    ASSERT_OK (docrel_save (doc, &error), error);
    ck_assert (!docrel_doc_is_dirty (doc));
-   ck_assert (docrel_doc_is_saved (doc));
+   ck_assert (docrel_doc_is_saved (doc) && !docrel_doc_is_in_doubt (doc));
    ck_assert (!docrel_doc_is_field_dirty (doc, "name"));
    id = docrel_doc_id (doc);
    ck_assert_ptr_nonnull (id);

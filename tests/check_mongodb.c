@@ -823,7 +823,7 @@ START_TEST (after_a_commit_with_an_unknown_outcome_saving_again_writes_no_duplic
       shared.uri, "docrel-commit-unknown", "commitTransaction", 91, "[\"UnknownTransactionCommitResult\"]", 50));
    ck_assert (!docrel_save_all (t.root, NULL, NULL, NULL, &error));
    ASSERT_MENTIONS (error, "UnknownTransactionCommitResult");
-   ck_assert (!docrel_doc_is_saved (t.root));
+   ck_assert (!docrel_doc_is_saved (t.root) && docrel_doc_is_in_doubt (t.root));
    fail_off (shared.uri);
    /* The documents may be stored: the next save looks them up first (one
     * find per inserted model), then writes each once. */
@@ -865,8 +865,9 @@ save_all_across_a_restart (bool after_applying)
                   error.domain, error.code, error.message);
    ASSERT_MENTIONS (error, "inserting into collection 'Post'");
    ck_assert (docrel_doc_related (t.root, "posts", &posts, &n_posts) && n_posts == 2);
-   ck_assert (docrel_doc_is_saved (t.root));
+   ck_assert (docrel_doc_is_saved (t.root) && !docrel_doc_is_in_doubt (t.root));
    ck_assert (!docrel_doc_is_saved (posts[0]) && !docrel_doc_is_saved (posts[1]));
+   ck_assert (docrel_doc_is_in_doubt (posts[0]) && docrel_doc_is_in_doubt (posts[1]));
 
    server_restart (&server);
    docrel_store_stats_reset (t.store);
@@ -878,6 +879,7 @@ save_all_across_a_restart (bool after_applying)
    ck_assert_uint_eq (stats.inserts, after_applying ? 0 : 1);
    ck_assert_uint_eq (stats.updates, after_applying ? 1 : 0);
    ck_assert (docrel_doc_is_saved (posts[0]) && docrel_doc_is_saved (posts[1]));
+   ck_assert (!docrel_doc_is_in_doubt (posts[0]) && !docrel_doc_is_in_doubt (posts[1]));
    ck_assert_int_eq (fixture_count_all (t.store, t.author), 1);
    ck_assert_int_eq (fixture_count_where (t.store, t.post, "{\"authorId\": 1}"), 2);
    docrel_session_destroy (t.session);
@@ -917,7 +919,7 @@ START_TEST (a_save_whose_reply_was_lost_keeps_its_generated_key)
    doc = fixture_new_doc (session, model, "{\"text\": \"hello\"}");
    stop_at_insert (server.uri, "docrel-lost-reply", 0, true);
    ck_assert (!docrel_save (doc, &error));
-   ck_assert (!docrel_doc_is_saved (doc));
+   ck_assert (!docrel_doc_is_saved (doc) && docrel_doc_is_in_doubt (doc));
    /* the key it was sent with stays, so that saving again finds it */
    ck_assert_ptr_nonnull (docrel_doc_id (doc));
    server_restart (&server);
@@ -977,6 +979,8 @@ START_TEST (a_failed_insert_on_a_standalone_says_how_many_documents_were_written
    ck_assert_int_eq (fixture_count_all (store, model), 2);
    ck_assert (docrel_doc_is_saved (docs[0]));
    ck_assert (!docrel_doc_is_saved (docs[1]) && !docrel_doc_is_saved (docs[2]));
+   /* the server answered: nothing is in doubt */
+   ck_assert (!docrel_doc_is_in_doubt (docs[1]) && !docrel_doc_is_in_doubt (docs[2]));
    /* run again once the cause is gone: only what is missing is written */
    {
       bson_value_t four = fixture_int_key (4);

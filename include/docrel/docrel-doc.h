@@ -150,6 +150,13 @@ docrel_doc_to_json (const docrel_doc_t *doc, bool with_joins);
 DOCREL_EXPORT bool
 docrel_doc_is_saved (const docrel_doc_t *doc);
 
+/* True if the document is not saved but its last insert may have been
+ * written: the connection failed after the insert was sent, on a MongoDB
+ * deployment without transactions (or a commit's outcome stayed unknown).
+ * Saving it again looks it up first and writes it once. */
+DOCREL_EXPORT bool
+docrel_doc_is_in_doubt (const docrel_doc_t *doc);
+
 /* True if a field changed since the document was loaded or last saved. A new
  * document is always dirty. */
 DOCREL_EXPORT bool
