@@ -55,16 +55,27 @@ typedef struct {
    docrel_session_t *session;
 } items_t;
 
-/* Opens a store, defines Item (caller-chosen _id, undeclared fields kept),
- * saves ITEMS through one session, then opens a fresh session to query. */
+/* Opens a store, defines Item (caller-chosen _id, undeclared fields kept;
+ * indexed: with indexes on v and tags, so that the embedded store answers
+ * key lookups from them), saves ITEMS through one session, then opens a
+ * fresh session to query. */
 static void
-items_open (items_t *t)
+items_open (items_t *t, bool indexed)
 {
    docrel_session_t *loader;
    size_t i;
 
    t->store = fixture_store_open ();
    t->model = fixture_keyed_model (t->store, "Item");
+   if (indexed) {
+      bson_error_t error;
+      bson_t *v = fixture_json ("{\"v\": 1}");
+      bson_t *tags = fixture_json ("{\"tags\": 1}");
+      ASSERT_OK (docrel_model_add_index (t->model, v, NULL, &error), error);
+      ASSERT_OK (docrel_model_add_index (t->model, tags, NULL, &error), error);
+      bson_destroy (v);
+      bson_destroy (tags);
+   }
    loader = docrel_session_new (t->store);
    ck_assert_ptr_nonnull (loader);
    for (i = 0; i < N_ITEMS; i++) {
@@ -193,18 +204,19 @@ count_words (const char *s)
    return n;
 }
 
-/* Runs every case of a table through docrel_find_all and docrel_count and
- * fails the test once, listing every filter whose result was wrong. */
+/* Runs every case of a table on t, appending a line to report (and
+ * counting it in *n_failed) for every filter whose result was wrong. */
 static void
-run_cases (const filter_case_t *cases, size_t n_cases)
+run_cases_on (items_t *t,
+              const char *how,
+              const filter_case_t *cases,
+              size_t n_cases,
+              char *report,
+              size_t report_size,
+              size_t *n_failed)
 {
-   items_t t;
-   char report[6000];
-   size_t report_len = 0;
-   size_t i, n_failed = 0;
+   size_t i;
 
-   items_open (&t);
-   report[0] = '\0';
    for (i = 0; i < n_cases; i++) {
       bson_error_t error;
       bson_t *filter = filter_json (cases[i].filter);
@@ -215,7 +227,7 @@ run_cases (const filter_case_t *cases, size_t n_cases)
       char line[1024];
       bool ok;
 
-      ok = docrel_find_all (t.session, t.model, filter, NULL, &docs, &n, &error);
+      ok = docrel_find_all (t->session, t->model, filter, NULL, &docs, &n, &error);
       if (!ok) {
          snprintf (got, sizeof got, "error: %s", error.message);
       } else {
@@ -223,30 +235,50 @@ run_cases (const filter_case_t *cases, size_t n_cases)
       }
       bson_free (docs);
       if (!ok || strcmp (got, cases[i].ids) != 0) {
-         snprintf (line, sizeof line, "find %s: expected [%s], got [%s]\n", cases[i].filter, cases[i].ids, got);
-      } else if (!docrel_count (t.session, t.model, filter, NULL, &count, &error)) {
-         snprintf (line, sizeof line, "count %s: error: %s\n", cases[i].filter, error.message);
+         snprintf (
+            line, sizeof line, "find %s%s: expected [%s], got [%s]\n", cases[i].filter, how, cases[i].ids, got);
+      } else if (!docrel_count (t->session, t->model, filter, NULL, &count, &error)) {
+         snprintf (line, sizeof line, "count %s%s: error: %s\n", cases[i].filter, how, error.message);
       } else if ((size_t) count != count_words (cases[i].ids)) {
          snprintf (line,
                    sizeof line,
-                   "count %s: expected %zu, got %lld\n",
+                   "count %s%s: expected %zu, got %lld\n",
                    cases[i].filter,
+                   how,
                    count_words (cases[i].ids),
                    (long long) count);
       } else {
          line[0] = '\0';
       }
       if (line[0]) {
-         n_failed++;
+         size_t used = strlen (report);
+         (*n_failed)++;
          fputs (line, stderr);
-         if (report_len < sizeof report) {
-            report_len += (size_t) snprintf (report + report_len, sizeof report - report_len, "%s", line);
-         }
+         snprintf (report + used, report_size - used, "%s", line);
       }
       bson_destroy (filter);
    }
+}
+
+/* Runs every case of a table through docrel_find_all and docrel_count,
+ * without indexes and with them (the embedded store then answers key
+ * lookups from the index), and fails the test once, listing every filter
+ * whose result was wrong. */
+static void
+run_cases (const filter_case_t *cases, size_t n_cases)
+{
+   items_t t;
+   char report[6000];
+   size_t n_failed = 0;
+
+   report[0] = '\0';
+   items_open (&t, false);
+   run_cases_on (&t, "", cases, n_cases, report, sizeof report, &n_failed);
    items_close (&t);
-   ck_assert_msg (n_failed == 0, "%zu of %zu filters wrong:\n%s", n_failed, n_cases, report);
+   items_open (&t, true);
+   run_cases_on (&t, " (indexed)", cases, n_cases, report, sizeof report, &n_failed);
+   items_close (&t);
+   ck_assert_msg (n_failed == 0, "%zu of %zu filters wrong:\n%s", n_failed, 2 * n_cases, report);
 }
 
 /* The data set itself --------------------------------------------------- */
@@ -270,7 +302,7 @@ START_TEST (filter_data_set_keeps_every_bson_type_it_was_saved_with)
    items_t t;
    size_t i;
 
-   items_open (&t);
+   items_open (&t, false);
    for (i = 0; i < sizeof expected / sizeof expected[0]; i++) {
       bson_error_t error;
       bson_value_t key, v;
@@ -623,7 +655,7 @@ run_error_cases (const filter_error_case_t *cases, size_t n_cases)
    char report[6000];
    size_t report_len = 0, i, n_failed = 0;
 
-   items_open (&t);
+   items_open (&t, false);
    report[0] = '\0';
    for (i = 0; i < n_cases; i++) {
       char line[1024];

@@ -35,20 +35,39 @@
  * rely on per-element groups). The narrowing sits inside the window's
  * subquery, so an index still serves it.
  *
- * The filter is always evaluated by docrel_match (filter.c), so results are
- * right whatever SQL narrows. Narrowing only lets SQLite skip documents: if
- * the filter pins _id to a set of values (docrel_filter__key_values), the
+ * The filter is evaluated by docrel_match (filter.c), so results are right
+ * whatever SQL narrows. Narrowing only lets SQLite skip documents: if the
+ * filter pins _id to a set of values (docrel_filter__key_values), the
  * condition is `id IN (<keycodes>)` on the primary key; otherwise, for the
  * first index whose leading path is pinned,
  * `docrel_index_key(doc, '<path>') IN (<keycodes>, <array marker>)`, the same
  * expression as the index definition, so SQLite searches the index. Too many
  * values for SQLite's parameter limit means no narrowing.
  *
+ * One case needs no docrel_match on most rows: a key lookup, a filter that
+ * is nothing but {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}} on
+ * _id or on an indexed path, with every v a scalar whose keycode is equal
+ * exactly when the filter calls it equal (see lookup_value). A document
+ * whose index key is one of those keycodes matches, one whose key is
+ * anything else but the array marker does not, so only the documents with an
+ * array on the path (never an _id) are matched in C:
+ *
+ *   ... WHERE rowid IN (SELECT rowid FROM "c" WHERE <key> IN (<keycodes>)
+ *      [UNION ALL SELECT rowid FROM "c" WHERE <key> = <array marker>
+ *                                      AND docrel_match(doc, ?)])
+ *
+ * The rowid subquery also keeps SQLite on the index when the key list is
+ * long (with `<key> IN (...) ORDER BY rowid` it scans the whole table once
+ * there are thousands of keys, as the scan is already in rowid order, which
+ * made chunked joins quadratic) and hands the rows over in rowid order with
+ * no sort of the documents.
+ *
  * Parameters, in order: the narrowing keycodes, the filter pointer, the
  * limit and the offset (grouped: skip and skip + limit). Generated statements are cached by their text
  * (DOCREL_SQLITE_CACHE_SIZE of them, least recently used evicted); a
  * statement is taken out of the cache while in use, so two cursors with the
  * same SQL each get their own. */
+#include <math.h>
 #include <string.h>
 
 #include "error-private.h"
@@ -63,7 +82,7 @@ struct _docrel_backend_cursor_t {
    char *collection;
    sqlite3_stmt *stmt; /* NULL once exhausted (or for a missing collection) */
    char *sql;          /* the statement's cache key */
-   docrel_filter_t *filter; /* own copy, bound to stmt; NULL: everything */
+   docrel_filter_t *filter; /* own copy, bound to stmt; NULL if it needs none */
    const docrel_projection_t *projection; /* borrowed from the spec */
    bson_t view;      /* the current row, static over the statement's blob */
    bson_t projected; /* the current row projected, if has_projected */
@@ -110,6 +129,62 @@ docrel_sqlite__filter_is_empty (const docrel_filter_t *filter)
    const bson_t *spec = filter ? docrel_filter__spec (filter) : NULL;
 
    return !spec || bson_empty (spec);
+}
+
+/* True if the filter's equality with v, on a path that holds no array, is
+ * equality of keycodes: v is a scalar with one keycode per value the filter
+ * calls equal (compare.c and keycode.c share that order), and neither null
+ * (which also matches a missing field) nor NaN. Types join keys do not use
+ * are left out rather than argued about. */
+static bool
+lookup_value (const bson_value_t *v)
+{
+   switch (v->value_type) {
+   case BSON_TYPE_INT32:
+   case BSON_TYPE_INT64:
+   case BSON_TYPE_UTF8:
+   case BSON_TYPE_OID:
+   case BSON_TYPE_BOOL:
+   case BSON_TYPE_DATE_TIME:
+   case BSON_TYPE_BINARY:
+      return true;
+   case BSON_TYPE_DOUBLE:
+      return !isnan (v->value.v_double);
+   default:
+      return false;
+   }
+}
+
+/* True if filter is a key lookup on path (see the file comment): its spec
+ * is {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}}, nothing else,
+ * with every v a lookup_value. */
+static bool
+is_key_lookup (const docrel_filter_t *filter, const char *path)
+{
+   const bson_t *spec = docrel_filter__spec (filter);
+   bson_iter_t iter, op, values;
+   bool ok;
+
+   if (!bson_iter_init (&iter, spec) || !bson_iter_next (&iter) || strcmp (bson_iter_key (&iter), path) != 0) {
+      return false;
+   }
+   if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+      ok = lookup_value (bson_iter_value (&iter));
+   } else if (!bson_iter_recurse (&iter, &op) || !bson_iter_next (&op)) {
+      ok = false;
+   } else if (strcmp (bson_iter_key (&op), "$eq") == 0) {
+      ok = lookup_value (bson_iter_value (&op)) && !bson_iter_next (&op);
+   } else if (strcmp (bson_iter_key (&op), "$in") == 0 && BSON_ITER_HOLDS_ARRAY (&op) &&
+              bson_iter_recurse (&op, &values)) {
+      ok = true;
+      while (ok && bson_iter_next (&values)) {
+         ok = lookup_value (bson_iter_value (&values));
+      }
+      ok = ok && !bson_iter_next (&op);
+   } else {
+      ok = false;
+   }
+   return ok && !bson_iter_next (&iter);
 }
 
 /* If filter pins path to a set of values, and there are at most max of
@@ -216,6 +291,8 @@ query_sql (docrel_backend_t *b,
    int limit = sqlite3_limit (b->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
    size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
    bool narrowed = false;
+   bool lookup = false; /* a key lookup: see the file comment */
+   bool by_id = false;
    bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
    char *sql;
 
@@ -223,15 +300,21 @@ query_sql (docrel_backend_t *b,
    p->grouped = !whole && shape->n_group_paths > 0;
    p->paged = !whole && !p->grouped;
    if (p->match && narrow_keys (filter, "_id", false, max, p)) {
-      narrowed = true;
+      narrowed = by_id = true;
+      lookup = is_key_lookup (filter, "_id");
       narrow = sqlite3_mprintf ("id");
    }
    for (size_t i = 0; p->match && !narrowed && i < coll->n_indexes; i++) {
-      if (narrow_keys (filter, coll->indexes[i].paths[0], true, max, p)) {
+      const char *path = coll->indexes[i].paths[0];
+
+      /* A lookup matches arrays in C, not through the marker in the list. */
+      lookup = is_key_lookup (filter, path);
+      if (narrow_keys (filter, path, !lookup, max, p)) {
          narrowed = true;
-         narrow = docrel_sqlite__key_expr (coll->indexes[i].paths[0]);
+         narrow = docrel_sqlite__key_expr (path);
       }
    }
+   lookup = lookup && narrowed;
    if (narrowed && !narrow) {
       sqlite3_free (sqlite3_str_finish (s));
       return NULL;
@@ -265,14 +348,27 @@ query_sql (docrel_backend_t *b,
       sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->name);
       break;
    }
-   if (narrowed) {
+   if (lookup) {
+      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE %s IN (", coll->name, narrow);
+   } else if (narrowed) {
       sqlite3_str_appendf (s, " WHERE %s IN (", narrow);
-      for (size_t i = 0; i < p->n_keys; i++) {
-         sqlite3_str_appendall (s, i ? ", ?" : "?");
-      }
+   }
+   for (size_t i = 0; i < p->n_keys; i++) {
+      sqlite3_str_appendall (s, i ? ", ?" : "?");
+   }
+   if (lookup && by_id) {
+      sqlite3_str_appendall (s, "))");
+      p->match = false; /* no _id is an array */
+   } else if (lookup) {
+      sqlite3_str_appendf (s,
+                           ") UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
+                           coll->name,
+                           narrow,
+                           (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+   } else if (narrowed) {
       sqlite3_str_appendall (s, ")");
    }
-   if (p->match) {
+   if (p->match && !lookup) {
       sqlite3_str_appendall (s, narrowed ? " AND docrel_match(doc, ?)" : " WHERE docrel_match(doc, ?)");
    }
    if (p->grouped) {
@@ -413,12 +509,15 @@ bind_params (docrel_backend_t *b,
    return true;
 }
 
-/* docrel_sqlite__query_prepare for a query of any shape. */
+/* docrel_sqlite__query_prepare for a query of any shape. With own, the
+ * statement binds a copy of filter made into *own (the caller frees it), and
+ * only if it needs the filter at all (*own stays NULL otherwise). */
 static sqlite3_stmt *
 shape_prepare (docrel_backend_t *b,
                const docrel_sqlite_coll_t *coll,
                const query_shape_t *shape,
                const docrel_filter_t *filter,
+               docrel_filter_t **own,
                int64_t skip,
                int64_t limit,
                char **sql,
@@ -432,6 +531,13 @@ shape_prepare (docrel_backend_t *b,
    if (!text) {
       docrel_sqlite__fail (b, SQLITE_NOMEM, error, "building a query on collection '%s'", coll->name);
       goto done;
+   }
+   if (own && p.match) {
+      *own = docrel_filter__new (docrel_filter__spec (filter), error);
+      if (!*own) {
+         goto done;
+      }
+      filter = *own;
    }
    *sql = bson_strdup (text);
    stmt = checkout (b, *sql, error);
@@ -462,7 +568,7 @@ docrel_sqlite__query_prepare (docrel_backend_t *b,
 {
    query_shape_t shape = {kind, sort, 0, NULL};
 
-   return shape_prepare (b, coll, &shape, filter, skip, limit, sql, error);
+   return shape_prepare (b, coll, &shape, filter, NULL, skip, limit, sql, error);
 }
 
 /* Queries ----------------------------------------------------------------------- */
@@ -492,21 +598,14 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
    cursor->b = b;
    cursor->collection = bson_strdup (collection ? collection : "");
    cursor->projection = spec->projection;
-   if (!docrel_sqlite__filter_is_empty (spec->filter)) {
-      /* The cursor may outlive the caller's filter: it binds its own. */
-      cursor->filter = docrel_filter__new (docrel_filter__spec (spec->filter), error);
-      if (!cursor->filter) {
-         docrel_sqlite__cursor_destroy (cursor);
-         return NULL;
-      }
-   }
    pthread_mutex_lock (&b->mutex);
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (coll && !coll->exists) {
       ok = true; /* no table yet: no documents */
    } else if (coll) {
-      cursor->stmt =
-         shape_prepare (b, coll, &shape, cursor->filter, spec->skip, spec->limit, &cursor->sql, error);
+      /* The cursor may outlive the caller's filter: it binds its own. */
+      cursor->stmt = shape_prepare (
+         b, coll, &shape, spec->filter, &cursor->filter, spec->skip, spec->limit, &cursor->sql, error);
       ok = cursor->stmt != NULL;
    }
    pthread_mutex_unlock (&b->mutex);
@@ -619,7 +718,7 @@ docrel_sqlite__count (
       goto done;
    }
    shape = spec_shape (spec, DOCREL_SQLITE_QUERY_COUNT);
-   stmt = shape_prepare (b, coll, &shape, spec->filter, spec->skip, spec->limit, &sql, error);
+   stmt = shape_prepare (b, coll, &shape, spec->filter, NULL, spec->skip, spec->limit, &sql, error);
    if (!stmt) {
       goto done;
    }
