@@ -255,19 +255,19 @@ dbench_delete_all (dbench_t *b, bench_result_t *r)
             r->docs += 1 + n_comments;
          }
       }
-      if (!docrel_delete_all (docs[i], tree, &error)) {
-         bench_die ("delete_all", error.message);
-      }
+   }
+   if (!docrel_delete_all_many (docs, n, tree, &error)) {
+      bench_die ("delete_all", error.message);
    }
    bson_free (docs);
    docrel_session_destroy (s);
    r->seconds = bench_now () - t0;
    r->peak_rss_kb = bench_peak_rss_kb ();
    r->commands = dbench_commands (b);
-   /* the load (authors, posts, comments), then per author (no delete_all_many):
-    * comments, the posts' links, posts, the author */
+   /* the load (authors, posts, comments), then one delete_all_many for all
+    * the authors: comments, the posts' links, posts, authors */
    r->commands_expected = 1 + dbench_chunks (BENCH_DELETED_AUTHORS) +
-                          dbench_chunks (BENCH_DELETED_AUTHORS * BENCH_POSTS_PER_AUTHOR) + 4 * BENCH_DELETED_AUTHORS;
+                          dbench_chunks (BENCH_DELETED_AUTHORS * BENCH_POSTS_PER_AUTHOR) + 4;
    for (size_t i = 0; i < b->w.authors; i++) {
       bson_value_destroy (&keys[i]);
    }
