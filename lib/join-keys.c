@@ -128,8 +128,8 @@ docrel_join__chunk_filter (bson_iter_t *cursor, uint32_t count, char *const *pat
 /* How many of the next (at most max) tuples at cursor fit one chunk: at
  * least one, then while their filter stays under JOIN_CHUNK_BYTES (a
  * tuple's BSON plus, per key, its path and operators). */
-uint32_t
-docrel_join__chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths)
+static uint32_t
+chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths)
 {
    bson_iter_t iter = *cursor;
    size_t per_tuple = 16, bytes = 0;
@@ -150,4 +150,29 @@ docrel_join__chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *
       n++;
    }
    return n > 0 ? n : 1;
+}
+
+void
+docrel_chunks__init (
+   docrel_chunks_t *chunks, const docrel_keyset_t *set, char *const *paths, size_t n_paths, const bson_t *edge_filter)
+{
+   chunks->left = set->n > 0 && bson_iter_init (&chunks->cursor, set->tuples) ? set->n : 0;
+   chunks->paths = paths;
+   chunks->n_paths = n_paths;
+   chunks->edge_filter = edge_filter;
+}
+
+bool
+docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter)
+{
+   uint32_t count;
+
+   if (chunks->left == 0) {
+      return false;
+   }
+   count = chunk_count (
+      &chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths, chunks->n_paths);
+   docrel_join__chunk_filter (&chunks->cursor, count, chunks->paths, chunks->n_paths, chunks->edge_filter, filter);
+   chunks->left -= count;
+   return true;
 }

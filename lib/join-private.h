@@ -47,9 +47,21 @@ void docrel_join__chunk_filter (bson_iter_t *cursor,
                                 const bson_t *edge_filter,
                                 bson_t *out);
 
-/* How many of the next (at most max) tuples at cursor fit one chunk: at
- * least one, then while their filter stays under JOIN_CHUNK_BYTES (a
- * tuple's BSON plus, per key, its path and operators). */
-uint32_t docrel_join__chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths);
+/* A key set walked chunk by chunk: each chunk holds at most JOIN_CHUNK
+ * tuples and, past its first, stays under JOIN_CHUNK_BYTES of filter. */
+typedef struct {
+   bson_iter_t cursor;
+   uint32_t left;
+   char *const *paths;
+   size_t n_paths;
+   const bson_t *edge_filter; /* may be NULL */
+} docrel_chunks_t;
+
+void docrel_chunks__init (
+   docrel_chunks_t *chunks, const docrel_keyset_t *set, char *const *paths, size_t n_paths, const bson_t *edge_filter);
+
+/* Initialises *filter with the next chunk's filter (docrel_join__chunk_filter);
+ * false when none is left. */
+bool docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter);
 
 #endif

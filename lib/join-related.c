@@ -90,25 +90,17 @@ static bool
 collect_linked (docrel_store_t *store, const docrel_relation_t *r, const docrel_keyset_t *set, char *const *from_paths,
                 char *const *to_paths, docrel_keyset_t *out, bson_error_t *error)
 {
-   bson_iter_t cursor;
-   uint32_t done = 0;
+   docrel_chunks_t chunks;
+   bson_t filter;
 
-   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
-      return true;
-   }
-   while (done < set->n) {
-      uint32_t count =
-         docrel_join__chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, from_paths, r->n_keys);
-      bson_t filter;
-      bool ok;
+   docrel_chunks__init (&chunks, set, from_paths, r->n_keys, NULL);
+   while (docrel_chunks__next (&chunks, &filter)) {
+      bool ok = collect_keys (store, r->link, &filter, to_paths, r->n_keys, out, error);
 
-      docrel_join__chunk_filter (&cursor, count, from_paths, r->n_keys, NULL, &filter);
-      ok = collect_keys (store, r->link, &filter, to_paths, r->n_keys, out, error);
       bson_destroy (&filter);
       if (!ok) {
          return false;
       }
-      done += count;
    }
    return true;
 }

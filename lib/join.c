@@ -31,26 +31,20 @@ fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *
        const bson_t *edge_filter, const bson_t *opts, bool grouped, docrel_doc_t ***out, size_t *n_out,
        bson_error_t *error)
 {
-   bson_iter_t cursor;
-   uint32_t done = 0;
+   docrel_chunks_t chunks;
+   bson_t filter;
    docrel_doc_t **all = NULL;
    size_t n_all = 0;
 
    *out = NULL;
    *n_out = 0;
-   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
-      return true; /* no parent references anything: nothing to ask */
-   }
-   while (done < set->n) {
-      uint32_t count = docrel_join__chunk_count (&cursor, set->n - done < JOIN_CHUNK ? set->n - done : JOIN_CHUNK, paths, n_paths);
-      bson_t filter;
+   docrel_chunks__init (&chunks, set, paths, n_paths, edge_filter);
+   while (docrel_chunks__next (&chunks, &filter)) {
       docrel_doc_t **docs;
       size_t n;
-      bool ok;
+      bool ok = docrel_query__load (session, model, &filter, opts, grouped ? (const char *const *) paths : NULL,
+                                    grouped ? n_paths : 0, &docs, &n, error);
 
-      docrel_join__chunk_filter (&cursor, count, paths, n_paths, edge_filter, &filter);
-      ok = docrel_query__load (session, model, &filter, opts, grouped ? (const char *const *) paths : NULL,
-                               grouped ? n_paths : 0, &docs, &n, error);
       bson_destroy (&filter);
       if (!ok) {
          bson_free (all);
@@ -62,7 +56,6 @@ fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *
       }
       n_all += n;
       bson_free (docs);
-      done += count;
    }
    *out = all;
    *n_out = n_all;

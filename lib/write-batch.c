@@ -9,6 +9,7 @@
  * one query and rewrites the ones found instead of inserting them again. */
 #include <string.h>
 
+#include "graph-private.h"
 #include "idmap.h"
 #include "keycode.h"
 #include "store-private.h"
@@ -51,28 +52,23 @@ settle_inserts (docrel_doc_t *const *docs,
 }
 
 static void
-payload_code (const bson_t *payload, docrel_buf_t *code)
+id_code (const bson_value_t *id, docrel_buf_t *code)
 {
-   bson_iter_t iter;
-
    docrel_buf_reset (code);
-   if (bson_iter_init_find (&iter, payload, "_id")) {
-      docrel_keycode__append (code, bson_iter_value (&iter));
-   }
+   docrel_keycode__append (code, id);
 }
 
-/* Puts into stored the key codes of those documents in doubt that the
- * store holds: one query on their _id. */
+/* Puts into stored the key codes of the n documents in doubt that the
+ * store holds: one query on their _id (each has one: mark_in_doubt). */
 static bool
 find_stored (docrel_store_t *store,
              const char *collection,
-             docrel_doc_t *const *docs,
-             const bson_t *const *payloads,
+             docrel_doc_t *const *doubtful,
              size_t n,
              docrel_idmap_t *stored,
              bson_error_t *error)
 {
-   bson_t spec = BSON_INITIALIZER, in, list, only_id = BSON_INITIALIZER;
+   bson_t spec = BSON_INITIALIZER, only_id = BSON_INITIALIZER;
    docrel_find_spec_t find;
    docrel_filter_t *filter = NULL;
    docrel_projection_t *projection = NULL;
@@ -80,23 +76,10 @@ find_stored (docrel_store_t *store,
    docrel_buf_t code = DOCREL_BUF_INIT;
    bson_error_t cursor_error;
    const bson_t *found;
-   uint32_t listed = 0;
+   bson_iter_t iter;
    bool ok = false;
-   size_t k;
 
-   bson_append_document_begin (&spec, "_id", 3, &in);
-   bson_append_array_begin (&in, "$in", 3, &list);
-   for (k = 0; k < n; k++) {
-      bson_iter_t iter;
-      if (docs[k]->in_doubt && bson_iter_init_find (&iter, payloads[k], "_id")) {
-         char buf[16];
-         const char *key;
-         bson_uint32_to_string (listed++, &key, buf, sizeof buf);
-         bson_append_value (&list, key, -1, bson_iter_value (&iter));
-      }
-   }
-   bson_append_array_end (&in, &list);
-   bson_append_document_end (&spec, &in);
+   docrel_graph__ids_filter (doubtful, n, &spec);
    BSON_APPEND_INT32 (&only_id, "_id", 1);
    if (!(filter = docrel_filter__new (&spec, error)) || !(projection = docrel_projection__new (&only_id, error))) {
       goto done;
@@ -109,8 +92,10 @@ find_stored (docrel_store_t *store,
    }
    memset (&cursor_error, 0, sizeof cursor_error);
    while (docrel_store__cursor_next (store, cursor, &found, &cursor_error)) {
-      payload_code (found, &code);
-      docrel_idmap__put (stored, NULL, code.data, code.len, (void *) 1);
+      if (bson_iter_init_find (&iter, found, "_id")) {
+         id_code (bson_iter_value (&iter), &code);
+         docrel_idmap__put (stored, NULL, code.data, code.len, (void *) 1);
+      }
    }
    if (cursor_error.code) {
       if (error) {
@@ -132,7 +117,8 @@ done:
 }
 
 /* Sends updates; a rewrite is an update whose document is the whole
- * payload (its _id included) and, once confirmed, counts as the insert. */
+ * payload and, once confirmed, counts as the insert (a document in doubt
+ * has its _id: mark_in_doubt). */
 static bool
 send_updates (docrel_store_t *store,
               const char *collection,
@@ -144,19 +130,16 @@ send_updates (docrel_store_t *store,
               bson_error_t *error)
 {
    docrel_update_t *updates = bson_malloc ((n ? n : 1) * sizeof *updates);
-   bson_iter_t *ids = rewrite ? bson_malloc ((n ? n : 1) * sizeof *ids) : NULL;
    docrel_write_outcome_t outcome;
    bool ok;
    size_t k;
 
    for (k = 0; k < n; k++) {
-      updates[k].id = rewrite && bson_iter_init_find (&ids[k], payloads[k], "_id") ? bson_iter_value (&ids[k])
-                                                                                  : &docs[k]->id;
+      updates[k].id = &docs[k]->id;
       updates[k].update = payloads[k];
    }
    ok = docrel_store__update_many (store, collection, updates, n, &outcome, error);
    bson_free (updates);
-   bson_free (ids);
    for (k = 0; k < outcome.written; k++) {
       if (sent) {
          docrel_undo__touch (sent, docs[k]);
@@ -208,12 +191,22 @@ insert_resolving_doubts (docrel_store_t *store,
    bool ok = false;
 
    docrel_idmap__init (&stored);
-   if (!find_stored (store, collection, docs, payloads, n, &stored, error)) {
+   for (k = 0; k < n; k++) {
+      if (docs[k]->in_doubt) {
+         rewrite_docs[n_rewrites++] = docs[k]; /* for the lookup, then reused */
+      }
+   }
+   if (!find_stored (store, collection, rewrite_docs, n_rewrites, &stored, error)) {
       goto done;
    }
+   n_rewrites = 0;
    for (k = 0; k < n; k++) {
-      payload_code (payloads[k], &code);
-      if (docs[k]->in_doubt && docrel_idmap__get (&stored, NULL, code.data, code.len)) {
+      bool held = false;
+      if (docs[k]->in_doubt) {
+         id_code (&docs[k]->id, &code);
+         held = docrel_idmap__get (&stored, NULL, code.data, code.len) != NULL;
+      }
+      if (held) {
          rewrite_docs[n_rewrites] = docs[k];
          rewrites[n_rewrites++] = payloads[k];
       } else {
