@@ -1,0 +1,278 @@
+/* path.c: reading and writing one value at a dotted path ("a.b.0.c").
+ *
+ * bson_t is append-only, so a write copies the document with the one value
+ * replaced; documents are small and writes rare next to reads, and this keeps
+ * every document a single contiguous buffer the backends can store as is.
+ * Writes follow MongoDB's $set / $unset: missing sub-documents are created, a
+ * numeric component indexes an array (padding with nulls past its end), and
+ * unsetting an array element sets it to null rather than shifting the rest. */
+#include "bsonx/bsonx-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util-private.h"
+
+bool
+docrel_path__check (const char *path, bson_error_t *error)
+{
+   const char *p;
+   bool at_start = true;
+
+   if (!path || !*path) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "a field path must not be empty");
+   }
+   for (p = path; *p; p++) {
+      if (at_start && *p == '$') {
+         return docrel_error__set (error,
+                                   DOCREL_ERROR_DOCUMENT,
+                                   DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "field path '%s': a component must not start with '$'",
+                                   path);
+      }
+      if (*p == '.') {
+         if (at_start) {
+            return docrel_error__set (error,
+                                      DOCREL_ERROR_DOCUMENT,
+                                      DOCREL_ERROR_INVALID_ARGUMENT,
+                                      "field path '%s' has an empty component",
+                                      path);
+         }
+         at_start = true;
+      } else {
+         at_start = false;
+      }
+   }
+   if (at_start) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "field path '%s' ends with '.'", path);
+   }
+   return true;
+}
+
+bool
+docrel_path__find (const bson_t *doc, const char *path, bson_iter_t *out)
+{
+   bson_iter_t iter;
+
+   if (!doc || !path || !*path || !bson_iter_init (&iter, doc)) {
+      return false;
+   }
+   if (!strchr (path, '.')) {
+      if (!bson_iter_find_w_len (&iter, path, (int) strlen (path))) {
+         return false;
+      }
+      *out = iter;
+      return true;
+   }
+   return bson_iter_find_descendant (&iter, path, out);
+}
+
+/* Parses a non-negative array index; false if the component is not one. */
+static bool
+parse_index (const char *key, size_t len, uint32_t *out)
+{
+   uint64_t v = 0;
+   size_t i;
+
+   if (len == 0 || len > 9) {
+      return false;
+   }
+   for (i = 0; i < len; i++) {
+      if (key[i] < '0' || key[i] > '9') {
+         return false;
+      }
+      v = v * 10 + (uint64_t) (key[i] - '0');
+   }
+   *out = (uint32_t) v;
+   return true;
+}
+
+typedef struct {
+   const char *full;          /* the whole path, for messages */
+   const bson_value_t *value; /* NULL: unset */
+   bool removed;
+} edit_t;
+
+static bool edit_container (const bson_t *src, bool is_array, const char *path, edit_t *edit, bson_t *dst, bson_error_t *error);
+
+/* Appends at key the container src (a document or array, or NULL for a new
+ * empty document) edited at path. */
+static bool
+append_edited (bson_t *dst,
+               const char *key,
+               size_t key_len,
+               const bson_t *src,
+               bool is_array,
+               const char *path,
+               edit_t *edit,
+               bson_error_t *error)
+{
+   bson_t child;
+   bool ok;
+
+   if (is_array) {
+      bson_append_array_begin (dst, key, (int) key_len, &child);
+   } else {
+      bson_append_document_begin (dst, key, (int) key_len, &child);
+   }
+   ok = edit_container (src, is_array, path, edit, &child, error);
+   if (is_array) {
+      bson_append_array_end (dst, &child);
+   } else {
+      bson_append_document_end (dst, &child);
+   }
+   return ok;
+}
+
+/* Appends the edited element (positioned at iter, whose key matched the
+ * head of path) to dst. rest is what follows the head, or NULL. */
+static bool
+edit_element (bson_iter_t *iter, const char *rest, edit_t *edit, bson_t *dst, bson_error_t *error)
+{
+   const char *key = bson_iter_key (iter);
+   size_t key_len = bson_iter_key_len (iter);
+   const uint8_t *data;
+   uint32_t len;
+   bson_t sub;
+   bool is_array;
+
+   if (!rest) {
+      if (edit->value) {
+         bson_append_value (dst, key, (int) key_len, edit->value);
+      }
+      edit->removed = true;
+      return true;
+   }
+   is_array = BSON_ITER_HOLDS_ARRAY (iter);
+   if (!is_array && !BSON_ITER_HOLDS_DOCUMENT (iter)) {
+      if (!edit->value) {
+         /* Unsetting below a scalar: nothing there, keep the scalar. */
+         bson_append_iter (dst, key, (int) key_len, iter);
+         return true;
+      }
+      return docrel_error__set (error,
+                                DOCREL_ERROR_DOCUMENT,
+                                DOCREL_ERROR_INVALID_ARGUMENT,
+                                "cannot set '%s': '%.*s' holds a %s, not a document",
+                                edit->full,
+                                (int) key_len,
+                                key,
+                                bson_iter_type (iter) == BSON_TYPE_NULL ? "null" : "scalar value");
+   }
+   if (is_array) {
+      bson_iter_array (iter, &len, &data);
+   } else {
+      bson_iter_document (iter, &len, &data);
+   }
+   if (!bson_init_static (&sub, data, len)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "corrupt BSON at '%s'", edit->full);
+   }
+   return append_edited (dst, key, key_len, &sub, is_array, rest, edit, error);
+}
+
+static bool
+edit_container (const bson_t *src, bool is_array, const char *path, edit_t *edit, bson_t *dst, bson_error_t *error)
+{
+   const char *dot = strchr (path, '.');
+   size_t head_len = dot ? (size_t) (dot - path) : strlen (path);
+   const char *rest = dot ? dot + 1 : NULL;
+   uint32_t index = 0;
+   uint32_t count = 0;
+   bool found = false;
+   bson_iter_t iter;
+   char numkey[16];
+   const char *k;
+
+   if (is_array && !parse_index (path, head_len, &index)) {
+      if (!edit->value) {
+         /* MongoDB ignores $unset of a non-numeric path into an array. */
+         return bson_concat (dst, src);
+      }
+      return docrel_error__set (error,
+                                DOCREL_ERROR_DOCUMENT,
+                                DOCREL_ERROR_INVALID_ARGUMENT,
+                                "cannot set '%s': '%.*s' is not an index into an array",
+                                edit->full,
+                                (int) head_len,
+                                path);
+   }
+   if (src && bson_iter_init (&iter, src)) {
+      while (bson_iter_next (&iter)) {
+         count++;
+         if (!found && bson_iter_key_len (&iter) == head_len && memcmp (bson_iter_key (&iter), path, head_len) == 0) {
+            found = true;
+            if (is_array && !rest && !edit->value) {
+               /* $unset of an array element leaves a null in its place. */
+               bson_append_null (dst, bson_iter_key (&iter), (int) head_len);
+               edit->removed = true;
+               continue;
+            }
+            if (!edit_element (&iter, rest, edit, dst, error)) {
+               return false;
+            }
+            continue;
+         }
+         bson_append_iter (dst, NULL, 0, &iter);
+      }
+   }
+   if (found || !edit->value) {
+      return true;
+   }
+   /* The head is missing: create it (padding arrays with nulls). */
+   if (is_array) {
+      while (count < index) {
+         bson_uint32_to_string (count++, &k, numkey, sizeof numkey);
+         bson_append_null (dst, k, -1);
+      }
+   }
+   if (!rest) {
+      bson_append_value (dst, path, (int) head_len, edit->value);
+      return true;
+   }
+   return append_edited (dst, path, head_len, NULL, false, rest, edit, error);
+}
+
+static bool
+edit_path (bson_t *doc, const char *path, edit_t *edit, bson_error_t *error)
+{
+   bson_t out = BSON_INITIALIZER;
+
+   if (!docrel_path__check (path, error)) {
+      bson_destroy (&out);
+      return false;
+   }
+   if (!edit_container (doc, false, path, edit, &out, error)) {
+      bson_destroy (&out);
+      return false;
+   }
+   bson_reinit (doc);
+   bson_concat (doc, &out);
+   bson_destroy (&out);
+   return true;
+}
+
+bool
+docrel_path__set (bson_t *doc, const char *path, const bson_value_t *value, bson_error_t *error)
+{
+   edit_t edit = {path, value, false};
+
+   if (!value) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "cannot set '%s' to no value", path ? path : "");
+   }
+   return edit_path (doc, path, &edit, error);
+}
+
+bool
+docrel_path__unset (bson_t *doc, const char *path, bool *removed, bson_error_t *error)
+{
+   edit_t edit = {path, NULL, false};
+   bool ok = edit_path (doc, path, &edit, error);
+
+   if (removed) {
+      *removed = ok && edit.removed;
+   }
+   return ok;
+}

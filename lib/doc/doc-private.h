@@ -1,0 +1,244 @@
+/* doc-private.h: what the files of lib/doc/ share. */
+#ifndef DOCREL_DOC_PRIVATE_H
+#define DOCREL_DOC_PRIVATE_H
+
+#include <bson/bson.h>
+
+#include "util/util-private.h"
+#include "docrel/docrel-doc.h"
+
+/* ---- doc ---------------------------------------------------------------- */
+
+/* The document and session structs, shared by session.c,
+ * doc.c (fields and state), write.c (save, delete) and query.c (loading). */
+/* One relation slot of a document: not loaded, or loaded with its related
+ * documents (possibly none), in order. base is what the store held as of
+ * the last load or graph write: save_all writes the difference. */
+typedef struct {
+   bool loaded;
+   docrel_doc_t **docs;
+   size_t n;
+   size_t cap;
+   docrel_doc_t **base;
+   size_t n_base;
+   size_t cap_base;
+} docrel_slot_t;
+
+/* A link change recorded with {"defer": true} for the next save_all. */
+typedef enum { DOCREL_PENDING_LINK, DOCREL_PENDING_UNLINK, DOCREL_PENDING_UNLINK_ALL } docrel_pending_op_t;
+
+typedef struct {
+   docrel_pending_op_t op;
+   size_t relation; /* index in the model's relations */
+   bson_value_t key; /* owned; the far key (BSON_TYPE_EOD for UNLINK_ALL) */
+} docrel_pending_t;
+
+struct _docrel_doc_t {
+   docrel_session_t *session;
+   docrel_model_t *model;
+   bson_t *fields;     /* the document's own fields (a pointer: bson_t is
+                        * over-aligned and must never move once in use) */
+   bool has_id;
+   bson_value_t id;    /* owned copy of fields._id, if has_id */
+   bool saved;         /* the store holds it (as of the last write or load) */
+   bool partial;       /* loaded through a projection: fields are a subset */
+   bool in_doubt;      /* unsaved, but its last insert may have been written
+                        * (the connection failed after sending it): the next
+                        * insert looks it up first (write-batch.c) */
+   char **dirty;       /* changed paths since the last save (saved docs) */
+   size_t n_dirty;
+   size_t cap_dirty;
+   docrel_slot_t *slots; /* one per relation of the model, or NULL */
+   docrel_buf_t key;   /* keycode of id while in the identity map */
+   bool in_map;
+   bool releasing;     /* being freed with its cursor batch */
+   bool in_slot;       /* some slot holds it: a cursor must not free it alone */
+   docrel_pending_t *pending; /* deferred link changes, in order */
+   size_t n_pending;
+   uint64_t undo_mark; /* the session's undo epoch when last snapshotted */
+   uint64_t visit_mark; /* graph walks: the walk that last visited it */
+   docrel_doc_t *prev; /* the session's list of documents it owns */
+   docrel_doc_t *next;
+};
+
+struct _docrel_session_t {
+   struct _docrel_store_t *store;
+   docrel_doc_t *head;
+   size_t n_docs;
+   docrel_idmap_t map; /* (model, keycode(_id)) -> docrel_doc_t * */
+   /* While a joining cursor loads a batch: the documents whose slots it
+    * filled, so that releasing the batch leaves no slot pointing at a freed
+    * document. */
+   int journaling;     /* open joining cursors */
+   docrel_doc_t **journal;
+   size_t n_journal;
+   size_t cap_journal;
+   uint64_t epoch; /* bumped per graph call (undo and visit marks) */
+};
+
+/* Frees the n documents docs (all created by one piece of work) and resets
+ * the slots of the documents journaled since journal_from that survive,
+ * since those slots may point at the freed ones. Truncates the journal to
+ * journal_from (to 0 when nothing journals any more). */
+void docrel_session__discard (docrel_session_t *session, docrel_doc_t **docs, size_t n, size_t journal_from);
+
+/* The documents created since marker (the session's head when the work
+ * began), newest first, as a bson_malloc'd array of *n. */
+docrel_doc_t **docrel_session__created_since (docrel_session_t *session, docrel_doc_t *marker, size_t *n);
+
+/* Notes that doc's slots were filled (a no-op unless journaling). */
+void docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc);
+
+/* Allocates an empty document owned by session (no defaults, not saved). */
+docrel_doc_t *docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model);
+
+/* Frees doc and removes it from its session and the identity map. */
+void docrel_doc__free (docrel_doc_t *doc);
+
+/* Replaces the fields (taking a copy of fields) and refreshes the cached id. */
+void docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields);
+
+/* doc, a partial document of the session, was loaded again as raw (itself
+ * partial or whole): it takes the top-level fields it lacks, keeping the
+ * caller's changes, and loaded whole it is partial no more. One document
+ * per id means the second of two projections must not be lost. */
+void docrel_doc__widen (docrel_doc_t *doc, const bson_t *raw, bool raw_partial);
+
+/* Marks doc saved and clean and (re)enters it in the identity map. */
+void docrel_doc__mark_saved (docrel_doc_t *doc);
+
+/* Marks doc unsaved and removes it from the identity map. */
+void docrel_doc__mark_unsaved (docrel_doc_t *doc);
+
+/* The slot of doc for relation number index of its model (allocating the
+ * slots on first use). This function can't fail. */
+docrel_slot_t *docrel_doc__slot (docrel_doc_t *doc, size_t index);
+
+/* Frees doc's slots (not the documents in them). */
+void docrel_doc__free_slots (docrel_doc_t *doc);
+
+/* Empties doc's slot for relation number index, marks it loaded and notes
+ * doc in the session's journal (see docrel_session__journal). */
+docrel_slot_t *docrel_doc__reset_slot (docrel_doc_t *doc, size_t index);
+
+/* Appends a loaded document to the slot (and to its base). */
+void docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc);
+
+/* Appends doc to the slot's current documents only (an edit). */
+void docrel_slot__push (docrel_slot_t *slot, docrel_doc_t *doc);
+
+/* Removes doc from the slot's current documents and, if base, from its base
+ * too. Returns whether it was there. */
+bool docrel_slot__remove (docrel_slot_t *slot, docrel_doc_t *doc, bool base);
+
+/* True if the slot's current documents hold doc. */
+bool docrel_slot__holds (const docrel_slot_t *slot, const docrel_doc_t *doc);
+
+/* True if the slot's base holds doc. */
+bool docrel_slot__base_holds (const docrel_slot_t *slot, const docrel_doc_t *doc);
+
+/* Makes the base equal to the current documents (after a write). */
+void docrel_slot__settle (docrel_slot_t *slot);
+
+/* Re-enters doc in the identity map if it is saved and has an id, or takes
+ * it out otherwise (after its state was restored). */
+void docrel_doc__remap (docrel_doc_t *doc);
+
+/* Frees doc's deferred link changes. */
+void docrel_doc__clear_pending (docrel_doc_t *doc);
+
+/* The session's document for (model, id), or NULL. */
+docrel_doc_t *docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);
+
+/* ---- undo --------------------------------------------------------------- */
+
+/* Putting documents back as they were when a graph call fails.
+ *
+ * A graph call snapshots every document before it first changes it in
+ * memory (fields, key, saved and partial flags, dirty paths, slots with
+ * their bases, deferred links). If the call fails where the store rolled
+ * back, docrel_undo__restore puts every snapshot back; otherwise
+ * docrel_undo__forget drops them. */
+typedef struct _docrel_undo_entry_t docrel_undo_entry_t;
+
+typedef struct {
+   docrel_session_t *session;
+   uint64_t epoch; /* marks the documents snapshotted by this undo */
+   docrel_undo_entry_t *entries;
+   size_t n;
+   size_t cap;
+} docrel_undo_t;
+
+/* Starts an undo for one call on session. */
+void docrel_undo__init (docrel_undo_t *undo, docrel_session_t *session);
+
+/* Snapshots doc unless it already is (cheap when it is). */
+void docrel_undo__touch (docrel_undo_t *undo, docrel_doc_t *doc);
+
+/* Puts every snapshotted document back, newest change first, and frees
+ * the snapshots. */
+void docrel_undo__restore (docrel_undo_t *undo);
+
+/* Frees the snapshots, keeping the documents as they are. */
+void docrel_undo__forget (docrel_undo_t *undo);
+
+/* ---- write -------------------------------------------------------------- */
+
+/* One document's write, in two halves, so that the graph
+ * calls (graph*.c) can prepare and validate every write before sending any,
+ * then batch them, and apply each to its document once confirmed. */
+struct _docrel_store_t;
+
+/* Initialises *out with the fields to insert (a generated key if the
+ * document has none, extras stripped) and validates them, with the required
+ * belongsTo keys. On failure *out is empty (still to be destroyed). */
+bool docrel_write__prepare_insert (const docrel_doc_t *doc, bson_t *out, bson_error_t *error);
+
+/* After the insert of fields is confirmed: the document holds them and is
+ * saved and clean. */
+void docrel_write__finish_insert (docrel_doc_t *doc, const bson_t *fields);
+
+/* Initialises *update with the $set / $unset of a saved document's dirty
+ * paths, after validating them; empty if nothing is to be sent. On failure
+ * *update is empty (still to be destroyed). */
+bool docrel_write__prepare_update (const docrel_doc_t *doc, bson_t *update, bson_error_t *error);
+
+/* After the update is confirmed (or when there was nothing to send). */
+void docrel_write__finish_update (docrel_doc_t *doc);
+
+/* Gives an unsaved document without _id the key its model generates
+ * (objectId or uuid), so that related documents can copy it before any
+ * write. Does nothing for caller-set keys. */
+void docrel_write__assign_id (docrel_doc_t *doc);
+
+/* write-batch.c: sends the prepared inserts (payloads from prepare_insert)
+ * of docs as one batch and finishes each document the store confirms,
+ * snapshotting it in sent first (sent may be NULL). Without a transaction
+ * a failed batch leaves its written prefix saved, and the documents after
+ * it in doubt when the reply was lost; documents in doubt are looked up
+ * first (one query) and the ones the store holds are rewritten, not
+ * inserted again. */
+bool docrel_write__send_inserts (struct _docrel_store_t *store,
+                                 const char *collection,
+                                 docrel_doc_t *const *docs,
+                                 const bson_t *const *payloads,
+                                 size_t n,
+                                 docrel_undo_t *sent,
+                                 bson_error_t *error);
+
+/* Marks doc, whose insert of payload may or may not have been written, in
+ * doubt. It keeps the key it was sent with (docrel_save generates one per
+ * attempt otherwise), so that the next insert finds it. */
+void docrel_write__mark_in_doubt (docrel_doc_t *doc, const bson_t *payload);
+
+/* Sends the prepared updates (non-empty, from prepare_update) of saved docs
+ * as one batch, finishing each one the store confirms, as above. */
+bool docrel_write__send_updates (struct _docrel_store_t *store,
+                                 const char *collection,
+                                 docrel_doc_t *const *docs,
+                                 const bson_t *const *payloads,
+                                 size_t n,
+                                 docrel_undo_t *sent,
+                                 bson_error_t *error);
+
+#endif

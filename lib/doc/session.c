@@ -1,0 +1,114 @@
+/* session.c: sessions own documents and keep the identity map. Freeing a
+ * session frees every document it owns, so object graphs with
+ * back-references need no reference counting. */
+#include "doc/doc-private.h"
+#include "bsonx/bsonx-private.h"
+#include "store/store-private.h"
+
+docrel_session_t *
+docrel_session_new (docrel_store_t *store)
+{
+   docrel_session_t *session;
+
+   if (!store) {
+      return NULL;
+   }
+   session = bson_malloc0 (sizeof *session);
+   session->store = store;
+   docrel_idmap__init (&session->map);
+   return session;
+}
+
+void
+docrel_session_destroy (docrel_session_t *session)
+{
+   if (!session) {
+      return;
+   }
+   while (session->head) {
+      docrel_doc__free (session->head);
+   }
+   docrel_idmap__destroy (&session->map);
+   bson_free (session->journal);
+   bson_free (session);
+}
+
+docrel_store_t *
+docrel_session_store (const docrel_session_t *session)
+{
+   return session ? session->store : NULL;
+}
+
+size_t
+docrel_session_size (const docrel_session_t *session)
+{
+   return session ? session->n_docs : 0;
+}
+
+docrel_doc_t *
+docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   docrel_doc_t *doc;
+
+   docrel_keycode__append (&key, id);
+   doc = docrel_idmap__get (&session->map, model, key.data, key.len);
+   docrel_buf_destroy (&key);
+   return doc;
+}
+
+void
+docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc)
+{
+   if (!session->journaling) {
+      return;
+   }
+   if (session->n_journal == session->cap_journal) {
+      session->cap_journal = session->cap_journal ? session->cap_journal * 2 : 64;
+      session->journal = bson_realloc (session->journal, session->cap_journal * sizeof *session->journal);
+   }
+   session->journal[session->n_journal++] = doc;
+}
+
+docrel_doc_t **
+docrel_session__created_since (docrel_session_t *session, docrel_doc_t *marker, size_t *n)
+{
+   docrel_doc_t **docs;
+   docrel_doc_t *d;
+   size_t count = 0;
+
+   for (d = session->head; d && d != marker; d = d->next) {
+      count++;
+   }
+   docs = bson_malloc ((count + 1) * sizeof *docs);
+   count = 0;
+   for (d = session->head; d && d != marker; d = d->next) {
+      docs[count++] = d;
+   }
+   *n = count;
+   return docs;
+}
+
+void
+docrel_session__discard (docrel_session_t *session, docrel_doc_t **docs, size_t n, size_t journal_from)
+{
+   size_t i, k;
+
+   for (i = 0; i < n; i++) {
+      docs[i]->releasing = true;
+   }
+   for (i = journal_from; i < session->n_journal; i++) {
+      docrel_doc_t *doc = session->journal[i];
+      if (!doc->releasing && doc->slots) {
+         for (k = 0; k < doc->model->n_relations; k++) {
+            doc->slots[k].loaded = false;
+            doc->slots[k].n = 0;
+            doc->slots[k].n_base = 0;
+         }
+      }
+   }
+   for (i = 0; i < n; i++) {
+      docrel_doc__free (docs[i]);
+   }
+   session->n_journal = session->journaling > 0 ? journal_from : 0;
+}

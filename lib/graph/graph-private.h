@@ -1,0 +1,238 @@
+/* graph-private.h: what the graph calls share. A graph call (save_all,
+ * delete_all, purge, link...) first changes documents in memory and builds
+ * a plan: batched steps, each one command, with every payload prepared and
+ * validated. Then docrel_plan__run sends the steps in order inside one
+ * transaction (where the store has them) and applies each to its documents
+ * once confirmed; on failure the undo puts memory back as it was. */
+#ifndef DOCREL_GRAPH_PRIVATE_H
+#define DOCREL_GRAPH_PRIVATE_H
+
+#include <bson/bson.h>
+
+#include "doc/doc-private.h"
+#include "util/util-private.h"
+#include "model/model-private.h"
+
+typedef enum {
+   DOCREL_STEP_INSERT,       /* docs with their prepared fields */
+   DOCREL_STEP_UPDATE,       /* docs with their prepared $set / $unset */
+   DOCREL_STEP_DELETE,       /* docs, by _id */
+   DOCREL_STEP_LINK,         /* link documents to insert (payloads only) */
+   DOCREL_STEP_UNLINK,       /* link documents matching filter */
+   DOCREL_STEP_UPDATE_WHERE, /* update applied to every match of filter */
+   DOCREL_STEP_DELETE_WHERE  /* every match of filter */
+} docrel_step_kind_t;
+
+typedef struct {
+   docrel_step_kind_t kind;
+   docrel_model_t *model;
+   int level;
+   docrel_doc_t **docs; /* INSERT, UPDATE, DELETE */
+   bson_t **payloads;   /* INSERT, UPDATE: one per doc; LINK: the links */
+   size_t n;
+   size_t cap;
+   bson_t *filter; /* UNLINK, *_WHERE: a MongoDB filter */
+   bson_t *update; /* UPDATE_WHERE */
+} docrel_step_t;
+
+/* How many times a transaction failing with TransientTransactionError is
+ * run (MongoDB; the embedded store never reports it). */
+#define DOCREL_TRANSACTION_TRIES 3
+
+typedef struct {
+   docrel_session_t *session;
+   docrel_step_t *steps;
+   size_t n_steps;
+   size_t cap_steps;
+   docrel_undo_t undo;  /* the call's changes to memory, before sending */
+   docrel_undo_t *sent; /* while running: the effects of confirmed steps */
+   size_t done;         /* after running: the steps the store holds (all on
+                         * success, none after a rollback, else a prefix) */
+} docrel_plan_t;
+
+void docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session);
+void docrel_plan__destroy (docrel_plan_t *plan);
+
+/* The last step if it has this kind, model and level (so that writes
+ * batch), else a new one. */
+docrel_step_t *docrel_plan__step (docrel_plan_t *plan, docrel_step_kind_t kind, docrel_model_t *model, int level);
+
+/* Adds a document and / or a payload (taken over; may be NULL) to step. */
+void docrel_step__add (docrel_step_t *step, docrel_doc_t *doc, bson_t *payload);
+
+/* Appends {"writes": [...]} describing the steps to out. */
+void docrel_plan__describe (const docrel_plan_t *plan, bson_t *out);
+
+/* Sends the steps in one transaction where the store has them (run again,
+ * up to DOCREL_TRANSACTION_TRIES times, on TransientTransactionError). On
+ * success the documents are saved / deleted as the steps say and the undo
+ * is forgotten. On failure: with a transaction, memory is put back (undo);
+ * without one, documents whose step was confirmed keep their new state and
+ * the rest stay as prepared. Models must be in use (docrel_plan__use). */
+bool docrel_plan__run (docrel_plan_t *plan, bson_error_t *error);
+
+/* Puts every model of the steps in use (before any transaction, since
+ * first use may create collections and indexes). */
+bool docrel_plan__use (docrel_plan_t *plan, bson_error_t *error);
+
+/* A relation slot walked by a graph call. */
+typedef struct {
+   docrel_doc_t *parent;
+   docrel_relation_t *r;
+} docrel_edge_t;
+
+/* A tree position: every loaded slot (all), nothing below (none), or the
+ * edges a tree document names. */
+typedef struct {
+   bool all;
+   const uint8_t *data; /* a tree document inside the caller's tree, or NULL */
+   uint32_t len;
+} docrel_subtree_t;
+
+typedef struct {
+   docrel_doc_t *doc;
+   docrel_subtree_t tree;
+} docrel_visit_t;
+
+/* A walk: documents reached from roots through loaded slots, each once by
+ * identity (nodes), and each (document, relation) slot followed once
+ * (edges). */
+typedef struct {
+   docrel_doc_t **nodes;
+   size_t n_nodes, cap_nodes;
+   bool *fresh;      /* per node: free for the caller (save: key made now) */
+   bool *reached;    /* per node: reached through a current slot or a root */
+   bool *walked_all;
+   docrel_idmap_t ids; /* doc pointer -> node index + 1 */
+   docrel_edge_t *edges;
+   size_t n_edges, cap_edges;
+   docrel_idmap_t seen_edges;
+   docrel_visit_t *queue;
+   size_t n_queue, cap_queue;
+   bool with_removed; /* also add children removed from hasOne / hasMany
+                       * slots under onRemove "setNull" (not reached) */
+   size_t *order;     /* after docrel_walk__order: node indexes, prerequisites first */
+   int *level;        /* per node: its longest chain of prerequisites */
+} docrel_walk_t;
+
+void docrel_walk__init (docrel_walk_t *walk);
+void docrel_walk__destroy (docrel_walk_t *walk);
+
+/* Adds a root, walked through tree (a join tree; NULL: every loaded slot). */
+void docrel_walk__root (docrel_walk_t *walk, docrel_doc_t *doc, const bson_t *tree);
+void docrel_walk__enqueue (docrel_walk_t *walk, docrel_doc_t *doc, docrel_subtree_t tree);
+
+/* The node of doc (added if new, as reached or not). */
+size_t docrel_walk__node (docrel_walk_t *walk, docrel_doc_t *doc, bool reached);
+
+/* The node index of doc, which must be a node. */
+size_t docrel_walk__index (docrel_walk_t *walk, docrel_doc_t *doc);
+
+/* Walks from the roots. Fails on a malformed tree (naming the field). */
+bool docrel_walk__run (docrel_walk_t *walk, bson_error_t *error);
+
+/* Orders the nodes: belongsTo targets before their owners, owners before
+ * their hasOne / hasMany children; a cycle is broken at its first node.
+ * Fills order and level. */
+void docrel_walk__order (docrel_walk_t *walk);
+
+/* One document's write, to be batched into plan steps. */
+typedef struct {
+   int level;         /* steps come in level order */
+   int kind;          /* then in kind order (the caller's numbering) */
+   size_t model_rank; /* then by model, in order of first node (filled in) */
+   size_t node;       /* then in walk order */
+} docrel_batch_t;
+
+/* Sorts batches so that consecutive ones of a level, kind and model make
+ * one plan step. */
+void docrel_walk__sort_batches (docrel_walk_t *walk, docrel_batch_t *batches, size_t n);
+
+/* Plans the link writes of a save: for each walked hasAndBelongsToMany edge,
+ * the links added to or removed from its slot since its base, and every
+ * node's deferred link changes (docrel_link ... {"defer": true}). Per link
+ * collection: one unlink step, then one link step of the links not already
+ * stored (looked up with one find, unless both ends got their keys in this
+ * call: fresh[i]). Deferred changes of hasOne / hasMany become range
+ * updates of the far model. */
+bool docrel_graph__plan_links (docrel_plan_t *plan,
+                               const docrel_edge_t *edges,
+                               size_t n_edges,
+                               docrel_doc_t *const *nodes,
+                               const bool *fresh,
+                               size_t n_nodes,
+                               int level,
+                               bson_error_t *error);
+
+/* Keys ------------------------------------------------------------------ */
+
+/* Copies the values of doc at paths into values (borrowed from doc's
+ * fields until they change). False if one is missing or null. */
+bool docrel_graph__key (const docrel_doc_t *doc, char *const *paths, size_t n, bson_value_t *values);
+
+/* Sets doc's paths to values where they differ (marking them dirty),
+ * snapshotting doc first. */
+bool docrel_graph__set_key (docrel_undo_t *undo,
+                            docrel_doc_t *doc,
+                            char *const *paths,
+                            const bson_value_t *values,
+                            size_t n,
+                            bson_error_t *error);
+
+/* Removes doc's paths (where present), snapshotting doc first. */
+bool docrel_graph__unset_key (docrel_undo_t *undo, docrel_doc_t *doc, char *const *paths, size_t n, bson_error_t *error);
+
+/* Appends {path: {"$eq": value}} to doc: a document value is then never
+ * read as operators. */
+void docrel_graph__append_eq (bson_t *doc, const char *path, const bson_value_t *value);
+
+/* Appends {"_id": {"$in": [the ids of docs]}} to out (docs have ids). */
+void docrel_graph__ids_filter (docrel_doc_t *const *docs, size_t n, bson_t *out);
+
+/* A new {"$unset": {paths...: ""}} (the caller destroys it). */
+bson_t *docrel_graph__unset_update (char *const *paths, size_t n);
+
+/* The far key tuple of a bare key of r (docrel-graph.h): the value itself,
+ * or with composite keys the values at r's right key paths of a document
+ * (borrowed from key). Fails naming r's field. */
+bool docrel_graph__bare_key (const docrel_relation_t *r, const bson_value_t *key, bson_value_t *values,
+                             bson_error_t *error);
+
+/* Appends {paths[i]: {"$in": [values of each doc]}} (one path) or
+ * {"$or": [{paths...: values...}, ...]} (composite) to out. */
+void docrel_graph__keys_filter (docrel_doc_t *const *docs, size_t n, char *const *doc_paths, char *const *filter_paths,
+                                size_t n_keys, bson_t *out);
+
+/* Takes every document in gone (deleted) out of every slot of the session,
+ * and their ids out of each other. */
+void docrel_graph__forget (docrel_undo_t *undo, docrel_session_t *session, docrel_doc_t *const *gone, size_t n);
+
+/* Every hasAndBelongsToMany relation of the store whose link holds model's
+ * keys on either side (declared on it or towards it), and each
+ * relation declared elsewhere that references model (belongsTo towards it)
+ * or that model declares (hasOne / hasMany from it). *out is bson_malloc'd. */
+size_t docrel_graph__references (docrel_model_t *model, docrel_relation_t ***out);
+
+/* The encoded key tuple of doc at paths (keycode.h), or false if doc has
+ * none. */
+bool docrel_graph__code (const docrel_doc_t *doc, char *const *paths, size_t n, docrel_buf_t *out);
+
+/* How relation r references documents of model m, if it does: documents of
+ * *from hold, at *from_paths, the key m's documents hold at *m_paths
+ * (hasOne / hasMany declared on m, belongsTo declared towards m). */
+bool docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, docrel_model_t **from,
+                              char *const **from_paths, char *const **m_paths);
+
+/* The link fields of a hasAndBelongsToMany r that hold keys of model m (one
+ * side; both for a symmetric link), each with m's key paths. */
+size_t docrel_graph__link_sides (const docrel_relation_t *r, const docrel_model_t *m, char *const *fields[2],
+                                 char *const *m_paths[2]);
+
+/* True if (model, paths) was seen already in done; records it if not. */
+bool docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *const *paths, size_t n);
+
+/* The relation under field of doc's model, or NULL with error set
+ * (DOCREL_ERROR_UNKNOWN_FIELD naming model and field). */
+docrel_relation_t *docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t *error);
+
+#endif

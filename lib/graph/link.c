@@ -1,0 +1,349 @@
+/* graph-link.c: docrel_link, _unlink, _unlink_all and docrel_set_links.
+ *
+ * Each changes memory the way an edit would: a loaded slot gains or loses
+ * the document (save_all then writes the difference), a belongsTo key is
+ * set or removed, and anything the slots cannot say (a bare key, a slot
+ * never loaded, "every link") becomes a deferred change on the document.
+ * Written at once, the change is then docrel_save_all (doc, {field: true}),
+ * one transaction; with {"defer": true} the next save_all of doc writes it. */
+#include <string.h>
+
+#include "bsonx/bsonx-private.h"
+#include "docrel/docrel-graph.h"
+#include "util/util-private.h"
+#include "graph/graph-private.h"
+#include "model/model-private.h"
+
+typedef enum { LINK, UNLINK } link_op_t;
+
+static bool
+read_defer (const bson_t *opts, bool *defer, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   *defer = false;
+   if (!opts || !bson_iter_init (&iter, opts)) {
+      return true;
+   }
+   while (bson_iter_next (&iter)) {
+      if (strcmp (bson_iter_key (&iter), "defer") == 0 && BSON_ITER_HOLDS_BOOL (&iter)) {
+         *defer = bson_iter_bool (&iter);
+      } else {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "link: unknown option '%s' (expected \"defer\": bool)", bson_iter_key (&iter));
+      }
+   }
+   return true;
+}
+
+static void
+push_pending (docrel_doc_t *doc, const docrel_relation_t *r, docrel_pending_op_t op, const bson_value_t *key)
+{
+   docrel_pending_t *p;
+
+   doc->pending = bson_realloc (doc->pending, (doc->n_pending + 1) * sizeof *doc->pending);
+   p = &doc->pending[doc->n_pending++];
+   p->op = op;
+   p->relation = r->index;
+   if (key) {
+      bson_value_copy (key, &p->key);
+   } else {
+      memset (&p->key, 0, sizeof p->key);
+      p->key.value_type = BSON_TYPE_EOD;
+   }
+}
+
+/* The key other is linked by: its right key (belongsTo, links), or its _id
+ * (hasOne / hasMany), as a bare key value. Initialises *out. */
+static bool
+key_of (const docrel_relation_t *r, const docrel_doc_t *other, bson_value_t *out, bson_error_t *error)
+{
+   bson_value_t values[DOCREL_MAX_KEYS];
+   bool by_id = r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY;
+   size_t i;
+
+   if (by_id ? !(other->saved && other->has_id) : !docrel_graph__key (other, r->right_keys, r->n_keys, values)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': relation '%s': the '%s' document must be saved first (or the slot "
+                                "loaded)",
+                                r->model->name, r->field, other->model->name);
+   }
+   if (by_id) {
+      bson_value_copy (&other->id, out);
+   } else if (r->n_keys == 1) {
+      bson_value_copy (&values[0], out);
+   } else {
+      bson_t doc = BSON_INITIALIZER;
+      bson_value_t v;
+      for (i = 0; i < r->n_keys; i++) {
+         bson_append_value (&doc, r->right_keys[i], -1, &values[i]);
+      }
+      v.value_type = BSON_TYPE_DOCUMENT;
+      v.value.v_doc.data = (uint8_t *) bson_get_data (&doc);
+      v.value.v_doc.data_len = doc.len;
+      bson_value_copy (&v, out);
+      bson_destroy (&doc);
+   }
+   return true;
+}
+
+/* A loaded slot that no longer says what the store holds is unloaded. */
+static void
+unload (docrel_doc_t *doc, const docrel_relation_t *r)
+{
+   if (doc->slots) {
+      docrel_slot_t *slot = &doc->slots[r->index];
+      slot->loaded = false;
+      slot->n = slot->n_base = 0;
+   }
+}
+
+static bool
+slot_loaded (docrel_doc_t *doc, const docrel_relation_t *r)
+{
+   return doc->slots && doc->slots[r->index].loaded;
+}
+
+/* belongsTo: the key lives in doc. */
+static bool
+edit_belongs_to (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_op_t op,
+                 docrel_doc_t *other, const bson_value_t *key, bson_error_t *error)
+{
+   bson_value_t values[DOCREL_MAX_KEYS], held[DOCREL_MAX_KEYS];
+   size_t i;
+
+   if (other) {
+      if (op == LINK) {
+         docrel_slot_t *slot = docrel_doc__slot (doc, r->index);
+         if (!slot->loaded) {
+            slot->n_base = 0;
+         }
+         slot->loaded = true;
+         slot->n = 0;
+         docrel_slot__push (slot, other);
+         return !docrel_graph__key (other, r->right_keys, r->n_keys, values) ||
+                docrel_graph__set_key (undo, doc, r->left_keys, values, r->n_keys, error);
+      }
+      if (slot_loaded (doc, r)) {
+         docrel_slot__remove (&doc->slots[r->index], other, false);
+      }
+      if (!docrel_graph__key (other, r->right_keys, r->n_keys, values)) {
+         return true;
+      }
+   } else if (!docrel_graph__bare_key (r, key, values, error)) {
+      return false;
+   } else if (op == LINK) {
+      unload (doc, r);
+      return docrel_graph__set_key (undo, doc, r->left_keys, values, r->n_keys, error);
+   }
+   /* unlink: only if doc holds that key */
+   if (docrel_graph__key (doc, r->left_keys, r->n_keys, held)) {
+      for (i = 0; i < r->n_keys; i++) {
+         if (docrel_compare__values (&held[i], &values[i]) != 0) {
+            return true;
+         }
+      }
+      if (!other) {
+         unload (doc, r);
+      }
+      return docrel_graph__unset_key (undo, doc, r->left_keys, r->n_keys, error);
+   }
+   return true;
+}
+
+static bool
+edit (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_op_t op, docrel_doc_t *other,
+      const bson_value_t *key, bson_error_t *error)
+{
+   bson_value_t own;
+
+   docrel_undo__touch (undo, doc);
+   if (r->kind == DOCREL_BELONGS_TO) {
+      return edit_belongs_to (undo, doc, r, op, other, key, error);
+   }
+   if (other && slot_loaded (doc, r)) {
+      docrel_slot_t *slot = &doc->slots[r->index];
+      if (op == UNLINK) {
+         docrel_slot__remove (slot, other, false);
+      } else if (r->kind == DOCREL_HAS_ONE) {
+         slot->n = 0;
+         docrel_slot__push (slot, other);
+      } else if (!docrel_slot__holds (slot, other)) {
+         docrel_slot__push (slot, other);
+      }
+      return true;
+   }
+   if (other) {
+      if (!key_of (r, other, &own, error)) {
+         return false;
+      }
+      push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, &own);
+      bson_value_destroy (&own);
+      return true;
+   }
+   push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, key);
+   unload (doc, r); /* the slot may no longer say what the store holds */
+   return true;
+}
+
+/* Writes doc's change of field now, or undoes the edit if that fails. */
+static bool
+finish (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bool defer, bool ok, bson_error_t *error)
+{
+   bson_t tree = BSON_INITIALIZER;
+
+   if (ok && !defer) {
+      BSON_APPEND_BOOL (&tree, r->field, true);
+      ok = docrel_save_all (doc, &tree, NULL, NULL, error);
+   }
+   bson_destroy (&tree);
+   if (ok) {
+      docrel_undo__forget (undo);
+   } else {
+      docrel_undo__restore (undo);
+   }
+   return ok;
+}
+
+static bool
+link_op (docrel_doc_t *doc, const char *field, link_op_t op, docrel_doc_t *other, const bson_value_t *key,
+         const bson_t *opts, bson_error_t *error)
+{
+   docrel_relation_t *r = docrel_graph__relation (doc, field, error);
+   docrel_undo_t undo;
+   bool defer;
+
+   if (!r || !read_defer (opts, &defer, error)) {
+      return false;
+   }
+   if (!other && !key) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "model '%s': relation '%s': no document or key to link", doc->model->name, field);
+   }
+   if (other && (other->session != doc->session || other->model != r->target)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_WRONG_TYPE,
+                                "model '%s': relation '%s': expected a '%s' document of the same session",
+                                doc->model->name, field, r->target->name);
+   }
+   if (!defer && !doc->saved) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': link '%s': the document is not saved (save it, or pass "
+                                "{\"defer\": true})",
+                                doc->model->name, field);
+   }
+   docrel_undo__init (&undo, doc->session);
+   return finish (&undo, doc, r, defer, edit (&undo, doc, r, op, other, key, error), error);
+}
+
+bool
+docrel_link (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error)
+{
+   if (!doc || !other) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and other must not be NULL");
+   }
+   return link_op (doc, field, LINK, other, NULL, opts, error);
+}
+
+bool
+docrel_link_key (docrel_doc_t *doc, const char *field, const bson_value_t *key, const bson_t *opts, bson_error_t *error)
+{
+   if (!doc || !key) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and key must not be NULL");
+   }
+   return link_op (doc, field, LINK, NULL, key, opts, error);
+}
+
+bool
+docrel_unlink (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error)
+{
+   if (!doc || !other) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and other must not be NULL");
+   }
+   return link_op (doc, field, UNLINK, other, NULL, opts, error);
+}
+
+bool
+docrel_unlink_key (docrel_doc_t *doc, const char *field, const bson_value_t *key, const bson_t *opts, bson_error_t *error)
+{
+   if (!doc || !key) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and key must not be NULL");
+   }
+   return link_op (doc, field, UNLINK, NULL, key, opts, error);
+}
+
+/* Clears every relation of doc under r: the loaded slot empties (its
+ * removals follow onRemove), and one deferred change covers the rest. */
+static bool
+clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error)
+{
+   docrel_undo__touch (undo, doc);
+   if (slot_loaded (doc, r)) {
+      doc->slots[r->index].n = 0;
+   }
+   if (r->kind == DOCREL_BELONGS_TO) {
+      return docrel_graph__unset_key (undo, doc, r->left_keys, r->n_keys, error);
+   }
+   push_pending (doc, r, DOCREL_PENDING_UNLINK_ALL, NULL);
+   return true;
+}
+
+bool
+docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bson_error_t *error)
+{
+   docrel_relation_t *r;
+   docrel_undo_t undo;
+   bool defer;
+
+   if (!doc) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   }
+   r = docrel_graph__relation (doc, field, error);
+   if (!r || !read_defer (opts, &defer, error)) {
+      return false;
+   }
+   if (!defer && !doc->saved) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': unlink_all '%s': the document is not saved", doc->model->name, field);
+   }
+   docrel_undo__init (&undo, doc->session);
+   return finish (&undo, doc, r, defer, clear_all (&undo, doc, r, error), error);
+}
+
+bool
+docrel_set_links (docrel_doc_t *doc,
+                  const char *field,
+                  const bson_value_t *keys,
+                  size_t n,
+                  const bson_t *opts,
+                  bson_error_t *error)
+{
+   docrel_relation_t *r;
+   docrel_undo_t undo;
+   bool defer, ok = true;
+   size_t i;
+
+   if (!doc || (n > 0 && !keys)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and keys must not be NULL");
+   }
+   r = docrel_graph__relation (doc, field, error);
+   if (!r || !read_defer (opts, &defer, error)) {
+      return false;
+   }
+   if (n > 1 && !docrel_relation__is_many (r)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "model '%s': relation '%s' holds one document, got %zu keys", doc->model->name, field, n);
+   }
+   if (!defer && !doc->saved) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': set_links '%s': the document is not saved", doc->model->name, field);
+   }
+   docrel_undo__init (&undo, doc->session);
+   ok = clear_all (&undo, doc, r, error);
+   if (ok && r->kind != DOCREL_BELONGS_TO) {
+      unload (doc, r); /* it would show only what was loaded of the old set */
+   }
+   for (i = 0; ok && i < n; i++) {
+      ok = edit (&undo, doc, r, LINK, NULL, &keys[i], error);
+   }
+   return finish (&undo, doc, r, defer, ok, error);
+}

@@ -1,0 +1,455 @@
+/* graph-links.c: the link writes of a save (see docrel_graph__plan_links).
+ *
+ * A link is identified by its pair of key tuples, encoded with keycode.c in
+ * the order of the link's field names (for a symmetric link, the smaller
+ * tuple first), so that the same pair met through Post.tags and Tag.posts,
+ * or twice in one call, is written once. */
+#include <string.h>
+
+#include "docrel/docrel-graph.h"
+#include "util/util-private.h"
+#include "query/query-private.h"
+#include "graph/graph-private.h"
+#include "bsonx/bsonx-private.h"
+#include "model/model-private.h"
+#include "store/store-private.h"
+
+typedef struct {
+   docrel_model_t *link;
+   const docrel_relation_t *r; /* the first relation met: its field names */
+   bson_t *unlinks;            /* the clauses of the unlink's $or, as an array
+                                * document (on the heap: a batch moves) */
+   uint32_t n_unlinks;
+   struct {
+      bson_t *payload;
+      bool check;        /* may already be stored */
+      docrel_buf_t code; /* pair_code */
+   } *inserts;
+   size_t n_inserts;
+   docrel_idmap_t pairs; /* canonical pair -> 1 */
+} batch_t;
+
+typedef struct {
+   batch_t *batches;
+   size_t n;
+} batches_t;
+
+static batch_t *
+batch_for (batches_t *all, const docrel_relation_t *r)
+{
+   batch_t *b;
+   size_t i;
+
+   for (i = 0; i < all->n; i++) {
+      if (all->batches[i].link == r->link) {
+         return &all->batches[i];
+      }
+   }
+   all->batches = bson_realloc (all->batches, (all->n + 1) * sizeof *all->batches);
+   b = &all->batches[all->n++];
+   memset (b, 0, sizeof *b);
+   b->link = r->link;
+   b->r = r;
+   docrel_idmap__init (&b->pairs);
+   return b;
+}
+
+/* The canonical encoding of a link between tuples left (in r's link_left
+ * fields) and right (in link_right). */
+static void
+pair_code (const docrel_relation_t *r, const bson_value_t *left, const bson_value_t *right, docrel_buf_t *out)
+{
+   docrel_buf_t a = DOCREL_BUF_INIT, b = DOCREL_BUF_INIT;
+   size_t i;
+
+   for (i = 0; i < r->n_keys; i++) {
+      docrel_keycode__append (&a, &left[i]);
+      docrel_keycode__append (&b, &right[i]);
+   }
+   docrel_buf_reset (out);
+   if (r->symmetric ? (a.len > b.len || (a.len == b.len && memcmp (a.data, b.data, a.len) > 0))
+                    : strcmp (r->link_left[0], r->link_right[0]) > 0) {
+      docrel_buf_append (out, b.data, b.len);
+      docrel_buf_append (out, a.data, a.len);
+   } else {
+      docrel_buf_append (out, a.data, a.len);
+      docrel_buf_append (out, b.data, b.len);
+   }
+   docrel_buf_destroy (&a);
+   docrel_buf_destroy (&b);
+}
+
+/* Adds one clause, built by the caller between begin and end, to b's $or. */
+static bson_t *
+clause_begin (batch_t *b, bson_t *clause)
+{
+   char buf[16];
+   const char *key;
+
+   if (!b->unlinks) {
+      b->unlinks = bson_new ();
+   }
+   bson_uint32_to_string (b->n_unlinks++, &key, buf, sizeof buf);
+   bson_append_document_begin (b->unlinks, key, -1, clause);
+   return clause;
+}
+
+static void
+clause_end (batch_t *b, bson_t *clause)
+{
+   bson_append_document_end (b->unlinks, clause);
+}
+
+static void
+add_unlink (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, const bson_value_t *right)
+{
+   bson_t clause;
+   size_t i;
+   int side;
+
+   for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
+      clause_begin (b, &clause);
+      for (i = 0; i < r->n_keys; i++) {
+         docrel_graph__append_eq (&clause, r->link_left[i], side ? &right[i] : &left[i]);
+         docrel_graph__append_eq (&clause, r->link_right[i], side ? &left[i] : &right[i]);
+      }
+      clause_end (b, &clause);
+   }
+}
+
+static void
+add_clear (batch_t *b, const docrel_relation_t *r, const bson_value_t *left)
+{
+   bson_t clause;
+   size_t i;
+   int side;
+
+   for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
+      clause_begin (b, &clause);
+      for (i = 0; i < r->n_keys; i++) {
+         docrel_graph__append_eq (&clause, side ? r->link_right[i] : r->link_left[i], &left[i]);
+      }
+      clause_end (b, &clause);
+   }
+}
+
+static void
+add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, const bson_value_t *right, bool check)
+{
+   docrel_buf_t code = DOCREL_BUF_INIT;
+   bson_t *payload;
+   bson_oid_t oid;
+   size_t i;
+
+   pair_code (r, left, right, &code);
+   if (docrel_idmap__get (&b->pairs, NULL, code.data, code.len)) {
+      docrel_buf_destroy (&code);
+      return; /* already linked in this call */
+   }
+   docrel_idmap__put (&b->pairs, NULL, code.data, code.len, (void *) 1);
+   payload = bson_new ();
+   bson_oid_init (&oid, NULL);
+   BSON_APPEND_OID (payload, "_id", &oid);
+   for (i = 0; i < r->n_keys; i++) {
+      bson_append_value (payload, r->link_left[i], -1, &left[i]);
+      bson_append_value (payload, r->link_right[i], -1, &right[i]);
+   }
+   b->inserts = bson_realloc (b->inserts, (b->n_inserts + 1) * sizeof *b->inserts);
+   b->inserts[b->n_inserts].payload = payload;
+   b->inserts[b->n_inserts].check = check;
+   b->inserts[b->n_inserts].code = code; /* taken over */
+   b->n_inserts++;
+}
+
+static bool
+no_key (const docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error)
+{
+   return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
+                             "model '%s': relation '%s': the '%s' document has no key '%s' to link by",
+                             r->model->name, r->field, doc->model->name,
+                             doc->model == r->model ? r->left_keys[0] : r->right_keys[0]);
+}
+
+/* Links added to or removed from a walked slot. */
+static bool
+diff_slot (batches_t *all, const docrel_edge_t *e, const docrel_idmap_t *fresh, bson_error_t *error)
+{
+   const docrel_relation_t *r = e->r;
+   docrel_slot_t *slot = &e->parent->slots[r->index];
+   bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
+   batch_t *b;
+   bool parent_fresh;
+   size_t k;
+
+   b = batch_for (all, r);
+   parent_fresh = docrel_idmap__get (fresh, NULL, (const uint8_t *) &e->parent, sizeof e->parent) != NULL;
+   for (k = 0; k < slot->n_base; k++) {
+      docrel_doc_t *c = slot->base[k];
+      if (docrel_slot__holds (slot, c)) {
+         continue;
+      }
+      if (!docrel_graph__key (e->parent, r->left_keys, r->n_keys, left)) {
+         return no_key (e->parent, r, error);
+      }
+      if (!docrel_graph__key (c, r->right_keys, r->n_keys, right)) {
+         return no_key (c, r, error);
+      }
+      add_unlink (b, r, left, right);
+   }
+   for (k = 0; k < slot->n; k++) {
+      docrel_doc_t *c = slot->docs[k];
+      bool fresh_pair;
+      if (docrel_slot__base_holds (slot, c)) {
+         continue;
+      }
+      if (!docrel_graph__key (e->parent, r->left_keys, r->n_keys, left)) {
+         return no_key (e->parent, r, error);
+      }
+      if (!docrel_graph__key (c, r->right_keys, r->n_keys, right)) {
+         return no_key (c, r, error);
+      }
+      fresh_pair = parent_fresh && docrel_idmap__get (fresh, NULL, (const uint8_t *) &c, sizeof c);
+      add_link (b, r, left, right, !fresh_pair);
+   }
+   return true;
+}
+
+/* A range update of the far model of a hasOne / hasMany: filter by the
+ * parent's key (and an _id), $set or $unset of the child's key. */
+static void
+far_update (docrel_plan_t *plan, const docrel_relation_t *r, const bson_value_t *pkey, const bson_value_t *id,
+            bool id_differs, bool set, int level)
+{
+   docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UPDATE_WHERE, r->target, level);
+   bson_t op, ne;
+   size_t i;
+
+   step->filter = bson_new ();
+   step->update = bson_new ();
+   if (id && !id_differs) {
+      docrel_graph__append_eq (step->filter, "_id", id);
+   } else if (id) {
+      bson_append_document_begin (step->filter, "_id", 3, &ne);
+      bson_append_value (&ne, "$ne", 3, id);
+      bson_append_document_end (step->filter, &ne);
+   }
+   for (i = 0; i < r->n_keys && (!set || !id || id_differs); i++) {
+      docrel_graph__append_eq (step->filter, r->right_keys[i], &pkey[i]);
+   }
+   bson_append_document_begin (step->update, set ? "$set" : "$unset", -1, &op);
+   for (i = 0; i < r->n_keys; i++) {
+      if (set) {
+         bson_append_value (&op, r->right_keys[i], -1, &pkey[i]);
+      } else {
+         BSON_APPEND_UTF8 (&op, r->right_keys[i], "");
+      }
+   }
+   bson_append_document_end (step->update, &op);
+}
+
+/* A node's deferred link changes. */
+static bool
+plan_pending (docrel_plan_t *plan, batches_t *all, docrel_doc_t *p, int level, bson_error_t *error)
+{
+   bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
+   bool *cleared = bson_malloc0 ((p->model->n_relations + 1) * sizeof *cleared);
+   bool ok = true;
+   size_t i;
+
+   for (i = 0; ok && i < p->n_pending; i++) {
+      const docrel_pending_t *op = &p->pending[i];
+      const docrel_relation_t *r = p->model->relations[op->relation];
+
+      if (!docrel_graph__key (p, r->left_keys, r->n_keys, left)) {
+         ok = no_key (p, r, error);
+         break;
+      }
+      if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+         batch_t *b = batch_for (all, r);
+         if (op->op == DOCREL_PENDING_UNLINK_ALL) {
+            add_clear (b, r, left);
+            cleared[op->relation] = true; /* links after it are new: no lookup */
+         } else if (!docrel_graph__bare_key (r, &op->key, right, error)) {
+            ok = false;
+         } else if (op->op == DOCREL_PENDING_LINK) {
+            add_link (b, r, left, right, !cleared[op->relation]);
+         } else {
+            add_unlink (b, r, left, right);
+         }
+      } else if (op->op == DOCREL_PENDING_UNLINK_ALL) {
+         far_update (plan, r, left, NULL, false, false, level);
+      } else if (op->op == DOCREL_PENDING_LINK) {
+         if (r->kind == DOCREL_HAS_ONE) {
+            far_update (plan, r, left, &op->key, true, false, level); /* the one it replaces */
+         }
+         far_update (plan, r, left, &op->key, false, true, level);
+      } else {
+         far_update (plan, r, left, &op->key, false, false, level);
+      }
+   }
+   bson_free (cleared);
+   return ok;
+}
+
+/* Drops the inserts of b that the store already holds: one find by the
+ * left keys of the candidates (an $in on the indexed link field). */
+static bool
+drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
+{
+   const docrel_relation_t *r = b->r;
+   bson_t spec = BSON_INITIALIZER, in, list, either;
+   docrel_idmap_t stored;
+   docrel_filter_t *filter = NULL;
+   docrel_backend_cursor_t *cursor = NULL;
+   docrel_find_spec_t find;
+   docrel_buf_t code = DOCREL_BUF_INIT;
+   bson_error_t cursor_error;
+   const bson_t *found;
+   uint32_t n = 0;
+   size_t i, kept = 0;
+   int side;
+   bool ok = false;
+
+   for (i = 0; i < b->n_inserts && !b->inserts[i].check; i++) {
+   }
+   if (i == b->n_inserts) {
+      bson_destroy (&spec);
+      return true;
+   }
+   /* {$or: [{left: {$in: [...]}}, (symmetric) {right: {$in: [...]}}]} of the
+    * first key field; the pairs are then matched here */
+   bson_append_array_begin (&spec, "$or", 3, &either);
+   for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
+      bson_t clause;
+      bson_append_document_begin (&either, side ? "1" : "0", 1, &clause);
+      bson_append_document_begin (&clause, side ? r->link_right[0] : r->link_left[0], -1, &in);
+      bson_append_array_begin (&in, "$in", 3, &list);
+      for (i = 0; i < b->n_inserts; i++) {
+         bson_iter_t iter;
+         char buf[16];
+         const char *key;
+         if (b->inserts[i].check && bson_iter_init_find (&iter, b->inserts[i].payload, r->link_left[0])) {
+            bson_uint32_to_string (n++, &key, buf, sizeof buf);
+            bson_append_value (&list, key, -1, bson_iter_value (&iter));
+         }
+      }
+      bson_append_array_end (&in, &list);
+      bson_append_document_end (&clause, &in);
+      bson_append_document_end (&either, &clause);
+   }
+   bson_append_array_end (&spec, &either);
+   docrel_idmap__init (&stored);
+   filter = docrel_filter__new (&spec, error);
+   if (!filter || !docrel_model__use (b->link, error)) {
+      goto done;
+   }
+   memset (&find, 0, sizeof find);
+   find.filter = filter;
+   cursor = docrel_store__find (session->store, b->link->collection, &find, error);
+   if (!cursor) {
+      goto done;
+   }
+   memset (&cursor_error, 0, sizeof cursor_error);
+   while (docrel_store__cursor_next (session->store, cursor, &found, &cursor_error)) {
+      bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
+      bool whole = true;
+      for (i = 0; i < r->n_keys; i++) {
+         bson_iter_t li, ri;
+         whole = whole && bson_iter_init_find (&li, found, r->link_left[i]) &&
+                 bson_iter_init_find (&ri, found, r->link_right[i]);
+         if (whole) {
+            left[i] = *bson_iter_value (&li);
+            right[i] = *bson_iter_value (&ri);
+         }
+      }
+      if (whole) {
+         pair_code (r, left, right, &code);
+         docrel_idmap__put (&stored, NULL, code.data, code.len, (void *) 1);
+      }
+   }
+   if (cursor_error.code) {
+      if (error) {
+         *error = cursor_error;
+      }
+      goto done;
+   }
+   for (i = 0; i < b->n_inserts; i++) {
+      if (b->inserts[i].check &&
+          docrel_idmap__get (&stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
+         bson_destroy (b->inserts[i].payload); /* linking twice is harmless */
+         docrel_buf_destroy (&b->inserts[i].code);
+         continue;
+      }
+      b->inserts[kept++] = b->inserts[i];
+   }
+   b->n_inserts = kept;
+   ok = true;
+done:
+   docrel_store__cursor_destroy (session->store, cursor);
+   if (filter) {
+      docrel_filter__destroy (filter);
+   }
+   docrel_idmap__destroy (&stored);
+   docrel_buf_destroy (&code);
+   bson_destroy (&spec);
+   return ok;
+}
+
+bool
+docrel_graph__plan_links (docrel_plan_t *plan,
+                          const docrel_edge_t *edges,
+                          size_t n_edges,
+                          docrel_doc_t *const *nodes,
+                          const bool *fresh,
+                          size_t n_nodes,
+                          int level,
+                          bson_error_t *error)
+{
+   batches_t all = {NULL, 0};
+   docrel_idmap_t fresh_set;
+   size_t i, k;
+   bool ok = true;
+
+   docrel_idmap__init (&fresh_set);
+   for (i = 0; i < n_nodes; i++) {
+      if (fresh[i]) {
+         docrel_idmap__put (&fresh_set, NULL, (const uint8_t *) &nodes[i], sizeof nodes[i], (void *) 1);
+      }
+   }
+   for (i = 0; ok && i < n_edges; i++) {
+      if (edges[i].r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+         ok = diff_slot (&all, &edges[i], &fresh_set, error);
+      }
+   }
+   for (i = 0; ok && i < n_nodes; i++) {
+      ok = plan_pending (plan, &all, nodes[i], level, error);
+   }
+   for (i = 0; ok && i < all.n; i++) {
+      ok = drop_stored (plan->session, &all.batches[i], error);
+   }
+   for (i = 0; i < all.n; i++) {
+      batch_t *b = &all.batches[i];
+      if (ok && b->unlinks) {
+         docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UNLINK, b->link, level);
+         step->filter = bson_new ();
+         BSON_APPEND_ARRAY (step->filter, "$or", b->unlinks);
+      }
+      for (k = 0; k < b->n_inserts; k++) {
+         if (ok) {
+            docrel_step__add (
+               docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL, b->inserts[k].payload);
+         } else {
+            bson_destroy (b->inserts[k].payload);
+         }
+         docrel_buf_destroy (&b->inserts[k].code);
+      }
+      if (b->unlinks) {
+         bson_destroy (b->unlinks);
+      }
+      bson_free (b->inserts);
+      docrel_idmap__destroy (&b->pairs);
+   }
+   bson_free (all.batches);
+   docrel_idmap__destroy (&fresh_set);
+   return ok;
+}

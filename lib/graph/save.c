@@ -1,0 +1,348 @@
+/* graph-save.c: docrel_save_all, writing a graph in dependency order.
+ *
+ * 1. Walk: from the roots through loaded slots (the tree's, or all), each
+ *    document once by identity, recording each (document, relation) edge
+ *    once.
+ * 2. New documents get their generated keys now, so that every key is known
+ *    before anything is written and a belongsTo cycle needs no second pass.
+ * 3. Order: belongsTo targets before owners, owners before hasOne / hasMany
+ *    children (Kahn's algorithm; a cycle is broken at its first document).
+ *    A document's level is its longest chain of prerequisites.
+ * 4. Keys: removed children follow onRemove, a cleared belongsTo loses its
+ *    key, then, in order, owners pull belongsTo keys and push theirs into
+ *    children.
+ * 5. Plan: one insert and one update per level and model, deletes of removed
+ *    children, then per link collection one unlink and one link step.
+ * Nothing is sent before every payload is prepared and validated. */
+#include <string.h>
+
+#include "bsonx/bsonx-private.h"
+#include "docrel/docrel-graph.h"
+#include "util/util-private.h"
+#include "graph/graph-private.h"
+#include "model/model-private.h"
+#include "doc/doc-private.h"
+
+typedef docrel_edge_t edge_t;
+
+typedef struct {
+   docrel_plan_t plan;
+   docrel_walk_t w;
+   docrel_doc_t **doomed; /* removed children to delete */
+   size_t n_doomed;
+} save_t;
+
+/* Keys ---------------------------------------------------------------------- */
+
+/* Removed children and cleared belongsTo slots, before keys are copied. */
+static bool
+apply_removals (save_t *s, bson_error_t *error)
+{
+   bson_value_t pkey[DOCREL_MAX_KEYS], ckey[DOCREL_MAX_KEYS];
+   size_t i, k, j;
+
+   for (i = 0; i < s->w.n_edges; i++) {
+      docrel_doc_t *p = s->w.edges[i].parent;
+      docrel_relation_t *r = s->w.edges[i].r;
+      docrel_slot_t *slot = &p->slots[r->index];
+
+      if (r->kind == DOCREL_BELONGS_TO) {
+         if (slot->n == 0 && slot->n_base > 0 &&
+             !docrel_graph__unset_key (&s->plan.undo, p, r->left_keys, r->n_keys, error)) {
+            return false;
+         }
+         continue;
+      }
+      if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY || r->on_remove == DOCREL_ON_REMOVE_KEEP) {
+         continue;
+      }
+      for (k = 0; k < slot->n_base; k++) {
+         docrel_doc_t *c = slot->base[k];
+         bool same = true;
+         if (docrel_slot__holds (slot, c)) {
+            continue;
+         }
+         if (r->on_remove == DOCREL_ON_REMOVE_DELETE) {
+            if (c->saved) {
+               s->doomed = bson_realloc (s->doomed, (s->n_doomed + 1) * sizeof *s->doomed);
+               s->doomed[s->n_doomed++] = c;
+            }
+            continue;
+         }
+         /* setNull, unless the child already points elsewhere */
+         if (docrel_graph__key (p, r->left_keys, r->n_keys, pkey) &&
+             docrel_graph__key (c, r->right_keys, r->n_keys, ckey)) {
+            for (j = 0; j < r->n_keys; j++) {
+               same = same && docrel_compare__values (&pkey[j], &ckey[j]) == 0;
+            }
+         }
+         if (same && !docrel_graph__unset_key (&s->plan.undo, c, r->right_keys, r->n_keys, error)) {
+            return false;
+         }
+      }
+   }
+   return true;
+}
+
+/* Copies the key of r that from holds at from_paths into to's to_paths. The
+ * values are copied first: they borrow from's fields, and from may be to. */
+static bool
+copy_key (docrel_undo_t *undo, const docrel_relation_t *r, docrel_doc_t *from, char *const *from_paths,
+          docrel_doc_t *to, char *const *to_paths, bson_error_t *error)
+{
+   bson_value_t held[DOCREL_MAX_KEYS], key[DOCREL_MAX_KEYS];
+   size_t i;
+   bool ok;
+
+   if (!docrel_graph__key (from, from_paths, r->n_keys, held)) {
+      return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
+                                "model '%s': relation '%s': the '%s' document has no key '%s' to copy",
+                                r->model->name, r->field, from->model->name, from_paths[0]);
+   }
+   for (i = 0; i < r->n_keys; i++) {
+      bson_value_copy (&held[i], &key[i]);
+   }
+   ok = docrel_graph__set_key (undo, to, to_paths, key, r->n_keys, error);
+   for (i = 0; i < r->n_keys; i++) {
+      bson_value_destroy (&key[i]);
+   }
+   return ok;
+}
+
+/* In write order: each document pulls its belongsTo keys, then pushes its
+ * own key into its hasOne / hasMany children. */
+static bool
+copy_keys (save_t *s, bson_error_t *error)
+{
+   edge_t **by_parent;
+   size_t *first, i, k, o;
+   bool ok = true;
+
+   /* edges grouped by parent node */
+   first = bson_malloc0 ((s->w.n_nodes + 1) * sizeof *first);
+   by_parent = bson_malloc ((s->w.n_edges + 1) * sizeof *by_parent);
+   for (i = 0; i < s->w.n_edges; i++) {
+      first[docrel_walk__index (&s->w, s->w.edges[i].parent) + 1]++;
+   }
+   for (i = 0; i < s->w.n_nodes; i++) {
+      first[i + 1] += first[i];
+   }
+   {
+      size_t *fill = bson_malloc0 ((s->w.n_nodes + 1) * sizeof *fill);
+      for (i = 0; i < s->w.n_edges; i++) {
+         size_t p = docrel_walk__index (&s->w, s->w.edges[i].parent);
+         by_parent[first[p] + fill[p]++] = &s->w.edges[i];
+      }
+      bson_free (fill);
+   }
+   for (o = 0; ok && o < s->w.n_nodes; o++) {
+      size_t v = s->w.order[o];
+      docrel_doc_t *p = s->w.nodes[v];
+      int pass;
+      for (pass = 0; ok && pass < 2; pass++) {
+         for (k = first[v]; ok && k < first[v + 1]; k++) {
+            docrel_relation_t *r = by_parent[k]->r;
+            docrel_slot_t *slot = &p->slots[r->index];
+            size_t c;
+            if (pass == 0 && r->kind == DOCREL_BELONGS_TO && slot->n == 1) {
+               ok = copy_key (&s->plan.undo, r, slot->docs[0], r->right_keys, p, r->left_keys, error);
+            } else if (pass == 1 && (r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY)) {
+               for (c = 0; ok && c < slot->n; c++) {
+                  ok = copy_key (&s->plan.undo, r, p, r->left_keys, slot->docs[c], r->right_keys, error);
+               }
+            }
+         }
+      }
+   }
+   bson_free (first);
+   bson_free (by_parent);
+   return ok;
+}
+
+/* Document writes -------------------------------------------------------------- */
+
+static bool
+plan_documents (save_t *s, bson_error_t *error)
+{
+   docrel_batch_t *writes = bson_malloc ((s->w.n_nodes + 1) * sizeof *writes);
+   size_t n = 0, i;
+   int top = 0;
+   bool ok = true;
+
+   for (i = 0; i < s->w.n_nodes; i++) {
+      docrel_doc_t *d = s->w.nodes[i];
+      if (!d->saved || d->n_dirty > 0) {
+         writes[n].level = s->w.level[i];
+         writes[n].kind = d->saved ? 1 : 0; /* inserts first */
+         writes[n].node = i;
+         n++;
+      }
+      if (s->w.level[i] > top) {
+         top = s->w.level[i];
+      }
+   }
+   docrel_walk__sort_batches (&s->w, writes, n);
+   for (i = 0; ok && i < n; i++) {
+      docrel_doc_t *d = s->w.nodes[writes[i].node];
+      bson_t prepared;
+      bson_t *payload;
+      ok = d->saved ? docrel_write__prepare_update (d, &prepared, error)
+                    : docrel_write__prepare_insert (d, &prepared, error);
+      if (ok && d->saved && bson_empty (&prepared)) {
+         docrel_undo__touch (&s->plan.undo, d);
+         docrel_write__finish_update (d); /* dirty, yet nothing to send */
+      }
+      if (!ok || (d->saved && bson_empty (&prepared))) {
+         bson_destroy (&prepared);
+         continue;
+      }
+      payload = bson_copy (&prepared); /* the step owns a heap copy */
+      bson_destroy (&prepared);
+      docrel_step__add (
+         docrel_plan__step (&s->plan, d->saved ? DOCREL_STEP_UPDATE : DOCREL_STEP_INSERT, d->model, writes[i].level),
+         d,
+         payload);
+   }
+   for (i = 0; ok && i < s->n_doomed; i++) {
+      docrel_doc_t *d = s->doomed[i];
+      size_t idx = (size_t) docrel_idmap__get (&s->w.ids, NULL, (const uint8_t *) &d, sizeof d);
+      if (idx == 0 || !s->w.reached[idx - 1]) { /* not moved to another slot in this call */
+         docrel_step__add (docrel_plan__step (&s->plan, DOCREL_STEP_DELETE, d->model, top + 1), d, NULL);
+      }
+   }
+   bson_free (writes);
+   return ok;
+}
+
+/* The whole call -------------------------------------------------------------------- */
+
+static void
+save_destroy (save_t *s)
+{
+   docrel_plan__destroy (&s->plan);
+   docrel_walk__destroy (&s->w);
+   bson_free (s->doomed);
+}
+
+static bool
+read_opts (const bson_t *opts, bool *dry_run, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   *dry_run = false;
+   if (!opts || !bson_iter_init (&iter, opts)) {
+      return true;
+   }
+   while (bson_iter_next (&iter)) {
+      if (strcmp (bson_iter_key (&iter), "dryRun") == 0 && BSON_ITER_HOLDS_BOOL (&iter)) {
+         *dry_run = bson_iter_bool (&iter);
+      } else {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "save_all: unknown option '%s' (expected \"dryRun\": bool)", bson_iter_key (&iter));
+      }
+   }
+   return true;
+}
+
+bool
+docrel_save_all_many (docrel_doc_t *const *docs,
+                      size_t n,
+                      const bson_t *tree,
+                      const bson_t *opts,
+                      bson_t *plan,
+                      bson_error_t *error)
+{
+   save_t s;
+   bool dry_run;
+   bool ok = false;
+   size_t i;
+   int top = 0;
+
+   if (plan) {
+      bson_init (plan);
+   }
+   if (n == 0) {
+      return true;
+   }
+   if (!docs) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "docs must not be NULL");
+   }
+   for (i = 0; i < n; i++) {
+      if (!docs[i] || docs[i]->session != docs[0]->session) {
+         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "save_all: root %zu is NULL or belongs to another session", i);
+      }
+   }
+   if (!read_opts (opts, &dry_run, error)) {
+      return false;
+   }
+   memset (&s, 0, sizeof s);
+   docrel_plan__init (&s.plan, docs[0]->session);
+   docrel_walk__init (&s.w);
+   s.w.with_removed = true;
+   for (i = 0; i < n; i++) {
+      docrel_walk__root (&s.w, docs[i], tree);
+   }
+   if (!docrel_walk__run (&s.w, error)) {
+      goto fail;
+   }
+   for (i = 0; i < s.w.n_nodes; i++) {
+      /* fresh: its key is made here, so no link to it can exist yet */
+      s.w.fresh[i] =
+         !s.w.nodes[i]->saved && !s.w.nodes[i]->has_id && s.w.nodes[i]->model->pk_kind != DOCREL_PK_CALLER;
+      if (s.w.fresh[i]) {
+         docrel_undo__touch (&s.plan.undo, s.w.nodes[i]);
+         docrel_write__assign_id (s.w.nodes[i]);
+      }
+   }
+   docrel_walk__order (&s.w);
+   if (!apply_removals (&s, error) || !copy_keys (&s, error) || !plan_documents (&s, error)) {
+      goto fail;
+   }
+   for (i = 0; i < s.w.n_nodes; i++) {
+      top = s.w.level[i] > top ? s.w.level[i] : top;
+   }
+   if (!docrel_graph__plan_links (&s.plan, s.w.edges, s.w.n_edges, s.w.nodes, s.w.fresh, s.w.n_nodes, top + 2, error)) {
+      goto fail;
+   }
+   if (plan) {
+      docrel_plan__describe (&s.plan, plan);
+   }
+   if (dry_run) {
+      docrel_undo__restore (&s.plan.undo);
+      save_destroy (&s);
+      return true;
+   }
+   if (!docrel_plan__use (&s.plan, error) || !docrel_plan__run (&s.plan, error)) {
+      goto fail;
+   }
+   /* Written: every slot walked now matches the store, deferred links are done. */
+   for (i = 0; i < s.w.n_edges; i++) {
+      docrel_slot__settle (&s.w.edges[i].parent->slots[s.w.edges[i].r->index]);
+   }
+   for (i = 0; i < s.w.n_nodes; i++) {
+      docrel_doc__clear_pending (s.w.nodes[i]);
+   }
+   ok = true;
+fail:
+   if (!ok) {
+      docrel_undo__restore (&s.plan.undo); /* a no-op if run already decided */
+      if (plan) {
+         bson_reinit (plan);
+      }
+   }
+   save_destroy (&s);
+   return ok;
+}
+
+bool
+docrel_save_all (docrel_doc_t *doc, const bson_t *tree, const bson_t *opts, bson_t *plan, bson_error_t *error)
+{
+   if (!doc) {
+      if (plan) {
+         bson_init (plan);
+      }
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
+   }
+   return docrel_save_all_many (&doc, 1, tree, opts, plan, error);
+}

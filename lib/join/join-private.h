@@ -1,0 +1,132 @@
+/* join-private.h: what the files of lib/join/ share. */
+#ifndef DOCREL_JOIN_PRIVATE_H
+#define DOCREL_JOIN_PRIVATE_H
+
+#include <bson/bson.h>
+
+#include "docrel/docrel-doc.h"
+#include "util/util-private.h"
+#include "docrel/docrel-query.h"
+
+/* ---- join --------------------------------------------------------------- */
+
+/* Loading relations along a join tree (application-side joins). */
+/* Checks a join tree against model without sending anything: every field
+ * must be a relation, every value true, false or a document, every $-option
+ * known and well typed. Returns false with DOCREL_ERROR_QUERY set naming the
+ * path in the tree. */
+bool docrel_join__check (const docrel_model_t *model, const bson_t *tree, bson_error_t *error);
+
+/* Loads the relations tree names for the n documents of model, level by
+ * level: one query per edge and key chunk (two for hasAndBelongsToMany),
+ * never one per document. Related documents join the session through its
+ * identity map. The tree must have passed docrel_join__check. On failure
+ * (a backend error; a hasOne or belongsTo matching several documents) the
+ * slots filled so far stay filled. */
+bool docrel_join__load (docrel_session_t *session,
+                        docrel_model_t *model,
+                        docrel_doc_t *const *docs,
+                        size_t n,
+                        const bson_t *tree,
+                        bson_error_t *error);
+
+/* Initialises *out with projection, widened when it is an inclusion by the
+ * key fields that the relations named at the top of tree read in model's
+ * documents, so a projected document can still be joined. */
+void docrel_join__widen_projection (const docrel_model_t *model,
+                                    const bson_t *tree,
+                                    const bson_t *projection,
+                                    bson_t *out);
+
+/* Resolves a "related" query option ({"publication": {"name": "X"}, ...}:
+ * relation field -> filter on the related documents) into conditions on
+ * model's own keys, appended to *conjuncts (an array being built) one per
+ * field. Costs one query per field, two for hasAndBelongsToMany, reading
+ * only key fields and loading nothing into any session. Returns false with
+ * DOCREL_ERROR_QUERY naming the field for an unknown relation or a bad
+ * filter. */
+bool docrel_join__resolve_related (struct _docrel_store_t *store,
+                                   const docrel_model_t *model,
+                                   const bson_t *related,
+                                   bson_t *conjuncts,
+                                   uint32_t *n_conjuncts,
+                                   bson_error_t *error);
+
+/* ---- join --------------------------------------------------------------- */
+
+/* What the join files share (join.c loads along a tree,
+ * join-related.c resolves the "related" query option): key tuples read
+ * from documents, sets of distinct tuples, and the chunked $in filters
+ * built from them. */
+/* Keys per $in query: under SQLite's bound-parameter limit (32766) so the
+ * key index narrows; and key bytes per query, so that long keys (strings,
+ * documents) keep a MongoDB command far under its 16 MB. */
+#define JOIN_CHUNK 10000
+#define JOIN_CHUNK_BYTES (4 * 1024 * 1024)
+
+/* The distinct key tuples of a set of documents, ready to become $in
+ * queries. */
+typedef struct {
+   docrel_idmap_t seen;
+   bson_t *tuples; /* an array of arrays, one per distinct tuple */
+   uint32_t n;
+} docrel_keyset_t;
+
+/* *out as a read-only view of the document iter holds. */
+bool docrel_join__doc_view (const bson_iter_t *iter, bson_t *out);
+
+/* Appends the keycode of the tuple at paths in fields. Returns false if a
+ * component is missing or null: such a document references nothing. */
+bool docrel_join__tuple_key (
+   const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values);
+
+void docrel_keyset__init (docrel_keyset_t *set);
+void docrel_keyset__destroy (docrel_keyset_t *set);
+/* Adds the tuple values[0..n) unless its keycode key is in the set. */
+void docrel_keyset__add (docrel_keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, size_t n);
+
+/* Builds the filter for tuples [from, from + count): {p: {$in: [...]}} for
+ * one key, an $or of tuples for composite keys, and the edge's own filter
+ * beside it under $and. */
+void docrel_join__chunk_filter (bson_iter_t *cursor,
+                                uint32_t count,
+                                char *const *paths,
+                                size_t n_paths,
+                                const bson_t *edge_filter,
+                                bson_t *out);
+
+/* A key set walked chunk by chunk: each chunk holds at most JOIN_CHUNK
+ * tuples and, past its first, stays under JOIN_CHUNK_BYTES of filter. */
+typedef struct {
+   bson_iter_t cursor;
+   uint32_t left;
+   char *const *paths;
+   size_t n_paths;
+   const bson_t *edge_filter; /* may be NULL */
+} docrel_chunks_t;
+
+void docrel_chunks__init (
+   docrel_chunks_t *chunks, const docrel_keyset_t *set, char *const *paths, size_t n_paths, const bson_t *edge_filter);
+
+/* Initialises *filter with the next chunk's filter (docrel_join__chunk_filter);
+ * false when none is left. */
+bool docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter);
+
+/* ---- query -------------------------------------------------------------- */
+
+/* The query entry point the join layer shares. */
+/* As docrel_find_all without joins, with skip and limit applied per group of
+ * documents sharing the values at group_paths when n_group > 0 (a join's
+ * per-parent window), in one query. Every document is kept in the session.
+ * *out is bson_malloc'd (the caller frees it); on failure it is NULL. */
+bool docrel_query__load (docrel_session_t *session,
+                         docrel_model_t *model,
+                         const bson_t *filter,
+                         const bson_t *opts,
+                         const char *const *group_paths,
+                         size_t n_group,
+                         docrel_doc_t ***out,
+                         size_t *n,
+                         bson_error_t *error);
+
+#endif

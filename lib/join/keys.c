@@ -1,0 +1,177 @@
+/* join-keys.c: key tuples, sets of distinct tuples, and the $in filters
+ * of one chunk of them (join-private.h). */
+#include <string.h>
+
+#include "join/join-private.h"
+#include "bsonx/bsonx-private.h"
+
+bool
+docrel_join__doc_view (const bson_iter_t *iter, bson_t *out)
+{
+   const uint8_t *data;
+   uint32_t len;
+   bson_iter_document (iter, &len, &data);
+   return bson_init_static (out, data, len);
+}
+
+/* Appends the keycode of the tuple at paths in fields. Returns false if a
+ * component is missing or null: such a document references nothing. */
+bool
+docrel_join__tuple_key (const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values)
+{
+   size_t i;
+
+   docrel_buf_reset (out);
+   for (i = 0; i < n; i++) {
+      bson_iter_t iter;
+      if (!docrel_path__find (fields, paths[i], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
+         return false;
+      }
+      values[i] = *bson_iter_value (&iter);
+      docrel_keycode__append (out, &values[i]);
+   }
+   return true;
+}
+
+void
+docrel_keyset__init (docrel_keyset_t *set)
+{
+   docrel_idmap__init (&set->seen);
+   set->tuples = bson_new ();
+   set->n = 0;
+}
+
+void
+docrel_keyset__destroy (docrel_keyset_t *set)
+{
+   docrel_idmap__destroy (&set->seen);
+   bson_destroy (set->tuples);
+}
+
+void
+docrel_keyset__add (docrel_keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, size_t n)
+{
+   char numkey[16];
+   const char *k;
+   bson_t tuple;
+   size_t i;
+
+   if (docrel_idmap__get (&set->seen, NULL, key->data, key->len)) {
+      return;
+   }
+   docrel_idmap__put (&set->seen, NULL, key->data, key->len, set);
+   bson_uint32_to_string (set->n++, &k, numkey, sizeof numkey);
+   bson_append_array_begin (set->tuples, k, -1, &tuple);
+   for (i = 0; i < n; i++) {
+      bson_uint32_to_string ((uint32_t) i, &k, numkey, sizeof numkey);
+      bson_append_value (&tuple, k, -1, &values[i]);
+   }
+   bson_append_array_end (set->tuples, &tuple);
+}
+
+/* Builds the filter for tuples [from, from + count): {p: {$in: [...]}} for
+ * one key, an $or of tuples for composite keys, and the edge's own filter
+ * beside it under $and. */
+void
+docrel_join__chunk_filter (bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_paths, const bson_t *edge_filter,
+              bson_t *out)
+{
+   bson_t and, key_doc, list, cond, item;
+   bson_t *target = out;
+   uint32_t i;
+   char numkey[16];
+   const char *k;
+
+   bson_init (out);
+   if (edge_filter) {
+      bson_append_array_begin (out, "$and", 4, &and);
+      bson_append_document_begin (&and, "0", 1, &key_doc);
+      target = &key_doc;
+   }
+   if (n_paths == 1) {
+      bson_append_document_begin (target, paths[0], -1, &cond);
+      bson_append_array_begin (&cond, "$in", 3, &list);
+      for (i = 0; i < count && bson_iter_next (cursor); i++) {
+         bson_iter_t tuple;
+         bson_iter_recurse (cursor, &tuple);
+         bson_iter_next (&tuple);
+         bson_uint32_to_string (i, &k, numkey, sizeof numkey);
+         bson_append_value (&list, k, -1, bson_iter_value (&tuple));
+      }
+      bson_append_array_end (&cond, &list);
+      bson_append_document_end (target, &cond);
+   } else {
+      bson_append_array_begin (target, "$or", 3, &list);
+      for (i = 0; i < count && bson_iter_next (cursor); i++) {
+         bson_iter_t tuple;
+         size_t p;
+         bson_uint32_to_string (i, &k, numkey, sizeof numkey);
+         bson_append_document_begin (&list, k, -1, &item);
+         bson_iter_recurse (cursor, &tuple);
+         for (p = 0; p < n_paths && bson_iter_next (&tuple); p++) {
+            bson_append_document_begin (&item, paths[p], -1, &cond);
+            bson_append_value (&cond, "$eq", 3, bson_iter_value (&tuple));
+            bson_append_document_end (&item, &cond);
+         }
+         bson_append_document_end (&list, &item);
+      }
+      bson_append_array_end (target, &list);
+   }
+   if (edge_filter) {
+      bson_append_document_end (&and, &key_doc);
+      bson_append_document (&and, "1", 1, edge_filter);
+      bson_append_array_end (out, &and);
+   }
+}
+
+/* How many of the next (at most max) tuples at cursor fit one chunk: at
+ * least one, then while their filter stays under JOIN_CHUNK_BYTES (a
+ * tuple's BSON plus, per key, its path and operators). */
+static uint32_t
+chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths)
+{
+   bson_iter_t iter = *cursor;
+   size_t per_tuple = 16, bytes = 0;
+   uint32_t n = 0;
+
+   for (size_t p = 0; p < n_paths; p++) {
+      per_tuple += strlen (paths[p]) + 16;
+   }
+   while (n < max && bson_iter_next (&iter)) {
+      const uint8_t *data;
+      uint32_t len = 0;
+
+      bson_iter_array (&iter, &len, &data);
+      bytes += len + per_tuple;
+      if (n > 0 && bytes > JOIN_CHUNK_BYTES) {
+         break;
+      }
+      n++;
+   }
+   return n > 0 ? n : 1;
+}
+
+void
+docrel_chunks__init (
+   docrel_chunks_t *chunks, const docrel_keyset_t *set, char *const *paths, size_t n_paths, const bson_t *edge_filter)
+{
+   chunks->left = set->n > 0 && bson_iter_init (&chunks->cursor, set->tuples) ? set->n : 0;
+   chunks->paths = paths;
+   chunks->n_paths = n_paths;
+   chunks->edge_filter = edge_filter;
+}
+
+bool
+docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter)
+{
+   uint32_t count;
+
+   if (chunks->left == 0) {
+      return false;
+   }
+   count = chunk_count (
+      &chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths, chunks->n_paths);
+   docrel_join__chunk_filter (&chunks->cursor, count, chunks->paths, chunks->n_paths, chunks->edge_filter, filter);
+   chunks->left -= count;
+   return true;
+}

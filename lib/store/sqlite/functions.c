@@ -1,0 +1,191 @@
+/* sqlite-functions.c: the SQL functions that let SQLite read BSON.
+ *
+ * Documents are stored as BSON blobs, so SQLite needs help to see inside
+ * them. Three functions are registered on every connection:
+ *
+ *   docrel_index_key(doc, 'path')      the keycode (keycode.h) of the value
+ *       at the dotted path: the expression of every index and of the
+ *       conditions that narrow a query through one. A missing value (or a
+ *       path running into a scalar) gives the keycode of null, as MongoDB
+ *       indexes missing fields as null. A path that meets an array anywhere
+ *       (at its end or on the way) gives the one-byte
+ *       DOCREL_KEYCODE_ARRAY_MARKER: filters look into arrays, an index key
+ *       cannot, so every such document must stay a candidate and every
+ *       narrowing IN list carries the marker. A unique index therefore
+ *       treats all array values as one key.
+ *   docrel_sort_key(doc, 'path', dir)  docrel_sort__key: ORDER BY it, ASC or
+ *       DESC as dir says.
+ *   docrel_match(doc, ?)               1 if doc matches the filter bound to
+ *       the parameter with sqlite3_bind_pointer(..., "docrel_filter", NULL).
+ *
+ * The first two are deterministic (index expressions require it) and
+ * innocuous (so they work with trusted_schema off). */
+#include <string.h>
+
+#include "bsonx/bsonx-private.h"
+#include "query/query-private.h"
+#include "store/sqlite/sqlite-private.h"
+
+/* Views argv as a BSON document without copying. False (and an error on
+ * ctx) if it is not a blob holding one. */
+static bool
+doc_arg (sqlite3_context *ctx, sqlite3_value *arg, const char *fn, bson_t *out)
+{
+   const uint8_t *data;
+   int len;
+
+   if (sqlite3_value_type (arg) != SQLITE_BLOB) {
+      char *msg = sqlite3_mprintf ("%s: the document is not a blob", fn);
+      sqlite3_result_error (ctx, msg ? msg : fn, -1);
+      sqlite3_free (msg);
+      return false;
+   }
+   data = sqlite3_value_blob (arg);
+   len = sqlite3_value_bytes (arg);
+   if (!data || len < 5 || !bson_init_static (out, data, (size_t) len)) {
+      char *msg = sqlite3_mprintf ("%s: the blob is not a BSON document", fn);
+      sqlite3_result_error (ctx, msg ? msg : fn, -1);
+      sqlite3_free (msg);
+      return false;
+   }
+   return true;
+}
+
+static bool
+path_arg (sqlite3_context *ctx, sqlite3_value *arg, const char *fn, const char **out)
+{
+   if (sqlite3_value_type (arg) != SQLITE_TEXT) {
+      char *msg = sqlite3_mprintf ("%s: the path is not text", fn);
+      sqlite3_result_error (ctx, msg ? msg : fn, -1);
+      sqlite3_free (msg);
+      return false;
+   }
+   *out = (const char *) sqlite3_value_text (arg);
+   if (!*out) {
+      sqlite3_result_error_nomem (ctx);
+      return false;
+   }
+   return true;
+}
+
+/* Hands buf's bytes to SQLite as the result (no copy; SQLite frees them). */
+static void
+result_buf (sqlite3_context *ctx, docrel_buf_t *buf)
+{
+   if (buf->len > (size_t) INT32_MAX) {
+      sqlite3_result_error_toobig (ctx);
+      docrel_buf_destroy (buf);
+      return;
+   }
+   sqlite3_result_blob (ctx, buf->data, (int) buf->len, bson_free);
+   buf->data = NULL; /* SQLite owns it now */
+   buf->len = buf->cap = 0;
+}
+
+/* docrel_index_key(doc, path). See the file comment. */
+static void
+fn_index_key (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+   docrel_buf_t buf = DOCREL_BUF_INIT;
+   const char *path;
+   bson_t doc;
+   bson_iter_t iter;
+   bool found = false;
+   bool array = false;
+
+   BSON_UNUSED (argc);
+   if (!doc_arg (ctx, argv[0], "docrel_index_key", &doc) || !path_arg (ctx, argv[1], "docrel_index_key", &path)) {
+      return;
+   }
+   if (bson_iter_init (&iter, &doc)) {
+      const char *component = path;
+      for (;;) {
+         const char *dot = strchr (component, '.');
+         size_t len = dot ? (size_t) (dot - component) : strlen (component);
+
+         if (len > INT32_MAX || !bson_iter_find_w_len (&iter, component, (int) len)) {
+            break; /* missing */
+         }
+         if (BSON_ITER_HOLDS_ARRAY (&iter)) {
+            array = true; /* a filter may look into it: always a candidate */
+            break;
+         }
+         if (!dot) {
+            found = true;
+            break;
+         }
+         if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+            break; /* runs into a scalar: missing */
+         }
+         {
+            bson_iter_t child;
+            if (!bson_iter_recurse (&iter, &child)) {
+               break;
+            }
+            iter = child;
+         }
+         component = dot + 1;
+      }
+   }
+   if (array) {
+      docrel_buf_append_byte (&buf, DOCREL_KEYCODE_ARRAY_MARKER);
+   } else if (found) {
+      docrel_keycode__append (&buf, bson_iter_value (&iter));
+   } else {
+      docrel_keycode__append_null (&buf);
+   }
+   result_buf (ctx, &buf);
+}
+
+/* docrel_sort_key(doc, path, dir). */
+static void
+fn_sort_key (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+   docrel_buf_t buf = DOCREL_BUF_INIT;
+   const char *path;
+   bson_t doc;
+
+   BSON_UNUSED (argc);
+   if (!doc_arg (ctx, argv[0], "docrel_sort_key", &doc) || !path_arg (ctx, argv[1], "docrel_sort_key", &path)) {
+      return;
+   }
+   docrel_sort__key (&doc, path, sqlite3_value_int (argv[2]) < 0 ? -1 : 1, &buf);
+   result_buf (ctx, &buf);
+}
+
+/* docrel_match(doc, filter pointer). */
+static void
+fn_match (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+   const docrel_filter_t *filter;
+   bson_t doc;
+
+   BSON_UNUSED (argc);
+   filter = sqlite3_value_pointer (argv[1], DOCREL_SQLITE_FILTER_PTR);
+   if (!filter) {
+      sqlite3_result_error (ctx, "docrel_match: no filter bound", -1);
+      return;
+   }
+   if (!doc_arg (ctx, argv[0], "docrel_match", &doc)) {
+      return;
+   }
+   sqlite3_result_int (ctx, docrel_filter__match (filter, &doc) ? 1 : 0);
+}
+
+int
+docrel_sqlite__register_functions (sqlite3 *db)
+{
+   const int pure = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+   int rc;
+
+   rc = sqlite3_create_function_v2 (db, "docrel_index_key", 2, pure, NULL, fn_index_key, NULL, NULL, NULL);
+   if (rc == SQLITE_OK) {
+      rc = sqlite3_create_function_v2 (db, "docrel_sort_key", 3, pure, NULL, fn_sort_key, NULL, NULL, NULL);
+   }
+   if (rc == SQLITE_OK) {
+      /* Reads a pointer parameter: only in our own statements. */
+      rc = sqlite3_create_function_v2 (
+         db, "docrel_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_match, NULL, NULL, NULL);
+   }
+   return rc;
+}

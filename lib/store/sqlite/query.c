@@ -1,0 +1,793 @@
+/* sqlite-query.c: queries on the embedded backend: SQL building, the
+ * statement cache, find and its cursor, count and explain.
+ *
+ * Every query becomes one statement that SQLite runs to the end, so the
+ * sorter (which spills to temporary storage) keeps memory bounded and no
+ * result set is ever held in C:
+ *
+ *   SELECT doc FROM "c" [WHERE <narrowing> [AND] docrel_match(doc, ?)]
+ *      ORDER BY <sort keys>, rowid | rowid   LIMIT ? OFFSET ?
+ *   SELECT count(*) FROM (SELECT 1 FROM "c" [WHERE ...] LIMIT ? OFFSET ?)
+ *   DELETE FROM "c" [WHERE ...]
+ *
+ * A grouped query (docrel_find_spec_t.group_paths, for per-parent limits in
+ * joins) pages each group with a window function, still in one statement:
+ *
+ *   SELECT doc FROM (SELECT doc, [id,] rowid AS r,
+ *         row_number() OVER (PARTITION BY <group keys>
+ *                            ORDER BY <sort keys>, rowid) AS rn
+ *      FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
+ *      ORDER BY <sort keys>, r
+ *   SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY <group keys>)
+ *      AS rn FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
+ *
+ * where the parameters are skip and skip + limit (INT64_MAX for no limit).
+ * The outer ORDER BY computes the sort keys again rather than carrying them
+ * out of the subquery as columns: SQLite would compute a carried column and
+ * the window's ORDER BY term separately anyway (two calls per candidate),
+ * while recomputing costs one call per document kept, usually far fewer.
+ * A group key is docrel_index_key(doc, '<path>') (id for _id), so values
+ * equal as keys (1 and 1.0) share a group, as do null and missing. A path
+ * that holds (or crosses) an array gives docrel_index_key's one array
+ * marker, so every document with an array there falls into one group and
+ * is paged with the others: multikey group paths are not split per element
+ * (acceptable while join keys are scalars; the relations layer must not
+ * rely on per-element groups). The narrowing sits inside the window's
+ * subquery, so an index still serves it.
+ *
+ * The filter is evaluated by docrel_match (filter.c), so results are right
+ * whatever SQL narrows. Narrowing only lets SQLite skip documents: if the
+ * filter pins _id to a set of values (docrel_filter__key_values), the
+ * condition is `id IN (<keycodes>)` on the primary key; otherwise, for the
+ * first index whose leading path is pinned,
+ * `docrel_index_key(doc, '<path>') IN (<keycodes>, <array marker>)`, the same
+ * expression as the index definition, so SQLite searches the index. Too many
+ * values for SQLite's parameter limit means no narrowing.
+ *
+ * One case needs no docrel_match on most rows: a key lookup, a filter that
+ * is nothing but {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}} on
+ * _id or on an indexed path, with every v a scalar whose keycode is equal
+ * exactly when the filter calls it equal (see lookup_value). A document
+ * whose index key is one of those keycodes matches, one whose key is
+ * anything else but the array marker does not, so only the documents with an
+ * array on the path (never an _id) are matched in C:
+ *
+ *   ... WHERE rowid IN (SELECT rowid FROM "c" WHERE <key> IN (<keycodes>)
+ *      [UNION ALL SELECT rowid FROM "c" WHERE <key> = <array marker>
+ *                                      AND docrel_match(doc, ?)])
+ *
+ * The rowid subquery also keeps SQLite on the index when the key list is
+ * long (with `<key> IN (...) ORDER BY rowid` it scans the whole table once
+ * there are thousands of keys, as the scan is already in rowid order, which
+ * made chunked joins quadratic) and hands the rows over in rowid order with
+ * no sort of the documents.
+ *
+ * Parameters, in order: the narrowing keycodes, the filter pointer, the
+ * limit and the offset (grouped: skip and skip + limit). Generated statements are cached by their text
+ * (DOCREL_SQLITE_CACHE_SIZE of them, least recently used evicted); a
+ * statement is taken out of the cache while in use, so two cursors with the
+ * same SQL each get their own. */
+#include <math.h>
+#include <string.h>
+
+#include "util/util-private.h"
+#include "bsonx/bsonx-private.h"
+#include "query/query-private.h"
+#include "store/sqlite/sqlite-private.h"
+
+struct _docrel_backend_cursor_t {
+   docrel_backend_t *b;
+   char *collection;
+   sqlite3_stmt *stmt; /* NULL once exhausted (or for a missing collection) */
+   char *sql;          /* the statement's cache key */
+   docrel_filter_t *filter; /* own copy, bound to stmt; NULL if it needs none */
+   const docrel_projection_t *projection; /* borrowed from the spec */
+   bson_t view;      /* the current row, static over the statement's blob */
+   bson_t projected; /* the current row projected, if has_projected */
+   bool has_projected;
+};
+
+/* The parameters a generated statement needs besides filter, skip, limit. */
+typedef struct {
+   docrel_buf_t keys; /* narrowing keycodes, back to back */
+   size_t *ends;      /* end offset of each in keys */
+   size_t n_keys;
+   bool match; /* docrel_match(doc, ?) is in the WHERE clause */
+   bool paged; /* LIMIT ? OFFSET ? ends the statement */
+   bool grouped; /* rn > ? AND rn <= ? ends it instead */
+} query_params_t;
+
+/* What a statement does besides filtering: its kind, its order (FIND only)
+ * and the paths of its groups (FIND and COUNT; none: not grouped). */
+typedef struct {
+   docrel_sqlite_query_kind_t kind;
+   const docrel_sort_t *sort;
+   size_t n_group_paths;
+   const char *const *group_paths;
+} query_shape_t;
+
+static void
+params_destroy (query_params_t *p)
+{
+   docrel_buf_destroy (&p->keys);
+   bson_free (p->ends);
+   p->ends = NULL;
+   p->n_keys = 0;
+}
+
+char *
+docrel_sqlite__key_expr (const char *path)
+{
+   return sqlite3_mprintf ("docrel_index_key(doc, %Q)", path);
+}
+
+bool
+docrel_sqlite__filter_is_empty (const docrel_filter_t *filter)
+{
+   const bson_t *spec = filter ? docrel_filter__spec (filter) : NULL;
+
+   return !spec || bson_empty (spec);
+}
+
+/* True if the filter's equality with v, on a path that holds no array, is
+ * equality of keycodes: v is a scalar with one keycode per value the filter
+ * calls equal (compare.c and keycode.c share that order), and neither null
+ * (which also matches a missing field) nor NaN. Types join keys do not use
+ * are left out rather than argued about. */
+static bool
+lookup_value (const bson_value_t *v)
+{
+   switch (v->value_type) {
+   case BSON_TYPE_INT32:
+   case BSON_TYPE_INT64:
+   case BSON_TYPE_UTF8:
+   case BSON_TYPE_OID:
+   case BSON_TYPE_BOOL:
+   case BSON_TYPE_DATE_TIME:
+   case BSON_TYPE_BINARY:
+      return true;
+   case BSON_TYPE_DOUBLE:
+      return !isnan (v->value.v_double);
+   default:
+      return false;
+   }
+}
+
+/* True if filter is a key lookup on path (see the file comment): its spec
+ * is {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}}, nothing else,
+ * with every v a lookup_value. */
+static bool
+is_key_lookup (const docrel_filter_t *filter, const char *path)
+{
+   const bson_t *spec = docrel_filter__spec (filter);
+   bson_iter_t iter, op, values;
+   bool ok;
+
+   if (!bson_iter_init (&iter, spec) || !bson_iter_next (&iter) || strcmp (bson_iter_key (&iter), path) != 0) {
+      return false;
+   }
+   if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
+      ok = lookup_value (bson_iter_value (&iter));
+   } else if (!bson_iter_recurse (&iter, &op) || !bson_iter_next (&op)) {
+      ok = false;
+   } else if (strcmp (bson_iter_key (&op), "$eq") == 0) {
+      ok = lookup_value (bson_iter_value (&op)) && !bson_iter_next (&op);
+   } else if (strcmp (bson_iter_key (&op), "$in") == 0 && BSON_ITER_HOLDS_ARRAY (&op) &&
+              bson_iter_recurse (&op, &values)) {
+      ok = true;
+      while (ok && bson_iter_next (&values)) {
+         ok = lookup_value (bson_iter_value (&values));
+      }
+      ok = ok && !bson_iter_next (&op);
+   } else {
+      ok = false;
+   }
+   return ok && !bson_iter_next (&iter);
+}
+
+/* If filter pins path to a set of values, and there are at most max of
+ * them (counting the array marker, added if marker), puts their keycodes in
+ * p and returns true. */
+static bool
+narrow_keys (const docrel_filter_t *filter, const char *path, bool marker, size_t max, query_params_t *p)
+{
+   bson_t parent = BSON_INITIALIZER;
+   bson_t values;
+   bson_iter_t iter, child;
+   size_t n = marker ? 1 : 0;
+   bool ok;
+
+   bson_append_array_begin (&parent, "v", 1, &values);
+   ok = docrel_filter__key_values (filter, path, &values);
+   bson_append_array_end (&parent, &values);
+   ok = ok && bson_iter_init_find (&iter, &parent, "v") && bson_iter_recurse (&iter, &child);
+   while (ok && bson_iter_next (&child)) {
+      ok = ++n <= max;
+   }
+   if (ok) {
+      bson_iter_recurse (&iter, &child);
+      p->ends = bson_malloc ((n + 1) * sizeof *p->ends);
+      while (bson_iter_next (&child)) {
+         docrel_keycode__append (&p->keys, bson_iter_value (&child));
+         p->ends[p->n_keys++] = p->keys.len;
+      }
+      if (marker) {
+         docrel_buf_append_byte (&p->keys, DOCREL_KEYCODE_ARRAY_MARKER);
+         p->ends[p->n_keys++] = p->keys.len;
+      }
+   }
+   bson_destroy (&parent);
+   return ok;
+}
+
+/* Appends the ORDER BY list of sort, ending with tiebreak (the rowid's
+ * name) unless it sorts on _id, which uses the id column (its keycode) and
+ * ends the list: no ties are left to break. Returns whether it uses id. With
+ * s NULL, only tells. */
+static bool
+append_sort (sqlite3_str *s, const docrel_sort_t *sort, const char *tiebreak)
+{
+   size_t n = sort ? docrel_sort__n_fields (sort) : 0;
+
+   for (size_t i = 0; i < n; i++) {
+      const char *path = docrel_sort__path (sort, i);
+      int direction = docrel_sort__direction (sort, i);
+      const char *dir = direction < 0 ? "DESC" : "ASC";
+
+      if (strcmp (path, "_id") == 0) {
+         if (s) {
+            sqlite3_str_appendf (s, "id %s", dir);
+         }
+         return true;
+      }
+      if (s) {
+         sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d) %s, ", path, direction, dir);
+      }
+   }
+   if (s) {
+      sqlite3_str_appendall (s, tiebreak);
+   }
+   return false;
+}
+
+/* Appends the window that numbers each group's documents: in sort order
+ * for a find, in any order for a count (which only needs the sizes). See
+ * the file comment for what a group key is. */
+static void
+append_window (sqlite3_str *s, const query_shape_t *shape)
+{
+   sqlite3_str_appendall (s, "row_number() OVER (PARTITION BY ");
+   for (size_t i = 0; i < shape->n_group_paths; i++) {
+      const char *path = shape->group_paths[i];
+
+      sqlite3_str_appendall (s, i ? ", " : "");
+      if (strcmp (path, "_id") == 0) {
+         sqlite3_str_appendall (s, "id");
+      } else {
+         /* As docrel_sqlite__key_expr spells it, so an index on the path
+          * can hand SQLite the rows already in partition order. */
+         sqlite3_str_appendf (s, "docrel_index_key(doc, %Q)", path);
+      }
+   }
+   if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
+      sqlite3_str_appendall (s, " ORDER BY ");
+      append_sort (s, shape->sort, "rowid");
+   }
+   sqlite3_str_appendall (s, ") AS rn");
+}
+
+/* The SQL of a query of shape (sqlite3_malloc'd), filling p; NULL on OOM. */
+static char *
+query_sql (docrel_backend_t *b,
+           const docrel_sqlite_coll_t *coll,
+           const query_shape_t *shape,
+           const docrel_filter_t *filter,
+           query_params_t *p)
+{
+   sqlite3_str *s = sqlite3_str_new (b->db);
+   char *narrow = NULL; /* the narrowed expression */
+   int limit = sqlite3_limit (b->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+   size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
+   bool narrowed = false;
+   bool lookup = false; /* a key lookup: see the file comment */
+   bool by_id = false;
+   bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
+   char *sql;
+
+   p->match = !docrel_sqlite__filter_is_empty (filter);
+   p->grouped = !whole && shape->n_group_paths > 0;
+   p->paged = !whole && !p->grouped;
+   if (p->match && narrow_keys (filter, "_id", false, max, p)) {
+      narrowed = by_id = true;
+      lookup = is_key_lookup (filter, "_id");
+      narrow = sqlite3_mprintf ("id");
+   }
+   for (size_t i = 0; p->match && !narrowed && i < coll->n_indexes; i++) {
+      const char *path = coll->indexes[i].paths[0];
+
+      /* A lookup matches arrays in C, not through the marker in the list. */
+      lookup = is_key_lookup (filter, path);
+      if (narrow_keys (filter, path, !lookup, max, p)) {
+         narrowed = true;
+         narrow = docrel_sqlite__key_expr (path);
+      }
+   }
+   lookup = lookup && narrowed;
+   if (narrowed && !narrow) {
+      sqlite3_free (sqlite3_str_finish (s));
+      return NULL;
+   }
+   switch (shape->kind) {
+   case DOCREL_SQLITE_QUERY_FIND:
+      if (p->grouped) {
+         /* The outer ORDER BY needs id only if the sort names _id. */
+         sqlite3_str_appendall (s, append_sort (NULL, shape->sort, "") ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
+                                                                       : "SELECT doc FROM (SELECT doc, rowid AS r, ");
+         append_window (s, shape);
+         sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+      } else {
+         sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
+      }
+      break;
+   case DOCREL_SQLITE_QUERY_COUNT:
+      if (p->grouped) {
+         sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
+         append_window (s, shape);
+         sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+      } else {
+         sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
+      }
+      break;
+   case DOCREL_SQLITE_QUERY_IDS:
+      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->name);
+      break;
+   case DOCREL_SQLITE_QUERY_DELETE:
+   default:
+      sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->name);
+      break;
+   }
+   if (lookup) {
+      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE %s IN (", coll->name, narrow);
+   } else if (narrowed) {
+      sqlite3_str_appendf (s, " WHERE %s IN (", narrow);
+   }
+   for (size_t i = 0; i < p->n_keys; i++) {
+      sqlite3_str_appendall (s, i ? ", ?" : "?");
+   }
+   if (lookup && by_id) {
+      sqlite3_str_appendall (s, "))");
+      p->match = false; /* no _id is an array */
+   } else if (lookup) {
+      sqlite3_str_appendf (s,
+                           ") UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
+                           coll->name,
+                           narrow,
+                           (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+   } else if (narrowed) {
+      sqlite3_str_appendall (s, ")");
+   }
+   if (p->match && !lookup) {
+      sqlite3_str_appendall (s, narrowed ? " AND docrel_match(doc, ?)" : " WHERE docrel_match(doc, ?)");
+   }
+   if (p->grouped) {
+      sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
+      if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
+         sqlite3_str_appendall (s, " ORDER BY ");
+         append_sort (s, shape->sort, "r");
+      }
+   } else {
+      if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
+         sqlite3_str_appendall (s, " ORDER BY ");
+         append_sort (s, shape->sort, "rowid");
+      }
+      if (p->paged) {
+         sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
+      }
+      if (shape->kind == DOCREL_SQLITE_QUERY_COUNT) {
+         sqlite3_str_appendall (s, ")");
+      }
+   }
+   sqlite3_free (narrow);
+   if (sqlite3_str_errcode (s) != SQLITE_OK) {
+      sqlite3_free (sqlite3_str_finish (s));
+      return NULL;
+   }
+   sql = sqlite3_str_finish (s);
+   return sql;
+}
+
+/* Statement cache ------------------------------------------------------------ */
+
+/* A statement for sql: from the cache (taken out) or freshly prepared. */
+static sqlite3_stmt *
+checkout (docrel_backend_t *b, const char *sql, bson_error_t *error)
+{
+   sqlite3_stmt *stmt = NULL;
+   int rc;
+
+   for (size_t i = 0; i < DOCREL_SQLITE_CACHE_SIZE; i++) {
+      if (b->cache[i].sql && strcmp (b->cache[i].sql, sql) == 0) {
+         stmt = b->cache[i].stmt;
+         bson_free (b->cache[i].sql);
+         memset (&b->cache[i], 0, sizeof b->cache[i]);
+         return stmt;
+      }
+   }
+   rc = sqlite3_prepare_v3 (b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+   if (rc != SQLITE_OK) {
+      docrel_sqlite__fail (b, rc, error, "preparing a query");
+      sqlite3_finalize (stmt);
+      return NULL;
+   }
+   return stmt;
+}
+
+void
+docrel_sqlite__checkin (docrel_backend_t *b, char *sql, sqlite3_stmt *stmt)
+{
+   size_t slot = 0;
+
+   if (!sql || !stmt) {
+      bson_free (sql);
+      sqlite3_finalize (stmt);
+      return;
+   }
+   sqlite3_reset (stmt);
+   sqlite3_clear_bindings (stmt); /* drops the filter pointer */
+   for (size_t i = 0; i < DOCREL_SQLITE_CACHE_SIZE; i++) {
+      if (b->cache[i].sql && strcmp (b->cache[i].sql, sql) == 0) {
+         bson_free (sql); /* a twin is already cached */
+         sqlite3_finalize (stmt);
+         return;
+      }
+   }
+   for (size_t i = 0; i < DOCREL_SQLITE_CACHE_SIZE; i++) {
+      if (!b->cache[i].sql) {
+         slot = i;
+         break;
+      }
+      if (b->cache[i].used < b->cache[slot].used) {
+         slot = i;
+      }
+   }
+   bson_free (b->cache[slot].sql);
+   sqlite3_finalize (b->cache[slot].stmt);
+   b->cache[slot].sql = sql;
+   b->cache[slot].stmt = stmt;
+   b->cache[slot].used = ++b->clock;
+}
+
+void
+docrel_sqlite__cache_clear (docrel_backend_t *b)
+{
+   for (size_t i = 0; i < DOCREL_SQLITE_CACHE_SIZE; i++) {
+      bson_free (b->cache[i].sql);
+      sqlite3_finalize (b->cache[i].stmt);
+      memset (&b->cache[i], 0, sizeof b->cache[i]);
+   }
+}
+
+static bool
+bind_params (docrel_backend_t *b,
+             sqlite3_stmt *stmt,
+             const query_params_t *p,
+             const docrel_filter_t *filter,
+             int64_t skip,
+             int64_t limit,
+             bson_error_t *error)
+{
+   int rc = SQLITE_OK;
+   int i = 1;
+   size_t start = 0;
+
+   for (size_t k = 0; k < p->n_keys && rc == SQLITE_OK; k++) {
+      rc = sqlite3_bind_blob (stmt, i++, p->keys.data + start, (int) (p->ends[k] - start), SQLITE_TRANSIENT);
+      start = p->ends[k];
+   }
+   if (p->match && rc == SQLITE_OK) {
+      rc = sqlite3_bind_pointer (stmt, i++, (void *) filter, DOCREL_SQLITE_FILTER_PTR, NULL);
+   }
+   if (p->paged && rc == SQLITE_OK) {
+      rc = sqlite3_bind_int64 (stmt, i++, limit > 0 ? limit : -1);
+   }
+   if (p->paged && rc == SQLITE_OK) {
+      rc = sqlite3_bind_int64 (stmt, i++, skip);
+   }
+   if (p->grouped && rc == SQLITE_OK) {
+      rc = sqlite3_bind_int64 (stmt, i++, skip);
+   }
+   if (p->grouped && rc == SQLITE_OK) {
+      int64_t last = limit > 0 && skip <= INT64_MAX - limit ? skip + limit : INT64_MAX;
+
+      rc = sqlite3_bind_int64 (stmt, i++, last);
+   }
+   if (rc != SQLITE_OK) {
+      return docrel_sqlite__fail (b, rc, error, "binding query parameters");
+   }
+   return true;
+}
+
+/* docrel_sqlite__query_prepare for a query of any shape. With own, the
+ * statement binds a copy of filter made into *own (the caller frees it), and
+ * only if it needs the filter at all (*own stays NULL otherwise). */
+static sqlite3_stmt *
+shape_prepare (docrel_backend_t *b,
+               const docrel_sqlite_coll_t *coll,
+               const query_shape_t *shape,
+               const docrel_filter_t *filter,
+               docrel_filter_t **own,
+               int64_t skip,
+               int64_t limit,
+               char **sql,
+               bson_error_t *error)
+{
+   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
+   sqlite3_stmt *stmt = NULL;
+   char *text = query_sql (b, coll, shape, filter, &p);
+
+   *sql = NULL;
+   if (!text) {
+      docrel_sqlite__fail (b, SQLITE_NOMEM, error, "building a query on collection '%s'", coll->name);
+      goto done;
+   }
+   if (own && p.match) {
+      *own = docrel_filter__new (docrel_filter__spec (filter), error);
+      if (!*own) {
+         goto done;
+      }
+      filter = *own;
+   }
+   *sql = bson_strdup (text);
+   stmt = checkout (b, *sql, error);
+   if (!stmt) {
+      bson_free (*sql);
+      *sql = NULL;
+   } else if (!bind_params (b, stmt, &p, filter, skip, limit, error)) {
+      docrel_sqlite__checkin (b, *sql, stmt); /* takes sql */
+      *sql = NULL;
+      stmt = NULL;
+   }
+done:
+   sqlite3_free (text);
+   params_destroy (&p);
+   return stmt;
+}
+
+sqlite3_stmt *
+docrel_sqlite__query_prepare (docrel_backend_t *b,
+                              const docrel_sqlite_coll_t *coll,
+                              docrel_sqlite_query_kind_t kind,
+                              const docrel_filter_t *filter,
+                              const docrel_sort_t *sort,
+                              int64_t skip,
+                              int64_t limit,
+                              char **sql,
+                              bson_error_t *error)
+{
+   query_shape_t shape = {kind, sort, 0, NULL};
+
+   return shape_prepare (b, coll, &shape, filter, NULL, skip, limit, sql, error);
+}
+
+/* Queries ----------------------------------------------------------------------- */
+
+/* The shape of spec's query of kind. */
+static query_shape_t
+spec_shape (const docrel_find_spec_t *spec, docrel_sqlite_query_kind_t kind)
+{
+   query_shape_t shape = {kind, NULL, spec->n_group_paths, spec->group_paths};
+
+   if (kind == DOCREL_SQLITE_QUERY_FIND) {
+      shape.sort = spec->sort; /* a count's order is irrelevant */
+   }
+   return shape;
+}
+
+docrel_backend_cursor_t *
+docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error)
+{
+   docrel_backend_cursor_t *cursor;
+   docrel_sqlite_coll_t *coll;
+   query_shape_t shape;
+   bool ok = false;
+
+   shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
+   cursor = bson_malloc0 (sizeof *cursor);
+   cursor->b = b;
+   cursor->collection = bson_strdup (collection ? collection : "");
+   cursor->projection = spec->projection;
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, false, error);
+   if (coll && !coll->exists) {
+      ok = true; /* no table yet: no documents */
+   } else if (coll) {
+      /* The cursor may outlive the caller's filter: it binds its own. */
+      cursor->stmt = shape_prepare (
+         b, coll, &shape, spec->filter, &cursor->filter, spec->skip, spec->limit, &cursor->sql, error);
+      ok = cursor->stmt != NULL;
+   }
+   pthread_mutex_unlock (&b->mutex);
+   if (!ok) {
+      docrel_sqlite__cursor_destroy (cursor);
+      return NULL;
+   }
+   return cursor;
+}
+
+/* Gives the statement back; the cursor is exhausted from then on. */
+static void
+cursor_finish (docrel_backend_cursor_t *cursor)
+{
+   docrel_sqlite__checkin (cursor->b, cursor->sql, cursor->stmt);
+   cursor->sql = NULL;
+   cursor->stmt = NULL;
+}
+
+bool
+docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error)
+{
+   docrel_backend_t *b = cursor->b;
+   bool ok = false;
+   int rc;
+
+   *doc = NULL;
+   if (error) {
+      error->domain = 0;
+      error->code = 0;
+      error->message[0] = '\0';
+   }
+   if (!cursor->stmt) {
+      return false;
+   }
+   pthread_mutex_lock (&b->mutex);
+   rc = sqlite3_step (cursor->stmt);
+   if (rc == SQLITE_ROW) {
+      const uint8_t *data = sqlite3_column_blob (cursor->stmt, 0);
+      int len = sqlite3_column_bytes (cursor->stmt, 0);
+
+      if (!data || len < 5 || !bson_init_static (&cursor->view, data, (size_t) len)) {
+         docrel_error__set (error,
+                            DOCREL_ERROR_STORE,
+                            DOCREL_ERROR_BACKEND,
+                            "collection '%s' holds a value that is not a BSON document",
+                            cursor->collection);
+         cursor_finish (cursor);
+      } else if (cursor->projection) {
+         if (cursor->has_projected) {
+            bson_destroy (&cursor->projected);
+         }
+         docrel_projection__apply (cursor->projection, &cursor->view, &cursor->projected);
+         cursor->has_projected = true;
+         *doc = &cursor->projected;
+         ok = true;
+      } else {
+         *doc = &cursor->view;
+         ok = true;
+      }
+   } else {
+      if (rc != SQLITE_DONE) {
+         docrel_sqlite__fail (b, rc, error, "reading collection '%s'", cursor->collection);
+      }
+      cursor_finish (cursor);
+   }
+   pthread_mutex_unlock (&b->mutex);
+   return ok;
+}
+
+void
+docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor)
+{
+   if (!cursor) {
+      return;
+   }
+   if (cursor->stmt) {
+      pthread_mutex_lock (&cursor->b->mutex);
+      cursor_finish (cursor);
+      pthread_mutex_unlock (&cursor->b->mutex);
+   }
+   bson_free (cursor->sql);
+   if (cursor->has_projected) {
+      bson_destroy (&cursor->projected);
+   }
+   docrel_filter__destroy (cursor->filter); /* after the statement lets go of it */
+   bson_free (cursor->collection);
+   bson_free (cursor);
+}
+
+bool
+docrel_sqlite__count (
+   docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
+{
+   docrel_sqlite_coll_t *coll;
+   query_shape_t shape;
+   sqlite3_stmt *stmt = NULL;
+   char *sql = NULL;
+   bool ok = false;
+   int rc;
+
+   *out = 0;
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, false, error);
+   if (!coll) {
+      goto done;
+   }
+   if (!coll->exists) {
+      ok = true;
+      goto done;
+   }
+   shape = spec_shape (spec, DOCREL_SQLITE_QUERY_COUNT);
+   stmt = shape_prepare (b, coll, &shape, spec->filter, NULL, spec->skip, spec->limit, &sql, error);
+   if (!stmt) {
+      goto done;
+   }
+   rc = sqlite3_step (stmt);
+   if (rc != SQLITE_ROW) {
+      docrel_sqlite__fail (b, rc, error, "counting in collection '%s'", coll->name);
+      goto done;
+   }
+   *out = sqlite3_column_int64 (stmt, 0);
+   ok = true;
+done:
+   docrel_sqlite__checkin (b, sql, stmt);
+   pthread_mutex_unlock (&b->mutex);
+   return ok;
+}
+
+bool
+docrel_sqlite__explain (
+   docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
+{
+   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
+   docrel_sqlite_coll_t *coll;
+   query_shape_t shape;
+   sqlite3_stmt *stmt = NULL;
+   char *sql = NULL;
+   char *explain = NULL;
+   bson_t plan;
+   bool ok = false;
+   int rc;
+
+   bson_init (out);
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, false, error);
+   if (!coll) {
+      goto done;
+   }
+   shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
+   sql = query_sql (b, coll, &shape, spec->filter, &p);
+   explain = sql ? sqlite3_mprintf ("EXPLAIN QUERY PLAN %s", sql) : NULL;
+   if (!explain) {
+      docrel_sqlite__fail (b, SQLITE_NOMEM, error, "explaining a query on collection '%s'", coll->name);
+      goto done;
+   }
+   BSON_APPEND_UTF8 (out, "backend", "sqlite");
+   BSON_APPEND_UTF8 (out, "sql", sql);
+   BSON_APPEND_ARRAY_BEGIN (out, "plan", &plan);
+   if (coll->exists) { /* else there is no table to plan over: no steps */
+      rc = sqlite3_prepare_v3 (b->db, explain, -1, 0, &stmt, NULL);
+      for (uint32_t i = 0; rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW; i++) {
+         const char *key;
+         char buf[16];
+         const char *detail = (const char *) sqlite3_column_text (stmt, 3);
+
+         bson_uint32_to_string (i, &key, buf, sizeof buf);
+         bson_append_utf8 (&plan, key, -1, detail ? detail : "", -1);
+         rc = SQLITE_OK;
+      }
+      if (rc != SQLITE_DONE) {
+         bson_append_array_end (out, &plan);
+         docrel_sqlite__fail (b, rc, error, "explaining a query on collection '%s'", coll->name);
+         bson_reinit (out);
+         goto done;
+      }
+   }
+   bson_append_array_end (out, &plan);
+   ok = true;
+done:
+   sqlite3_finalize (stmt);
+   sqlite3_free (explain);
+   sqlite3_free (sql);
+   params_destroy (&p);
+   pthread_mutex_unlock (&b->mutex);
+   return ok;
+}

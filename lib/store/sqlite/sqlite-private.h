@@ -1,0 +1,220 @@
+/* sqlite-private.h: the embedded backend's state, shared by its files.
+ *
+ * sqlite.c opens the connection, keeps per-collection state (the table's
+ * indexes and cached statements) and runs transactions; sqlite-write.c
+ * inserts, updates and deletes; sqlite-query.c builds the SQL of queries and
+ * runs find, count and explain; sqlite-functions.c defines the SQL functions
+ * that read BSON (docrel_index_key, docrel_sort_key, docrel_match).
+ *
+ * Locking: the connection is opened SQLITE_OPEN_FULLMUTEX, and mutex guards
+ * everything here. Every vtable entry takes it on entry and releases it on
+ * return (cursor_next holds it for one step), so the helpers below expect it
+ * held and never take it themselves. */
+#ifndef DOCREL_SQLITE_PRIVATE_H
+#define DOCREL_SQLITE_PRIVATE_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include <bson/bson.h>
+
+#include "store/store-private.h"
+#include "util/util-private.h"
+#include "query/query-private.h"
+
+#define DOCREL_SQLITE_CACHE_SIZE 16 /* generated-query statements kept */
+#define DOCREL_SQLITE_BUSY_MS 5000  /* busy timeout */
+#define DOCREL_SQLITE_FILTER_PTR "docrel_filter" /* sqlite3_bind_pointer type */
+
+/* One index of a collection, as created by ensure_index (or found in the
+ * schema of a reopened file). */
+typedef struct {
+   char *name;     /* the index name the model gave */
+   char *sql_name; /* the SQLite index: "<collection>__<name>" */
+   char **paths;   /* key paths, in order */
+   size_t n_paths;
+   bool unique;
+} docrel_sqlite_index_t;
+
+typedef enum {
+   DOCREL_SQLITE_STMT_INSERT,       /* INSERT INTO c (id, doc) VALUES (?, ?) */
+   DOCREL_SQLITE_STMT_SELECT_BY_ID, /* SELECT doc FROM c WHERE id = ? */
+   DOCREL_SQLITE_STMT_UPDATE_BY_ID, /* UPDATE c SET doc = ? WHERE id = ? */
+   DOCREL_SQLITE_N_STMTS
+} docrel_sqlite_stmt_kind_t;
+
+typedef struct {
+   char *name;
+   bool exists; /* the table is known to exist; if false, ask the schema */
+   docrel_sqlite_index_t *indexes;
+   size_t n_indexes;
+   sqlite3_stmt *stmts[DOCREL_SQLITE_N_STMTS]; /* prepared on first use */
+} docrel_sqlite_coll_t;
+
+typedef struct {
+   char *sql; /* bson_malloc'd key; NULL: slot empty */
+   sqlite3_stmt *stmt;
+   uint64_t used; /* clock value at check-in, for LRU eviction */
+} docrel_sqlite_cached_t;
+
+struct _docrel_backend_t {
+   sqlite3 *db;
+   pthread_mutex_t mutex;  /* recursive; held by an open transaction */
+   bool in_transaction;    /* read and written only under mutex */
+   docrel_sqlite_coll_t **colls; /* pointers stay valid as the array grows */
+   size_t n_colls;
+   docrel_sqlite_cached_t cache[DOCREL_SQLITE_CACHE_SIZE]; /* idle statements only */
+   uint64_t clock;
+};
+
+/* What a generated statement does with its WHERE clause. A find or count
+ * with group paths pages each group through row_number() instead of LIMIT
+ * (see sqlite-query.c). */
+typedef enum {
+   DOCREL_SQLITE_QUERY_FIND,   /* SELECT doc ... ORDER BY ... LIMIT ? OFFSET ? */
+   DOCREL_SQLITE_QUERY_COUNT,  /* SELECT count(*) FROM (SELECT 1 ... LIMIT ? OFFSET ?) */
+   DOCREL_SQLITE_QUERY_DELETE, /* DELETE FROM ... */
+   DOCREL_SQLITE_QUERY_IDS     /* SELECT id ... (the rows an update_where changes) */
+} docrel_sqlite_query_kind_t;
+
+/* sqlite.c ---------------------------------------------------------------- */
+
+/* Sets error in domain DOCREL_ERROR_SQLITE with code rc (an extended result
+ * code) and the message "<what>: <SQLite's message>". Returns false. */
+bool docrel_sqlite__fail (docrel_backend_t *b, int rc, bson_error_t *error, const char *fmt, ...)
+   BSON_GNUC_PRINTF (4, 5);
+
+/* Runs sql (no rows wanted). On failure sets error naming what. */
+bool docrel_sqlite__exec (docrel_backend_t *b, const char *sql, const char *what, bson_error_t *error);
+
+/* The state of collection name, created if new. If create, the table is
+ * created when missing; otherwise coll->exists may come back false (readers
+ * then behave as on an empty collection). NULL with error set on failure. */
+docrel_sqlite_coll_t *
+docrel_sqlite__coll (docrel_backend_t *b, const char *name, bool create, bson_error_t *error);
+
+/* One of the collection's cached statements, prepared on first use (the
+ * table must exist). Reset and unbound when returned. NULL with error set. */
+sqlite3_stmt *docrel_sqlite__coll_stmt (docrel_backend_t *b,
+                                        docrel_sqlite_coll_t *coll,
+                                        docrel_sqlite_stmt_kind_t kind,
+                                        bson_error_t *error);
+
+/* The collection's index whose SQLite name is sql_name, or NULL. */
+const docrel_sqlite_index_t *docrel_sqlite__coll_index (const docrel_sqlite_coll_t *coll, const char *sql_name);
+
+/* Forgets every collection's state (after a rollback may have undone tables
+ * or indexes); it is reloaded from the schema on next use. */
+void docrel_sqlite__forget_colls (docrel_backend_t *b);
+
+/* Starts an all-or-nothing write: BEGIN IMMEDIATE outside a transaction,
+ * SAVEPOINT inside one; *own tells which. */
+bool docrel_sqlite__write_begin (docrel_backend_t *b, bool *own, bson_error_t *error);
+
+/* Ends the write begun with own: if ok, commits (RELEASE or COMMIT) and
+ * returns whether that worked, with error set if not; otherwise, or if the
+ * commit failed, undoes everything since write_begin and returns false,
+ * leaving error as it was set by the failure. May forget collection state. */
+bool docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *error);
+
+/* sqlite-query.c ---------------------------------------------------------- */
+
+/* Builds the statement of a query of kind on coll (never grouped: find and
+ * count build grouped ones themselves), takes it from the cache (or prepares
+ * it) and binds its parameters (skip and limit are ignored by DELETE). On success *sql is its text (bson_malloc'd) and the statement
+ * must go back through docrel_sqlite__checkin. NULL with error set. */
+sqlite3_stmt *docrel_sqlite__query_prepare (docrel_backend_t *b,
+                                            const docrel_sqlite_coll_t *coll,
+                                            docrel_sqlite_query_kind_t kind,
+                                            const docrel_filter_t *filter,
+                                            const docrel_sort_t *sort,
+                                            int64_t skip,
+                                            int64_t limit,
+                                            char **sql,
+                                            bson_error_t *error);
+
+/* Gives a statement back to the cache (resetting it and clearing its
+ * bindings), keyed by sql, which the cache takes over. Accepts NULLs. */
+void docrel_sqlite__checkin (docrel_backend_t *b, char *sql, sqlite3_stmt *stmt);
+
+/* Finalizes every cached statement. */
+void docrel_sqlite__cache_clear (docrel_backend_t *b);
+
+/* The SQL text of a key expression, as both the index definitions and the
+ * narrowing conditions spell it: docrel_index_key(doc, '<path>').
+ * sqlite3_malloc'd; NULL on out-of-memory. */
+char *docrel_sqlite__key_expr (const char *path);
+
+/* True if filter is NULL or matches everything. */
+bool docrel_sqlite__filter_is_empty (const docrel_filter_t *filter);
+
+/* sqlite-write.c ---------------------------------------------------------- */
+
+bool docrel_sqlite__insert_many (docrel_backend_t *b,
+                                 const char *collection,
+                                 const bson_t *const *docs,
+                                 size_t n,
+                                 docrel_write_outcome_t *outcome,
+                                 bson_error_t *error);
+bool docrel_sqlite__update_many (docrel_backend_t *b,
+                                 const char *collection,
+                                 const docrel_update_t *updates,
+                                 size_t n,
+                                 docrel_write_outcome_t *outcome,
+                                 bson_error_t *error);
+bool docrel_sqlite__update_where (docrel_backend_t *b,
+                                  const char *collection,
+                                  const docrel_filter_t *filter,
+                                  const bson_t *update,
+                                  int64_t *updated,
+                                  bson_error_t *error);
+bool docrel_sqlite__delete_many (docrel_backend_t *b,
+                                 const char *collection,
+                                 const docrel_filter_t *filter,
+                                 int64_t *deleted,
+                                 bson_error_t *error);
+
+/* Sets the DOCREL_ERROR_DUPLICATE_KEY error for doc breaking the primary key
+ * (index NULL) or a unique index of coll, with the key's value. Returns
+ * false. */
+bool docrel_sqlite__duplicate_error (const docrel_sqlite_coll_t *coll,
+                                     const docrel_sqlite_index_t *index,
+                                     const bson_t *doc,
+                                     const char *context,
+                                     bson_error_t *error);
+
+/* Fills error for a failed step of a statement writing doc into coll: the
+ * duplicate-key error for a unique constraint, else a SQLite error. */
+bool docrel_sqlite__write_error (docrel_backend_t *b,
+                                 const docrel_sqlite_coll_t *coll,
+                                 int rc,
+                                 const bson_t *doc,
+                                 const char *what,
+                                 bson_error_t *error);
+
+/* sqlite-query.c (the cursor side) ----------------------------------------- */
+
+docrel_backend_cursor_t *docrel_sqlite__find (docrel_backend_t *b,
+                                              const char *collection,
+                                              const docrel_find_spec_t *spec,
+                                              bson_error_t *error);
+bool docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error);
+void docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor);
+bool docrel_sqlite__count (docrel_backend_t *b,
+                           const char *collection,
+                           const docrel_find_spec_t *spec,
+                           int64_t *out,
+                           bson_error_t *error);
+bool docrel_sqlite__explain (docrel_backend_t *b,
+                             const char *collection,
+                             const docrel_find_spec_t *spec,
+                             bson_t *out,
+                             bson_error_t *error);
+
+/* sqlite-functions.c ------------------------------------------------------ */
+
+/* Registers docrel_index_key, docrel_sort_key and docrel_match on db.
+ * Returns a SQLite result code. */
+int docrel_sqlite__register_functions (sqlite3 *db);
+
+#endif

@@ -1,0 +1,490 @@
+/* sqlite-write.c: inserts, updates and deletes on the embedded backend.
+ *
+ * insert_many and update_many run inside docrel_sqlite__write_begin/_end: a
+ * transaction of their own (BEGIN IMMEDIATE, so the write lock and the busy
+ * timeout come first) or, inside the caller's transaction, a savepoint. A
+ * failure undoes every document of the call. They step the collection's
+ * cached INSERT, SELECT-by-id and UPDATE-by-id statements one document at a
+ * time. delete_many is one DELETE statement, which SQLite already runs all
+ * or nothing.
+ *
+ * A unique constraint failure becomes DOCREL_ERROR_DUPLICATE_KEY (MongoDB's
+ * 11000) in domain DOCREL_ERROR_STORE, naming the collection, the index
+ * ('_id' for the primary key) and the key's value in relaxed JSON. */
+#include <string.h>
+
+#include "util/util-private.h"
+#include "bsonx/bsonx-private.h"
+#include "store/sqlite/sqlite-private.h"
+#include "query/query-private.h"
+
+/* Errors ----------------------------------------------------------------------- */
+
+bool
+docrel_sqlite__duplicate_error (const docrel_sqlite_coll_t *coll,
+                                const docrel_sqlite_index_t *index,
+                                const bson_t *doc,
+                                const char *context,
+                                bson_error_t *error)
+{
+   bson_t key = BSON_INITIALIZER;
+   bson_value_t value;
+   bson_iter_t iter;
+   char *json;
+
+   if (!index) {
+      if (bson_iter_init_find (&iter, doc, "_id")) {
+         bson_append_value (&key, "_id", 3, bson_iter_value (&iter));
+      } else {
+         bson_append_null (&key, "_id", 3);
+      }
+   }
+   for (size_t i = 0; index && i < index->n_paths; i++) {
+      if (docrel_path__find (doc, index->paths[i], &iter)) {
+         bson_append_value (&key, index->paths[i], -1, bson_iter_value (&iter));
+      } else {
+         bson_append_null (&key, index->paths[i], -1); /* missing keys as null */
+      }
+   }
+   value.value_type = BSON_TYPE_DOCUMENT;
+   value.value.v_doc.data = (uint8_t *) bson_get_data (&key);
+   value.value.v_doc.data_len = key.len;
+   json = docrel_error__value_json (&value);
+   docrel_error__set (error,
+                      DOCREL_ERROR_STORE,
+                      DOCREL_ERROR_DUPLICATE_KEY,
+                      "duplicate key in collection '%s' index '%s': %s%s",
+                      coll->name,
+                      index ? index->name : "_id",
+                      json ? json : "?",
+                      context ? context : "");
+   bson_free (json);
+   bson_destroy (&key);
+   return false;
+}
+
+bool
+docrel_sqlite__write_error (docrel_backend_t *b,
+                            const docrel_sqlite_coll_t *coll,
+                            int rc,
+                            const bson_t *doc,
+                            const char *what,
+                            bson_error_t *error)
+{
+   const char *msg = sqlite3_errmsg (b->db);
+   const char *name;
+
+   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return docrel_sqlite__duplicate_error (coll, NULL, doc, NULL, error);
+   }
+   if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+      /* "UNIQUE constraint failed: index '<name>'" for our expression indexes */
+      name = strstr (msg, "index '");
+      if (name) {
+         const char *end = strchr (name + 7, '\'');
+         char *sql_name = bson_strndup (name + 7, end ? (size_t) (end - name - 7) : strlen (name + 7));
+         const docrel_sqlite_index_t *index = docrel_sqlite__coll_index (coll, sql_name);
+
+         bson_free (sql_name);
+         if (index) {
+            return docrel_sqlite__duplicate_error (coll, index, doc, NULL, error);
+         }
+         return docrel_error__set (
+            error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY, "duplicate key in collection '%s': %s", coll->name, msg);
+      }
+      return docrel_sqlite__duplicate_error (coll, NULL, doc, NULL, error); /* the id column */
+   }
+   return docrel_sqlite__fail (b, rc, error, "%s collection '%s'", what, coll->name);
+}
+
+/* Inserts -------------------------------------------------------------------------- */
+
+bool
+docrel_sqlite__insert_many (docrel_backend_t *b,
+                            const char *collection,
+                            const bson_t *const *docs,
+                            size_t n,
+                            docrel_write_outcome_t *outcome,
+                            bson_error_t *error)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   docrel_sqlite_coll_t *coll;
+   sqlite3_stmt *stmt = NULL;
+   bool own = false;
+   bool begun = false;
+   bool ok = false;
+
+   (void) outcome; /* all or nothing: the store's defaults hold */
+   if (n == 0) {
+      return true;
+   }
+   if (!docs) {
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "no documents to insert");
+   }
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, true, error);
+   stmt = coll ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_INSERT, error) : NULL;
+   if (!stmt || !docrel_sqlite__write_begin (b, &own, error)) {
+      goto done;
+   }
+   begun = true;
+   for (size_t i = 0; i < n; i++) {
+      bson_iter_t iter;
+      int rc;
+
+      if (!docs[i] || !bson_iter_init_find (&iter, docs[i], "_id")) {
+         docrel_error__set (error,
+                            DOCREL_ERROR_DOCUMENT,
+                            DOCREL_ERROR_INVALID_ARGUMENT,
+                            "document %zu inserted into collection '%s' has no _id",
+                            i,
+                            coll->name);
+         goto done;
+      }
+      if (BSON_ITER_HOLDS_ARRAY (&iter)) {
+         docrel_error__set (error,
+                            DOCREL_ERROR_DOCUMENT,
+                            DOCREL_ERROR_WRONG_TYPE,
+                            "document %zu inserted into collection '%s' has an array as _id",
+                            i,
+                            coll->name);
+         goto done;
+      }
+      docrel_buf_reset (&key);
+      docrel_keycode__append (&key, bson_iter_value (&iter));
+      rc = sqlite3_bind_blob (stmt, 1, key.data, (int) key.len, SQLITE_STATIC);
+      if (rc == SQLITE_OK) {
+         rc = sqlite3_bind_blob (stmt, 2, bson_get_data (docs[i]), (int) docs[i]->len, SQLITE_STATIC);
+      }
+      if (rc == SQLITE_OK) {
+         rc = sqlite3_step (stmt);
+      }
+      if (rc != SQLITE_DONE) {
+         docrel_sqlite__write_error (b, coll, rc, docs[i], "inserting into", error);
+         goto done;
+      }
+      sqlite3_reset (stmt);
+   }
+   ok = true;
+done:
+   if (stmt) {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+   }
+   if (begun) {
+      ok = docrel_sqlite__write_end (b, own, ok, error);
+   }
+   pthread_mutex_unlock (&b->mutex);
+   docrel_buf_destroy (&key);
+   return ok;
+}
+
+/* Updates -------------------------------------------------------------------------- */
+
+/* Replaces *doc by update (a checked replacement), keeping the stored _id. */
+static void
+replace_doc (const bson_t *update, bson_t **doc)
+{
+   bson_t *out = bson_new ();
+   bson_iter_t iter;
+
+   if (bson_iter_init_find (&iter, *doc, "_id")) {
+      bson_append_value (out, "_id", 3, bson_iter_value (&iter));
+   }
+   bson_iter_init (&iter, update);
+   while (bson_iter_next (&iter)) {
+      if (strcmp (bson_iter_key (&iter), "_id") != 0) {
+         bson_append_iter (out, NULL, 0, &iter);
+      }
+   }
+   bson_destroy (*doc);
+   *doc = out;
+}
+
+/* Applies update (operators, or a replacement) to *doc, after
+ * docrel_update__check. */
+static bool
+apply_update (const bson_value_t *id, const bson_t *update, bson_t **doc, bson_error_t *error)
+{
+   bson_iter_t iter, ops;
+   bool replace;
+
+   if (!docrel_update__check (id, update, &replace, error)) {
+      return false;
+   }
+   if (replace) {
+      replace_doc (update, doc);
+      return true;
+   }
+   bson_iter_init (&iter, update);
+   while (bson_iter_next (&iter)) {
+      bool set = strcmp (bson_iter_key (&iter), "$set") == 0;
+
+      bson_iter_recurse (&iter, &ops);
+      while (bson_iter_next (&ops)) {
+         const char *path = bson_iter_key (&ops);
+
+         if (docrel_update__is_id_path (path)) {
+            continue; /* setting _id to itself: the check let nothing else by */
+         }
+         if (set ? !docrel_path__set (*doc, path, bson_iter_value (&ops), error)
+                 : !docrel_path__unset (*doc, path, NULL, error)) {
+            return false;
+         }
+      }
+   }
+   return true;
+}
+
+/* Updates the document whose id keycode is key, if there is one. u->id may
+ * be NULL (the stored _id is used). */
+static bool
+update_one (docrel_backend_t *b,
+            docrel_sqlite_coll_t *coll,
+            sqlite3_stmt *select,
+            sqlite3_stmt *update,
+            const docrel_update_t *u,
+            const docrel_buf_t *key,
+            bson_error_t *error)
+{
+   bson_t *doc = NULL;
+   bson_value_t id = {.value_type = BSON_TYPE_NULL};
+   bson_iter_t id_iter;
+   bool own_id = false;
+   bool ok = false;
+   int rc;
+
+   rc = sqlite3_bind_blob (select, 1, key->data, (int) key->len, SQLITE_STATIC);
+   if (rc == SQLITE_OK) {
+      rc = sqlite3_step (select);
+   }
+   if (rc == SQLITE_DONE) {
+      ok = true; /* no such document: skipped */
+      goto done;
+   }
+   if (rc != SQLITE_ROW) {
+      docrel_sqlite__fail (b, rc, error, "reading from collection '%s'", coll->name);
+      goto done;
+   }
+   if (sqlite3_column_bytes (select, 0) >= 5) {
+      doc = bson_new_from_data (sqlite3_column_blob (select, 0), (size_t) sqlite3_column_bytes (select, 0));
+   }
+   sqlite3_reset (select);
+   if (!doc) {
+      docrel_error__set (error,
+                         DOCREL_ERROR_STORE,
+                         DOCREL_ERROR_BACKEND,
+                         "collection '%s' holds a value that is not a BSON document",
+                         coll->name);
+      goto done;
+   }
+   if (u->id) {
+      id = *u->id;
+   } else if (bson_iter_init_find (&id_iter, doc, "_id")) {
+      bson_value_copy (bson_iter_value (&id_iter), &id); /* update_where: the stored _id */
+      own_id = true;
+   }
+   if (!apply_update (&id, u->update, &doc, error)) {
+      goto done;
+   }
+   rc = sqlite3_bind_blob (update, 1, key->data, (int) key->len, SQLITE_STATIC);
+   if (rc == SQLITE_OK) {
+      rc = sqlite3_bind_blob (update, 2, bson_get_data (doc), (int) doc->len, SQLITE_STATIC);
+   }
+   if (rc == SQLITE_OK) {
+      rc = sqlite3_step (update);
+   }
+   if (rc != SQLITE_DONE) {
+      docrel_sqlite__write_error (b, coll, rc, doc, "updating", error);
+      goto done;
+   }
+   ok = true;
+done:
+   sqlite3_reset (select);
+   sqlite3_reset (update);
+   sqlite3_clear_bindings (select);
+   sqlite3_clear_bindings (update); /* before doc goes */
+   bson_destroy (doc);
+   if (own_id) {
+      bson_value_destroy (&id);
+   }
+   return ok;
+}
+
+bool
+docrel_sqlite__update_many (docrel_backend_t *b,
+                            const char *collection,
+                            const docrel_update_t *updates,
+                            size_t n,
+                            docrel_write_outcome_t *outcome,
+                            bson_error_t *error)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   docrel_sqlite_coll_t *coll;
+   sqlite3_stmt *select = NULL;
+   sqlite3_stmt *update = NULL;
+   bool own = false;
+   bool begun = false;
+   bool ok = false;
+
+   (void) outcome; /* all or nothing: the store's defaults hold */
+   if (n == 0) {
+      return true;
+   }
+   if (!updates) {
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "no updates");
+   }
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, true, error);
+   select = coll ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error) : NULL;
+   update = select ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, error) : NULL;
+   if (!update || !docrel_sqlite__write_begin (b, &own, error)) {
+      goto done;
+   }
+   begun = true;
+   for (size_t i = 0; i < n; i++) {
+      if (!updates[i].id || !updates[i].update) {
+         docrel_error__set (
+            error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "update %zu has no _id or no update document", i);
+         goto done;
+      }
+      if (updates[i].id->value_type == BSON_TYPE_ARRAY) {
+         continue; /* no document has an array _id */
+      }
+      docrel_buf_reset (&key);
+      docrel_keycode__append (&key, updates[i].id);
+      if (!update_one (b, coll, select, update, &updates[i], &key, error)) {
+         goto done;
+      }
+   }
+   ok = true;
+done:
+   if (begun) {
+      ok = docrel_sqlite__write_end (b, own, ok, error);
+   }
+   pthread_mutex_unlock (&b->mutex);
+   docrel_buf_destroy (&key);
+   return ok;
+}
+
+/* Applies update to every document matching filter: their ids first (one
+ * SELECT), then each as update_many does, all or nothing. */
+bool
+docrel_sqlite__update_where (docrel_backend_t *b,
+                             const char *collection,
+                             const docrel_filter_t *filter,
+                             const bson_t *update,
+                             int64_t *updated,
+                             bson_error_t *error)
+{
+   docrel_buf_t *keys = NULL;
+   size_t n_keys = 0, cap_keys = 0;
+   docrel_sqlite_coll_t *coll;
+   sqlite3_stmt *ids = NULL;
+   sqlite3_stmt *select = NULL;
+   sqlite3_stmt *write = NULL;
+   char *sql = NULL;
+   bool own = false;
+   bool begun = false;
+   bool ok = false;
+   int rc;
+
+   if (updated) {
+      *updated = 0;
+   }
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, false, error);
+   if (!coll) {
+      goto done;
+   }
+   if (!coll->exists) {
+      ok = true; /* nothing to update */
+      goto done;
+   }
+   ids = docrel_sqlite__query_prepare (b, coll, DOCREL_SQLITE_QUERY_IDS, filter, NULL, 0, 0, &sql, error);
+   if (!ids) {
+      goto done;
+   }
+   while ((rc = sqlite3_step (ids)) == SQLITE_ROW) {
+      if (n_keys == cap_keys) {
+         cap_keys = cap_keys ? cap_keys * 2 : 16;
+         keys = bson_realloc (keys, cap_keys * sizeof *keys);
+      }
+      keys[n_keys] = (docrel_buf_t) DOCREL_BUF_INIT;
+      docrel_buf_append (&keys[n_keys++], sqlite3_column_blob (ids, 0), (size_t) sqlite3_column_bytes (ids, 0));
+   }
+   if (rc != SQLITE_DONE) {
+      docrel_sqlite__fail (b, rc, error, "reading from collection '%s'", coll->name);
+      goto done;
+   }
+   select = docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error);
+   write = select ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, error) : NULL;
+   if (!write || !docrel_sqlite__write_begin (b, &own, error)) {
+      goto done;
+   }
+   begun = true;
+   for (size_t i = 0; i < n_keys; i++) {
+      docrel_update_t one = {NULL, update};
+      if (!update_one (b, coll, select, write, &one, &keys[i], error)) {
+         goto done;
+      }
+   }
+   if (updated) {
+      *updated = (int64_t) n_keys;
+   }
+   ok = true;
+done:
+   docrel_sqlite__checkin (b, sql, ids);
+   if (begun) {
+      ok = docrel_sqlite__write_end (b, own, ok, error);
+   }
+   pthread_mutex_unlock (&b->mutex);
+   for (size_t i = 0; i < n_keys; i++) {
+      docrel_buf_destroy (&keys[i]);
+   }
+   bson_free (keys);
+   return ok;
+}
+
+/* Deletes -------------------------------------------------------------------------- */
+
+bool
+docrel_sqlite__delete_many (
+   docrel_backend_t *b, const char *collection, const docrel_filter_t *filter, int64_t *deleted, bson_error_t *error)
+{
+   docrel_sqlite_coll_t *coll;
+   sqlite3_stmt *stmt = NULL;
+   char *sql = NULL;
+   bool ok = false;
+   int rc;
+
+   if (deleted) {
+      *deleted = 0;
+   }
+   pthread_mutex_lock (&b->mutex);
+   coll = docrel_sqlite__coll (b, collection, false, error);
+   if (!coll) {
+      goto done;
+   }
+   if (!coll->exists) {
+      ok = true; /* nothing to delete */
+      goto done;
+   }
+   stmt = docrel_sqlite__query_prepare (b, coll, DOCREL_SQLITE_QUERY_DELETE, filter, NULL, 0, 0, &sql, error);
+   if (!stmt) {
+      goto done;
+   }
+   rc = sqlite3_step (stmt);
+   if (rc != SQLITE_DONE) {
+      docrel_sqlite__fail (b, rc, error, "deleting from collection '%s'", coll->name);
+      goto done;
+   }
+   if (deleted) {
+      *deleted = (int64_t) sqlite3_changes64 (b->db);
+   }
+   ok = true;
+done:
+   docrel_sqlite__checkin (b, sql, stmt);
+   pthread_mutex_unlock (&b->mutex);
+   return ok;
+}

@@ -1,0 +1,261 @@
+/* store-private.h: what the files of lib/store/ share. */
+#ifndef DOCREL_STORE_PRIVATE_H
+#define DOCREL_STORE_PRIVATE_H
+
+#include <bson/bson.h>
+#include <pthread.h>
+
+#include "query/query-private.h"
+#include "docrel/docrel-store.h"
+#include "model/model-private.h"
+
+/* ---- backend ------------------------------------------------------------ */
+
+/* The table of functions every storage backend provides.
+ *
+ * Everything above this table is backend-neutral. A backend is chosen by the
+ * URI scheme; docrel_store_open rejects a table with a missing entry or another
+ * version. Every function that can fail fills error and reports whether
+ * anything was written: a failed insert_many / update_many / update_where /
+ * delete_many writes nothing (the backend undoes its partial work), with one
+ * exception. MongoDB outside a transaction (a standalone server, or a
+ * thread that did not begin one) has no all-or-nothing batch: insert_many
+ * and update_many run in order and stop at the first failing document,
+ * keeping the documents before it. They report how many in their
+ * docrel_write_outcome_t (and their error message then starts "<k> of <n>
+ * documents were written before this failure: "), and whether the ones
+ * after may have been written too because the reply was lost. An
+ * update_where or delete_many that fails part way keeps what it changed.
+ * Inside a transaction the server undoes everything when the caller aborts.
+ * A MongoDB error labelled TransientTransactionError says so in its message
+ * (docrel_error__is_transient): the caller may retry the whole transaction. */
+#define DOCREL_BACKEND_VERSION 3
+
+typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
+typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
+struct _docrel_store_t;
+
+typedef struct {
+   const char *name;       /* index name, unique within the collection */
+   const char *collection;
+   size_t n_keys;
+   const char *const *paths; /* field paths, in key order */
+   const int *directions;    /* 1 or -1 each */
+   bool unique;
+} docrel_index_spec_t;
+
+/* One query, checked by the store before any backend sees it (skip and
+ * limit not negative, group paths valid), as index specs are. filter, sort
+ * and projection are compiled and already checked; each may be NULL (everything; insertion order; whole documents). They are
+ * borrowed: the caller keeps them alive until the backend cursor is destroyed. */
+typedef struct {
+   const docrel_filter_t *filter;
+   const docrel_sort_t *sort;
+   const docrel_projection_t *projection;
+   int64_t skip;  /* >= 0 */
+   int64_t limit; /* 0: none */
+   int32_t batch_size; /* 0: the backend's default */
+   /* Grouped window, for joins with a per-parent $limit: when n_group_paths
+    * > 0, skip and limit apply within each group of documents that share the
+    * values at group_paths (taken in sort order), not to the whole result,
+    * still in one query. Documents come in sort order (else insertion order)
+    * across groups. */
+   size_t n_group_paths;
+   const char *const *group_paths;
+} docrel_find_spec_t;
+
+/* One document's update: the _id and a MongoDB update document holding
+ * "$set" and / or "$unset" (each a document of dotted paths). */
+typedef struct {
+   const bson_value_t *id;
+   const bson_t *update;
+} docrel_update_t;
+
+/* What a batch write (insert_many, update_many) left in the store, filled
+ * by the store before the call (nothing written, nothing in doubt) and by
+ * the backend when it knows more. On success every document was written. */
+typedef struct {
+   size_t written; /* the leading documents / updates known to be applied */
+   bool in_doubt;  /* the rest may be applied too: the connection failed
+                    * after the command was sent, so the reply was lost */
+} docrel_write_outcome_t;
+
+typedef struct {
+   uint32_t version; /* DOCREL_BACKEND_VERSION */
+   const char *name; /* "sqlite", "mongodb" */
+
+   /* Opens the backend for uri (already known to have its scheme). store is
+    * for docrel_store__count_* calls when the backend makes extra round trips. */
+   docrel_backend_t *(*open) (const char *uri, struct _docrel_store_t *store, bson_error_t *error);
+   void (*close) (docrel_backend_t *backend);
+
+   /* Makes sure the collection exists (idempotent). */
+   bool (*ensure_collection) (docrel_backend_t *backend, const char *collection, bson_error_t *error);
+   /* Makes sure the index exists (idempotent); an existing index of that name
+    * with other keys is an error. Fails if a unique index meets duplicates. */
+   bool (*ensure_index) (docrel_backend_t *backend, const docrel_index_spec_t *spec, bson_error_t *error);
+
+   /* Inserts in order; every doc has an _id. All or nothing (but see the
+    * top: *outcome, never NULL, tells a partial write). A duplicate _id or
+    * unique key fails with DOCREL_ERROR_DUPLICATE_KEY naming collection,
+    * index and key value. */
+   bool (*insert_many) (docrel_backend_t *backend,
+                        const char *collection,
+                        const bson_t *const *docs,
+                        size_t n,
+                        docrel_write_outcome_t *outcome,
+                        bson_error_t *error);
+   /* Applies each update to the document with its _id (missing ones are
+    * skipped). All or nothing, as insert_many. */
+   bool (*update_many) (docrel_backend_t *backend,
+                        const char *collection,
+                        const docrel_update_t *updates,
+                        size_t n,
+                        docrel_write_outcome_t *outcome,
+                        bson_error_t *error);
+   /* Applies update ("$set" / "$unset" of dotted paths, as in update_many) to
+    * every document matching filter, all or nothing; *updated (may be NULL)
+    * is how many matched. MongoDB: one "update" command with multi: true. */
+   bool (*update_where) (docrel_backend_t *backend,
+                         const char *collection,
+                         const docrel_filter_t *filter,
+                         const bson_t *update,
+                         int64_t *updated,
+                         bson_error_t *error);
+   /* Deletes every document matching filter; *deleted may be NULL. */
+   bool (*delete_many) (docrel_backend_t *backend,
+                        const char *collection,
+                        const docrel_filter_t *filter,
+                        int64_t *deleted,
+                        bson_error_t *error);
+
+   /* Starts a query. NULL with error set on failure. */
+   docrel_backend_cursor_t *(*find) (docrel_backend_t *backend,
+                                     const char *collection,
+                                     const docrel_find_spec_t *spec,
+                                     bson_error_t *error);
+   /* Next document, borrowed until the next call. Returns false at the end
+    * (error->code == 0) or on error. */
+   bool (*cursor_next) (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error);
+   void (*cursor_destroy) (docrel_backend_cursor_t *cursor);
+
+   /* Counts matches (honouring skip and limit; sort and projection ignored). */
+   bool (*count) (docrel_backend_t *backend,
+                  const char *collection,
+                  const docrel_find_spec_t *spec,
+                  int64_t *out,
+                  bson_error_t *error);
+
+   /* Describes how the backend would run the query, without running it:
+    * initialises *out with {"backend": name, ...backend details}. For SQLite:
+    * {"backend": "sqlite", "sql": text, "plan": [each EXPLAIN QUERY PLAN
+    * detail line]}. */
+   bool (*explain) (docrel_backend_t *backend,
+                    const char *collection,
+                    const docrel_find_spec_t *spec,
+                    bson_t *out,
+                    bson_error_t *error);
+
+   /* Transactions belong to the calling thread: every call that thread makes
+    * between begin and commit / abort is part of the transaction; other
+    * threads' calls are not (the embedded store makes them wait until it
+    * ends; MongoDB runs them outside it). Transactions do not nest. begin
+    * sets *active to whether the backend really runs one (false: a MongoDB
+    * deployment without transactions, where calls run one by one and commit /
+    * abort do nothing). abort succeeds when nothing is open, so callers can
+    * always abort after a failure. */
+   bool (*begin) (docrel_backend_t *backend, bool *active, bson_error_t *error);
+   bool (*commit) (docrel_backend_t *backend, bson_error_t *error);
+   bool (*abort) (docrel_backend_t *backend, bson_error_t *error);
+} docrel_backend_vtable_t;
+
+extern const docrel_backend_vtable_t docrel_backend_sqlite;
+extern const docrel_backend_vtable_t docrel_backend_mongodb;
+
+/* ---- store -------------------------------------------------------------- */
+
+/* The store struct and the counted calls into the backend.
+ *
+ * Every layer above the backend goes through these wrappers, so that the
+ * store's command counters (docrel_store_stats) are kept in one place. */
+struct _docrel_store_t {
+   const docrel_backend_vtable_t *vtable;
+   docrel_backend_t *backend;
+   char *uri;
+   docrel_model_t **models;
+   size_t n_models;
+   pthread_mutex_t mutex; /* guards models and model readiness */
+   pthread_mutex_t stats_mutex; /* guards stats only: counted calls happen
+                                 * while mutex is held (model first use) */
+   docrel_store_stats_t stats;
+};
+
+typedef enum {
+   DOCREL_COUNT_INSERT,
+   DOCREL_COUNT_UPDATE,
+   DOCREL_COUNT_DELETE,
+   DOCREL_COUNT_FIND, /* a query or a getMore */
+   DOCREL_COUNT_COUNT,
+   DOCREL_COUNT_INDEX,
+   DOCREL_COUNT_TRANSACTION
+} docrel_count_kind_t;
+
+/* Adds one command of kind (and documents read or written) to the counters. */
+void docrel_store__count (struct _docrel_store_t *store, docrel_count_kind_t kind, uint64_t documents);
+
+/* *outcome (may be NULL) tells what a failed batch left written (backend.h). */
+bool docrel_store__insert_many (struct _docrel_store_t *store,
+                                const char *collection,
+                                const bson_t *const *docs,
+                                size_t n,
+                                docrel_write_outcome_t *outcome,
+                                bson_error_t *error);
+bool docrel_store__update_many (struct _docrel_store_t *store,
+                                const char *collection,
+                                const docrel_update_t *updates,
+                                size_t n,
+                                docrel_write_outcome_t *outcome,
+                                bson_error_t *error);
+/* Counted as one update command. */
+bool docrel_store__update_where (struct _docrel_store_t *store,
+                                 const char *collection,
+                                 const docrel_filter_t *filter,
+                                 const bson_t *update,
+                                 int64_t *updated,
+                                 bson_error_t *error);
+/* The calling thread's transaction (see backend.h): *active tells whether
+ * the backend runs one. Counted in stats.transactions when active. */
+bool docrel_store__begin (struct _docrel_store_t *store, bool *active, bson_error_t *error);
+bool docrel_store__commit (struct _docrel_store_t *store, bson_error_t *error);
+/* Rolls back the calling thread's transaction, if any; its own error is not
+ * reported over the failure that led to it. */
+bool docrel_store__abort (struct _docrel_store_t *store);
+bool docrel_store__delete_many (struct _docrel_store_t *store,
+                                const char *collection,
+                                const docrel_filter_t *filter,
+                                int64_t *deleted,
+                                bson_error_t *error);
+docrel_backend_cursor_t *docrel_store__find (struct _docrel_store_t *store,
+                                             const char *collection,
+                                             const docrel_find_spec_t *spec,
+                                             bson_error_t *error);
+/* Counts documents read. */
+bool docrel_store__cursor_next (struct _docrel_store_t *store,
+                                docrel_backend_cursor_t *cursor,
+                                const bson_t **doc,
+                                bson_error_t *error);
+void docrel_store__cursor_destroy (struct _docrel_store_t *store, docrel_backend_cursor_t *cursor);
+bool docrel_store__count_matches (struct _docrel_store_t *store,
+                                  const char *collection,
+                                  const docrel_find_spec_t *spec,
+                                  int64_t *out,
+                                  bson_error_t *error);
+bool docrel_store__explain (struct _docrel_store_t *store,
+                            const char *collection,
+                            const docrel_find_spec_t *spec,
+                            bson_t *out,
+                            bson_error_t *error);
+bool docrel_store__ensure_collection (struct _docrel_store_t *store, const char *collection, bson_error_t *error);
+bool docrel_store__ensure_index (struct _docrel_store_t *store, const docrel_index_spec_t *spec, bson_error_t *error);
+
+#endif

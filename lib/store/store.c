@@ -1,0 +1,404 @@
+/* store.c: opening a store through the backend table, and the counted calls
+ * every layer above makes into the backend (docrel_store_stats). */
+#include "store/store-private.h"
+
+#include <string.h>
+
+#include "util/util-private.h"
+#include "bsonx/bsonx-private.h"
+
+typedef struct {
+   const char *prefix; /* URI prefix that selects the backend */
+   const docrel_backend_vtable_t *vtable;
+} backend_entry_t;
+
+/* The backend table of DESIGN.md: a new backend is one more row. */
+static const backend_entry_t backends[] = {
+   {"sqlite:", &docrel_backend_sqlite},
+   {"mongodb://", &docrel_backend_mongodb},
+   {"mongodb+srv://", &docrel_backend_mongodb},
+};
+
+/* A table with a missing entry or another version is refused, so a backend
+ * that lags behind the interface fails at open, not at its first call. */
+static bool
+vtable_complete (const docrel_backend_vtable_t *vt)
+{
+   return vt->version == DOCREL_BACKEND_VERSION && vt->name && vt->open && vt->close && vt->ensure_collection &&
+          vt->ensure_index && vt->insert_many && vt->update_many && vt->update_where && vt->delete_many && vt->find &&
+          vt->cursor_next && vt->cursor_destroy && vt->count && vt->explain && vt->begin && vt->commit &&
+          vt->abort;
+}
+
+docrel_store_t *
+docrel_store_open (const char *uri, bson_error_t *error)
+{
+   const docrel_backend_vtable_t *vt = NULL;
+   docrel_store_t *store;
+   size_t i;
+
+   if (!uri || !*uri) {
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "the store URI is empty");
+      return NULL;
+   }
+   for (i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+      if (strncmp (uri, backends[i].prefix, strlen (backends[i].prefix)) == 0) {
+         vt = backends[i].vtable;
+         break;
+      }
+   }
+   if (!vt) {
+      if (!strchr (uri, ':')) {
+         docrel_error__set (error,
+                            DOCREL_ERROR_STORE,
+                            DOCREL_ERROR_INVALID_URI,
+                            "store URI '%s' has no scheme; expected sqlite:///abs/path.db, sqlite:relative.db, "
+                            "sqlite::memory: or mongodb://host:port/dbname",
+                            uri);
+      } else {
+         docrel_error__set (error,
+                            DOCREL_ERROR_STORE,
+                            DOCREL_ERROR_UNKNOWN_BACKEND,
+                            "store URI '%s': unknown scheme; expected sqlite:, mongodb:// or mongodb+srv://",
+                            uri);
+      }
+      return NULL;
+   }
+   if (!vtable_complete (vt)) {
+      docrel_error__set (error,
+                         DOCREL_ERROR_STORE,
+                         DOCREL_ERROR_UNKNOWN_BACKEND,
+                         "backend '%s' does not implement version %d of the backend table",
+                         vt->name ? vt->name : "?",
+                         DOCREL_BACKEND_VERSION);
+      return NULL;
+   }
+
+   store = bson_malloc0 (sizeof *store);
+   store->vtable = vt;
+   store->uri = bson_strdup (uri);
+   pthread_mutex_init (&store->mutex, NULL);
+   pthread_mutex_init (&store->stats_mutex, NULL);
+   store->backend = vt->open (uri, store, error);
+   if (!store->backend) {
+      pthread_mutex_destroy (&store->mutex);
+      pthread_mutex_destroy (&store->stats_mutex);
+      bson_free (store->uri);
+      bson_free (store);
+      return NULL;
+   }
+   return store;
+}
+
+void
+docrel_store_destroy (docrel_store_t *store)
+{
+   size_t i;
+
+   if (!store) {
+      return;
+   }
+   for (i = 0; i < store->n_models; i++) {
+      docrel_model__destroy (store->models[i]);
+   }
+   bson_free (store->models);
+   store->vtable->close (store->backend);
+   pthread_mutex_destroy (&store->mutex);
+   pthread_mutex_destroy (&store->stats_mutex);
+   bson_free (store->uri);
+   bson_free (store);
+}
+
+const char *
+docrel_store_backend_name (const docrel_store_t *store)
+{
+   return store ? store->vtable->name : NULL;
+}
+
+void
+docrel_store_stats (docrel_store_t *store, docrel_store_stats_t *out)
+{
+   if (!store || !out) {
+      return;
+   }
+   pthread_mutex_lock (&store->stats_mutex);
+   *out = store->stats;
+   pthread_mutex_unlock (&store->stats_mutex);
+}
+
+void
+docrel_store_stats_reset (docrel_store_t *store)
+{
+   if (!store) {
+      return;
+   }
+   pthread_mutex_lock (&store->stats_mutex);
+   memset (&store->stats, 0, sizeof store->stats);
+   pthread_mutex_unlock (&store->stats_mutex);
+}
+
+void
+docrel_store__count (docrel_store_t *store, docrel_count_kind_t kind, uint64_t documents)
+{
+   docrel_store_stats_t *s = &store->stats;
+
+   pthread_mutex_lock (&store->stats_mutex);
+   if (kind != DOCREL_COUNT_TRANSACTION) {
+      s->commands++;
+   }
+   switch (kind) {
+   case DOCREL_COUNT_INSERT:
+      s->inserts++;
+      s->documents_written += documents;
+      break;
+   case DOCREL_COUNT_UPDATE:
+      s->updates++;
+      s->documents_written += documents;
+      break;
+   case DOCREL_COUNT_DELETE:
+      s->deletes++;
+      break;
+   case DOCREL_COUNT_FIND:
+      s->finds++;
+      break;
+   case DOCREL_COUNT_COUNT:
+      s->counts++;
+      break;
+   case DOCREL_COUNT_INDEX:
+      s->index_builds++;
+      break;
+   case DOCREL_COUNT_TRANSACTION:
+      s->transactions++;
+      break;
+   default:
+      break;
+   }
+   pthread_mutex_unlock (&store->stats_mutex);
+}
+
+/* The outcome (backend.h) starts as "nothing written" for the backend to
+ * correct; a success wrote everything. */
+static bool
+batch_done (bool ok, size_t n, docrel_write_outcome_t *outcome)
+{
+   if (ok) {
+      outcome->written = n;
+      outcome->in_doubt = false;
+   }
+   return ok;
+}
+
+bool
+docrel_store__insert_many (docrel_store_t *store,
+                           const char *collection,
+                           const bson_t *const *docs,
+                           size_t n,
+                           docrel_write_outcome_t *outcome,
+                           bson_error_t *error)
+{
+   docrel_write_outcome_t ignored;
+
+   outcome = outcome ? outcome : &ignored;
+   memset (outcome, 0, sizeof *outcome);
+   if (n == 0) {
+      return true;
+   }
+   docrel_store__count (store, DOCREL_COUNT_INSERT, n);
+   return batch_done (store->vtable->insert_many (store->backend, collection, docs, n, outcome, error), n, outcome);
+}
+
+bool
+docrel_store__update_many (docrel_store_t *store,
+                           const char *collection,
+                           const docrel_update_t *updates,
+                           size_t n,
+                           docrel_write_outcome_t *outcome,
+                           bson_error_t *error)
+{
+   docrel_write_outcome_t ignored;
+
+   outcome = outcome ? outcome : &ignored;
+   memset (outcome, 0, sizeof *outcome);
+   if (n == 0) {
+      return true;
+   }
+   docrel_store__count (store, DOCREL_COUNT_UPDATE, n);
+   return batch_done (store->vtable->update_many (store->backend, collection, updates, n, outcome, error), n, outcome);
+}
+
+bool
+docrel_store__update_where (docrel_store_t *store,
+                            const char *collection,
+                            const docrel_filter_t *filter,
+                            const bson_t *update,
+                            int64_t *updated,
+                            bson_error_t *error)
+{
+   docrel_store__count (store, DOCREL_COUNT_UPDATE, 0);
+   return store->vtable->update_where (store->backend, collection, filter, update, updated, error);
+}
+
+bool
+docrel_store__begin (docrel_store_t *store, bool *active, bson_error_t *error)
+{
+   bool on = false;
+
+   if (!store->vtable->begin (store->backend, &on, error)) {
+      return false;
+   }
+   if (on) {
+      docrel_store__count (store, DOCREL_COUNT_TRANSACTION, 0);
+   }
+   *active = on;
+   return true;
+}
+
+bool
+docrel_store__commit (docrel_store_t *store, bson_error_t *error)
+{
+   return store->vtable->commit (store->backend, error);
+}
+
+bool
+docrel_store__abort (docrel_store_t *store)
+{
+   bson_error_t ignored;
+
+   return store->vtable->abort (store->backend, &ignored);
+}
+
+bool
+docrel_store__delete_many (
+   docrel_store_t *store, const char *collection, const docrel_filter_t *filter, int64_t *deleted, bson_error_t *error)
+{
+   docrel_store__count (store, DOCREL_COUNT_DELETE, 0);
+   return store->vtable->delete_many (store->backend, collection, filter, deleted, error);
+}
+
+/* Every query reaches a backend checked, so backends need not check it. */
+static bool
+check_find_spec (const docrel_find_spec_t *spec, bson_error_t *error)
+{
+   if (!spec) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "no query");
+   }
+   if (spec->skip < 0 || spec->limit < 0) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_QUERY,
+                                DOCREL_ERROR_BAD_OPTION,
+                                "skip and limit must not be negative (skip %" PRId64 ", limit %" PRId64 ")",
+                                spec->skip,
+                                spec->limit);
+   }
+   if (spec->n_group_paths > 0 && !spec->group_paths) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "%zu group paths but no array", spec->n_group_paths);
+   }
+   for (size_t i = 0; i < spec->n_group_paths; i++) {
+      bson_error_t why;
+
+      if (!docrel_path__check (spec->group_paths[i], &why)) {
+         return docrel_error__set (
+            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i, why.message);
+      }
+   }
+   return true;
+}
+
+/* Every index reaches a backend checked, likewise. */
+static bool
+check_index_spec (const docrel_index_spec_t *spec, bson_error_t *error)
+{
+   if (!spec || !spec->name || !*spec->name || !spec->collection || spec->n_keys == 0 || !spec->paths ||
+       !spec->directions) {
+      return docrel_error__set (
+         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "an index needs a name and at least one key");
+   }
+   for (size_t i = 0; i < spec->n_keys; i++) {
+      if (!docrel_path__check (spec->paths[i], error)) {
+         return false;
+      }
+      if (spec->directions[i] != 1 && spec->directions[i] != -1) {
+         return docrel_error__set (error,
+                                   DOCREL_ERROR_STORE,
+                                   DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "index '%s': the direction of '%s' must be 1 or -1",
+                                   spec->name,
+                                   spec->paths[i]);
+      }
+   }
+   return true;
+}
+
+docrel_backend_cursor_t *
+docrel_store__find (docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error)
+{
+   if (!check_find_spec (spec, error)) {
+      return NULL;
+   }
+   docrel_store__count (store, DOCREL_COUNT_FIND, 0);
+   return store->vtable->find (store->backend, collection, spec, error);
+}
+
+bool
+docrel_store__cursor_next (docrel_store_t *store,
+                           docrel_backend_cursor_t *cursor,
+                           const bson_t **doc,
+                           bson_error_t *error)
+{
+   if (!store->vtable->cursor_next (cursor, doc, error)) {
+      return false;
+   }
+   pthread_mutex_lock (&store->stats_mutex);
+   store->stats.documents_read++;
+   pthread_mutex_unlock (&store->stats_mutex);
+   return true;
+}
+
+void
+docrel_store__cursor_destroy (docrel_store_t *store, docrel_backend_cursor_t *cursor)
+{
+   if (cursor) {
+      store->vtable->cursor_destroy (cursor);
+   }
+}
+
+bool
+docrel_store__count_matches (
+   docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
+{
+   if (!check_find_spec (spec, error)) {
+      *out = 0;
+      return false;
+   }
+   docrel_store__count (store, DOCREL_COUNT_COUNT, 0);
+   return store->vtable->count (store->backend, collection, spec, out, error);
+}
+
+bool
+docrel_store__explain (
+   docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
+{
+   /* Explaining sends nothing that reads or writes documents: not counted. */
+   if (!check_find_spec (spec, error)) {
+      bson_init (out);
+      return false;
+   }
+   return store->vtable->explain (store->backend, collection, spec, out, error);
+}
+
+bool
+docrel_store__ensure_collection (docrel_store_t *store, const char *collection, bson_error_t *error)
+{
+   return store->vtable->ensure_collection (store->backend, collection, error);
+}
+
+bool
+docrel_store__ensure_index (docrel_store_t *store, const docrel_index_spec_t *spec, bson_error_t *error)
+{
+   if (!check_index_spec (spec, error)) {
+      return false;
+   }
+   docrel_store__count (store, DOCREL_COUNT_INDEX, 0);
+   return store->vtable->ensure_index (store->backend, spec, error);
+}

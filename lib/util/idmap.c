@@ -1,0 +1,229 @@
+/* idmap.c: the session's identity map (see idmap.h).
+ *
+ * Linear probing over a power-of-two table of slots kept at most 70 % full.
+ * A slot holds only the hash and the number of an entry in a dense array, so
+ * the table stays small enough to sit in cache when the entries do not (a
+ * session of 700,000 documents: 8 MiB of slots): a miss, or a probe past a
+ * colliding slot, reads no entry, and a hit reads one. Removal shifts the
+ * rest of the probe run back over the hole instead of leaving a tombstone,
+ * so lookups stop at the first empty slot however much the map churns (the
+ * session's map loses and regains an entry on every save), and moves the
+ * last entry into the freed one to keep the array dense. */
+#include "util/util-private.h"
+
+#include <string.h>
+
+struct _docrel_idmap_slot_t {
+   uint32_t hash;
+   uint32_t entry; /* index in entries + 1; 0: empty */
+};
+
+struct _docrel_idmap_entry_t {
+   const void *owner;
+   void *value;
+   uint32_t hash;
+   uint32_t len;
+   union {
+      uint8_t bytes[DOCREL_IDMAP_INLINE]; /* len <= DOCREL_IDMAP_INLINE */
+      uint8_t *heap;                      /* longer keys, owned */
+   } key;
+};
+
+#define MIN_CAP 16
+
+/* How many entries a table of cap slots takes (70 %). */
+static size_t
+limit (size_t cap)
+{
+   return cap / 10 * 7;
+}
+
+/* A word at a time over the owner pointer and the key bytes, then murmur3's
+ * finaliser, so that every input bit reaches the low bits the index uses. */
+static uint32_t
+hash_key (const void *owner, const uint8_t *key, size_t len)
+{
+   const uint64_t k = 0x9e3779b97f4a7c15ULL;
+   uint64_t h = ((uint64_t) (uintptr_t) owner ^ len) * k;
+   uint64_t w;
+
+   for (; len >= 8; key += 8, len -= 8) {
+      memcpy (&w, key, 8);
+      h = (h ^ w) * k;
+      h ^= h >> 32;
+   }
+   if (len > 0) {
+      w = 0;
+      memcpy (&w, key, len);
+      h = (h ^ w) * k;
+   }
+   h ^= h >> 33;
+   h *= 0xff51afd7ed558ccdULL;
+   h ^= h >> 33;
+   h *= 0xc4ceb9fe1a85ec53ULL;
+   h ^= h >> 33;
+   return (uint32_t) h;
+}
+
+static const uint8_t *
+entry_key (const docrel_idmap_entry_t *e)
+{
+   return e->len <= DOCREL_IDMAP_INLINE ? e->key.bytes : e->key.heap;
+}
+
+void
+docrel_idmap__init (docrel_idmap_t *map)
+{
+   map->slots = NULL;
+   map->entries = NULL;
+   map->cap = 0;
+   map->n_entries = 0;
+}
+
+void
+docrel_idmap__destroy (docrel_idmap_t *map)
+{
+   for (size_t i = 0; i < map->n_entries; i++) {
+      if (map->entries[i].len > DOCREL_IDMAP_INLINE) {
+         bson_free (map->entries[i].key.heap);
+      }
+   }
+   bson_free (map->slots);
+   bson_free (map->entries);
+   docrel_idmap__init (map);
+}
+
+/* The index of the slot holding (owner, key), or of the empty slot that
+ * ends its probe run. map->cap must not be 0. */
+static size_t
+find (const docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, uint32_t hash)
+{
+   size_t mask = map->cap - 1;
+
+   for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const docrel_idmap_slot_t *s = &map->slots[i];
+      const docrel_idmap_entry_t *e;
+
+      if (!s->entry) {
+         return i;
+      }
+      if (s->hash != hash) {
+         continue;
+      }
+      e = &map->entries[s->entry - 1];
+      if (e->owner == owner && e->len == len && memcmp (entry_key (e), key, len) == 0) {
+         return i;
+      }
+   }
+}
+
+void *
+docrel_idmap__get (const docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len)
+{
+   const docrel_idmap_slot_t *s;
+
+   if (map->cap == 0) {
+      return NULL;
+   }
+   s = &map->slots[find (map, owner, key, len, hash_key (owner, key, len))];
+   return s->entry ? map->entries[s->entry - 1].value : NULL;
+}
+
+/* Doubles the table (or makes the first one) and places every slot again;
+ * the entries stay where they are, their array only grows. */
+static void
+grow (docrel_idmap_t *map)
+{
+   docrel_idmap_slot_t *old = map->slots;
+   size_t old_cap = map->cap;
+   size_t mask;
+
+   map->cap = old_cap ? old_cap * 2 : MIN_CAP;
+   map->slots = bson_malloc0 (map->cap * sizeof *map->slots);
+   map->entries = bson_realloc (map->entries, limit (map->cap) * sizeof *map->entries);
+   mask = map->cap - 1;
+   for (size_t i = 0; i < old_cap; i++) {
+      if (old[i].entry) {
+         size_t j = old[i].hash & mask;
+
+         while (map->slots[j].entry) {
+            j = (j + 1) & mask;
+         }
+         map->slots[j] = old[i];
+      }
+   }
+   bson_free (old);
+}
+
+void
+docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
+{
+   uint32_t hash = hash_key (owner, key, len);
+   docrel_idmap_entry_t *e;
+   size_t i = 0;
+
+   if (map->cap) {
+      i = find (map, owner, key, len, hash);
+      if (map->slots[i].entry) {
+         map->entries[map->slots[i].entry - 1].value = value;
+         return;
+      }
+   }
+   if (map->n_entries == limit (map->cap)) {
+      grow (map);
+      i = find (map, owner, key, len, hash);
+   }
+   e = &map->entries[map->n_entries];
+   e->owner = owner;
+   e->value = value;
+   e->hash = hash;
+   e->len = (uint32_t) len;
+   if (len <= DOCREL_IDMAP_INLINE) {
+      memcpy (e->key.bytes, key, len);
+   } else {
+      e->key.heap = bson_malloc (len);
+      memcpy (e->key.heap, key, len);
+   }
+   map->slots[i].hash = hash;
+   map->slots[i].entry = (uint32_t) ++map->n_entries;
+}
+
+void
+docrel_idmap__remove (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len)
+{
+   size_t mask, i, j;
+   uint32_t gone, last;
+
+   if (map->cap == 0) {
+      return;
+   }
+   mask = map->cap - 1;
+   i = find (map, owner, key, len, hash_key (owner, key, len));
+   gone = map->slots[i].entry;
+   if (!gone) {
+      return;
+   }
+   if (map->entries[gone - 1].len > DOCREL_IDMAP_INLINE) {
+      bson_free (map->entries[gone - 1].key.heap);
+   }
+   /* A slot later in the run moves into the hole if the hole lies on its
+    * probe path (between its home and where it sits); the hole then moves
+    * to where it was. */
+   for (j = (i + 1) & mask; map->slots[j].entry; j = (j + 1) & mask) {
+      size_t home = map->slots[j].hash & mask;
+
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+         map->slots[i] = map->slots[j];
+         i = j;
+      }
+   }
+   map->slots[i].entry = 0;
+   /* The last entry fills the gap; its slot is found by its hash. */
+   last = (uint32_t) map->n_entries--;
+   if (gone != last) {
+      map->entries[gone - 1] = map->entries[last - 1];
+      for (j = map->entries[gone - 1].hash & mask; map->slots[j].entry != last; j = (j + 1) & mask) {
+      }
+      map->slots[j].entry = gone;
+   }
+}

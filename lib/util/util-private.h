@@ -1,0 +1,105 @@
+/* util-private.h: what the files of lib/util/ share. */
+#ifndef DOCREL_UTIL_PRIVATE_H
+#define DOCREL_UTIL_PRIVATE_H
+
+#include <bson/bson.h>
+
+#include "docrel/docrel-error.h"
+
+/* ---- error -------------------------------------------------------------- */
+
+/* Filling bson_error_t the same way everywhere. */
+/* Sets error (if not NULL) with printf-style message. Always returns false,
+ * so callers can write `return docrel_error__set (...)`. */
+bool
+docrel_error__set (bson_error_t *error, uint32_t domain, uint32_t code, const char *fmt, ...)
+   BSON_GNUC_PRINTF (4, 5);
+
+/* Puts a printf-style prefix before error's message, keeping its domain and
+ * code (for context added on the way up). Accepts NULL. Returns false. */
+bool
+docrel_error__prefix (bson_error_t *error, const char *fmt, ...) BSON_GNUC_PRINTF (2, 3);
+
+/* Relaxed extended JSON of one value, for error messages. The caller frees
+ * it with bson_free. Long values are cut to about 120 characters. */
+char *
+docrel_error__value_json (const bson_value_t *value);
+
+/* True if error came from a MongoDB operation labelled
+ * TransientTransactionError (its message ends with that label in brackets):
+ * the transaction it ran in is gone, and running the whole transaction
+ * again may succeed. Accepts NULL. */
+bool
+docrel_error__is_transient (const bson_error_t *error);
+
+/* True if error came from a commitTransaction labelled
+ * UnknownTransactionCommitResult after its retries: the transaction may
+ * have committed. Accepts NULL. */
+bool
+docrel_error__is_commit_unknown (const bson_error_t *error);
+
+/* ---- buffer ------------------------------------------------------------- */
+
+/* A growable byte buffer (allocated with bson_malloc).
+ *
+ * A docrel_buf_t starts as DOCREL_BUF_INIT (or all zero) and owns data once
+ * something is appended; docrel_buf_destroy frees it. data holds len valid
+ * bytes (it is not NUL-terminated) and is NULL until the first append. The
+ * functions below can't fail: memory comes from bson_realloc, which never
+ * returns NULL. */
+typedef struct {
+   uint8_t *data;
+   size_t len;
+   size_t cap;
+} docrel_buf_t;
+
+#define DOCREL_BUF_INIT {NULL, 0, 0}
+
+/* Appends len bytes (bytes may be NULL when len is 0). */
+void docrel_buf_append (docrel_buf_t *buf, const void *bytes, size_t len);
+void docrel_buf_append_byte (docrel_buf_t *buf, uint8_t byte);
+void docrel_buf_reset (docrel_buf_t *buf); /* len = 0, keeps memory */
+void docrel_buf_destroy (docrel_buf_t *buf); /* frees memory; buf reusable */
+
+/* ---- idmap -------------------------------------------------------------- */
+
+/* The identity map, a hash from (owner, key bytes) to a value.
+ *
+ * The session keys it by (model, keycode of _id) (keycode.h), so ids that
+ * MongoDB treats as equal (1, 1L, 1.0) are one key; other callers use it as
+ * a set or map of pointers or keycodes with a NULL owner. Open addressing:
+ * a probe table of 8-byte slots (a hash and an entry number) over a dense
+ * array of entries. Keys of up to DOCREL_IDMAP_INLINE bytes (every scalar
+ * keycode, pointers, pointer pairs) are stored in their entry, longer ones
+ * in an allocation of their own. */
+#define DOCREL_IDMAP_INLINE 16
+
+typedef struct _docrel_idmap_slot_t docrel_idmap_slot_t;
+typedef struct _docrel_idmap_entry_t docrel_idmap_entry_t;
+
+typedef struct {
+   docrel_idmap_slot_t *slots;     /* cap of them; NULL until the first put */
+   docrel_idmap_entry_t *entries;  /* n_entries used, in no useful order */
+   size_t cap;                     /* 0 or a power of two */
+   size_t n_entries;               /* entries stored; callers may read it */
+} docrel_idmap_t;
+
+/* An empty map. Allocates nothing, so a map that stays empty costs nothing.
+ * This function can't fail. */
+void docrel_idmap__init (docrel_idmap_t *map);
+
+/* Frees the map's memory (not the values); the map is empty afterwards. */
+void docrel_idmap__destroy (docrel_idmap_t *map);
+
+/* The value stored for (owner, key), or NULL. */
+void *docrel_idmap__get (const docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
+
+/* Stores value for (owner, key), replacing any previous value. The key bytes
+ * are copied; len must be below 4 GiB, and a map holds fewer than 2^32
+ * entries. This function can't fail. */
+void docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value);
+
+/* Removes (owner, key) if present. */
+void docrel_idmap__remove (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
+
+#endif
