@@ -713,6 +713,7 @@ START_TEST (bad_trees_are_query_errors_naming_the_path_and_send_nothing)
    expect_bad_tree (&t, "{\"posts\": {\"$filter\": {\"date\": {\"$near\": 1}}}}", "$near");
    expect_bad_tree (&t, "{\"posts\": {\"$sort\": \"date\"}}", "$sort");
    expect_bad_tree (&t, "{\"posts\": {\"$fields\": 1}}", "$fields");
+   expect_bad_tree (&t, "{\"posts\": {\"$fields\": {\"_id\": 0}}}", "_id cannot be excluded");
    /* docrel_load checks the field and the edge the same way. */
    ASSERT_OK (docrel_get (t.session, t.author, &key, NULL, &doc, &error), error);
    docrel_store_stats_reset (t.store);

@@ -4,13 +4,14 @@
 
 #include <bson/bson.h>
 
-#include "util/util-private.h"
 #include "docrel/docrel-doc.h"
+#include "util/util-private.h"
+#include "store/store-private.h"
 
 /* ---- doc ---------------------------------------------------------------- */
 
 /* The document and session structs, shared by session.c,
- * doc.c (fields and state), write.c (save, delete) and query.c (loading). */
+ * doc.c (fields and state), write.c (save, delete) and fetch.c (loading). */
 /* One relation slot of a document: not loaded, or loaded with its related
  * documents (possibly none), in order. base is what the store held as of
  * the last load or graph write: save_all writes the difference. */
@@ -89,6 +90,18 @@ docrel_doc_t **docrel_session__created_since (docrel_session_t *session, docrel_
 /* Notes that doc's slots were filled (a no-op unless journaling). */
 void docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc);
 
+/* A read that may fail part way (docrel_get, docrel_find_all, a join):
+ * between begin and end the session journals the slots the read fills;
+ * when the read failed, end frees every document created since begin and
+ * resets the slots it filled in older ones, so the session is as before. */
+typedef struct {
+   docrel_doc_t *marker;
+   size_t journal_from;
+} docrel_read_mark_t;
+
+void docrel_session__read_begin (docrel_session_t *session, docrel_read_mark_t *mark);
+void docrel_session__read_end (docrel_session_t *session, const docrel_read_mark_t *mark, bool failed);
+
 /* Allocates an empty document owned by session (no defaults, not saved). */
 docrel_doc_t *docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model);
 
@@ -106,6 +119,9 @@ void docrel_doc__widen (docrel_doc_t *doc, const bson_t *raw, bool raw_partial);
 
 /* Marks doc saved and clean and (re)enters it in the identity map. */
 void docrel_doc__mark_saved (docrel_doc_t *doc);
+
+/* Appends {"_id": {"$in": [the ids of docs]}} to out (docs have ids). */
+void docrel_doc__ids_filter (docrel_doc_t *const *docs, size_t n, bson_t *out);
 
 /* Marks doc unsaved and removes it from the identity map. */
 void docrel_doc__mark_unsaved (docrel_doc_t *doc);
@@ -240,5 +256,28 @@ bool docrel_write__send_updates (struct _docrel_store_t *store,
                                  size_t n,
                                  docrel_undo_t *sent,
                                  bson_error_t *error);
+
+/* ---- fetch ------------------------------------------------------------- */
+
+/* The session's document for raw, a document read from model's collection
+ * (partial: read through a projection): the one the session holds, widened
+ * by the fields it lacked, or a new saved one. *created tells which. This
+ * function can't fail. */
+docrel_doc_t *docrel_fetch__adopt (docrel_session_t *session,
+                                   docrel_model_t *model,
+                                   const bson_t *raw,
+                                   bool partial,
+                                   bool *created);
+
+/* Runs spec (compiled and checked, store/store-private.h) on model's
+ * collection and adopts every document; the session keeps them all. *out
+ * is bson_malloc'd (the caller frees it, also when empty). On failure *out
+ * is NULL and the documents this call created have left the session. */
+bool docrel_fetch__all (docrel_session_t *session,
+                        docrel_model_t *model,
+                        const docrel_find_spec_t *spec,
+                        docrel_doc_t ***out,
+                        size_t *n,
+                        bson_error_t *error);
 
 #endif

@@ -26,6 +26,24 @@ docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model)
    return doc;
 }
 
+void
+docrel_doc__ids_filter (docrel_doc_t *const *docs, size_t n, bson_t *out)
+{
+   bson_t in, list;
+   size_t k;
+
+   bson_append_document_begin (out, "_id", 3, &in);
+   bson_append_array_begin (&in, "$in", 3, &list);
+   for (k = 0; k < n; k++) {
+      char buf[16];
+      const char *key;
+      bson_uint32_to_string ((uint32_t) k, &key, buf, sizeof buf);
+      bson_append_value (&list, key, -1, &docs[k]->id);
+   }
+   bson_append_array_end (&in, &list);
+   bson_append_document_end (out, &in);
+}
+
 static void
 clear_dirty (docrel_doc_t *doc)
 {

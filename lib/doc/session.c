@@ -4,6 +4,7 @@
 #include "doc/doc-private.h"
 #include "bsonx/bsonx-private.h"
 #include "store/store-private.h"
+#include "model/model-private.h"
 
 docrel_session_t *
 docrel_session_new (docrel_store_t *store)
@@ -111,4 +112,26 @@ docrel_session__discard (docrel_session_t *session, docrel_doc_t **docs, size_t 
       docrel_doc__free (docs[i]);
    }
    session->n_journal = session->journaling > 0 ? journal_from : 0;
+}
+
+void
+docrel_session__read_begin (docrel_session_t *session, docrel_read_mark_t *mark)
+{
+   mark->marker = session->head;
+   mark->journal_from = session->n_journal;
+   session->journaling++;
+}
+
+void
+docrel_session__read_end (docrel_session_t *session, const docrel_read_mark_t *mark, bool failed)
+{
+   session->journaling--;
+   if (failed) {
+      size_t n;
+      docrel_doc_t **created = docrel_session__created_since (session, mark->marker, &n);
+      docrel_session__discard (session, created, n, mark->journal_from);
+      bson_free (created);
+   } else if (session->journaling == 0) {
+      session->n_journal = 0;
+   }
 }

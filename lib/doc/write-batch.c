@@ -9,7 +9,6 @@
  * one query and rewrites the ones found instead of inserting them again. */
 #include <string.h>
 
-#include "graph/graph-private.h"
 #include "util/util-private.h"
 #include "bsonx/bsonx-private.h"
 #include "store/store-private.h"
@@ -79,7 +78,7 @@ find_stored (docrel_store_t *store,
    bson_iter_t iter;
    bool ok = false;
 
-   docrel_graph__ids_filter (doubtful, n, &spec);
+   docrel_doc__ids_filter (doubtful, n, &spec);
    BSON_APPEND_INT32 (&only_id, "_id", 1);
    if (!(filter = docrel_filter__new (&spec, error)) || !(projection = docrel_projection__new (&only_id, error))) {
       goto done;

@@ -61,7 +61,7 @@ clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, con
    if (n_saved) {
       docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UPDATE_WHERE, from, level);
       step->filter = bson_new ();
-      docrel_graph__ids_filter (saved, n_saved, step->filter);
+      docrel_doc__ids_filter (saved, n_saved, step->filter);
       step->update = docrel_graph__unset_update (from_paths, n_keys);
    }
    bson_free (saved);

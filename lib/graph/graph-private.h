@@ -186,9 +186,6 @@ bool docrel_graph__unset_key (docrel_undo_t *undo, docrel_doc_t *doc, char *cons
  * read as operators. */
 void docrel_graph__append_eq (bson_t *doc, const char *path, const bson_value_t *value);
 
-/* Appends {"_id": {"$in": [the ids of docs]}} to out (docs have ids). */
-void docrel_graph__ids_filter (docrel_doc_t *const *docs, size_t n, bson_t *out);
-
 /* A new {"$unset": {paths...: ""}} (the caller destroys it). */
 bson_t *docrel_graph__unset_update (char *const *paths, size_t n);
 

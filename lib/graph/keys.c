@@ -91,24 +91,6 @@ docrel_graph__append_eq (bson_t *doc, const char *path, const bson_value_t *valu
    bson_append_document_end (doc, &eq);
 }
 
-void
-docrel_graph__ids_filter (docrel_doc_t *const *docs, size_t n, bson_t *out)
-{
-   bson_t in, list;
-   size_t k;
-
-   bson_append_document_begin (out, "_id", 3, &in);
-   bson_append_array_begin (&in, "$in", 3, &list);
-   for (k = 0; k < n; k++) {
-      char buf[16];
-      const char *key;
-      bson_uint32_to_string ((uint32_t) k, &key, buf, sizeof buf);
-      bson_append_value (&list, key, -1, &docs[k]->id);
-   }
-   bson_append_array_end (&in, &list);
-   bson_append_document_end (out, &in);
-}
-
 bson_t *
 docrel_graph__unset_update (char *const *paths, size_t n)
 {

@@ -189,7 +189,7 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
    case DOCREL_STEP_DELETE: {
       bson_t spec = BSON_INITIALIZER;
       bool ok;
-      docrel_graph__ids_filter (s->docs, s->n, &spec);
+      docrel_doc__ids_filter (s->docs, s->n, &spec);
       ok = send_filtered (store, s, &spec, error);
       bson_destroy (&spec);
       if (ok) {

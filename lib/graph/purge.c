@@ -262,7 +262,7 @@ plan_deletes (purge_t *p)
          step = docrel_plan__step (&p->plan, DOCREL_STEP_DELETE_WHERE, f->model, top - depth + 1);
          f->step = (size_t) (step - p->plan.steps);
          step->filter = bson_new ();
-         docrel_graph__ids_filter (f->docs, f->n, step->filter);
+         docrel_doc__ids_filter (f->docs, f->n, step->filter);
       }
    }
 }

@@ -6,6 +6,20 @@
 #include "join/join-private.h"
 #include "model/model-private.h"
 
+bool
+docrel_join__projection_keeps_id (const bson_t *spec, bson_error_t *error)
+{
+   bson_iter_t iter;
+
+   if (bson_iter_init_find (&iter, spec, "_id") && !bson_iter_as_bool (&iter)) {
+      return docrel_error__set (error,
+                                DOCREL_ERROR_QUERY,
+                                DOCREL_ERROR_BAD_OPTION,
+                                "option 'projection': _id cannot be excluded, docrel identifies documents by it");
+   }
+   return true;
+}
+
 static const char *const edge_options[] = {"$filter", "$sort", "$skip", "$limit", "$fields", NULL};
 
 static bool
@@ -40,7 +54,7 @@ check_option (const docrel_model_t *model, const char *where, const bson_iter_t 
       }
    } else {
       docrel_projection_t *p = docrel_projection__new (&view, error);
-      ok = p != NULL;
+      ok = p != NULL && docrel_join__projection_keeps_id (&view, error);
       if (p) {
          docrel_projection__destroy (p);
       }

@@ -78,22 +78,6 @@ get_document (const bson_iter_t *iter, const char *name, bson_t *out, bson_error
    return bson_init_static (out, data, len);
 }
 
-/* A projection that drops _id would give documents with no identity, which
- * could be neither saved nor entered in the identity map. */
-static bool
-projection_keeps_id (const bson_t *spec, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   if (bson_iter_init_find (&iter, spec, "_id") && !bson_iter_as_bool (&iter)) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_BAD_OPTION,
-                                "option 'projection': _id cannot be excluded, docrel identifies documents by it");
-   }
-   return true;
-}
-
 /* Replaces the compiled filter by {$and: [filter, <related conditions>]}:
  * filtering by related documents becomes a key $in on this model. */
 static bool
@@ -186,7 +170,7 @@ parse_find (docrel_model_t *model,
          }
          has_related = true;
       } else if (!counting && strcmp (key, "projection") == 0) {
-         if (!get_document (&iter, key, &projection, error) || !projection_keeps_id (&projection, error)) {
+         if (!get_document (&iter, key, &projection, error) || !docrel_join__projection_keeps_id (&projection, error)) {
             goto fail;
          }
          has_projection = true;
@@ -232,30 +216,6 @@ check_args (docrel_session_t *session, docrel_model_t *model, bson_error_t *erro
    return docrel_model__use (model, error);
 }
 
-/* The session's document for raw (loaded from the store): the one it holds,
- * or a new saved one. *created tells which. */
-static docrel_doc_t *
-adopt (docrel_session_t *session, docrel_model_t *model, const bson_t *raw, bool partial, bool *created)
-{
-   bson_iter_t iter;
-   docrel_doc_t *doc = NULL;
-
-   *created = false;
-   if (bson_iter_init_find (&iter, raw, "_id")) {
-      doc = docrel_session__lookup (session, model, bson_iter_value (&iter));
-   }
-   if (doc) {
-      docrel_doc__widen (doc, raw, partial);
-      return doc;
-   }
-   doc = docrel_doc__alloc (session, model);
-   docrel_doc__replace_fields (doc, raw);
-   doc->partial = partial;
-   docrel_doc__mark_saved (doc);
-   *created = true;
-   return doc;
-}
-
 struct _docrel_cursor_t {
    docrel_session_t *session;
    docrel_model_t *model;
@@ -283,8 +243,6 @@ open_cursor (docrel_session_t *session,
              docrel_model_t *model,
              const bson_t *filter,
              const bson_t *opts,
-             const char *const *group_paths,
-             size_t n_group,
              find_t *joined,
              bson_error_t *error)
 {
@@ -316,8 +274,6 @@ open_cursor (docrel_session_t *session,
          find.join_data = NULL;
       }
    }
-   find.spec.group_paths = group_paths;
-   find.spec.n_group_paths = n_group;
    cursor = bson_malloc0 (sizeof *cursor);
    cursor->session = session;
    cursor->model = model;
@@ -349,7 +305,7 @@ docrel_find (docrel_session_t *session,
              const bson_t *opts,
              bson_error_t *error)
 {
-   return open_cursor (session, model, filter, opts, NULL, 0, NULL, error);
+   return open_cursor (session, model, filter, opts, NULL, error);
 }
 
 static void
@@ -401,7 +357,7 @@ fill_batch (docrel_cursor_t *cursor)
          cursor->failed = cursor->error.code != 0;
          break;
       }
-      cursor->batch[cursor->n_batch++] = adopt (session, cursor->model, raw, cursor->find.projection != NULL, &created);
+      cursor->batch[cursor->n_batch++] = docrel_fetch__adopt (session, cursor->model, raw, cursor->find.projection != NULL, &created);
    }
    if (!cursor->failed && cursor->n_batch > 0 && bson_init_static (&tree, cursor->join_data, cursor->join_len) &&
        !docrel_join__load (session, cursor->model, cursor->batch, cursor->n_batch, &tree, &cursor->error)) {
@@ -460,7 +416,7 @@ docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out)
       cursor->failed = cursor->error.code != 0;
       return false;
    }
-   cursor->current = adopt (cursor->session, cursor->model, raw, cursor->find.projection != NULL, &created);
+   cursor->current = docrel_fetch__adopt (cursor->session, cursor->model, raw, cursor->find.projection != NULL, &created);
    if (created) {
       cursor->transient = cursor->current;
    }
@@ -508,53 +464,21 @@ docrel_cursor_destroy (docrel_cursor_t *cursor)
    bson_free (cursor);
 }
 
-/* Undoing a read that failed half way: every document it created leaves the
- * session again, and slots it filled in older documents are reset. */
-typedef struct {
-   docrel_doc_t *marker;
-   size_t journal_from;
-} undo_t;
-
-static void
-undo_begin (docrel_session_t *session, undo_t *undo)
-{
-   undo->marker = session->head;
-   undo->journal_from = session->n_journal;
-   session->journaling++;
-}
-
-static void
-undo_end (docrel_session_t *session, undo_t *undo, bool failed)
-{
-   session->journaling--;
-   if (failed) {
-      size_t n;
-      docrel_doc_t **created = docrel_session__created_since (session, undo->marker, &n);
-      docrel_session__discard (session, created, n, undo->journal_from);
-      bson_free (created);
-   } else if (session->journaling == 0) {
-      session->n_journal = 0;
-   }
-}
-
-static bool
-load_all (docrel_session_t *session,
-          docrel_model_t *model,
-          const bson_t *filter,
-          const bson_t *opts,
-          const char *const *group_paths,
-          size_t n_group,
-          bool allow_join,
-          docrel_doc_t ***out,
-          size_t *n,
-          bson_error_t *error)
+bool
+docrel_find_all (docrel_session_t *session,
+                 docrel_model_t *model,
+                 const bson_t *filter,
+                 const bson_t *opts,
+                 docrel_doc_t ***out,
+                 size_t *n,
+                 bson_error_t *error)
 {
    find_t joined;
    docrel_cursor_t *cursor;
    docrel_doc_t **docs = NULL;
    size_t count = 0, cap = 0;
    docrel_doc_t *doc;
-   undo_t undo;
+   docrel_read_mark_t mark;
    bool ok = true;
 
    if (out) {
@@ -568,11 +492,11 @@ load_all (docrel_session_t *session,
          error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "find_all needs out and n");
    }
    memset (&joined, 0, sizeof joined);
-   cursor = open_cursor (session, model, filter, opts, group_paths, n_group, allow_join ? &joined : NULL, error);
+   cursor = open_cursor (session, model, filter, opts, &joined, error);
    if (!cursor) {
       return false;
    }
-   undo_begin (session, &undo);
+   docrel_session__read_begin (session, &mark);
    while (docrel_cursor_next (cursor, &doc)) {
       if (count == cap) {
          cap = cap ? cap * 2 : 16;
@@ -590,7 +514,7 @@ load_all (docrel_session_t *session,
       ok = bson_init_static (&tree, joined.join_data, joined.join_len) &&
            docrel_join__load (session, model, docs, count, &tree, error);
    }
-   undo_end (session, &undo, !ok);
+   docrel_session__read_end (session, &mark, !ok);
    if (!ok) {
       bson_free (docs);
       return false;
@@ -598,32 +522,6 @@ load_all (docrel_session_t *session,
    *out = docs;
    *n = count;
    return true;
-}
-
-bool
-docrel_find_all (docrel_session_t *session,
-                 docrel_model_t *model,
-                 const bson_t *filter,
-                 const bson_t *opts,
-                 docrel_doc_t ***out,
-                 size_t *n,
-                 bson_error_t *error)
-{
-   return load_all (session, model, filter, opts, NULL, 0, true, out, n, error);
-}
-
-bool
-docrel_query__load (docrel_session_t *session,
-                    docrel_model_t *model,
-                    const bson_t *filter,
-                    const bson_t *opts,
-                    const char *const *group_paths,
-                    size_t n_group,
-                    docrel_doc_t ***out,
-                    size_t *n,
-                    bson_error_t *error)
-{
-   return load_all (session, model, filter, opts, group_paths, n_group, false, out, n, error);
 }
 
 bool
@@ -638,7 +536,7 @@ docrel_get (docrel_session_t *session,
    bson_t eq;
    docrel_cursor_t *cursor = NULL;
    docrel_doc_t *doc = NULL;
-   undo_t undo;
+   docrel_read_mark_t mark;
    bool ok = false;
 
    if (out) {
@@ -653,7 +551,7 @@ docrel_get (docrel_session_t *session,
       bson_destroy (&filter);
       return false;
    }
-   undo_begin (session, &undo);
+   docrel_session__read_begin (session, &mark);
    /* The identity map answers without a round trip. */
    doc = docrel_session__lookup (session, model, key);
    if (!doc) {
@@ -682,7 +580,7 @@ docrel_get (docrel_session_t *session,
    ok = !tree || docrel_join__load (session, model, &doc, 1, tree, error);
 done:
    docrel_cursor_destroy (cursor);
-   undo_end (session, &undo, !ok);
+   docrel_session__read_end (session, &mark, !ok);
    if (ok) {
       *out = doc;
    }

@@ -112,21 +112,10 @@ void docrel_chunks__init (
  * false when none is left. */
 bool docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter);
 
-/* ---- query -------------------------------------------------------------- */
-
-/* The query entry point the join layer shares. */
-/* As docrel_find_all without joins, with skip and limit applied per group of
- * documents sharing the values at group_paths when n_group > 0 (a join's
- * per-parent window), in one query. Every document is kept in the session.
- * *out is bson_malloc'd (the caller frees it); on failure it is NULL. */
-bool docrel_query__load (docrel_session_t *session,
-                         docrel_model_t *model,
-                         const bson_t *filter,
-                         const bson_t *opts,
-                         const char *const *group_paths,
-                         size_t n_group,
-                         docrel_doc_t ***out,
-                         size_t *n,
-                         bson_error_t *error);
+/* A projection that drops _id would give documents with no identity, which
+ * could be neither saved nor entered in the identity map: false with
+ * DOCREL_ERROR_BAD_OPTION for {"_id": 0} (a find's projection, an edge's
+ * $fields). */
+bool docrel_join__projection_keeps_id (const bson_t *spec, bson_error_t *error);
 
 #endif

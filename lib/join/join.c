@@ -22,10 +22,12 @@
 #include "model/model-private.h"
 
 /* Loads the documents of model matching any tuple of set at paths, chunk
- * by chunk, into one array (bson_malloc'd, may be empty). */
+ * by chunk, into one array (bson_malloc'd, may be empty). find holds the
+ * edge's compiled sort, projection and window; grouped applies the window
+ * per parent (per key tuple). */
 static bool
 fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *set, char *const *paths, size_t n_paths,
-       const bson_t *edge_filter, const bson_t *opts, bool grouped, docrel_doc_t ***out, size_t *n_out,
+       const bson_t *edge_filter, const docrel_find_spec_t *find, bool grouped, docrel_doc_t ***out, size_t *n_out,
        bson_error_t *error)
 {
    docrel_chunks_t chunks;
@@ -37,12 +39,20 @@ fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *
    *n_out = 0;
    docrel_chunks__init (&chunks, set, paths, n_paths, edge_filter);
    while (docrel_chunks__next (&chunks, &filter)) {
+      docrel_find_spec_t spec = *find;
+      docrel_filter_t *compiled = docrel_filter__new (&filter, error);
       docrel_doc_t **docs;
       size_t n;
-      bool ok = docrel_query__load (session, model, &filter, opts, grouped ? (const char *const *) paths : NULL,
-                                    grouped ? n_paths : 0, &docs, &n, error);
+      bool ok = compiled != NULL;
 
       bson_destroy (&filter);
+      if (ok) {
+         spec.filter = compiled;
+         spec.group_paths = grouped ? (const char *const *) paths : NULL;
+         spec.n_group_paths = grouped ? n_paths : 0;
+         ok = docrel_fetch__all (session, model, &spec, &docs, &n, error);
+         docrel_filter__destroy (compiled);
+      }
       if (!ok) {
          bson_free (all);
          return false;
@@ -61,9 +71,16 @@ fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *
 
 /* ---- attaching --------------------------------------------------------- */
 
+/* A document of an indexed array, and its position there (its rank in the
+ * query's order). */
+typedef struct {
+   docrel_doc_t *doc;
+   size_t pos;
+} entry_t;
+
 /* A hash from key tuple to the documents carrying it, in insertion order. */
 typedef struct {
-   docrel_doc_t **docs;
+   entry_t *entries;
    size_t n, cap;
 } bucket_t;
 
@@ -86,7 +103,7 @@ index_destroy (index_t *index)
 {
    size_t i;
    for (i = 0; i < index->n_buckets; i++) {
-      bson_free (index->buckets[i]->docs);
+      bson_free (index->buckets[i]->entries);
       bson_free (index->buckets[i]);
    }
    bson_free (index->buckets);
@@ -94,7 +111,7 @@ index_destroy (index_t *index)
 }
 
 static void
-index_add (index_t *index, const docrel_buf_t *key, docrel_doc_t *doc)
+index_add (index_t *index, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos)
 {
    bucket_t *b = docrel_idmap__get (&index->map, NULL, key->data, key->len);
 
@@ -106,9 +123,10 @@ index_add (index_t *index, const docrel_buf_t *key, docrel_doc_t *doc)
    }
    if (b->n == b->cap) {
       b->cap = b->cap ? b->cap * 2 : 2;
-      b->docs = bson_realloc (b->docs, b->cap * sizeof *b->docs);
+      b->entries = bson_realloc (b->entries, b->cap * sizeof *b->entries);
    }
-   b->docs[b->n++] = doc;
+   b->entries[b->n].doc = doc;
+   b->entries[b->n++].pos = pos;
 }
 
 static const bucket_t *
@@ -134,12 +152,12 @@ index_docs (index_t *index, docrel_doc_t *const *docs, size_t n, char *const *pa
          while (bson_iter_next (&elem)) {
             docrel_buf_reset (&key);
             docrel_keycode__append (&key, bson_iter_value (&elem));
-            index_add (index, &key, docs[i]);
+            index_add (index, &key, docs[i], i);
          }
          continue;
       }
       if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
-         index_add (index, &key, docs[i]);
+         index_add (index, &key, docs[i], i);
       }
    }
    docrel_buf_destroy (&key);
@@ -231,15 +249,33 @@ docrel_join__widen_projection (const docrel_model_t *model, const bson_t *tree, 
    }
 }
 
-/* The find options of an edge: its sort, its projection (widened to keep
- * the key fields its own join and the joins below it need), and the
- * per-parent window. */
+/* The compiled find of an edge: its sort, its projection (widened to keep
+ * the key fields its own join and the joins below it need) and, with
+ * window, the per-parent skip and limit. */
+typedef struct {
+   docrel_sort_t *sort;
+   docrel_projection_t *projection;
+   docrel_find_spec_t spec;
+} edge_find_t;
+
 static void
-edge_opts (const edge_t *edge, char *const *keys, size_t n_keys, bool window, bson_t *opts)
+edge_find_destroy (edge_find_t *find)
 {
-   bson_init (opts);
-   if (edge->has_sort) {
-      BSON_APPEND_DOCUMENT (opts, "sort", &edge->sort);
+   if (find->sort) {
+      docrel_sort__destroy (find->sort);
+   }
+   if (find->projection) {
+      docrel_projection__destroy (find->projection);
+   }
+}
+
+static bool
+edge_find_init (const edge_t *edge, char *const *keys, size_t n_keys, bool window, edge_find_t *find,
+                bson_error_t *error)
+{
+   memset (find, 0, sizeof *find);
+   if (edge->has_sort && !(find->spec.sort = find->sort = docrel_sort__new (&edge->sort, error))) {
+      return false;
    }
    if (edge->has_fields) {
       bson_t widened;
@@ -248,17 +284,18 @@ edge_opts (const edge_t *edge, char *const *keys, size_t n_keys, bool window, bs
       if (is_inclusion (&edge->fields)) {
          keep_paths (&widened, &edge->fields, keys, n_keys);
       }
-      BSON_APPEND_DOCUMENT (opts, "projection", &widened);
+      find->spec.projection = find->projection = docrel_projection__new (&widened, error);
       bson_destroy (&widened);
+      if (!find->projection) {
+         edge_find_destroy (find);
+         return false;
+      }
    }
    if (window) {
-      if (edge->skip) {
-         BSON_APPEND_INT64 (opts, "skip", edge->skip);
-      }
-      if (edge->limit) {
-         BSON_APPEND_INT64 (opts, "limit", edge->limit);
-      }
+      find->spec.skip = edge->skip;
+      find->spec.limit = edge->limit;
    }
+   return true;
 }
 
 static bool load_level (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
@@ -267,8 +304,8 @@ static bool load_level (docrel_session_t *session, docrel_model_t *model, docrel
 static bool
 too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const bucket_t *b, bson_error_t *error)
 {
-   char *a = docrel_error__value_json (&b->docs[0]->id);
-   char *c = docrel_error__value_json (&b->docs[1]->id);
+   char *a = docrel_error__value_json (&b->entries[0].doc->id);
+   char *c = docrel_error__value_json (&b->entries[1].doc->id);
    char *p = parent->has_id ? docrel_error__value_json (&parent->id) : bson_strdup ("(new)");
    docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                       "model '%s' %s '%s' of _id %s: %zu documents of '%s' match, expected at most one "
@@ -309,15 +346,19 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    bson_value_t values[DOCREL_MAX_KEYS];
    docrel_keyset_t set;
    index_t index;
-   bson_t opts;
+   edge_find_t find;
    size_t i, k;
    bool ok;
 
+   *targets = NULL;
+   *n_targets = 0;
+   if (!edge_find_init (edge, r->right_keys, r->n_keys, true, &find, error)) {
+      return false;
+   }
    parent_keys (r, parents, n, &set);
-   edge_opts (edge, r->right_keys, r->n_keys, true, &opts);
-   ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL, &opts,
-               edge->skip || edge->limit, targets, n_targets, error);
-   bson_destroy (&opts);
+   ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL,
+               &find.spec, edge->skip || edge->limit, targets, n_targets, error);
+   edge_find_destroy (&find);
    docrel_keyset__destroy (&set);
    if (!ok) {
       docrel_buf_destroy (&key);
@@ -337,7 +378,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       }
       slot = docrel_doc__reset_slot (parents[i], r->index);
       for (k = 0; b && k < b->n; k++) {
-         docrel_slot__append (slot, b->docs[k]);
+         docrel_slot__append (slot, b->entries[k].doc);
       }
    }
    index_destroy (&index);
@@ -345,132 +386,197 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    return ok;
 }
 
-/* hasAndBelongsToMany: the links by a's keys, then the far side by the
- * keys the links hold. A symmetric link (friends) relates both ways, so its
- * links are read by either field: three queries instead of two. */
-static bool
-load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
-             docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
+/* ---- hasAndBelongsToMany ---------------------------------------------- */
+
+/* What a hasAndBelongsToMany edge reads: the links by the parents' keys,
+ * then the far side by the keys the links hold. A symmetric link (friends)
+ * relates both ways, so its links are read by either field: side 0 holds
+ * the links with the parent's key on the left and the far key on the
+ * right, side 1 (symmetric links only) the other way round. */
+typedef struct {
+   const edge_t *edge;
+   size_t n_sides;
+   char *const *near[2];
+   char *const *far[2];
+   docrel_doc_t **links[2];
+   size_t n_links[2];
+} linked_t;
+
+static void
+linked_init (linked_t *l, const edge_t *edge)
 {
    const docrel_relation_t *r = edge->relation;
+
+   memset (l, 0, sizeof *l);
+   l->edge = edge;
+   l->n_sides = r->symmetric ? 2 : 1;
+   l->near[0] = l->far[1] = r->link_left;
+   l->far[0] = l->near[1] = r->link_right;
+}
+
+static void
+linked_destroy (linked_t *l)
+{
+   bson_free (l->links[0]);
+   bson_free (l->links[1]);
+}
+
+/* The link documents holding the parents' keys, one query per side. */
+static bool
+fetch_links (docrel_session_t *session, linked_t *l, docrel_doc_t *const *parents, size_t n, bson_error_t *error)
+{
+   const docrel_relation_t *r = l->edge->relation;
+   docrel_find_spec_t whole = {0}; /* no sort, no projection, no window */
+   docrel_keyset_t set;
+   size_t side;
+   bool ok = true;
+
+   parent_keys (r, parents, n, &set);
+   for (side = 0; ok && side < l->n_sides; side++) {
+      ok = fetch (session, r->link, &set, l->near[side], r->n_keys, NULL, &whole, false, &l->links[side],
+                  &l->n_links[side], error);
+   }
+   docrel_keyset__destroy (&set);
+   return ok;
+}
+
+/* The far side's documents the links point at, in the edge's order. */
+static bool
+fetch_far (docrel_session_t *session, const linked_t *l, docrel_doc_t ***targets, size_t *n_targets,
+           bson_error_t *error)
+{
+   const docrel_relation_t *r = l->edge->relation;
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
-   /* sides[0]: links holding the parent's key on the left, the far key on
-    * the right; sides[1] (symmetric links only): the other way round. */
-   docrel_doc_t **links[2] = {NULL, NULL};
-   size_t n_links[2] = {0, 0};
-   char *const *near[2] = {r->link_left, r->link_right};
-   char *const *far[2] = {r->link_right, r->link_left};
-   size_t n_sides = r->symmetric ? 2 : 1, side;
    docrel_keyset_t set;
-   index_t by_parent[2], by_target;
-   docrel_idmap_t rank;
-   bson_t opts;
-   size_t i, k;
+   edge_find_t find;
+   size_t side, i;
    bool ok;
 
-   *targets = NULL;
-   *n_targets = 0;
-   parent_keys (r, parents, n, &set);
-   bson_init (&opts);
-   ok = true;
-   for (side = 0; ok && side < n_sides; side++) {
-      ok = fetch (session, r->link, &set, near[side], r->n_keys, NULL, &opts, false, &links[side], &n_links[side],
-                  error);
-   }
-   bson_destroy (&opts);
-   docrel_keyset__destroy (&set);
-   if (ok) {
-      docrel_keyset__init (&set);
-      for (side = 0; side < n_sides; side++) {
-         for (i = 0; i < n_links[side]; i++) {
-            if (docrel_join__tuple_key (links[side][i]->fields, far[side], r->n_keys, &key, values)) {
-               docrel_keyset__add (&set, &key, values, r->n_keys);
-            }
-         }
-      }
-      edge_opts (edge, r->right_keys, r->n_keys, false, &opts);
-      ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL,
-                  &opts, false, targets, n_targets, error);
-      bson_destroy (&opts);
-      docrel_keyset__destroy (&set);
-   }
-   if (!ok) {
-      bson_free (links[0]);
-      bson_free (links[1]);
-      docrel_buf_destroy (&key);
+   if (!edge_find_init (l->edge, r->right_keys, r->n_keys, false, &find, error)) {
       return false;
    }
-   index_init (&by_target);
-   docrel_idmap__init (&rank);
-   for (side = 0; side < n_sides; side++) {
-      index_init (&by_parent[side]);
-      index_docs (&by_parent[side], links[side], n_links[side], near[side], r->n_keys);
+   docrel_keyset__init (&set);
+   for (side = 0; side < l->n_sides; side++) {
+      for (i = 0; i < l->n_links[side]; i++) {
+         if (docrel_join__tuple_key (l->links[side][i]->fields, l->far[side], r->n_keys, &key, values)) {
+            docrel_keyset__add (&set, &key, values, r->n_keys);
+         }
+      }
    }
-   index_docs (&by_target, *targets, *n_targets, r->right_keys, r->n_keys);
-   for (i = 0; i < *n_targets; i++) {
-      /* rank + 1, so that the first target is not a NULL value */
-      docrel_idmap__put (&rank, NULL, (const uint8_t *) &(*targets)[i], sizeof (docrel_doc_t *), (void *) (i + 1));
+   ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, l->edge->has_filter ? &l->edge->filter : NULL,
+               &find.spec, false, targets, n_targets, error);
+   docrel_keyset__destroy (&set);
+   edge_find_destroy (&find);
+   docrel_buf_destroy (&key);
+   return ok;
+}
+
+static int
+compare_pos (const void *a, const void *b)
+{
+   size_t x = *(const size_t *) a, y = *(const size_t *) b;
+   return x < y ? -1 : x > y;
+}
+
+/* The positions (in the far side's query order) of the documents linked to
+ * parent, sorted, repeats kept; *out is bson_malloc'd. */
+static size_t
+linked_positions (const linked_t *l, const docrel_doc_t *parent, index_t *by_parent, const index_t *by_target,
+                  size_t **out)
+{
+   const docrel_relation_t *r = l->edge->relation;
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   size_t *found = NULL;
+   size_t n_found = 0, cap = 0, side, k, j;
+
+   for (side = 0; side < l->n_sides; side++) {
+      const bucket_t *b = NULL;
+      if (docrel_join__tuple_key (parent->fields, r->left_keys, r->n_keys, &key, values)) {
+         b = index_get (&by_parent[side], &key);
+      }
+      for (k = 0; b && k < b->n; k++) {
+         const bucket_t *t = NULL;
+         if (docrel_join__tuple_key (b->entries[k].doc->fields, l->far[side], r->n_keys, &key, values)) {
+            t = index_get (by_target, &key);
+         }
+         for (j = 0; t && j < t->n; j++) {
+            if (n_found == cap) {
+               cap = cap ? cap * 2 : 8;
+               found = bson_realloc (found, cap * sizeof *found);
+            }
+            found[n_found++] = t->entries[j].pos;
+         }
+      }
+   }
+   if (n_found > 1) {
+      qsort (found, n_found, sizeof *found, compare_pos);
+   }
+   docrel_buf_destroy (&key);
+   *out = found;
+   return n_found;
+}
+
+/* Fills each parent's slot with its far documents, in the far side's query
+ * order (its $sort), without repeats, with the edge's skip and limit
+ * applied per parent. */
+static void
+attach_linked (const linked_t *l, docrel_doc_t *const *parents, size_t n, docrel_doc_t *const *targets,
+               size_t n_targets)
+{
+   const docrel_relation_t *r = l->edge->relation;
+   index_t by_parent[2], by_target;
+   size_t side, i, k;
+
+   index_init (&by_target);
+   index_docs (&by_target, targets, n_targets, r->right_keys, r->n_keys);
+   for (side = 0; side < l->n_sides; side++) {
+      index_init (&by_parent[side]);
+      index_docs (&by_parent[side], l->links[side], l->n_links[side], l->near[side], r->n_keys);
    }
    for (i = 0; i < n; i++) {
       docrel_slot_t *slot = docrel_doc__reset_slot (parents[i], r->index);
-      size_t skip, kept = 0;
-      docrel_doc_t **found = NULL;
-      size_t n_found = 0;
+      size_t *found;
+      size_t n_found = linked_positions (l, parents[i], by_parent, &by_target, &found);
+      size_t skip = (size_t) l->edge->skip, kept = 0;
 
-      for (side = 0; side < n_sides; side++) {
-         const bucket_t *b = NULL;
-         if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
-            b = index_get (&by_parent[side], &key);
-         }
-         for (k = 0; b && k < b->n; k++) {
-            const bucket_t *t = NULL;
-            size_t j;
-            if (docrel_join__tuple_key (b->docs[k]->fields, far[side], r->n_keys, &key, values)) {
-               t = index_get (&by_target, &key);
-            }
-            for (j = 0; t && j < t->n; j++) {
-               found = bson_realloc (found, (n_found + 1) * sizeof *found);
-               found[n_found++] = t->docs[j];
-            }
-         }
-      }
-      /* In the far side's query order (its $sort), without repeats. */
-      for (k = 1; k < n_found; k++) {
-         docrel_doc_t *d = found[k];
-         size_t rk = (size_t) docrel_idmap__get (&rank, NULL, (const uint8_t *) &d, sizeof d);
-         size_t j = k;
-         while (j > 0 && (size_t) docrel_idmap__get (&rank, NULL, (const uint8_t *) &found[j - 1], sizeof d) > rk) {
-            found[j] = found[j - 1];
-            j--;
-         }
-         found[j] = d;
-      }
-      skip = (size_t) edge->skip;
       for (k = 0; k < n_found; k++) {
-         if (k > 0 && found[k] == found[k - 1]) {
+         if ((k > 0 && targets[found[k]] == targets[found[k - 1]]) || (skip > 0 && skip--)) {
             continue;
          }
-         if (skip > 0) {
-            skip--;
-            continue;
-         }
-         if (edge->limit && kept == (size_t) edge->limit) {
+         if (l->edge->limit && kept == (size_t) l->edge->limit) {
             break;
          }
-         docrel_slot__append (slot, found[k]);
+         docrel_slot__append (slot, targets[found[k]]);
          kept++;
       }
       bson_free (found);
    }
-   docrel_idmap__destroy (&rank);
-   for (side = 0; side < n_sides; side++) {
+   for (side = 0; side < l->n_sides; side++) {
       index_destroy (&by_parent[side]);
-      bson_free (links[side]);
    }
    index_destroy (&by_target);
-   docrel_buf_destroy (&key);
-   return true;
+}
+
+/* hasAndBelongsToMany: two queries (three for a symmetric link), then the
+ * slots filled in memory. */
+static bool
+load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
+             docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
+{
+   linked_t l;
+   bool ok;
+
+   *targets = NULL;
+   *n_targets = 0;
+   linked_init (&l, edge);
+   ok = fetch_links (session, &l, parents, n, error) && fetch_far (session, &l, targets, n_targets, error);
+   if (ok) {
+      attach_linked (&l, parents, n, *targets, *n_targets);
+   }
+   linked_destroy (&l);
+   return ok;
 }
 
 /* Distinct documents of docs, by pointer (a document reached from several

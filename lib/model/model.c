@@ -260,6 +260,7 @@ docrel_model_new (docrel_store_t *store, const char *name, const bson_t *opts, b
    model->extra = extra;
    store->models = bson_realloc (store->models, (store->n_models + 1) * sizeof *store->models);
    store->models[store->n_models++] = model;
+   store->free_model = docrel_model__destroy; /* the store frees its models */
    pthread_mutex_unlock (&store->mutex);
    return model;
 }

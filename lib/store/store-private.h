@@ -7,7 +7,6 @@
 
 #include "query/query-private.h"
 #include "docrel/docrel-store.h"
-#include "model/model-private.h"
 
 /* ---- backend ------------------------------------------------------------ */
 
@@ -29,7 +28,7 @@
  * Inside a transaction the server undoes everything when the caller aborts.
  * A MongoDB error labelled TransientTransactionError says so in its message
  * (docrel_error__is_transient): the caller may retry the whole transaction. */
-#define DOCREL_BACKEND_VERSION 3
+#define DOCREL_BACKEND_VERSION 4
 
 typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
 typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
@@ -80,13 +79,22 @@ typedef struct {
                     * after the command was sent, so the reply was lost */
 } docrel_write_outcome_t;
 
+/* What a backend may tell the store that opened it: a getMore it sent on
+ * its own counts as one more find (docrel_store_stats). Called from any
+ * thread, with the backend's locks held or not. */
+typedef struct {
+   void (*extra_find) (void *ctx);
+   void *ctx;
+} docrel_backend_host_t;
+
 typedef struct {
    uint32_t version; /* DOCREL_BACKEND_VERSION */
    const char *name; /* "sqlite", "mongodb" */
 
-   /* Opens the backend for uri (already known to have its scheme). store is
-    * for docrel_store__count_* calls when the backend makes extra round trips. */
-   docrel_backend_t *(*open) (const char *uri, struct _docrel_store_t *store, bson_error_t *error);
+   /* Opens the backend for uri (already known to have its scheme). host is
+    * how the backend reports round trips it makes on its own (the backend
+    * keeps a copy); the backend calls nothing else of the store. */
+   docrel_backend_t *(*open) (const char *uri, const docrel_backend_host_t *host, bson_error_t *error);
    void (*close) (docrel_backend_t *backend);
 
    /* Makes sure the collection exists (idempotent). */
@@ -182,8 +190,12 @@ struct _docrel_store_t {
    const docrel_backend_vtable_t *vtable;
    docrel_backend_t *backend;
    char *uri;
-   docrel_model_t **models;
+   /* The models declared on this store, kept here for docrel_store_model and
+    * freed with the store through free_model; the model layer (model.c)
+    * fills both, so the store needs to know nothing of models. */
+   struct _docrel_model_t **models;
    size_t n_models;
+   void (*free_model) (struct _docrel_model_t *model);
    pthread_mutex_t mutex; /* guards models and model readiness */
    pthread_mutex_t stats_mutex; /* guards stats only: counted calls happen
                                  * while mutex is held (model first use) */

@@ -30,10 +30,18 @@ vtable_complete (const docrel_backend_vtable_t *vt)
           vt->abort;
 }
 
+/* A round trip the backend made on its own, a getMore: one more find. */
+static void
+count_extra_find (void *store)
+{
+   docrel_store__count (store, DOCREL_COUNT_FIND, 0);
+}
+
 docrel_store_t *
 docrel_store_open (const char *uri, bson_error_t *error)
 {
    const docrel_backend_vtable_t *vt = NULL;
+   docrel_backend_host_t host;
    docrel_store_t *store;
    size_t i;
 
@@ -79,7 +87,9 @@ docrel_store_open (const char *uri, bson_error_t *error)
    store->uri = bson_strdup (uri);
    pthread_mutex_init (&store->mutex, NULL);
    pthread_mutex_init (&store->stats_mutex, NULL);
-   store->backend = vt->open (uri, store, error);
+   host.extra_find = count_extra_find;
+   host.ctx = store;
+   store->backend = vt->open (uri, &host, error);
    if (!store->backend) {
       pthread_mutex_destroy (&store->mutex);
       pthread_mutex_destroy (&store->stats_mutex);
@@ -99,7 +109,7 @@ docrel_store_destroy (docrel_store_t *store)
       return;
    }
    for (i = 0; i < store->n_models; i++) {
-      docrel_model__destroy (store->models[i]);
+      store->free_model (store->models[i]);
    }
    bson_free (store->models);
    store->vtable->close (store->backend);

@@ -30,7 +30,6 @@
 #include "util/util-private.h"
 #include "store/mongodb/mongodb-private.h"
 #include "bsonx/bsonx-private.h"
-#include "store/store-private.h"
 
 #define SERVER_NAMESPACE_EXISTS 48
 #define SERVER_INDEX_ALREADY_EXISTS 68
@@ -465,12 +464,13 @@ init_mongoc (void)
    mongoc_init ();
 }
 
-/* A getMore is one more round trip of a find: counted as one (store.c). */
+/* A getMore is one more round trip of a find: the store counts it. */
 static void
 command_started (const mongoc_apm_command_started_t *event)
 {
    if (strcmp (mongoc_apm_command_started_get_command_name (event), "getMore") == 0) {
-      docrel_store__count (mongoc_apm_command_started_get_context (event), DOCREL_COUNT_FIND, 0);
+      const docrel_backend_host_t *host = mongoc_apm_command_started_get_context (event);
+      host->extra_find (host->ctx);
    }
 }
 
@@ -544,7 +544,7 @@ connect_check (docrel_backend_t *b, bson_error_t *error)
 static void mongodb_close (docrel_backend_t *b);
 
 static docrel_backend_t *
-mongodb_open (const char *uri, struct _docrel_store_t *store, bson_error_t *error)
+mongodb_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *error)
 {
    docrel_backend_t *b;
    mongoc_apm_callbacks_t *callbacks;
@@ -553,7 +553,7 @@ mongodb_open (const char *uri, struct _docrel_store_t *store, bson_error_t *erro
 
    pthread_once (&init_once, init_mongoc);
    b = bson_malloc0 (sizeof *b);
-   b->store = store;
+   b->host = *host;
    b->where = redact (uri);
    pthread_mutex_init (&b->mutex, NULL);
    b->uri = mongoc_uri_new_with_error (uri, &cause);
@@ -578,7 +578,7 @@ mongodb_open (const char *uri, struct _docrel_store_t *store, bson_error_t *erro
    mongoc_client_pool_set_error_api (b->pool, MONGOC_ERROR_API_VERSION_2);
    callbacks = mongoc_apm_callbacks_new ();
    mongoc_apm_set_command_started_cb (callbacks, command_started);
-   mongoc_client_pool_set_apm_callbacks (b->pool, callbacks, store);
+   mongoc_client_pool_set_apm_callbacks (b->pool, callbacks, &b->host);
    mongoc_apm_callbacks_destroy (callbacks);
    if (!connect_check (b, error)) {
       goto fail;

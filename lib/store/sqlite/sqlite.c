@@ -621,7 +621,7 @@ bad:
 static void sqlite_close (docrel_backend_t *b);
 
 static docrel_backend_t *
-sqlite_open (const char *uri, struct _docrel_store_t *store, bson_error_t *error)
+sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *error)
 {
    docrel_backend_t *b = NULL;
    char *path;
@@ -629,7 +629,7 @@ sqlite_open (const char *uri, struct _docrel_store_t *store, bson_error_t *error
    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
    int rc;
 
-   BSON_UNUSED (store);
+   BSON_UNUSED (host); /* the embedded store makes no extra round trips */
 #ifdef SQLITE_OPEN_EXRESCODE
    flags |= SQLITE_OPEN_EXRESCODE;
 #endif
