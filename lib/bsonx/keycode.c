@@ -113,7 +113,7 @@ append_be (docrel_buf_t *out, uint64_t v, int n_bytes)
       bytes[i] = (uint8_t) (v & 0xffu);
       v >>= 8;
    }
-   docrel_buf_append (out, bytes, (size_t) n_bytes);
+   docrel_buf__append (out, bytes, (size_t) n_bytes);
 }
 
 static void
@@ -137,20 +137,20 @@ append_string (docrel_buf_t *out, const char *s, size_t len)
    const char *nul;
 
    while (s < end && (nul = memchr (s, 0, (size_t) (end - s)))) {
-      docrel_buf_append (out, s, (size_t) (nul - s) + 1);
-      docrel_buf_append_byte (out, 0xff);
+      docrel_buf__append (out, s, (size_t) (nul - s) + 1);
+      docrel_buf__append_byte (out, 0xff);
       s = nul + 1;
    }
-   docrel_buf_append (out, s, (size_t) (end - s));
-   docrel_buf_append_byte (out, TERMINATOR);
-   docrel_buf_append_byte (out, TERMINATOR);
+   docrel_buf__append (out, s, (size_t) (end - s));
+   docrel_buf__append_byte (out, TERMINATOR);
+   docrel_buf__append_byte (out, TERMINATOR);
 }
 
 /* A C string (no NUL inside), then one 0x00. */
 static void
 append_cstring (docrel_buf_t *out, const char *s)
 {
-   docrel_buf_append (out, s, strlen (s) + 1);
+   docrel_buf__append (out, s, strlen (s) + 1);
 }
 
 static void append_payload (docrel_buf_t *out, const bson_value_t *value, int depth);
@@ -166,14 +166,14 @@ append_container (docrel_buf_t *out, const uint8_t *data, uint32_t len, bool is_
       return;
    }
    while (bson_iter_next (&iter)) {
-      docrel_buf_append_byte (out, class_of (bson_iter_type (&iter)));
+      docrel_buf__append_byte (out, class_of (bson_iter_type (&iter)));
       if (!is_array) {
-         docrel_buf_append (out, bson_iter_key (&iter), bson_iter_key_len (&iter));
-         docrel_buf_append_byte (out, TERMINATOR);
+         docrel_buf__append (out, bson_iter_key (&iter), bson_iter_key_len (&iter));
+         docrel_buf__append_byte (out, TERMINATOR);
       }
       append_payload (out, bson_iter_value (&iter), depth + 1);
    }
-   docrel_buf_append_byte (out, TERMINATOR);
+   docrel_buf__append_byte (out, TERMINATOR);
 }
 
 static void
@@ -202,14 +202,14 @@ append_payload (docrel_buf_t *out, const bson_value_t *value, int depth)
       break;
    case BSON_TYPE_BINARY:
       append_be (out, value->value.v_binary.data_len, 4);
-      docrel_buf_append_byte (out, (uint8_t) value->value.v_binary.subtype);
-      docrel_buf_append (out, value->value.v_binary.data, value->value.v_binary.data_len);
+      docrel_buf__append_byte (out, (uint8_t) value->value.v_binary.subtype);
+      docrel_buf__append (out, value->value.v_binary.data, value->value.v_binary.data_len);
       break;
    case BSON_TYPE_OID:
-      docrel_buf_append (out, value->value.v_oid.bytes, 12);
+      docrel_buf__append (out, value->value.v_oid.bytes, 12);
       break;
    case BSON_TYPE_BOOL:
-      docrel_buf_append_byte (out, value->value.v_bool ? 1 : 0);
+      docrel_buf__append_byte (out, value->value.v_bool ? 1 : 0);
       break;
    case BSON_TYPE_DATE_TIME:
       append_be (out, (uint64_t) value->value.v_datetime ^ 0x8000000000000000u, 8);
@@ -224,8 +224,8 @@ append_payload (docrel_buf_t *out, const bson_value_t *value, int depth)
       break;
    case BSON_TYPE_DBPOINTER:
       append_be (out, value->value.v_dbpointer.collection_len, 4);
-      docrel_buf_append (out, value->value.v_dbpointer.collection, value->value.v_dbpointer.collection_len);
-      docrel_buf_append (out, value->value.v_dbpointer.oid.bytes, 12);
+      docrel_buf__append (out, value->value.v_dbpointer.collection, value->value.v_dbpointer.collection_len);
+      docrel_buf__append (out, value->value.v_dbpointer.oid.bytes, 12);
       break;
    case BSON_TYPE_CODE:
       append_string (out, value->value.v_code.code, value->value.v_code.code_len);
@@ -242,12 +242,12 @@ append_payload (docrel_buf_t *out, const bson_value_t *value, int depth)
 void
 docrel_keycode__append (docrel_buf_t *out, const bson_value_t *value)
 {
-   docrel_buf_append_byte (out, class_of (value->value_type));
+   docrel_buf__append_byte (out, class_of (value->value_type));
    append_payload (out, value, 0);
 }
 
 void
 docrel_keycode__append_null (docrel_buf_t *out)
 {
-   docrel_buf_append_byte (out, CLASS_NULL);
+   docrel_buf__append_byte (out, CLASS_NULL);
 }

@@ -90,7 +90,7 @@ docrel_doc__free (docrel_doc_t *doc)
    if (doc->has_id) {
       bson_value_destroy (&doc->id);
    }
-   docrel_buf_destroy (&doc->key);
+   docrel_buf__destroy (&doc->key);
    bson_destroy (doc->fields);
    bson_free (doc);
 }
@@ -177,7 +177,7 @@ docrel_doc__remap (docrel_doc_t *doc)
 {
    leave_map (doc);
    if (doc->saved && doc->has_id) {
-      docrel_buf_reset (&doc->key);
+      docrel_buf__reset (&doc->key);
       docrel_keycode__append (&doc->key, &doc->id);
       docrel_idmap__put (&doc->session->map, doc->model, doc->key.data, doc->key.len, doc);
       doc->in_map = true;

@@ -54,7 +54,7 @@ docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const 
 
    docrel_keycode__append (&key, id);
    doc = docrel_idmap__get (&session->map, model, key.data, key.len);
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    return doc;
 }
 

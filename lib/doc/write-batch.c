@@ -53,7 +53,7 @@ settle_inserts (docrel_doc_t *const *docs,
 static void
 id_code (const bson_value_t *id, docrel_buf_t *code)
 {
-   docrel_buf_reset (code);
+   docrel_buf__reset (code);
    docrel_keycode__append (code, id);
 }
 
@@ -109,7 +109,7 @@ done:
    }
    docrel_projection__destroy (projection);
    docrel_filter__destroy (filter);
-   docrel_buf_destroy (&code);
+   docrel_buf__destroy (&code);
    bson_destroy (&only_id);
    bson_destroy (&spec);
    return ok;
@@ -217,7 +217,7 @@ insert_resolving_doubts (docrel_store_t *store,
         send_inserts (store, collection, insert_docs, inserts, n_inserts, sent, error);
 done:
    docrel_idmap__destroy (&stored);
-   docrel_buf_destroy (&code);
+   docrel_buf__destroy (&code);
    bson_free (rewrite_docs);
    bson_free (rewrites);
    bson_free (insert_docs);

@@ -66,7 +66,7 @@ clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, con
    }
    bson_free (saved);
    docrel_idmap__destroy (&codes);
-   docrel_buf_destroy (&code);
+   docrel_buf__destroy (&code);
 }
 
 /* Plans the removal of gone (saved documents, all of model m): loaded

@@ -71,7 +71,7 @@ docrel_graph__code (const docrel_doc_t *doc, char *const *paths, size_t n, docre
    bson_value_t values[DOCREL_MAX_KEYS];
    size_t i;
 
-   docrel_buf_reset (out);
+   docrel_buf__reset (out);
    if (!docrel_graph__key (doc, paths, n, values)) {
       return false;
    }
@@ -317,14 +317,14 @@ docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *con
    size_t i;
    bool seen;
 
-   docrel_buf_append_byte (&key, (uint8_t) n); /* never an empty key */
+   docrel_buf__append_byte (&key, (uint8_t) n); /* never an empty key */
    for (i = 0; i < n; i++) {
-      docrel_buf_append (&key, paths[i], strlen (paths[i]) + 1);
+      docrel_buf__append (&key, paths[i], strlen (paths[i]) + 1);
    }
    seen = docrel_idmap__get (done, model, key.data, key.len) != NULL;
    if (!seen) {
       docrel_idmap__put (done, model, key.data, key.len, (void *) 1);
    }
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    return seen;
 }

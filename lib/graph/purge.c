@@ -59,7 +59,7 @@ add_front (purge_t *p, docrel_model_t *model, int depth, docrel_doc_t *doc)
       if (!seen) {
          docrel_idmap__put (&p->purged, model, key.data, key.len, (void *) 1);
       }
-      docrel_buf_destroy (&key);
+      docrel_buf__destroy (&key);
       if (seen) {
          return;
       }
@@ -187,7 +187,7 @@ set_null (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_mo
       }
    }
    p->n_nulls++;
-   docrel_buf_destroy (&code);
+   docrel_buf__destroy (&code);
 }
 
 /* Applies every relation referencing f's model. */
@@ -305,7 +305,7 @@ bring_in_line (purge_t *p)
    docrel_graph__forget (&p->plan.undo, session, gone, n_gone);
    docrel_undo__forget (&p->plan.undo);
    bson_free (gone);
-   docrel_buf_destroy (&code);
+   docrel_buf__destroy (&code);
 }
 
 bool

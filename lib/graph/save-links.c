@@ -66,17 +66,17 @@ pair_code (const docrel_relation_t *r, const bson_value_t *left, const bson_valu
       docrel_keycode__append (&a, &left[i]);
       docrel_keycode__append (&b, &right[i]);
    }
-   docrel_buf_reset (out);
+   docrel_buf__reset (out);
    if (r->symmetric ? (a.len > b.len || (a.len == b.len && memcmp (a.data, b.data, a.len) > 0))
                     : strcmp (r->link_left[0], r->link_right[0]) > 0) {
-      docrel_buf_append (out, b.data, b.len);
-      docrel_buf_append (out, a.data, a.len);
+      docrel_buf__append (out, b.data, b.len);
+      docrel_buf__append (out, a.data, a.len);
    } else {
-      docrel_buf_append (out, a.data, a.len);
-      docrel_buf_append (out, b.data, b.len);
+      docrel_buf__append (out, a.data, a.len);
+      docrel_buf__append (out, b.data, b.len);
    }
-   docrel_buf_destroy (&a);
-   docrel_buf_destroy (&b);
+   docrel_buf__destroy (&a);
+   docrel_buf__destroy (&b);
 }
 
 /* Adds one clause, built by the caller between begin and end, to b's $or. */
@@ -143,7 +143,7 @@ add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, cons
 
    pair_code (r, left, right, &code);
    if (docrel_idmap__get (&b->pairs, NULL, code.data, code.len)) {
-      docrel_buf_destroy (&code);
+      docrel_buf__destroy (&code);
       return; /* already linked in this call */
    }
    docrel_idmap__put (&b->pairs, NULL, code.data, code.len, (void *) 1);
@@ -377,7 +377,7 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
       if (b->inserts[i].check &&
           docrel_idmap__get (&stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
          bson_destroy (b->inserts[i].payload); /* linking twice is harmless */
-         docrel_buf_destroy (&b->inserts[i].code);
+         docrel_buf__destroy (&b->inserts[i].code);
          continue;
       }
       b->inserts[kept++] = b->inserts[i];
@@ -390,7 +390,7 @@ done:
       docrel_filter__destroy (filter);
    }
    docrel_idmap__destroy (&stored);
-   docrel_buf_destroy (&code);
+   docrel_buf__destroy (&code);
    bson_destroy (&spec);
    return ok;
 }
@@ -441,7 +441,7 @@ docrel_graph__plan_links (docrel_plan_t *plan,
          } else {
             bson_destroy (b->inserts[k].payload);
          }
-         docrel_buf_destroy (&b->inserts[k].code);
+         docrel_buf__destroy (&b->inserts[k].code);
       }
       if (b->unlinks) {
          bson_destroy (b->unlinks);

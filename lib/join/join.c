@@ -150,7 +150,7 @@ index_docs (index_t *index, docrel_doc_t *const *docs, size_t n, char *const *pa
       if (n_paths == 1 && docrel_path__find (docs[i]->fields, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
           bson_iter_recurse (&iter, &elem)) {
          while (bson_iter_next (&elem)) {
-            docrel_buf_reset (&key);
+            docrel_buf__reset (&key);
             docrel_keycode__append (&key, bson_iter_value (&elem));
             index_add (index, &key, docs[i], i);
          }
@@ -160,7 +160,7 @@ index_docs (index_t *index, docrel_doc_t *const *docs, size_t n, char *const *pa
          index_add (index, &key, docs[i], i);
       }
    }
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
 }
 
 /* ---- edges ------------------------------------------------------------- */
@@ -333,7 +333,7 @@ parent_keys (const docrel_relation_t *r, docrel_doc_t *const *parents, size_t n,
          docrel_keyset__add (set, &key, values, r->n_keys);
       }
    }
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
 }
 
 /* hasOne, belongsTo, hasMany: one query on the far side by key. */
@@ -361,7 +361,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    edge_find_destroy (&find);
    docrel_keyset__destroy (&set);
    if (!ok) {
-      docrel_buf_destroy (&key);
+      docrel_buf__destroy (&key);
       return false;
    }
    index_init (&index);
@@ -382,7 +382,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       }
    }
    index_destroy (&index);
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    return ok;
 }
 
@@ -468,7 +468,7 @@ fetch_far (docrel_session_t *session, const linked_t *l, docrel_doc_t ***targets
                &find.spec, false, targets, n_targets, error);
    docrel_keyset__destroy (&set);
    edge_find_destroy (&find);
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    return ok;
 }
 
@@ -513,7 +513,7 @@ linked_positions (const linked_t *l, const docrel_doc_t *parent, index_t *by_par
    if (n_found > 1) {
       qsort (found, n_found, sizeof *found, compare_pos);
    }
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    *out = found;
    return n_found;
 }

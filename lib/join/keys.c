@@ -21,7 +21,7 @@ docrel_join__tuple_key (const bson_t *fields, char *const *paths, size_t n, docr
 {
    size_t i;
 
-   docrel_buf_reset (out);
+   docrel_buf__reset (out);
    for (i = 0; i < n; i++) {
       bson_iter_t iter;
       if (!docrel_path__find (fields, paths[i], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {

@@ -55,7 +55,7 @@ collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *
           bson_iter_recurse (&iter, &elem)) {
          while (bson_iter_next (&elem)) {
             values[0] = *bson_iter_value (&elem);
-            docrel_buf_reset (&key);
+            docrel_buf__reset (&key);
             docrel_keycode__append (&key, &values[0]);
             docrel_keyset__add (set, &key, values, 1);
          }
@@ -75,7 +75,7 @@ done:
    if (compiled) {
       docrel_filter__destroy (compiled);
    }
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    bson_destroy (&fields);
    return ok;
 }

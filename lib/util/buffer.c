@@ -43,7 +43,7 @@ buf_reserve (docrel_buf_t *buf, size_t extra)
 }
 
 void
-docrel_buf_append (docrel_buf_t *buf, const void *bytes, size_t len)
+docrel_buf__append (docrel_buf_t *buf, const void *bytes, size_t len)
 {
    if (len == 0) {
       return; /* bytes may be NULL then; memcpy must not see it */
@@ -54,20 +54,20 @@ docrel_buf_append (docrel_buf_t *buf, const void *bytes, size_t len)
 }
 
 void
-docrel_buf_append_byte (docrel_buf_t *buf, uint8_t byte)
+docrel_buf__append_byte (docrel_buf_t *buf, uint8_t byte)
 {
    buf_reserve (buf, 1);
    buf->data[buf->len++] = byte;
 }
 
 void
-docrel_buf_reset (docrel_buf_t *buf)
+docrel_buf__reset (docrel_buf_t *buf)
 {
    buf->len = 0;
 }
 
 void
-docrel_buf_destroy (docrel_buf_t *buf)
+docrel_buf__destroy (docrel_buf_t *buf)
 {
    bson_free (buf->data);
    buf->data = NULL;

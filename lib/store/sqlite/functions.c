@@ -74,7 +74,7 @@ result_buf (sqlite3_context *ctx, docrel_buf_t *buf)
 {
    if (buf->len > (size_t) INT32_MAX) {
       sqlite3_result_error_toobig (ctx);
-      docrel_buf_destroy (buf);
+      docrel_buf__destroy (buf);
       return;
    }
    sqlite3_result_blob (ctx, buf->data, (int) buf->len, bson_free);
@@ -128,7 +128,7 @@ fn_index_key (sqlite3_context *ctx, int argc, sqlite3_value **argv)
       }
    }
    if (array) {
-      docrel_buf_append_byte (&buf, DOCREL_KEYCODE_ARRAY_MARKER);
+      docrel_buf__append_byte (&buf, DOCREL_KEYCODE_ARRAY_MARKER);
    } else if (found) {
       docrel_keycode__append (&buf, bson_iter_value (&iter));
    } else {

@@ -109,7 +109,7 @@ typedef struct {
 static void
 params_destroy (query_params_t *p)
 {
-   docrel_buf_destroy (&p->keys);
+   docrel_buf__destroy (&p->keys);
    bson_free (p->ends);
    p->ends = NULL;
    p->n_keys = 0;
@@ -212,7 +212,7 @@ narrow_keys (const docrel_filter_t *filter, const char *path, bool marker, size_
          p->ends[p->n_keys++] = p->keys.len;
       }
       if (marker) {
-         docrel_buf_append_byte (&p->keys, DOCREL_KEYCODE_ARRAY_MARKER);
+         docrel_buf__append_byte (&p->keys, DOCREL_KEYCODE_ARRAY_MARKER);
          p->ends[p->n_keys++] = p->keys.len;
       }
    }

@@ -145,20 +145,20 @@ parse_index_sql (const char *sql, docrel_sqlite_index_t *index)
       p += sizeof needle - 1;
       for (;;) {
          if (*p == '\0') {
-            docrel_buf_destroy (&path);
+            docrel_buf__destroy (&path);
             return false; /* unterminated literal: not ours */
          }
          if (*p == '\'' && p[1] == '\'') {
-            docrel_buf_append_byte (&path, '\'');
+            docrel_buf__append_byte (&path, '\'');
             p += 2;
          } else if (*p == '\'') {
             p++;
             break;
          } else {
-            docrel_buf_append_byte (&path, (uint8_t) *p++);
+            docrel_buf__append_byte (&path, (uint8_t) *p++);
          }
       }
-      docrel_buf_append_byte (&path, '\0');
+      docrel_buf__append_byte (&path, '\0');
       index->paths = bson_realloc (index->paths, (index->n_paths + 1) * sizeof *index->paths);
       index->paths[index->n_paths++] = (char *) path.data; /* bson_malloc'd */
    }

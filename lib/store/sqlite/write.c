@@ -150,7 +150,7 @@ docrel_sqlite__insert_many (docrel_backend_t *b,
                             coll->name);
          goto done;
       }
-      docrel_buf_reset (&key);
+      docrel_buf__reset (&key);
       docrel_keycode__append (&key, bson_iter_value (&iter));
       rc = sqlite3_bind_blob (stmt, 1, key.data, (int) key.len, SQLITE_STATIC);
       if (rc == SQLITE_OK) {
@@ -175,7 +175,7 @@ done:
       ok = docrel_sqlite__write_end (b, own, ok, error);
    }
    pthread_mutex_unlock (&b->mutex);
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    return ok;
 }
 
@@ -351,7 +351,7 @@ docrel_sqlite__update_many (docrel_backend_t *b,
       if (updates[i].id->value_type == BSON_TYPE_ARRAY) {
          continue; /* no document has an array _id */
       }
-      docrel_buf_reset (&key);
+      docrel_buf__reset (&key);
       docrel_keycode__append (&key, updates[i].id);
       if (!update_one (b, coll, select, update, &updates[i], &key, error)) {
          goto done;
@@ -363,7 +363,7 @@ done:
       ok = docrel_sqlite__write_end (b, own, ok, error);
    }
    pthread_mutex_unlock (&b->mutex);
-   docrel_buf_destroy (&key);
+   docrel_buf__destroy (&key);
    return ok;
 }
 
@@ -411,7 +411,7 @@ docrel_sqlite__update_where (docrel_backend_t *b,
          keys = bson_realloc (keys, cap_keys * sizeof *keys);
       }
       keys[n_keys] = (docrel_buf_t) DOCREL_BUF_INIT;
-      docrel_buf_append (&keys[n_keys++], sqlite3_column_blob (ids, 0), (size_t) sqlite3_column_bytes (ids, 0));
+      docrel_buf__append (&keys[n_keys++], sqlite3_column_blob (ids, 0), (size_t) sqlite3_column_bytes (ids, 0));
    }
    if (rc != SQLITE_DONE) {
       docrel_sqlite__fail (b, rc, error, "reading from collection '%s'", coll->name);
@@ -440,7 +440,7 @@ done:
    }
    pthread_mutex_unlock (&b->mutex);
    for (size_t i = 0; i < n_keys; i++) {
-      docrel_buf_destroy (&keys[i]);
+      docrel_buf__destroy (&keys[i]);
    }
    bson_free (keys);
    return ok;
