@@ -1,6 +1,6 @@
 /* doc.c: documents: their own fields, their state (saved, partial, which
  * paths changed) and their place in the session. Writing them is write.c's
- * concern, loading them query.c's. */
+ * concern, loading them fetch.c's. */
 #include <string.h>
 
 #include "doc/doc-private.h"

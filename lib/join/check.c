@@ -1,4 +1,4 @@
-/* join-check.c: checking a join tree before anything is sent. */
+/* check.c: checking a join tree before anything is sent. */
 #include <string.h>
 
 #include "util/util-private.h"

@@ -7,6 +7,7 @@
 #include "docrel/docrel-doc.h"
 #include "util/util-private.h"
 #include "docrel/docrel-query.h"
+#include "store/store-private.h"
 
 /* ---- join --------------------------------------------------------------- */
 
@@ -55,7 +56,7 @@ bool docrel_join__resolve_related (struct _docrel_store_t *store,
 /* ---- join --------------------------------------------------------------- */
 
 /* What the join files share (join.c loads along a tree,
- * join-related.c resolves the "related" query option): key tuples read
+ * related.c resolves the "related" query option): key tuples read
  * from documents, sets of distinct tuples, and the chunked $in filters
  * built from them. */
 /* Keys per $in query: under SQLite's bound-parameter limit (32766) so the
@@ -117,5 +118,78 @@ bool docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter);
  * DOCREL_ERROR_BAD_OPTION for {"_id": 0} (a find's projection, an edge's
  * $fields). */
 bool docrel_join__projection_keeps_id (const bson_t *spec, bson_error_t *error);
+
+/* ---- key index (keys.c): attaching documents by key tuple ------------- */
+
+/* A document of an indexed array, and its position there (its rank in the
+ * query's order). */
+typedef struct {
+   docrel_doc_t *doc;
+   size_t pos;
+} docrel_keyentry_t;
+
+/* A hash from key tuple to the documents carrying it, in insertion order. */
+typedef struct {
+   docrel_keyentry_t *entries;
+   size_t n, cap;
+} docrel_keybucket_t;
+
+typedef struct {
+   docrel_idmap_t map;
+   docrel_keybucket_t **buckets; /* every bucket, to free them */
+   size_t n_buckets;
+} docrel_keyindex_t;
+
+void docrel_keyindex__init (docrel_keyindex_t *index);
+/* Frees the buckets, not the documents. */
+void docrel_keyindex__destroy (docrel_keyindex_t *index);
+void docrel_keyindex__add (docrel_keyindex_t *index, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos);
+/* The bucket of key, or NULL. */
+const docrel_keybucket_t *docrel_keyindex__get (const docrel_keyindex_t *index, const docrel_buf_t *key);
+/* Indexes docs by the key tuple at paths, each with its position in docs.
+ * A single key holding an array (a document listing the keys it belongs
+ * to) is indexed under each element, as MongoDB's $in matches elements. */
+void docrel_keyindex__docs (docrel_keyindex_t *index, docrel_doc_t *const *docs, size_t n, char *const *paths,
+                            size_t n_paths);
+
+/* ---- find ------------------------------------------------------------- */
+
+/* A find's filter and options, compiled (options.c). */
+typedef struct {
+   docrel_filter_t *filter;
+   docrel_sort_t *sort;
+   docrel_projection_t *projection;
+   docrel_find_spec_t spec;
+   /* The join tree, as a view into the caller's opts (valid during the
+    * call). Raw bytes, not a bson_t: a static bson_t must not be copied. */
+   const uint8_t *join_data;
+   uint32_t join_len;
+} docrel_find_t;
+
+/* Compiles filter and opts (the options of a count when counting). Returns
+ * false with DOCREL_ERROR_QUERY naming the option; *find is then empty. */
+bool docrel_find__parse (docrel_model_t *model,
+                         const bson_t *filter,
+                         const bson_t *opts,
+                         bool counting,
+                         docrel_find_t *find,
+                         bson_error_t *error);
+
+/* Frees what find compiled; find is empty afterwards. */
+void docrel_find__destroy (docrel_find_t *find);
+
+/* A read needs a session and a model, which it puts to use (its collection
+ * and indexes exist afterwards). */
+bool docrel_find__check_args (docrel_session_t *session, docrel_model_t *model, bson_error_t *error);
+
+/* Opens a cursor (cursor.c). With joined, a join tree in opts is not joined
+ * batch by batch but handed to the caller in *joined, which joins every root
+ * at once (docrel_find_all). */
+docrel_cursor_t *docrel_cursor__open (docrel_session_t *session,
+                                      docrel_model_t *model,
+                                      const bson_t *filter,
+                                      const bson_t *opts,
+                                      docrel_find_t *joined,
+                                      bson_error_t *error);
 
 #endif

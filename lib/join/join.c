@@ -11,8 +11,9 @@
  * Order within a slot: the edge's $sort, else the store's order (insertion
  * order on the embedded store).
  *
- * Trees are checked in join-check.c, key tuples and chunks are built in
- * join-keys.c, and the "related" query option is join-related.c. */
+ * Trees are checked in check.c, key tuples, chunks and the key index are
+ * keys.c, the "related" query option is related.c, and the finds that
+ * join (cursors, find_all, get) are cursor.c and read.c, above this file. */
 #include <string.h>
 
 #include "doc/doc-private.h"
@@ -67,100 +68,6 @@ fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *
    *out = all;
    *n_out = n_all;
    return true;
-}
-
-/* ---- attaching --------------------------------------------------------- */
-
-/* A document of an indexed array, and its position there (its rank in the
- * query's order). */
-typedef struct {
-   docrel_doc_t *doc;
-   size_t pos;
-} entry_t;
-
-/* A hash from key tuple to the documents carrying it, in insertion order. */
-typedef struct {
-   entry_t *entries;
-   size_t n, cap;
-} bucket_t;
-
-typedef struct {
-   docrel_idmap_t map;
-   bucket_t **buckets; /* every bucket, to free them */
-   size_t n_buckets;
-} index_t;
-
-static void
-index_init (index_t *index)
-{
-   docrel_idmap__init (&index->map);
-   index->buckets = NULL;
-   index->n_buckets = 0;
-}
-
-static void
-index_destroy (index_t *index)
-{
-   size_t i;
-   for (i = 0; i < index->n_buckets; i++) {
-      bson_free (index->buckets[i]->entries);
-      bson_free (index->buckets[i]);
-   }
-   bson_free (index->buckets);
-   docrel_idmap__destroy (&index->map);
-}
-
-static void
-index_add (index_t *index, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos)
-{
-   bucket_t *b = docrel_idmap__get (&index->map, NULL, key->data, key->len);
-
-   if (!b) {
-      b = bson_malloc0 (sizeof *b);
-      docrel_idmap__put (&index->map, NULL, key->data, key->len, b);
-      index->buckets = bson_realloc (index->buckets, (index->n_buckets + 1) * sizeof *index->buckets);
-      index->buckets[index->n_buckets++] = b;
-   }
-   if (b->n == b->cap) {
-      b->cap = b->cap ? b->cap * 2 : 2;
-      b->entries = bson_realloc (b->entries, b->cap * sizeof *b->entries);
-   }
-   b->entries[b->n].doc = doc;
-   b->entries[b->n++].pos = pos;
-}
-
-static const bucket_t *
-index_get (const index_t *index, const docrel_buf_t *key)
-{
-   return docrel_idmap__get (&index->map, NULL, key->data, key->len);
-}
-
-/* Indexes docs by the key tuple at paths. A single key holding an array
- * (a document listing the keys it belongs to) is indexed under each element,
- * as MongoDB's $in matches elements. */
-static void
-index_docs (index_t *index, docrel_doc_t *const *docs, size_t n, char *const *paths, size_t n_paths)
-{
-   docrel_buf_t key = DOCREL_BUF_INIT;
-   bson_value_t values[DOCREL_MAX_KEYS];
-   size_t i;
-
-   for (i = 0; i < n; i++) {
-      bson_iter_t iter, elem;
-      if (n_paths == 1 && docrel_path__find (docs[i]->fields, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
-          bson_iter_recurse (&iter, &elem)) {
-         while (bson_iter_next (&elem)) {
-            docrel_buf__reset (&key);
-            docrel_keycode__append (&key, bson_iter_value (&elem));
-            index_add (index, &key, docs[i], i);
-         }
-         continue;
-      }
-      if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
-         index_add (index, &key, docs[i], i);
-      }
-   }
-   docrel_buf__destroy (&key);
 }
 
 /* ---- edges ------------------------------------------------------------- */
@@ -302,7 +209,7 @@ static bool load_level (docrel_session_t *session, docrel_model_t *model, docrel
                         const bson_t *tree, bson_error_t *error);
 
 static bool
-too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const bucket_t *b, bson_error_t *error)
+too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const docrel_keybucket_t *b, bson_error_t *error)
 {
    char *a = docrel_error__value_json (&b->entries[0].doc->id);
    char *c = docrel_error__value_json (&b->entries[1].doc->id);
@@ -345,7 +252,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
    docrel_keyset_t set;
-   index_t index;
+   docrel_keyindex_t index;
    edge_find_t find;
    size_t i, k;
    bool ok;
@@ -364,13 +271,13 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       docrel_buf__destroy (&key);
       return false;
    }
-   index_init (&index);
-   index_docs (&index, *targets, *n_targets, r->right_keys, r->n_keys);
+   docrel_keyindex__init (&index);
+   docrel_keyindex__docs (&index, *targets, *n_targets, r->right_keys, r->n_keys);
    for (i = 0; ok && i < n; i++) {
       docrel_slot_t *slot;
-      const bucket_t *b = NULL;
+      const docrel_keybucket_t *b = NULL;
       if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
-         b = index_get (&index, &key);
+         b = docrel_keyindex__get (&index, &key);
       }
       if (b && b->n > 1 && !docrel_relation__is_many (r)) {
          ok = too_many (r, parents[i], b, error);
@@ -381,7 +288,7 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
          docrel_slot__append (slot, b->entries[k].doc);
       }
    }
-   index_destroy (&index);
+   docrel_keyindex__destroy (&index);
    docrel_buf__destroy (&key);
    return ok;
 }
@@ -482,7 +389,7 @@ compare_pos (const void *a, const void *b)
 /* The positions (in the far side's query order) of the documents linked to
  * parent, sorted, repeats kept; *out is bson_malloc'd. */
 static size_t
-linked_positions (const linked_t *l, const docrel_doc_t *parent, index_t *by_parent, const index_t *by_target,
+linked_positions (const linked_t *l, const docrel_doc_t *parent, docrel_keyindex_t *by_parent, const docrel_keyindex_t *by_target,
                   size_t **out)
 {
    const docrel_relation_t *r = l->edge->relation;
@@ -492,14 +399,14 @@ linked_positions (const linked_t *l, const docrel_doc_t *parent, index_t *by_par
    size_t n_found = 0, cap = 0, side, k, j;
 
    for (side = 0; side < l->n_sides; side++) {
-      const bucket_t *b = NULL;
+      const docrel_keybucket_t *b = NULL;
       if (docrel_join__tuple_key (parent->fields, r->left_keys, r->n_keys, &key, values)) {
-         b = index_get (&by_parent[side], &key);
+         b = docrel_keyindex__get (&by_parent[side], &key);
       }
       for (k = 0; b && k < b->n; k++) {
-         const bucket_t *t = NULL;
+         const docrel_keybucket_t *t = NULL;
          if (docrel_join__tuple_key (b->entries[k].doc->fields, l->far[side], r->n_keys, &key, values)) {
-            t = index_get (by_target, &key);
+            t = docrel_keyindex__get (by_target, &key);
          }
          for (j = 0; t && j < t->n; j++) {
             if (n_found == cap) {
@@ -526,14 +433,14 @@ attach_linked (const linked_t *l, docrel_doc_t *const *parents, size_t n, docrel
                size_t n_targets)
 {
    const docrel_relation_t *r = l->edge->relation;
-   index_t by_parent[2], by_target;
+   docrel_keyindex_t by_parent[2], by_target;
    size_t side, i, k;
 
-   index_init (&by_target);
-   index_docs (&by_target, targets, n_targets, r->right_keys, r->n_keys);
+   docrel_keyindex__init (&by_target);
+   docrel_keyindex__docs (&by_target, targets, n_targets, r->right_keys, r->n_keys);
    for (side = 0; side < l->n_sides; side++) {
-      index_init (&by_parent[side]);
-      index_docs (&by_parent[side], l->links[side], l->n_links[side], l->near[side], r->n_keys);
+      docrel_keyindex__init (&by_parent[side]);
+      docrel_keyindex__docs (&by_parent[side], l->links[side], l->n_links[side], l->near[side], r->n_keys);
    }
    for (i = 0; i < n; i++) {
       docrel_slot_t *slot = docrel_doc__reset_slot (parents[i], r->index);
@@ -554,9 +461,9 @@ attach_linked (const linked_t *l, docrel_doc_t *const *parents, size_t n, docrel
       bson_free (found);
    }
    for (side = 0; side < l->n_sides; side++) {
-      index_destroy (&by_parent[side]);
+      docrel_keyindex__destroy (&by_parent[side]);
    }
-   index_destroy (&by_target);
+   docrel_keyindex__destroy (&by_target);
 }
 
 /* hasAndBelongsToMany: two queries (three for a symmetric link), then the

@@ -1,9 +1,12 @@
-/* join-keys.c: key tuples, sets of distinct tuples, and the $in filters
- * of one chunk of them (join-private.h). */
+/* keys.c: key tuples, sets of distinct tuples, the $in filters of one
+ * chunk of them, and the index that attaches documents by key tuple
+ * (join-private.h). */
 #include <string.h>
 
 #include "join/join-private.h"
 #include "bsonx/bsonx-private.h"
+#include "model/model-private.h"
+#include "doc/doc-private.h"
 
 bool
 docrel_join__doc_view (const bson_iter_t *iter, bson_t *out)
@@ -174,4 +177,79 @@ docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter)
    docrel_join__chunk_filter (&chunks->cursor, count, chunks->paths, chunks->n_paths, chunks->edge_filter, filter);
    chunks->left -= count;
    return true;
+}
+
+/* ---- indexing documents by key tuple ---------------------------------- */
+
+void
+docrel_keyindex__init (docrel_keyindex_t *index)
+{
+   docrel_idmap__init (&index->map);
+   index->buckets = NULL;
+   index->n_buckets = 0;
+}
+
+void
+docrel_keyindex__destroy (docrel_keyindex_t *index)
+{
+   size_t i;
+   for (i = 0; i < index->n_buckets; i++) {
+      bson_free (index->buckets[i]->entries);
+      bson_free (index->buckets[i]);
+   }
+   bson_free (index->buckets);
+   docrel_idmap__destroy (&index->map);
+}
+
+void
+docrel_keyindex__add (docrel_keyindex_t *index, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos)
+{
+   docrel_keybucket_t *b = docrel_idmap__get (&index->map, NULL, key->data, key->len);
+
+   if (!b) {
+      b = bson_malloc0 (sizeof *b);
+      docrel_idmap__put (&index->map, NULL, key->data, key->len, b);
+      index->buckets = bson_realloc (index->buckets, (index->n_buckets + 1) * sizeof *index->buckets);
+      index->buckets[index->n_buckets++] = b;
+   }
+   if (b->n == b->cap) {
+      b->cap = b->cap ? b->cap * 2 : 2;
+      b->entries = bson_realloc (b->entries, b->cap * sizeof *b->entries);
+   }
+   b->entries[b->n].doc = doc;
+   b->entries[b->n++].pos = pos;
+}
+
+const docrel_keybucket_t *
+docrel_keyindex__get (const docrel_keyindex_t *index, const docrel_buf_t *key)
+{
+   return docrel_idmap__get (&index->map, NULL, key->data, key->len);
+}
+
+/* Indexes docs by the key tuple at paths. A single key holding an array
+ * (a document listing the keys it belongs to) is indexed under each element,
+ * as MongoDB's $in matches elements. */
+void
+docrel_keyindex__docs (docrel_keyindex_t *index, docrel_doc_t *const *docs, size_t n, char *const *paths, size_t n_paths)
+{
+   docrel_buf_t key = DOCREL_BUF_INIT;
+   bson_value_t values[DOCREL_MAX_KEYS];
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      bson_iter_t iter, elem;
+      if (n_paths == 1 && docrel_path__find (docs[i]->fields, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
+          bson_iter_recurse (&iter, &elem)) {
+         while (bson_iter_next (&elem)) {
+            docrel_buf__reset (&key);
+            docrel_keycode__append (&key, bson_iter_value (&elem));
+            docrel_keyindex__add (index, &key, docs[i], i);
+         }
+         continue;
+      }
+      if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
+         docrel_keyindex__add (index, &key, docs[i], i);
+      }
+   }
+   docrel_buf__destroy (&key);
 }

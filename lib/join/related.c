@@ -1,4 +1,4 @@
-/* join-related.c: the "related" query option, filtering a model by its
+/* related.c: the "related" query option, filtering a model by its
  * related documents: their keys, looked up chunk by chunk, become a key
  * condition on the model's own query. */
 #include <string.h>

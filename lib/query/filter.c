@@ -1,7 +1,7 @@
 /* filter.c: compiling MongoDB query filters into node trees.
  *
  * A spec is read once, here, into the tree described in filter-private.h;
- * filter-match.c evaluates that tree against documents without looking at the
+ * match.c evaluates that tree against documents without looking at the
  * spec again. Everything docrel does not implement is rejected by name
  * (DOCREL_ERROR_UNSUPPORTED_OPERATOR), and every malformed argument too
  * (DOCREL_ERROR_BAD_OPTION), so a filter never silently matches less than

@@ -1,4 +1,4 @@
-/* filter-match.c: reading a compiled filter (filter-private.h): matching
+/* match.c: reading a compiled filter (query-private.h): matching
  * documents, and the key values an index can narrow candidates by.
  *
  * A predicate on a path is true if any value the path reaches satisfies it,

@@ -16,7 +16,7 @@
  * arrays (a path component descends into every element of an array; a numeric
  * component also addresses an element by index), a condition on an array
  * field matches if the array as a whole or any element matches, null matches
- * missing, comparisons only within a type bracket (compare.h). */
+ * missing, comparisons only within a type bracket (bsonx/bsonx-private.h). */
 typedef struct _docrel_filter_t docrel_filter_t;
 
 /* Compiles spec (NULL or empty: matches everything). Returns NULL with error
@@ -54,7 +54,7 @@ bool docrel_filter__key_values (const docrel_filter_t *filter, const char *path,
 /* ---- filter ------------------------------------------------------------- */
 
 /* The compiled form of a filter, shared by filter.c (which
- * builds it from a spec) and filter-match.c (which evaluates it).
+ * builds it from a spec) and match.c (which evaluates it).
  *
  * A filter compiles to a tree of nodes. Logical nodes (AND, OR, NOR, NOT)
  * combine children. Every other node is a predicate; a predicate compiled for
@@ -167,7 +167,7 @@ size_t docrel_sort__n_fields (const docrel_sort_t *sort);
 const char *docrel_sort__path (const docrel_sort_t *sort, size_t i);
 int docrel_sort__direction (const docrel_sort_t *sort, size_t i); /* 1 or -1 */
 
-/* Appends the keycode (keycode.h) of doc's sort key for one field: the
+/* Appends the keycode (bsonx-private.h) of doc's sort key for one field: the
  * smallest candidate when direction is 1, the largest when -1 (so the key
  * depends on the direction). memcmp order of these keys is the ascending
  * order of that field; a descending sort compares them reversed. A NULL doc

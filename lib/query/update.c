@@ -1,4 +1,4 @@
-/* update.c: checking update documents (see update.h). */
+/* update.c: checking update documents (query-private.h). */
 #include <string.h>
 
 #include "bsonx/bsonx-private.h"

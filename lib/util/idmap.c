@@ -1,4 +1,4 @@
-/* idmap.c: the session's identity map (see idmap.h).
+/* idmap.c: the session's identity map (util-private.h).
  *
  * Linear probing over a power-of-two table of slots kept at most 70 % full.
  * A slot holds only the hash and the number of an entry in a dense array, so

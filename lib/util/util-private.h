@@ -65,7 +65,7 @@ void docrel_buf__destroy (docrel_buf_t *buf); /* frees memory; buf reusable */
 
 /* The identity map, a hash from (owner, key bytes) to a value.
  *
- * The session keys it by (model, keycode of _id) (keycode.h), so ids that
+ * The session keys it by (model, keycode of _id) (bsonx-private.h), so ids that
  * MongoDB treats as equal (1, 1L, 1.0) are one key; other callers use it as
  * a set or map of pointers or keycodes with a NULL owner. Open addressing:
  * a probe table of 8-byte slots (a hash and an entry number) over a dense
