@@ -3,7 +3,8 @@
  * Filters ($lt, $gt, ...), sorts and the order-preserving keycode all rest on
  * this one order, so that the embedded store returns documents in the order a
  * MongoDB server would. Values of different type brackets compare by bracket;
- * within a bracket each type has its own rule (see compare.h).
+ * within a bracket each type has its own rule (see the compare section of
+ * bsonx-private.h).
  *
  * Numbers of every type are first reduced to one canonical form,
  * docrel_number_t: the nearest double plus the small integer remainder an
@@ -323,40 +324,120 @@ compare_containers (const uint8_t *a, uint32_t a_len, const uint8_t *b, uint32_t
    }
 }
 
-/* a and b are in the same bracket. */
+/* Numbers of any type, through their canonical form. */
+static int
+compare_numbers (const bson_value_t *a, const bson_value_t *b)
+{
+   docrel_number_t an;
+   docrel_number_t bn;
+
+   docrel_compare__number (a, &an);
+   docrel_compare__number (b, &bn);
+   return docrel_compare__numbers (&an, &bn);
+}
+
+/* The bytes of a string or a symbol, which share a bracket and compare
+ * alike. */
+static const char *
+string_bytes (const bson_value_t *v, uint32_t *len)
+{
+   if (v->value_type == BSON_TYPE_UTF8) {
+      *len = v->value.v_utf8.len;
+      return v->value.v_utf8.str;
+   }
+   *len = v->value.v_symbol.len;
+   return v->value.v_symbol.symbol;
+}
+
+static int
+compare_strings (const bson_value_t *a, const bson_value_t *b)
+{
+   uint32_t a_len;
+   uint32_t b_len;
+   const char *a_str = string_bytes (a, &a_len);
+   const char *b_str = string_bytes (b, &b_len);
+
+   return compare_bytes (a_str, a_len, b_str, b_len);
+}
+
+/* Binary data: by length, then subtype, then bytes, as MongoDB does. */
+static int
+compare_binaries (const bson_value_t *a, const bson_value_t *b)
+{
+   if (a->value.v_binary.data_len != b->value.v_binary.data_len) {
+      return a->value.v_binary.data_len < b->value.v_binary.data_len ? -1 : 1;
+   }
+   if (a->value.v_binary.subtype != b->value.v_binary.subtype) {
+      return a->value.v_binary.subtype < b->value.v_binary.subtype ? -1 : 1;
+   }
+   return compare_bytes (
+      a->value.v_binary.data, a->value.v_binary.data_len, b->value.v_binary.data, b->value.v_binary.data_len);
+}
+
+static int
+compare_timestamps (const bson_value_t *a, const bson_value_t *b)
+{
+   int r = compare_u64 (a->value.v_timestamp.timestamp, b->value.v_timestamp.timestamp);
+
+   return r ? r : compare_u64 (a->value.v_timestamp.increment, b->value.v_timestamp.increment);
+}
+
+static int
+compare_regexes (const bson_value_t *a, const bson_value_t *b)
+{
+   int r = SIGN (strcmp (a->value.v_regex.regex, b->value.v_regex.regex));
+
+   return r ? r : SIGN (strcmp (a->value.v_regex.options, b->value.v_regex.options));
+}
+
+/* MongoDB compares the raw value: its size (so the name's length), then the
+ * name, then the ObjectId. */
+static int
+compare_dbpointers (const bson_value_t *a, const bson_value_t *b)
+{
+   int r;
+
+   if (a->value.v_dbpointer.collection_len != b->value.v_dbpointer.collection_len) {
+      return a->value.v_dbpointer.collection_len < b->value.v_dbpointer.collection_len ? -1 : 1;
+   }
+   r = compare_bytes (a->value.v_dbpointer.collection,
+                      a->value.v_dbpointer.collection_len,
+                      b->value.v_dbpointer.collection,
+                      b->value.v_dbpointer.collection_len);
+   return r ? r : compare_bytes (a->value.v_dbpointer.oid.bytes, 12, b->value.v_dbpointer.oid.bytes, 12);
+}
+
+/* The code, then the scope as a document. */
+static int
+compare_code_with_scope (const bson_value_t *a, const bson_value_t *b, int depth)
+{
+   int r = compare_bytes (a->value.v_codewscope.code,
+                          a->value.v_codewscope.code_len,
+                          b->value.v_codewscope.code,
+                          b->value.v_codewscope.code_len);
+
+   return r ? r
+            : compare_containers (a->value.v_codewscope.scope_data,
+                                  a->value.v_codewscope.scope_len,
+                                  b->value.v_codewscope.scope_data,
+                                  b->value.v_codewscope.scope_len,
+                                  false,
+                                  depth);
+}
+
+/* a and b are in the same bracket: each bracket's own rule. */
 static int
 compare_same_bracket (const bson_value_t *a, const bson_value_t *b, int depth)
 {
-   const bson_value_t *v;
-   docrel_number_t an;
-   docrel_number_t bn;
-   int r;
-
    switch (a->value_type) {
    case BSON_TYPE_INT32:
    case BSON_TYPE_INT64:
    case BSON_TYPE_DOUBLE:
    case BSON_TYPE_DECIMAL128:
-      docrel_compare__number (a, &an);
-      docrel_compare__number (b, &bn);
-      return docrel_compare__numbers (&an, &bn);
+      return compare_numbers (a, b);
    case BSON_TYPE_UTF8:
-   case BSON_TYPE_SYMBOL: {
-      const char *s[2];
-      uint32_t len[2];
-      int k;
-      for (k = 0; k < 2; k++) {
-         v = k ? b : a;
-         if (v->value_type == BSON_TYPE_UTF8) {
-            s[k] = v->value.v_utf8.str;
-            len[k] = v->value.v_utf8.len;
-         } else {
-            s[k] = v->value.v_symbol.symbol;
-            len[k] = v->value.v_symbol.len;
-         }
-      }
-      return compare_bytes (s[0], len[0], s[1], len[1]);
-   }
+   case BSON_TYPE_SYMBOL:
+      return compare_strings (a, b);
    case BSON_TYPE_DOCUMENT:
    case BSON_TYPE_ARRAY:
       return compare_containers (a->value.v_doc.data,
@@ -366,14 +447,7 @@ compare_same_bracket (const bson_value_t *a, const bson_value_t *b, int depth)
                                  a->value_type == BSON_TYPE_ARRAY,
                                  depth);
    case BSON_TYPE_BINARY:
-      if (a->value.v_binary.data_len != b->value.v_binary.data_len) {
-         return a->value.v_binary.data_len < b->value.v_binary.data_len ? -1 : 1;
-      }
-      if (a->value.v_binary.subtype != b->value.v_binary.subtype) {
-         return a->value.v_binary.subtype < b->value.v_binary.subtype ? -1 : 1;
-      }
-      return compare_bytes (
-         a->value.v_binary.data, a->value.v_binary.data_len, b->value.v_binary.data, b->value.v_binary.data_len);
+      return compare_binaries (a, b);
    case BSON_TYPE_OID:
       return compare_bytes (a->value.v_oid.bytes, 12, b->value.v_oid.bytes, 12);
    case BSON_TYPE_BOOL:
@@ -381,37 +455,16 @@ compare_same_bracket (const bson_value_t *a, const bson_value_t *b, int depth)
    case BSON_TYPE_DATE_TIME:
       return (a->value.v_datetime > b->value.v_datetime) - (a->value.v_datetime < b->value.v_datetime);
    case BSON_TYPE_TIMESTAMP:
-      r = compare_u64 (a->value.v_timestamp.timestamp, b->value.v_timestamp.timestamp);
-      return r ? r : compare_u64 (a->value.v_timestamp.increment, b->value.v_timestamp.increment);
+      return compare_timestamps (a, b);
    case BSON_TYPE_REGEX:
-      r = SIGN (strcmp (a->value.v_regex.regex, b->value.v_regex.regex));
-      return r ? r : SIGN (strcmp (a->value.v_regex.options, b->value.v_regex.options));
+      return compare_regexes (a, b);
    case BSON_TYPE_DBPOINTER:
-      /* MongoDB compares the raw value: its size (so the name's length),
-       * then the name, then the ObjectId. */
-      if (a->value.v_dbpointer.collection_len != b->value.v_dbpointer.collection_len) {
-         return a->value.v_dbpointer.collection_len < b->value.v_dbpointer.collection_len ? -1 : 1;
-      }
-      r = compare_bytes (a->value.v_dbpointer.collection,
-                         a->value.v_dbpointer.collection_len,
-                         b->value.v_dbpointer.collection,
-                         b->value.v_dbpointer.collection_len);
-      return r ? r : compare_bytes (a->value.v_dbpointer.oid.bytes, 12, b->value.v_dbpointer.oid.bytes, 12);
+      return compare_dbpointers (a, b);
    case BSON_TYPE_CODE:
       return compare_bytes (
          a->value.v_code.code, a->value.v_code.code_len, b->value.v_code.code, b->value.v_code.code_len);
    case BSON_TYPE_CODEWSCOPE:
-      r = compare_bytes (a->value.v_codewscope.code,
-                         a->value.v_codewscope.code_len,
-                         b->value.v_codewscope.code,
-                         b->value.v_codewscope.code_len);
-      return r ? r
-               : compare_containers (a->value.v_codewscope.scope_data,
-                                     a->value.v_codewscope.scope_len,
-                                     b->value.v_codewscope.scope_data,
-                                     b->value.v_codewscope.scope_len,
-                                     false,
-                                     depth);
+      return compare_code_with_scope (a, b, depth);
    default:
       return 0; /* MinKey, MaxKey, null, undefined: one value each */
    }

@@ -215,7 +215,8 @@ typedef enum {
 /* Adds one command of kind (and documents read or written) to the counters. */
 void docrel_store__count (struct _docrel_store_t *store, docrel_count_kind_t kind, uint64_t documents);
 
-/* *outcome (may be NULL) tells what a failed batch left written (backend.h). */
+/* *outcome (may be NULL) tells what a failed batch left written (see the
+ * backend table above). */
 bool docrel_store__insert_many (struct _docrel_store_t *store,
                                 const char *collection,
                                 const bson_t *const *docs,
@@ -235,8 +236,9 @@ bool docrel_store__update_where (struct _docrel_store_t *store,
                                  const bson_t *update,
                                  int64_t *updated,
                                  bson_error_t *error);
-/* The calling thread's transaction (see backend.h): *active tells whether
- * the backend runs one. Counted in stats.transactions when active. */
+/* The calling thread's transaction (see the backend table above): *active
+ * tells whether the backend runs one. Counted in stats.transactions when
+ * active. */
 bool docrel_store__begin (struct _docrel_store_t *store, bool *active, bson_error_t *error);
 bool docrel_store__commit (struct _docrel_store_t *store, bson_error_t *error);
 /* Rolls back the calling thread's transaction, if any; its own error is not

@@ -186,8 +186,8 @@ docrel_store__count (docrel_store_t *store, docrel_count_kind_t kind, uint64_t d
    pthread_mutex_unlock (&store->stats_mutex);
 }
 
-/* The outcome (backend.h) starts as "nothing written" for the backend to
- * correct; a success wrote everything. */
+/* The outcome (see the backend table in store-private.h) starts as "nothing
+ * written" for the backend to correct; a success wrote everything. */
 static bool
 batch_done (bool ok, size_t n, docrel_write_outcome_t *outcome)
 {

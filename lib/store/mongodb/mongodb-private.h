@@ -1,9 +1,9 @@
 /* mongodb-private.h: the MongoDB backend's state, shared by its files.
  *
  * mongodb.c opens the client pool, runs transactions, maps libmongoc's
- * errors, creates collections and indexes, and holds the vtable;
- * mongodb-write.c inserts, updates and deletes; mongodb-query.c builds find
- * and aggregate commands and runs find, count and explain.
+ * errors, creates collections and indexes, and holds the vtable; write.c
+ * inserts, updates and deletes; query.c builds find and aggregate commands
+ * and runs find, count and explain.
  *
  * Threads: a store is shared, a mongoc_client_t is not. Every call borrows a
  * client for its duration (docrel_mongodb__op_begin / _end): the pool's, or,
@@ -92,7 +92,7 @@ bool docrel_mongodb__fail (bson_error_t *error,
                            const char *fmt,
                            ...) BSON_GNUC_PRINTF (5, 6);
 
-/* mongodb-write.c ---------------------------------------------------------- */
+/* write.c ------------------------------------------------------------------ */
 
 bool docrel_mongodb__insert_many (docrel_backend_t *b,
                                   const char *collection,
@@ -118,7 +118,7 @@ bool docrel_mongodb__delete_many (docrel_backend_t *b,
                                   int64_t *deleted,
                                   bson_error_t *error);
 
-/* mongodb-query.c ---------------------------------------------------------- */
+/* query.c ------------------------------------------------------------------ */
 
 /* The filter document of a compiled filter (empty for NULL). Borrowed. */
 const bson_t *docrel_mongodb__filter_doc (const docrel_filter_t *filter);

@@ -9,14 +9,15 @@
  *
  * This file holds the calls' plumbing (which client a call runs on, libmongoc
  * errors to docrel errors), transactions, collections and indexes, and the
- * vtable. Writes are in mongodb-write.c, queries in mongodb-query.c.
+ * vtable. Writes are in write.c, queries in query.c.
  *
- * Transactions belong to a thread (backend.h): begin takes a client from the
- * pool, starts a session and a transaction on it and files them under the
- * calling thread; until commit or abort, that thread's calls use this client
- * and pass the session, while other threads keep using pooled clients. On a
- * deployment without transactions (a standalone server) begin reports
- * *active false and commit / abort do nothing.
+ * Transactions belong to a thread (store-private.h, the backend table):
+ * begin takes a client from the pool, starts a session and a transaction on
+ * it and files them under the calling thread; until commit or abort, that
+ * thread's calls use this client and pass the session, while other threads
+ * keep using pooled clients. On a deployment without transactions (a
+ * standalone server) begin reports *active false and commit / abort do
+ * nothing.
  *
  * Collections and indexes are made outside any transaction (MongoDB before
  * 4.4 refuses DDL inside one, and creating an index on an existing
@@ -88,7 +89,7 @@ between (const char *msg, const char *marker, const char *stop)
    return bson_strndup (start, end ? (size_t) (end - start) : strlen (start));
 }
 
-/* The duplicate-key error, shaped as the embedded store's (sqlite-write.c):
+/* The duplicate-key error, shaped as the embedded store's (sqlite/write.c):
  * the index name from the server's message ("_id_" is called "_id"), the
  * key from keyValue (MongoDB 4.2+), else the message's "dup key:" part. */
 static bool

@@ -1,11 +1,10 @@
-/* mongodb-query.c: queries on the MongoDB backend: find and its cursor,
+/* query.c: queries on the MongoDB backend: find and its cursor,
  * count and explain.
  *
- * The compiled filter, sort and projection give back the documents they
- * were compiled from (filter.h, sort.h, projection.h), so the server gets
- * what the caller wrote (a nested projection {"a": {"b": 1}} spelt "a.b",
- * which every server version reads alike). A plain query is one find
- * command:
+ * The compiled filter, sort and projection give back the documents they were
+ * compiled from (query-private.h), so the server gets what the caller wrote
+ * (a nested projection {"a": {"b": 1}} spelt "a.b", which every server
+ * version reads alike). A plain query is one find command:
  *
  *   {find: c, filter, sort, projection, skip, limit, batchSize}
  *

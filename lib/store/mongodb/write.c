@@ -1,4 +1,4 @@
-/* mongodb-write.c: inserts, updates and deletes on the MongoDB backend.
+/* write.c: inserts, updates and deletes on the MongoDB backend.
  *
  * Each call is one command (libmongoc splits a batch only past the server's
  * message size or maxWriteBatchSize):
@@ -12,10 +12,11 @@
  * the first failure, and the caller aborts). Outside one, MongoDB has no
  * all-or-nothing batch: an ordered insert or update stops at the first
  * failing document and keeps those before it; the outcome and the error
- * say how many were written, and whether the rest are in doubt (backend.h). Updates are checked before anything is sent the
- * way the embedded store checks them (only $set / $unset, or a replacement;
- * never a changed _id), so a bad update fails the same way on both and
- * writes nothing. */
+ * say how many were written, and whether the rest are in doubt (the
+ * backend table in store-private.h). Updates are checked before anything is
+ * sent the way the embedded store checks them (only $set / $unset, or a
+ * replacement; never a changed _id), so a bad update fails the same way on
+ * both and writes nothing. */
 #include <string.h>
 
 #include "util/util-private.h"
@@ -150,12 +151,12 @@ done:
 
 /* Updates ------------------------------------------------------------------------- */
 
-/* Checks update (update.h) and copies what is to be sent into out: a
- * replacement without its _id (the stored one stays), or the operators
- * without empty ones (MongoDB before 5.0 refuses "$set": {}) and without a
- * $set of _id to its own value. id is the document's _id, NULL for a range
- * update. *replace tells that update is a replacement. An empty out means
- * there is nothing to change. */
+/* Checks update (docrel_update__check) and copies what is to be sent into
+ * out: a replacement without its _id (the stored one stays), or the
+ * operators without empty ones (MongoDB before 5.0 refuses "$set": {}) and
+ * without a $set of _id to its own value. id is the document's _id, NULL
+ * for a range update. *replace tells that update is a replacement. An empty
+ * out means there is nothing to change. */
 static bool
 prepare_update (const bson_value_t *id, const bson_t *update, bson_t *out, bool *replace, bson_error_t *error)
 {
@@ -188,6 +189,46 @@ prepare_update (const bson_value_t *id, const bson_t *update, bson_t *out, bool 
       bson_destroy (&kept);
    }
    return true;
+}
+
+/* Adds update i to bulk: a replace or an update of the one document with
+ * its _id. *sent tells whether it added a statement: an array _id matches
+ * no document, and an update may leave nothing to change. On failure (a bad
+ * update, or one libmongoc refuses) sets error and returns false. */
+static bool
+queue_update (mongoc_bulk_operation_t *bulk,
+              const docrel_update_t *update,
+              size_t i,
+              const char *collection,
+              bool *sent,
+              bson_error_t *error)
+{
+   bson_t selector = BSON_INITIALIZER;
+   bson_t prepared = BSON_INITIALIZER;
+   bson_error_t cause;
+   bool replace;
+   bool ok = true;
+
+   *sent = false;
+   if (!update->id || !update->update) {
+      ok = docrel_error__set (
+         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "update %zu has no _id or no update document", i);
+   } else if (update->id->value_type == BSON_TYPE_ARRAY) {
+      /* no document has an array _id: skipped */
+   } else if (!prepare_update (update->id, update->update, &prepared, &replace, error)) {
+      ok = false;
+   } else if (replace || !bson_empty (&prepared)) {
+      bson_append_value (&selector, "_id", 3, update->id);
+      ok = replace ? mongoc_bulk_operation_replace_one_with_opts (bulk, &selector, &prepared, NULL, &cause)
+                   : mongoc_bulk_operation_update_one_with_opts (bulk, &selector, &prepared, NULL, &cause);
+      if (!ok) {
+         docrel_mongodb__fail (error, &cause, NULL, collection, "updating collection '%s'", collection);
+      }
+      *sent = ok;
+   }
+   bson_destroy (&selector);
+   bson_destroy (&prepared);
+   return ok;
 }
 
 bool
@@ -225,32 +266,13 @@ docrel_mongodb__update_many (docrel_backend_t *b,
    bulk = mongoc_collection_create_bulk_operation_with_opts (coll, &opts);
    update_of = bson_malloc (n * sizeof *update_of);
    for (size_t i = 0; i < n; i++) {
-      bson_t selector = BSON_INITIALIZER;
-      bson_t prepared = BSON_INITIALIZER;
-      bool replace;
-      bool queued = true;
+      bool sent;
 
-      if (!updates[i].id || !updates[i].update) {
-         docrel_error__set (
-            error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "update %zu has no _id or no update document", i);
-         queued = false;
-      } else if (updates[i].id->value_type == BSON_TYPE_ARRAY) {
-         /* no document has an array _id: skipped */
-      } else if (!prepare_update (updates[i].id, updates[i].update, &prepared, &replace, error)) {
-         queued = false;
-      } else if (replace || !bson_empty (&prepared)) {
-         bson_append_value (&selector, "_id", 3, updates[i].id);
-         queued = replace ? mongoc_bulk_operation_replace_one_with_opts (bulk, &selector, &prepared, NULL, &cause)
-                          : mongoc_bulk_operation_update_one_with_opts (bulk, &selector, &prepared, NULL, &cause);
-         if (!queued) {
-            docrel_mongodb__fail (error, &cause, NULL, collection, "updating collection '%s'", collection);
-         }
-         update_of[statements++] = i;
-      }
-      bson_destroy (&selector);
-      bson_destroy (&prepared);
-      if (!queued) {
+      if (!queue_update (bulk, &updates[i], i, collection, &sent, error)) {
          goto done; /* nothing was sent */
+      }
+      if (sent) {
+         update_of[statements++] = i;
       }
    }
    if (statements == 0) {

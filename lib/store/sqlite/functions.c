@@ -1,9 +1,9 @@
-/* sqlite-functions.c: the SQL functions that let SQLite read BSON.
+/* functions.c: the SQL functions that let SQLite read BSON.
  *
  * Documents are stored as BSON blobs, so SQLite needs help to see inside
  * them. Three functions are registered on every connection:
  *
- *   docrel_index_key(doc, 'path')      the keycode (keycode.h) of the value
+ *   docrel_index_key(doc, 'path')      the keycode (keycode.c) of the value
  *       at the dotted path: the expression of every index and of the
  *       conditions that narrow a query through one. A missing value (or a
  *       path running into a scalar) gives the keycode of null, as MongoDB

@@ -1,4 +1,4 @@
-/* sqlite-query.c: queries on the embedded backend: SQL building, the
+/* query.c: queries on the embedded backend: SQL building, the
  * statement cache, find and its cursor, count and explain.
  *
  * Every query becomes one statement that SQLite runs to the end, so the
@@ -35,11 +35,11 @@
  * rely on per-element groups). The narrowing sits inside the window's
  * subquery, so an index still serves it.
  *
- * The filter is evaluated by docrel_match (filter.c), so results are right
- * whatever SQL narrows. Narrowing only lets SQLite skip documents: if the
- * filter pins _id to a set of values (docrel_filter__key_values), the
- * condition is `id IN (<keycodes>)` on the primary key; otherwise, for the
- * first index whose leading path is pinned,
+ * The filter is evaluated by docrel_match (functions.c, over
+ * lib/query/match.c), so results are right whatever SQL narrows. Narrowing
+ * only lets SQLite skip documents: if the filter pins _id to a set of values
+ * (docrel_filter__key_values), the condition is `id IN (<keycodes>)` on the
+ * primary key; otherwise, for the first index whose leading path is pinned,
  * `docrel_index_key(doc, '<path>') IN (<keycodes>, <array marker>)`, the same
  * expression as the index definition, so SQLite searches the index. Too many
  * values for SQLite's parameter limit means no narrowing.
@@ -63,10 +63,10 @@
  * no sort of the documents.
  *
  * Parameters, in order: the narrowing keycodes, the filter pointer, the
- * limit and the offset (grouped: skip and skip + limit). Generated statements are cached by their text
- * (DOCREL_SQLITE_CACHE_SIZE of them, least recently used evicted); a
- * statement is taken out of the cache while in use, so two cursors with the
- * same SQL each get their own. */
+ * limit and the offset (grouped: skip and skip + limit). Generated
+ * statements are cached by their text (DOCREL_SQLITE_CACHE_SIZE of them,
+ * least recently used evicted); a statement is taken out of the cache while
+ * in use, so two cursors with the same SQL each get their own. */
 #include <math.h>
 #include <string.h>
 
@@ -220,11 +220,139 @@ narrow_keys (const docrel_filter_t *filter, const char *path, bool marker, size_
    return ok;
 }
 
+/* The WHERE clause ----------------------------------------------------------- */
+
+/* The forms of a query's WHERE clause (see the file comment). */
+typedef enum {
+   WHERE_NONE,         /* an empty filter: every document */
+   WHERE_MATCH,        /* WHERE docrel_match(doc, ?) */
+   WHERE_IN_MATCH,     /* WHERE <key> IN (<keycodes>) AND docrel_match(doc, ?) */
+   WHERE_ID_LOOKUP,    /* a key lookup on _id: no docrel_match at all */
+   WHERE_INDEX_LOOKUP, /* a key lookup on an index: docrel_match for arrays */
+} where_kind_t;
+
+typedef struct {
+   where_kind_t kind;
+   char *key;     /* the narrowed expression (sqlite3_malloc'd); NULL if none */
+   size_t n_keys; /* the narrowing keycodes, one ? each */
+} where_t;
+
+/* Narrows through the first index of coll whose leading path filter pins
+ * to at most max values: puts their keycodes in p and the index's key
+ * expression in *key, and returns the clause's kind. WHERE_MATCH (and *key
+ * untouched) if no index serves. */
+static where_kind_t
+narrow_by_index (const docrel_sqlite_coll_t *coll,
+                 const docrel_filter_t *filter,
+                 size_t max,
+                 query_params_t *p,
+                 char **key)
+{
+   for (size_t i = 0; i < coll->n_indexes; i++) {
+      const char *path = coll->indexes[i].paths[0];
+      /* A lookup matches arrays in C, not through the marker in the list. */
+      bool lookup = is_key_lookup (filter, path);
+
+      if (narrow_keys (filter, path, !lookup, max, p)) {
+         *key = docrel_sqlite__key_expr (path);
+         return lookup ? WHERE_INDEX_LOOKUP : WHERE_IN_MATCH;
+      }
+   }
+   return WHERE_MATCH;
+}
+
+/* Chooses the WHERE clause for filter on coll: narrowed by _id if the filter
+ * pins it, else by an index, else not at all. Puts the narrowing keycodes
+ * in p, sets p->match, and returns false on out-of-memory. */
+static bool
+choose_where (docrel_backend_t *b,
+              const docrel_sqlite_coll_t *coll,
+              const docrel_filter_t *filter,
+              query_params_t *p,
+              where_t *w)
+{
+   int limit = sqlite3_limit (b->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+   size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
+
+   w->key = NULL;
+   if (docrel_sqlite__filter_is_empty (filter)) {
+      w->kind = WHERE_NONE;
+   } else if (narrow_keys (filter, "_id", false, max, p)) {
+      w->kind = is_key_lookup (filter, "_id") ? WHERE_ID_LOOKUP : WHERE_IN_MATCH;
+      w->key = sqlite3_mprintf ("id");
+   } else {
+      w->kind = narrow_by_index (coll, filter, max, p, &w->key);
+   }
+   w->n_keys = p->n_keys;
+   /* No _id is an array, so a lookup on _id leaves nothing to match. */
+   p->match = w->kind != WHERE_NONE && w->kind != WHERE_ID_LOOKUP;
+   return w->kind == WHERE_NONE || w->kind == WHERE_MATCH || w->key;
+}
+
+/* Appends `<key> IN (?, ...)`, one ? per narrowing keycode. */
+static void
+append_key_in (sqlite3_str *s, const where_t *w)
+{
+   sqlite3_str_appendf (s, "%s IN (", w->key);
+   for (size_t i = 0; i < w->n_keys; i++) {
+      sqlite3_str_appendall (s, i ? ", ?" : "?");
+   }
+   sqlite3_str_appendall (s, ")");
+}
+
+/* Appends w: its narrowing, and docrel_match wherever the narrowing alone
+ * does not decide. Nothing for WHERE_NONE. */
+static void
+append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w)
+{
+   switch (w->kind) {
+   case WHERE_NONE:
+      break;
+   case WHERE_MATCH:
+      sqlite3_str_appendall (s, " WHERE docrel_match(doc, ?)");
+      break;
+   case WHERE_IN_MATCH:
+      sqlite3_str_appendall (s, " WHERE ");
+      append_key_in (s, w);
+      sqlite3_str_appendall (s, " AND docrel_match(doc, ?)");
+      break;
+   case WHERE_ID_LOOKUP:
+      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
+      append_key_in (s, w);
+      sqlite3_str_appendall (s, ")");
+      break;
+   case WHERE_INDEX_LOOKUP:
+      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
+      append_key_in (s, w);
+      sqlite3_str_appendf (s,
+                           " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
+                           coll->name,
+                           w->key,
+                           (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+      break;
+   }
+}
+
+/* The statements ------------------------------------------------------------- */
+
+/* True if sort names _id: its ORDER BY list then ends at the id column. */
+static bool
+sort_ends_at_id (const docrel_sort_t *sort)
+{
+   size_t n = sort ? docrel_sort__n_fields (sort) : 0;
+
+   for (size_t i = 0; i < n; i++) {
+      if (strcmp (docrel_sort__path (sort, i), "_id") == 0) {
+         return true;
+      }
+   }
+   return false;
+}
+
 /* Appends the ORDER BY list of sort, ending with tiebreak (the rowid's
  * name) unless it sorts on _id, which uses the id column (its keycode) and
- * ends the list: no ties are left to break. Returns whether it uses id. With
- * s NULL, only tells. */
-static bool
+ * ends the list: no ties are left to break. */
+static void
 append_sort (sqlite3_str *s, const docrel_sort_t *sort, const char *tiebreak)
 {
    size_t n = sort ? docrel_sort__n_fields (sort) : 0;
@@ -235,19 +363,12 @@ append_sort (sqlite3_str *s, const docrel_sort_t *sort, const char *tiebreak)
       const char *dir = direction < 0 ? "DESC" : "ASC";
 
       if (strcmp (path, "_id") == 0) {
-         if (s) {
-            sqlite3_str_appendf (s, "id %s", dir);
-         }
-         return true;
+         sqlite3_str_appendf (s, "id %s", dir);
+         return;
       }
-      if (s) {
-         sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d) %s, ", path, direction, dir);
-      }
+      sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d) %s, ", path, direction, dir);
    }
-   if (s) {
-      sqlite3_str_appendall (s, tiebreak);
-   }
-   return false;
+   sqlite3_str_appendall (s, tiebreak);
 }
 
 /* Appends the window that numbers each group's documents: in sort order
@@ -276,6 +397,89 @@ append_window (sqlite3_str *s, const query_shape_t *shape)
    sqlite3_str_appendall (s, ") AS rn");
 }
 
+/* SELECT doc FROM "c" <where> ORDER BY <sort keys>, rowid LIMIT ? OFFSET ? */
+static void
+append_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const query_shape_t *shape, const where_t *w)
+{
+   sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
+   append_where (s, coll, w);
+   sqlite3_str_appendall (s, " ORDER BY ");
+   append_sort (s, shape->sort, "rowid");
+   sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
+}
+
+/* SELECT doc FROM (SELECT doc, [id,] rowid AS r, <window> FROM "c" <where>)
+ *    WHERE rn > ? AND rn <= ? ORDER BY <sort keys>, r */
+static void
+append_grouped_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const query_shape_t *shape, const where_t *w)
+{
+   /* The outer ORDER BY needs id only if the sort names _id. */
+   sqlite3_str_appendall (s,
+                          sort_ends_at_id (shape->sort) ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
+                                                        : "SELECT doc FROM (SELECT doc, rowid AS r, ");
+   append_window (s, shape);
+   sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+   append_where (s, coll, w);
+   sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ? ORDER BY ");
+   append_sort (s, shape->sort, "r");
+}
+
+/* SELECT count(*) FROM (SELECT 1 FROM "c" <where> LIMIT ? OFFSET ?) */
+static void
+append_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w)
+{
+   sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
+   append_where (s, coll, w);
+   sqlite3_str_appendall (s, " LIMIT ? OFFSET ?)");
+}
+
+/* SELECT count(*) FROM (SELECT <window> FROM "c" <where>) WHERE rn > ? AND rn <= ? */
+static void
+append_grouped_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const query_shape_t *shape, const where_t *w)
+{
+   sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
+   append_window (s, shape);
+   sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+   append_where (s, coll, w);
+   sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
+}
+
+/* The statement of a query of shape with WHERE clause w; p tells whether it
+ * is grouped. */
+static void
+append_statement (sqlite3_str *s,
+                  const docrel_sqlite_coll_t *coll,
+                  const query_shape_t *shape,
+                  const where_t *w,
+                  const query_params_t *p)
+{
+   switch (shape->kind) {
+   case DOCREL_SQLITE_QUERY_FIND:
+      if (p->grouped) {
+         append_grouped_find (s, coll, shape, w);
+      } else {
+         append_find (s, coll, shape, w);
+      }
+      break;
+   case DOCREL_SQLITE_QUERY_COUNT:
+      if (p->grouped) {
+         append_grouped_count (s, coll, shape, w);
+      } else {
+         append_count (s, coll, w);
+      }
+      break;
+   case DOCREL_SQLITE_QUERY_IDS:
+      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->name);
+      append_where (s, coll, w);
+      break;
+   case DOCREL_SQLITE_QUERY_DELETE:
+   default:
+      sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->name);
+      append_where (s, coll, w);
+      break;
+   }
+}
+
 /* The SQL of a query of shape (sqlite3_malloc'd), filling p; NULL on OOM. */
 static char *
 query_sql (docrel_backend_t *b,
@@ -284,116 +488,23 @@ query_sql (docrel_backend_t *b,
            const docrel_filter_t *filter,
            query_params_t *p)
 {
-   sqlite3_str *s = sqlite3_str_new (b->db);
-   char *narrow = NULL; /* the narrowed expression */
-   int limit = sqlite3_limit (b->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
-   size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
-   bool narrowed = false;
-   bool lookup = false; /* a key lookup: see the file comment */
-   bool by_id = false;
    bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
-   char *sql;
+   sqlite3_str *s;
+   where_t w;
 
-   p->match = !docrel_sqlite__filter_is_empty (filter);
    p->grouped = !whole && shape->n_group_paths > 0;
    p->paged = !whole && !p->grouped;
-   if (p->match && narrow_keys (filter, "_id", false, max, p)) {
-      narrowed = by_id = true;
-      lookup = is_key_lookup (filter, "_id");
-      narrow = sqlite3_mprintf ("id");
-   }
-   for (size_t i = 0; p->match && !narrowed && i < coll->n_indexes; i++) {
-      const char *path = coll->indexes[i].paths[0];
-
-      /* A lookup matches arrays in C, not through the marker in the list. */
-      lookup = is_key_lookup (filter, path);
-      if (narrow_keys (filter, path, !lookup, max, p)) {
-         narrowed = true;
-         narrow = docrel_sqlite__key_expr (path);
-      }
-   }
-   lookup = lookup && narrowed;
-   if (narrowed && !narrow) {
-      sqlite3_free (sqlite3_str_finish (s));
+   if (!choose_where (b, coll, filter, p, &w)) {
       return NULL;
    }
-   switch (shape->kind) {
-   case DOCREL_SQLITE_QUERY_FIND:
-      if (p->grouped) {
-         /* The outer ORDER BY needs id only if the sort names _id. */
-         sqlite3_str_appendall (s, append_sort (NULL, shape->sort, "") ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
-                                                                       : "SELECT doc FROM (SELECT doc, rowid AS r, ");
-         append_window (s, shape);
-         sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
-      } else {
-         sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
-      }
-      break;
-   case DOCREL_SQLITE_QUERY_COUNT:
-      if (p->grouped) {
-         sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
-         append_window (s, shape);
-         sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
-      } else {
-         sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
-      }
-      break;
-   case DOCREL_SQLITE_QUERY_IDS:
-      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->name);
-      break;
-   case DOCREL_SQLITE_QUERY_DELETE:
-   default:
-      sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->name);
-      break;
-   }
-   if (lookup) {
-      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE %s IN (", coll->name, narrow);
-   } else if (narrowed) {
-      sqlite3_str_appendf (s, " WHERE %s IN (", narrow);
-   }
-   for (size_t i = 0; i < p->n_keys; i++) {
-      sqlite3_str_appendall (s, i ? ", ?" : "?");
-   }
-   if (lookup && by_id) {
-      sqlite3_str_appendall (s, "))");
-      p->match = false; /* no _id is an array */
-   } else if (lookup) {
-      sqlite3_str_appendf (s,
-                           ") UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
-                           coll->name,
-                           narrow,
-                           (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
-   } else if (narrowed) {
-      sqlite3_str_appendall (s, ")");
-   }
-   if (p->match && !lookup) {
-      sqlite3_str_appendall (s, narrowed ? " AND docrel_match(doc, ?)" : " WHERE docrel_match(doc, ?)");
-   }
-   if (p->grouped) {
-      sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
-      if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
-         sqlite3_str_appendall (s, " ORDER BY ");
-         append_sort (s, shape->sort, "r");
-      }
-   } else {
-      if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
-         sqlite3_str_appendall (s, " ORDER BY ");
-         append_sort (s, shape->sort, "rowid");
-      }
-      if (p->paged) {
-         sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
-      }
-      if (shape->kind == DOCREL_SQLITE_QUERY_COUNT) {
-         sqlite3_str_appendall (s, ")");
-      }
-   }
-   sqlite3_free (narrow);
+   s = sqlite3_str_new (b->db);
+   append_statement (s, coll, shape, &w, p);
+   sqlite3_free (w.key);
    if (sqlite3_str_errcode (s) != SQLITE_OK) {
       sqlite3_free (sqlite3_str_finish (s));
       return NULL;
    }
-   sql = sqlite3_str_finish (s);
-   return sql;
+   return sqlite3_str_finish (s);
 }
 
 /* Statement cache ------------------------------------------------------------ */

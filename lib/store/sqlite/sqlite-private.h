@@ -1,10 +1,10 @@
 /* sqlite-private.h: the embedded backend's state, shared by its files.
  *
  * sqlite.c opens the connection, keeps per-collection state (the table's
- * indexes and cached statements) and runs transactions; sqlite-write.c
- * inserts, updates and deletes; sqlite-query.c builds the SQL of queries and
- * runs find, count and explain; sqlite-functions.c defines the SQL functions
- * that read BSON (docrel_index_key, docrel_sort_key, docrel_match).
+ * indexes and cached statements) and runs transactions; write.c inserts,
+ * updates and deletes; query.c builds the SQL of queries and runs find,
+ * count and explain; functions.c defines the SQL functions that read BSON
+ * (docrel_index_key, docrel_sort_key, docrel_match).
  *
  * Locking: the connection is opened SQLITE_OPEN_FULLMUTEX, and mutex guards
  * everything here. Every vtable entry takes it on entry and releases it on
@@ -69,7 +69,7 @@ struct _docrel_backend_t {
 
 /* What a generated statement does with its WHERE clause. A find or count
  * with group paths pages each group through row_number() instead of LIMIT
- * (see sqlite-query.c). */
+ * (see query.c). */
 typedef enum {
    DOCREL_SQLITE_QUERY_FIND,   /* SELECT doc ... ORDER BY ... LIMIT ? OFFSET ? */
    DOCREL_SQLITE_QUERY_COUNT,  /* SELECT count(*) FROM (SELECT 1 ... LIMIT ? OFFSET ?) */
@@ -117,7 +117,7 @@ bool docrel_sqlite__write_begin (docrel_backend_t *b, bool *own, bson_error_t *e
  * leaving error as it was set by the failure. May forget collection state. */
 bool docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *error);
 
-/* sqlite-query.c ---------------------------------------------------------- */
+/* query.c ----------------------------------------------------------------- */
 
 /* Builds the statement of a query of kind on coll (never grouped: find and
  * count build grouped ones themselves), takes it from the cache (or prepares
@@ -148,7 +148,7 @@ char *docrel_sqlite__key_expr (const char *path);
 /* True if filter is NULL or matches everything. */
 bool docrel_sqlite__filter_is_empty (const docrel_filter_t *filter);
 
-/* sqlite-write.c ---------------------------------------------------------- */
+/* write.c ----------------------------------------------------------------- */
 
 bool docrel_sqlite__insert_many (docrel_backend_t *b,
                                  const char *collection,
@@ -192,7 +192,7 @@ bool docrel_sqlite__write_error (docrel_backend_t *b,
                                  const char *what,
                                  bson_error_t *error);
 
-/* sqlite-query.c (the cursor side) ----------------------------------------- */
+/* query.c (the cursor side) ------------------------------------------------ */
 
 docrel_backend_cursor_t *docrel_sqlite__find (docrel_backend_t *b,
                                               const char *collection,
@@ -211,7 +211,7 @@ bool docrel_sqlite__explain (docrel_backend_t *b,
                              bson_t *out,
                              bson_error_t *error);
 
-/* sqlite-functions.c ------------------------------------------------------ */
+/* functions.c ------------------------------------------------------------- */
 
 /* Registers docrel_index_key, docrel_sort_key and docrel_match on db.
  * Returns a SQLite result code. */

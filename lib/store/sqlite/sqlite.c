@@ -3,18 +3,18 @@
  *
  * A collection is the rowid table
  *    CREATE TABLE "<coll>" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)
- * where id is the keycode (keycode.h) of the _id value, so that equal values
+ * where id is the keycode (keycode.c) of the _id value, so that equal values
  * (1 and 1.0) are one key as in MongoDB, and doc is the BSON document. A
  * rowid table keeps insertion order for unsorted queries. An index is an
  * expression index over docrel_index_key(doc, '<path>') named
- * "<coll>__<name>" (sqlite-functions.c). Identifiers reach SQL only through
+ * "<coll>__<name>" (functions.c). Identifiers reach SQL only through
  * %w inside double quotes, paths only through %Q.
  *
  * This file opens the connection (URI, pragmas, SQL functions), keeps the
  * per-collection state (whether the table exists, its indexes, three cached
  * statements), runs transactions and the all-or-nothing envelope of every
  * write, creates collections and indexes, and holds the vtable. Queries are
- * in sqlite-query.c, writes in sqlite-write.c.
+ * in query.c, writes in write.c.
  *
  * One connection serves the whole store: statements from several threads are
  * serialized by the backend mutex. It is recursive, and a transaction holds

@@ -1,4 +1,4 @@
-/* sqlite-write.c: inserts, updates and deletes on the embedded backend.
+/* write.c: inserts, updates and deletes on the embedded backend.
  *
  * insert_many and update_many run inside docrel_sqlite__write_begin/_end: a
  * transaction of their own (BEGIN IMMEDIATE, so the write lock and the busy
