@@ -1,73 +1,12 @@
-/* query.c: queries on the embedded backend: SQL building, the
- * statement cache, find and its cursor, count and explain.
+/* query.c: running the embedded backend's queries: the statement cache,
+ * find and its cursor, count and explain. Their SQL is built in sql.c.
  *
  * Every query becomes one statement that SQLite runs to the end, so the
  * sorter (which spills to temporary storage) keeps memory bounded and no
- * result set is ever held in C:
- *
- *   SELECT doc FROM "c" [WHERE <narrowing> [AND] docrel_match(doc, ?)]
- *      ORDER BY <sort keys>, rowid | rowid   LIMIT ? OFFSET ?
- *   SELECT count(*) FROM (SELECT 1 FROM "c" [WHERE ...] LIMIT ? OFFSET ?)
- *   DELETE FROM "c" [WHERE ...]
- *
- * A grouped query (docrel_find_spec_t.group_paths, for per-parent limits in
- * joins) pages each group with a window function, still in one statement:
- *
- *   SELECT doc FROM (SELECT doc, [id,] rowid AS r,
- *         row_number() OVER (PARTITION BY <group keys>
- *                            ORDER BY <sort keys>, rowid) AS rn
- *      FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
- *      ORDER BY <sort keys>, r
- *   SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY <group keys>)
- *      AS rn FROM "c" [WHERE ...]) WHERE rn > ? AND rn <= ?
- *
- * where the parameters are skip and skip + limit (INT64_MAX for no limit).
- * The outer ORDER BY computes the sort keys again rather than carrying them
- * out of the subquery as columns: SQLite would compute a carried column and
- * the window's ORDER BY term separately anyway (two calls per candidate),
- * while recomputing costs one call per document kept, usually far fewer.
- * A group key is docrel_index_key(doc, '<path>') (id for _id), so values
- * equal as keys (1 and 1.0) share a group, as do null and missing. A path
- * that holds (or crosses) an array gives docrel_index_key's one array
- * marker, so every document with an array there falls into one group and
- * is paged with the others: multikey group paths are not split per element
- * (acceptable while join keys are scalars; the relations layer must not
- * rely on per-element groups). The narrowing sits inside the window's
- * subquery, so an index still serves it.
- *
- * The filter is evaluated by docrel_match (functions.c, over
- * lib/query/match.c), so results are right whatever SQL narrows. Narrowing
- * only lets SQLite skip documents: if the filter pins _id to a set of values
- * (docrel_filter__key_values), the condition is `id IN (<keycodes>)` on the
- * primary key; otherwise, for the first index whose leading path is pinned,
- * `docrel_index_key(doc, '<path>') IN (<keycodes>, <array marker>)`, the same
- * expression as the index definition, so SQLite searches the index. Too many
- * values for SQLite's parameter limit means no narrowing.
- *
- * One case needs no docrel_match on most rows: a key lookup, a filter that
- * is nothing but {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}} on
- * _id or on an indexed path, with every v a scalar whose keycode is equal
- * exactly when the filter calls it equal (see lookup_value). A document
- * whose index key is one of those keycodes matches, one whose key is
- * anything else but the array marker does not, so only the documents with an
- * array on the path (never an _id) are matched in C:
- *
- *   ... WHERE rowid IN (SELECT rowid FROM "c" WHERE <key> IN (<keycodes>)
- *      [UNION ALL SELECT rowid FROM "c" WHERE <key> = <array marker>
- *                                      AND docrel_match(doc, ?)])
- *
- * The rowid subquery also keeps SQLite on the index when the key list is
- * long (with `<key> IN (...) ORDER BY rowid` it scans the whole table once
- * there are thousands of keys, as the scan is already in rowid order, which
- * made chunked joins quadratic) and hands the rows over in rowid order with
- * no sort of the documents.
- *
- * Parameters, in order: the narrowing keycodes, the filter pointer, the
- * limit and the offset (grouped: skip and skip + limit). Generated
- * statements are cached by their text (DOCREL_SQLITE_CACHE_SIZE of them,
- * least recently used evicted); a statement is taken out of the cache while
- * in use, so two cursors with the same SQL each get their own. */
-#include <math.h>
+ * result set is ever held in C. Generated statements are cached by their
+ * text (DOCREL_SQLITE_CACHE_SIZE of them, least recently used evicted); a
+ * statement is taken out of the cache while in use, so two cursors with the
+ * same SQL each get their own. */
 #include <string.h>
 
 #include "util/util-private.h"
@@ -86,426 +25,6 @@ struct _docrel_backend_cursor_t {
    bson_t projected; /* the current row projected, if has_projected */
    bool has_projected;
 };
-
-/* The parameters a generated statement needs besides filter, skip, limit. */
-typedef struct {
-   docrel_buf_t keys; /* narrowing keycodes, back to back */
-   size_t *ends;      /* end offset of each in keys */
-   size_t n_keys;
-   bool match; /* docrel_match(doc, ?) is in the WHERE clause */
-   bool paged; /* LIMIT ? OFFSET ? ends the statement */
-   bool grouped; /* rn > ? AND rn <= ? ends it instead */
-} query_params_t;
-
-/* What a statement does besides filtering: its kind, its order (FIND only)
- * and the paths of its groups (FIND and COUNT; none: not grouped). */
-typedef struct {
-   docrel_sqlite_query_kind_t kind;
-   const docrel_sort_t *sort;
-   size_t n_group_paths;
-   const char *const *group_paths;
-} query_shape_t;
-
-static void
-params_destroy (query_params_t *p)
-{
-   docrel_buf__destroy (&p->keys);
-   bson_free (p->ends);
-   p->ends = NULL;
-   p->n_keys = 0;
-}
-
-char *
-docrel_sqlite__key_expr (const char *path)
-{
-   return sqlite3_mprintf ("docrel_index_key(doc, %Q)", path);
-}
-
-bool
-docrel_sqlite__filter_is_empty (const docrel_filter_t *filter)
-{
-   const bson_t *spec = filter ? docrel_filter__spec (filter) : NULL;
-
-   return !spec || bson_empty (spec);
-}
-
-/* True if the filter's equality with v, on a path that holds no array, is
- * equality of keycodes: v is a scalar with one keycode per value the filter
- * calls equal (compare.c and keycode.c share that order), and neither null
- * (which also matches a missing field) nor NaN. Types join keys do not use
- * are left out rather than argued about. */
-static bool
-lookup_value (const bson_value_t *v)
-{
-   switch (v->value_type) {
-   case BSON_TYPE_INT32:
-   case BSON_TYPE_INT64:
-   case BSON_TYPE_UTF8:
-   case BSON_TYPE_OID:
-   case BSON_TYPE_BOOL:
-   case BSON_TYPE_DATE_TIME:
-   case BSON_TYPE_BINARY:
-      return true;
-   case BSON_TYPE_DOUBLE:
-      return !isnan (v->value.v_double);
-   default:
-      return false;
-   }
-}
-
-/* True if filter is a key lookup on path (see the file comment): its spec
- * is {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}}, nothing else,
- * with every v a lookup_value. */
-static bool
-is_key_lookup (const docrel_filter_t *filter, const char *path)
-{
-   const bson_t *spec = docrel_filter__spec (filter);
-   bson_iter_t iter, op, values;
-   bool ok;
-
-   if (!bson_iter_init (&iter, spec) || !bson_iter_next (&iter) || strcmp (bson_iter_key (&iter), path) != 0) {
-      return false;
-   }
-   if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
-      ok = lookup_value (bson_iter_value (&iter));
-   } else if (!bson_iter_recurse (&iter, &op) || !bson_iter_next (&op)) {
-      ok = false;
-   } else if (strcmp (bson_iter_key (&op), "$eq") == 0) {
-      ok = lookup_value (bson_iter_value (&op)) && !bson_iter_next (&op);
-   } else if (strcmp (bson_iter_key (&op), "$in") == 0 && BSON_ITER_HOLDS_ARRAY (&op) &&
-              bson_iter_recurse (&op, &values)) {
-      ok = true;
-      while (ok && bson_iter_next (&values)) {
-         ok = lookup_value (bson_iter_value (&values));
-      }
-      ok = ok && !bson_iter_next (&op);
-   } else {
-      ok = false;
-   }
-   return ok && !bson_iter_next (&iter);
-}
-
-/* If filter pins path to a set of values, and there are at most max of
- * them (counting the array marker, added if marker), puts their keycodes in
- * p and returns true. */
-static bool
-narrow_keys (const docrel_filter_t *filter, const char *path, bool marker, size_t max, query_params_t *p)
-{
-   bson_t parent = BSON_INITIALIZER;
-   bson_t values;
-   bson_iter_t iter, child;
-   size_t n = marker ? 1 : 0;
-   bool ok;
-
-   bson_append_array_begin (&parent, "v", 1, &values);
-   ok = docrel_filter__key_values (filter, path, &values);
-   bson_append_array_end (&parent, &values);
-   ok = ok && bson_iter_init_find (&iter, &parent, "v") && bson_iter_recurse (&iter, &child);
-   while (ok && bson_iter_next (&child)) {
-      ok = ++n <= max;
-   }
-   if (ok) {
-      bson_iter_recurse (&iter, &child);
-      p->ends = bson_malloc ((n + 1) * sizeof *p->ends);
-      while (bson_iter_next (&child)) {
-         docrel_keycode__append (&p->keys, bson_iter_value (&child));
-         p->ends[p->n_keys++] = p->keys.len;
-      }
-      if (marker) {
-         docrel_buf__append_byte (&p->keys, DOCREL_KEYCODE_ARRAY_MARKER);
-         p->ends[p->n_keys++] = p->keys.len;
-      }
-   }
-   bson_destroy (&parent);
-   return ok;
-}
-
-/* The WHERE clause ----------------------------------------------------------- */
-
-/* The forms of a query's WHERE clause (see the file comment). */
-typedef enum {
-   WHERE_NONE,         /* an empty filter: every document */
-   WHERE_MATCH,        /* WHERE docrel_match(doc, ?) */
-   WHERE_IN_MATCH,     /* WHERE <key> IN (<keycodes>) AND docrel_match(doc, ?) */
-   WHERE_ID_LOOKUP,    /* a key lookup on _id: no docrel_match at all */
-   WHERE_INDEX_LOOKUP, /* a key lookup on an index: docrel_match for arrays */
-} where_kind_t;
-
-typedef struct {
-   where_kind_t kind;
-   char *key;     /* the narrowed expression (sqlite3_malloc'd); NULL if none */
-   size_t n_keys; /* the narrowing keycodes, one ? each */
-} where_t;
-
-/* Narrows through the first index of coll whose leading path filter pins
- * to at most max values: puts their keycodes in p and the index's key
- * expression in *key, and returns the clause's kind. WHERE_MATCH (and *key
- * untouched) if no index serves. */
-static where_kind_t
-narrow_by_index (const docrel_sqlite_coll_t *coll,
-                 const docrel_filter_t *filter,
-                 size_t max,
-                 query_params_t *p,
-                 char **key)
-{
-   for (size_t i = 0; i < coll->n_indexes; i++) {
-      const char *path = coll->indexes[i].paths[0];
-      /* A lookup matches arrays in C, not through the marker in the list. */
-      bool lookup = is_key_lookup (filter, path);
-
-      if (narrow_keys (filter, path, !lookup, max, p)) {
-         *key = docrel_sqlite__key_expr (path);
-         return lookup ? WHERE_INDEX_LOOKUP : WHERE_IN_MATCH;
-      }
-   }
-   return WHERE_MATCH;
-}
-
-/* Chooses the WHERE clause for filter on coll: narrowed by _id if the filter
- * pins it, else by an index, else not at all. Puts the narrowing keycodes
- * in p, sets p->match, and returns false on out-of-memory. */
-static bool
-choose_where (docrel_backend_t *b,
-              const docrel_sqlite_coll_t *coll,
-              const docrel_filter_t *filter,
-              query_params_t *p,
-              where_t *w)
-{
-   int limit = sqlite3_limit (b->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
-   size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
-
-   w->key = NULL;
-   if (docrel_sqlite__filter_is_empty (filter)) {
-      w->kind = WHERE_NONE;
-   } else if (narrow_keys (filter, "_id", false, max, p)) {
-      w->kind = is_key_lookup (filter, "_id") ? WHERE_ID_LOOKUP : WHERE_IN_MATCH;
-      w->key = sqlite3_mprintf ("id");
-   } else {
-      w->kind = narrow_by_index (coll, filter, max, p, &w->key);
-   }
-   w->n_keys = p->n_keys;
-   /* No _id is an array, so a lookup on _id leaves nothing to match. */
-   p->match = w->kind != WHERE_NONE && w->kind != WHERE_ID_LOOKUP;
-   return w->kind == WHERE_NONE || w->kind == WHERE_MATCH || w->key;
-}
-
-/* Appends `<key> IN (?, ...)`, one ? per narrowing keycode. */
-static void
-append_key_in (sqlite3_str *s, const where_t *w)
-{
-   sqlite3_str_appendf (s, "%s IN (", w->key);
-   for (size_t i = 0; i < w->n_keys; i++) {
-      sqlite3_str_appendall (s, i ? ", ?" : "?");
-   }
-   sqlite3_str_appendall (s, ")");
-}
-
-/* Appends w: its narrowing, and docrel_match wherever the narrowing alone
- * does not decide. Nothing for WHERE_NONE. */
-static void
-append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w)
-{
-   switch (w->kind) {
-   case WHERE_NONE:
-      break;
-   case WHERE_MATCH:
-      sqlite3_str_appendall (s, " WHERE docrel_match(doc, ?)");
-      break;
-   case WHERE_IN_MATCH:
-      sqlite3_str_appendall (s, " WHERE ");
-      append_key_in (s, w);
-      sqlite3_str_appendall (s, " AND docrel_match(doc, ?)");
-      break;
-   case WHERE_ID_LOOKUP:
-      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
-      append_key_in (s, w);
-      sqlite3_str_appendall (s, ")");
-      break;
-   case WHERE_INDEX_LOOKUP:
-      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
-      append_key_in (s, w);
-      sqlite3_str_appendf (s,
-                           " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
-                           coll->name,
-                           w->key,
-                           (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
-      break;
-   }
-}
-
-/* The statements ------------------------------------------------------------- */
-
-/* True if sort names _id: its ORDER BY list then ends at the id column. */
-static bool
-sort_ends_at_id (const docrel_sort_t *sort)
-{
-   size_t n = sort ? docrel_sort__n_fields (sort) : 0;
-
-   for (size_t i = 0; i < n; i++) {
-      if (strcmp (docrel_sort__path (sort, i), "_id") == 0) {
-         return true;
-      }
-   }
-   return false;
-}
-
-/* Appends the ORDER BY list of sort, ending with tiebreak (the rowid's
- * name) unless it sorts on _id, which uses the id column (its keycode) and
- * ends the list: no ties are left to break. */
-static void
-append_sort (sqlite3_str *s, const docrel_sort_t *sort, const char *tiebreak)
-{
-   size_t n = sort ? docrel_sort__n_fields (sort) : 0;
-
-   for (size_t i = 0; i < n; i++) {
-      const char *path = docrel_sort__path (sort, i);
-      int direction = docrel_sort__direction (sort, i);
-      const char *dir = direction < 0 ? "DESC" : "ASC";
-
-      if (strcmp (path, "_id") == 0) {
-         sqlite3_str_appendf (s, "id %s", dir);
-         return;
-      }
-      sqlite3_str_appendf (s, "docrel_sort_key(doc, %Q, %d) %s, ", path, direction, dir);
-   }
-   sqlite3_str_appendall (s, tiebreak);
-}
-
-/* Appends the window that numbers each group's documents: in sort order
- * for a find, in any order for a count (which only needs the sizes). See
- * the file comment for what a group key is. */
-static void
-append_window (sqlite3_str *s, const query_shape_t *shape)
-{
-   sqlite3_str_appendall (s, "row_number() OVER (PARTITION BY ");
-   for (size_t i = 0; i < shape->n_group_paths; i++) {
-      const char *path = shape->group_paths[i];
-
-      sqlite3_str_appendall (s, i ? ", " : "");
-      if (strcmp (path, "_id") == 0) {
-         sqlite3_str_appendall (s, "id");
-      } else {
-         /* As docrel_sqlite__key_expr spells it, so an index on the path
-          * can hand SQLite the rows already in partition order. */
-         sqlite3_str_appendf (s, "docrel_index_key(doc, %Q)", path);
-      }
-   }
-   if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
-      sqlite3_str_appendall (s, " ORDER BY ");
-      append_sort (s, shape->sort, "rowid");
-   }
-   sqlite3_str_appendall (s, ") AS rn");
-}
-
-/* SELECT doc FROM "c" <where> ORDER BY <sort keys>, rowid LIMIT ? OFFSET ? */
-static void
-append_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const query_shape_t *shape, const where_t *w)
-{
-   sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
-   append_where (s, coll, w);
-   sqlite3_str_appendall (s, " ORDER BY ");
-   append_sort (s, shape->sort, "rowid");
-   sqlite3_str_appendall (s, " LIMIT ? OFFSET ?");
-}
-
-/* SELECT doc FROM (SELECT doc, [id,] rowid AS r, <window> FROM "c" <where>)
- *    WHERE rn > ? AND rn <= ? ORDER BY <sort keys>, r */
-static void
-append_grouped_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const query_shape_t *shape, const where_t *w)
-{
-   /* The outer ORDER BY needs id only if the sort names _id. */
-   sqlite3_str_appendall (s,
-                          sort_ends_at_id (shape->sort) ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
-                                                        : "SELECT doc FROM (SELECT doc, rowid AS r, ");
-   append_window (s, shape);
-   sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
-   append_where (s, coll, w);
-   sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ? ORDER BY ");
-   append_sort (s, shape->sort, "r");
-}
-
-/* SELECT count(*) FROM (SELECT 1 FROM "c" <where> LIMIT ? OFFSET ?) */
-static void
-append_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w)
-{
-   sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
-   append_where (s, coll, w);
-   sqlite3_str_appendall (s, " LIMIT ? OFFSET ?)");
-}
-
-/* SELECT count(*) FROM (SELECT <window> FROM "c" <where>) WHERE rn > ? AND rn <= ? */
-static void
-append_grouped_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const query_shape_t *shape, const where_t *w)
-{
-   sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
-   append_window (s, shape);
-   sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
-   append_where (s, coll, w);
-   sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
-}
-
-/* The statement of a query of shape with WHERE clause w; p tells whether it
- * is grouped. */
-static void
-append_statement (sqlite3_str *s,
-                  const docrel_sqlite_coll_t *coll,
-                  const query_shape_t *shape,
-                  const where_t *w,
-                  const query_params_t *p)
-{
-   switch (shape->kind) {
-   case DOCREL_SQLITE_QUERY_FIND:
-      if (p->grouped) {
-         append_grouped_find (s, coll, shape, w);
-      } else {
-         append_find (s, coll, shape, w);
-      }
-      break;
-   case DOCREL_SQLITE_QUERY_COUNT:
-      if (p->grouped) {
-         append_grouped_count (s, coll, shape, w);
-      } else {
-         append_count (s, coll, w);
-      }
-      break;
-   case DOCREL_SQLITE_QUERY_IDS:
-      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->name);
-      append_where (s, coll, w);
-      break;
-   case DOCREL_SQLITE_QUERY_DELETE:
-   default:
-      sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->name);
-      append_where (s, coll, w);
-      break;
-   }
-}
-
-/* The SQL of a query of shape (sqlite3_malloc'd), filling p; NULL on OOM. */
-static char *
-query_sql (docrel_backend_t *b,
-           const docrel_sqlite_coll_t *coll,
-           const query_shape_t *shape,
-           const docrel_filter_t *filter,
-           query_params_t *p)
-{
-   bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
-   sqlite3_str *s;
-   where_t w;
-
-   p->grouped = !whole && shape->n_group_paths > 0;
-   p->paged = !whole && !p->grouped;
-   if (!choose_where (b, coll, filter, p, &w)) {
-      return NULL;
-   }
-   s = sqlite3_str_new (b->db);
-   append_statement (s, coll, shape, &w, p);
-   sqlite3_free (w.key);
-   if (sqlite3_str_errcode (s) != SQLITE_OK) {
-      sqlite3_free (sqlite3_str_finish (s));
-      return NULL;
-   }
-   return sqlite3_str_finish (s);
-}
 
 /* Statement cache ------------------------------------------------------------ */
 
@@ -578,53 +97,13 @@ docrel_sqlite__cache_clear (docrel_backend_t *b)
    }
 }
 
-static bool
-bind_params (docrel_backend_t *b,
-             sqlite3_stmt *stmt,
-             const query_params_t *p,
-             const docrel_filter_t *filter,
-             int64_t skip,
-             int64_t limit,
-             bson_error_t *error)
-{
-   int rc = SQLITE_OK;
-   int i = 1;
-   size_t start = 0;
-
-   for (size_t k = 0; k < p->n_keys && rc == SQLITE_OK; k++) {
-      rc = sqlite3_bind_blob (stmt, i++, p->keys.data + start, (int) (p->ends[k] - start), SQLITE_TRANSIENT);
-      start = p->ends[k];
-   }
-   if (p->match && rc == SQLITE_OK) {
-      rc = sqlite3_bind_pointer (stmt, i++, (void *) filter, DOCREL_SQLITE_FILTER_PTR, NULL);
-   }
-   if (p->paged && rc == SQLITE_OK) {
-      rc = sqlite3_bind_int64 (stmt, i++, limit > 0 ? limit : -1);
-   }
-   if (p->paged && rc == SQLITE_OK) {
-      rc = sqlite3_bind_int64 (stmt, i++, skip);
-   }
-   if (p->grouped && rc == SQLITE_OK) {
-      rc = sqlite3_bind_int64 (stmt, i++, skip);
-   }
-   if (p->grouped && rc == SQLITE_OK) {
-      int64_t last = limit > 0 && skip <= INT64_MAX - limit ? skip + limit : INT64_MAX;
-
-      rc = sqlite3_bind_int64 (stmt, i++, last);
-   }
-   if (rc != SQLITE_OK) {
-      return docrel_sqlite__fail (b, rc, error, "binding query parameters");
-   }
-   return true;
-}
-
 /* docrel_sqlite__query_prepare for a query of any shape. With own, the
  * statement binds a copy of filter made into *own (the caller frees it), and
  * only if it needs the filter at all (*own stays NULL otherwise). */
 static sqlite3_stmt *
 shape_prepare (docrel_backend_t *b,
                const docrel_sqlite_coll_t *coll,
-               const query_shape_t *shape,
+               const docrel_sqlite_shape_t *shape,
                const docrel_filter_t *filter,
                docrel_filter_t **own,
                int64_t skip,
@@ -632,9 +111,9 @@ shape_prepare (docrel_backend_t *b,
                char **sql,
                bson_error_t *error)
 {
-   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
+   docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
    sqlite3_stmt *stmt = NULL;
-   char *text = query_sql (b, coll, shape, filter, &p);
+   char *text = docrel_sqlite__build (b, coll, shape, filter, &p);
 
    *sql = NULL;
    if (!text) {
@@ -653,14 +132,14 @@ shape_prepare (docrel_backend_t *b,
    if (!stmt) {
       bson_free (*sql);
       *sql = NULL;
-   } else if (!bind_params (b, stmt, &p, filter, skip, limit, error)) {
+   } else if (!docrel_sqlite__bind (b, stmt, &p, filter, skip, limit, error)) {
       docrel_sqlite__checkin (b, *sql, stmt); /* takes sql */
       *sql = NULL;
       stmt = NULL;
    }
 done:
    sqlite3_free (text);
-   params_destroy (&p);
+   docrel_sqlite__params_destroy (&p);
    return stmt;
 }
 
@@ -675,7 +154,7 @@ docrel_sqlite__query_prepare (docrel_backend_t *b,
                               char **sql,
                               bson_error_t *error)
 {
-   query_shape_t shape = {kind, sort, 0, NULL};
+   docrel_sqlite_shape_t shape = {kind, sort, 0, NULL};
 
    return shape_prepare (b, coll, &shape, filter, NULL, skip, limit, sql, error);
 }
@@ -683,10 +162,10 @@ docrel_sqlite__query_prepare (docrel_backend_t *b,
 /* Queries ----------------------------------------------------------------------- */
 
 /* The shape of spec's query of kind. */
-static query_shape_t
+static docrel_sqlite_shape_t
 spec_shape (const docrel_find_spec_t *spec, docrel_sqlite_query_kind_t kind)
 {
-   query_shape_t shape = {kind, NULL, spec->n_group_paths, spec->group_paths};
+   docrel_sqlite_shape_t shape = {kind, NULL, spec->n_group_paths, spec->group_paths};
 
    if (kind == DOCREL_SQLITE_QUERY_FIND) {
       shape.sort = spec->sort; /* a count's order is irrelevant */
@@ -699,7 +178,7 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
 {
    docrel_backend_cursor_t *cursor;
    docrel_sqlite_coll_t *coll;
-   query_shape_t shape;
+   docrel_sqlite_shape_t shape;
    bool ok = false;
 
    shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
@@ -810,7 +289,7 @@ docrel_sqlite__count (
    docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
 {
    docrel_sqlite_coll_t *coll;
-   query_shape_t shape;
+   docrel_sqlite_shape_t shape;
    sqlite3_stmt *stmt = NULL;
    char *sql = NULL;
    bool ok = false;
@@ -848,9 +327,9 @@ bool
 docrel_sqlite__explain (
    docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
 {
-   query_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
+   docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
    docrel_sqlite_coll_t *coll;
-   query_shape_t shape;
+   docrel_sqlite_shape_t shape;
    sqlite3_stmt *stmt = NULL;
    char *sql = NULL;
    char *explain = NULL;
@@ -865,7 +344,7 @@ docrel_sqlite__explain (
       goto done;
    }
    shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
-   sql = query_sql (b, coll, &shape, spec->filter, &p);
+   sql = docrel_sqlite__build (b, coll, &shape, spec->filter, &p);
    explain = sql ? sqlite3_mprintf ("EXPLAIN QUERY PLAN %s", sql) : NULL;
    if (!explain) {
       docrel_sqlite__fail (b, SQLITE_NOMEM, error, "explaining a query on collection '%s'", coll->name);
@@ -898,7 +377,7 @@ done:
    sqlite3_finalize (stmt);
    sqlite3_free (explain);
    sqlite3_free (sql);
-   params_destroy (&p);
+   docrel_sqlite__params_destroy (&p);
    pthread_mutex_unlock (&b->mutex);
    return ok;
 }

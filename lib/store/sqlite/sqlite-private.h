@@ -2,7 +2,7 @@
  *
  * sqlite.c opens the connection, keeps per-collection state (the table's
  * indexes and cached statements) and runs transactions; write.c inserts,
- * updates and deletes; query.c builds the SQL of queries and runs find,
+ * updates and deletes; sql.c builds the SQL of queries and query.c runs find,
  * count and explain; functions.c defines the SQL functions that read BSON
  * (docrel_index_key, docrel_sort_key, docrel_match).
  *
@@ -216,5 +216,47 @@ bool docrel_sqlite__explain (docrel_backend_t *b,
 /* Registers docrel_index_key, docrel_sort_key and docrel_match on db.
  * Returns a SQLite result code. */
 int docrel_sqlite__register_functions (sqlite3 *db);
+
+/* ---- sql (sql.c): the SQL of queries ---------------------------------- */
+
+/* The parameters a generated statement needs besides filter, skip, limit. */
+typedef struct {
+   docrel_buf_t keys; /* narrowing keycodes, back to back */
+   size_t *ends;      /* end offset of each in keys */
+   size_t n_keys;
+   bool match; /* docrel_match(doc, ?) is in the WHERE clause */
+   bool paged; /* LIMIT ? OFFSET ? ends the statement */
+   bool grouped; /* rn > ? AND rn <= ? ends it instead */
+} docrel_sqlite_params_t;
+
+/* What a statement does besides filtering: its kind, its order (FIND only)
+ * and the paths of its groups (FIND and COUNT; none: not grouped). */
+typedef struct {
+   docrel_sqlite_query_kind_t kind;
+   const docrel_sort_t *sort;
+   size_t n_group_paths;
+   const char *const *group_paths;
+} docrel_sqlite_shape_t;
+
+/* The SQL text of a query of shape on coll (sqlite3_malloc'd; the caller
+ * sqlite3_free's it), filling *p with what it binds; NULL when out of
+ * memory. *p starts zeroed, with DOCREL_BUF_INIT keys, and is destroyed
+ * with docrel_sqlite__params_destroy in any case. */
+char *docrel_sqlite__build (docrel_backend_t *b,
+                            const docrel_sqlite_coll_t *coll,
+                            const docrel_sqlite_shape_t *shape,
+                            const docrel_filter_t *filter,
+                            docrel_sqlite_params_t *p);
+void docrel_sqlite__params_destroy (docrel_sqlite_params_t *p);
+
+/* Binds p's keycodes, filter, skip and limit to stmt, in the order the SQL
+ * of docrel_sqlite__build has them. */
+bool docrel_sqlite__bind (docrel_backend_t *b,
+                          sqlite3_stmt *stmt,
+                          const docrel_sqlite_params_t *p,
+                          const docrel_filter_t *filter,
+                          int64_t skip,
+                          int64_t limit,
+                          bson_error_t *error);
 
 #endif
