@@ -1,4 +1,4 @@
-/* graph-delete.c: docrel_delete and docrel_delete_all, removing loaded
+/* delete.c: docrel_delete and docrel_delete_all, removing loaded
  * documents: the walk's documents deleted dependents first (deepest level
  * first, one delete per model and level), their links removed (one delete
  * per link collection and side), and the loaded documents outside the walk
@@ -108,28 +108,22 @@ plan_refs (docrel_plan_t *plan, docrel_model_t *m, docrel_doc_t *const *gone, si
    bson_free (refs);
 }
 
-bool
-docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
-{
-   return docrel_delete_all_many (&doc, 1, tree, error);
-}
-
-bool
-docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error)
-{
+/* One delete_all call. */
+typedef struct {
    docrel_plan_t plan;
    docrel_walk_t w;
-   docrel_idmap_t gone_set, done;
-   docrel_doc_t **gone = NULL;
-   docrel_batch_t *batches = NULL;
-   size_t n_batches = 0;
-   size_t n_gone = 0, i, k;
-   int top = 0;
-   bool ok = false;
+   docrel_doc_t **gone; /* the walk's saved documents, in write order */
+   size_t n_gone;
+   docrel_idmap_t gone_set; /* doc pointer -> doc, for each of gone */
+   docrel_idmap_t done;     /* what plan_refs planned (docrel_graph__once) */
+} delete_t;
 
-   if (n == 0) {
-      return true;
-   }
+/* Every document is saved, all of one session. */
+static bool
+check_docs (docrel_doc_t *const *docs, size_t n, bson_error_t *error)
+{
+   size_t i;
+
    for (i = 0; i < n; i++) {
       if (!docs || !docs[i] || docs[i]->session != docs[0]->session) {
          return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
@@ -140,68 +134,123 @@ docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree,
                                    "model '%s': cannot delete a document that is not saved", docs[i]->model->name);
       }
    }
-   docrel_plan__init (&plan, docs[0]->session);
-   docrel_walk__init (&w);
-   docrel_idmap__init (&gone_set);
-   docrel_idmap__init (&done);
-   for (i = 0; i < n; i++) {
-      docrel_walk__root (&w, docs[i], tree);
-   }
-   if (!docrel_walk__run (&w, error)) {
-      goto done;
-   }
-   docrel_walk__order (&w);
-   gone = bson_malloc ((w.n_nodes + 1) * sizeof *gone);
-   for (i = 0; i < w.n_nodes; i++) {
-      docrel_doc_t *d = w.nodes[w.order[i]];
-      if (d->saved && d->has_id) {
-         gone[n_gone++] = d;
-         docrel_idmap__put (&gone_set, NULL, (const uint8_t *) &d, sizeof d, (void *) d);
+   return true;
+}
+
+/* The saved documents of the ordered walk: the ones to delete. */
+static void
+collect_gone (delete_t *d)
+{
+   size_t n_nodes = docrel_walk__n_nodes (&d->w), i;
+
+   d->gone = bson_malloc ((n_nodes + 1) * sizeof *d->gone);
+   for (i = 0; i < n_nodes; i++) {
+      docrel_doc_t *doc = docrel_walk__doc (&d->w, docrel_walk__ordered (&d->w, i));
+      if (doc->saved && doc->has_id) {
+         d->gone[d->n_gone++] = doc;
+         docrel_idmap__put (&d->gone_set, NULL, (const uint8_t *) &doc, sizeof doc, (void *) doc);
       }
-      top = w.level[i] > top ? w.level[i] : top;
    }
-   /* references and links, per model of the deleted documents */
-   for (i = 0; i < n_gone; i++) {
+}
+
+/* References and links, per model of the documents to delete. */
+static void
+plan_model_refs (delete_t *d)
+{
+   size_t i, k;
+
+   for (i = 0; i < d->n_gone; i++) {
+      docrel_model_t *m = d->gone[i]->model;
       docrel_doc_t **same = NULL;
       size_t n_same = 0;
-      if (docrel_graph__once (&done, gone[i]->model, NULL, 0)) {
+      if (docrel_graph__once (&d->done, m, NULL, 0)) {
          continue;
       }
-      for (k = i; k < n_gone; k++) {
-         if (gone[k]->model == gone[i]->model) {
+      for (k = i; k < d->n_gone; k++) {
+         if (d->gone[k]->model == m) {
             same = bson_realloc (same, (n_same + 1) * sizeof *same);
-            same[n_same++] = gone[k];
+            same[n_same++] = d->gone[k];
          }
       }
-      plan_refs (&plan, gone[i]->model, same, n_same, &gone_set, &done, 0);
+      plan_refs (&d->plan, m, same, n_same, &d->gone_set, &d->done, 0);
       bson_free (same);
    }
-   /* dependents first: children (deeper levels) before their owners */
-   batches = bson_malloc ((w.n_nodes + 1) * sizeof *batches);
-   for (i = 0; i < w.n_nodes; i++) {
-      if (w.nodes[i]->saved && w.nodes[i]->has_id) {
-         batches[n_batches].level = top - w.level[i] + 1;
-         batches[n_batches].kind = 0;
-         batches[n_batches].node = i;
-         n_batches++;
+}
+
+/* The deletes, dependents first: children (deeper levels) before their
+ * owners, one per model and level, after the references (level 0). */
+static void
+plan_deletes (delete_t *d)
+{
+   size_t n_nodes = docrel_walk__n_nodes (&d->w), n = 0, i;
+   docrel_batch_t *batches = bson_malloc ((n_nodes + 1) * sizeof *batches);
+   int top = docrel_walk__top_level (&d->w);
+
+   for (i = 0; i < n_nodes; i++) {
+      docrel_doc_t *doc = docrel_walk__doc (&d->w, i);
+      if (doc->saved && doc->has_id) {
+         batches[n].level = top - docrel_walk__level (&d->w, i) + 1;
+         batches[n].kind = 0;
+         batches[n].node = i;
+         n++;
       }
    }
-   docrel_walk__sort_batches (&w, batches, n_batches);
-   for (i = 0; i < n_batches; i++) {
-      docrel_doc_t *d = w.nodes[batches[i].node];
-      docrel_step__add (docrel_plan__step (&plan, DOCREL_STEP_DELETE, d->model, batches[i].level), d, NULL);
+   docrel_walk__sort_batches (&d->w, batches, n);
+   for (i = 0; i < n; i++) {
+      docrel_doc_t *doc = docrel_walk__doc (&d->w, batches[i].node);
+      docrel_step__add (docrel_plan__step (&d->plan, DOCREL_STEP_DELETE, doc->model, batches[i].level), doc, NULL);
    }
-   ok = docrel_plan__use (&plan, error) && docrel_plan__run (&plan, error);
-done:
-   if (!ok) {
-      docrel_undo__restore (&plan.undo);
-   }
-   bson_free (gone);
    bson_free (batches);
-   docrel_idmap__destroy (&gone_set);
-   docrel_idmap__destroy (&done);
-   docrel_walk__destroy (&w);
-   docrel_plan__destroy (&plan);
+}
+
+static void
+delete_destroy (delete_t *d)
+{
+   bson_free (d->gone);
+   docrel_idmap__destroy (&d->gone_set);
+   docrel_idmap__destroy (&d->done);
+   docrel_walk__destroy (&d->w);
+   docrel_plan__destroy (&d->plan);
+}
+
+bool
+docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
+{
+   return docrel_delete_all_many (&doc, 1, tree, error);
+}
+
+bool
+docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error)
+{
+   delete_t d;
+   size_t i;
+   bool ok = false;
+
+   if (n == 0) {
+      return true;
+   }
+   if (!check_docs (docs, n, error)) {
+      return false;
+   }
+   memset (&d, 0, sizeof d);
+   docrel_plan__init (&d.plan, docs[0]->session);
+   docrel_walk__init (&d.w);
+   docrel_idmap__init (&d.gone_set);
+   docrel_idmap__init (&d.done);
+   for (i = 0; i < n; i++) {
+      docrel_walk__root (&d.w, docs[i], tree);
+   }
+   if (docrel_walk__run (&d.w, error)) {
+      docrel_walk__order (&d.w);
+      collect_gone (&d);
+      plan_model_refs (&d);
+      plan_deletes (&d);
+      ok = docrel_plan__use (&d.plan, error) && docrel_plan__run (&d.plan, error);
+   }
+   if (!ok) {
+      docrel_undo__restore (&d.plan.undo);
+   }
+   delete_destroy (&d);
    return ok;
 }
 

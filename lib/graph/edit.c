@@ -1,4 +1,4 @@
-/* graph-edit.c: editing relation slots in memory (docrel-graph.h). The
+/* edit.c: editing relation slots in memory (docrel-graph.h). The
  * store changes at the next docrel_save_all, which compares each slot with
  * its base. */
 #include <string.h>
@@ -118,7 +118,7 @@ docrel_doc_remove_related (docrel_doc_t *doc, const char *field, docrel_doc_t *o
       return false;
    }
    if (doc->slots) {
-      docrel_slot__remove (&doc->slots[r->index], other, false);
+      docrel_slot__remove (docrel_doc__slot (doc, r->index), other, false);
    }
    return true;
 }

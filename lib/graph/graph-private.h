@@ -75,6 +75,22 @@ bool docrel_plan__run (docrel_plan_t *plan, bson_error_t *error);
  * first use may create collections and indexes). */
 bool docrel_plan__use (docrel_plan_t *plan, bson_error_t *error);
 
+/* The position of step in plan: what a caller keeps to ask about the step
+ * later (the steps move as the plan grows). */
+static inline size_t
+docrel_plan__index (const docrel_plan_t *plan, const docrel_step_t *step)
+{
+   return (size_t) (step - plan->steps);
+}
+
+/* After docrel_plan__run: true if the store holds the writes of the step at
+ * index (see done). */
+static inline bool
+docrel_plan__stored (const docrel_plan_t *plan, size_t index)
+{
+   return index < plan->done;
+}
+
 /* A relation slot walked by a graph call. */
 typedef struct {
    docrel_doc_t *parent;
@@ -96,7 +112,8 @@ typedef struct {
 
 /* A walk: documents reached from roots through loaded slots, each once by
  * identity (nodes), and each (document, relation) slot followed once
- * (edges). */
+ * (edges). Only walk.c touches the fields; the graph calls read a walk
+ * through the accessors below. */
 typedef struct {
    docrel_doc_t **nodes;
    size_t n_nodes, cap_nodes;
@@ -136,6 +153,87 @@ bool docrel_walk__run (docrel_walk_t *walk, bson_error_t *error);
  * Fills order and level. */
 void docrel_walk__order (docrel_walk_t *walk);
 
+/* Reading a walk. The graph calls ask through these instead of indexing
+ * the walk's arrays. Nodes are numbered 0 .. n_nodes - 1 in the order the
+ * walk met them, edges likewise; documents are borrowed (the session owns
+ * them). */
+
+/* Before docrel_walk__run: also add the children removed from hasOne /
+ * hasMany slots under onRemove "setNull" (their key goes), as not reached. */
+static inline void
+docrel_walk__include_removed (docrel_walk_t *walk)
+{
+   walk->with_removed = true;
+}
+
+static inline size_t
+docrel_walk__n_nodes (const docrel_walk_t *walk)
+{
+   return walk->n_nodes;
+}
+
+/* The document of node i. */
+static inline docrel_doc_t *
+docrel_walk__doc (const docrel_walk_t *walk, size_t i)
+{
+   return walk->nodes[i];
+}
+
+/* After docrel_walk__order: the node written k-th, prerequisites first. */
+static inline size_t
+docrel_walk__ordered (const docrel_walk_t *walk, size_t k)
+{
+   return walk->order[k];
+}
+
+/* After docrel_walk__order: node i's longest chain of prerequisites. */
+static inline int
+docrel_walk__level (const docrel_walk_t *walk, size_t i)
+{
+   return walk->level[i];
+}
+
+/* After docrel_walk__order: the highest level of a node (0 if none). */
+int docrel_walk__top_level (const docrel_walk_t *walk);
+
+/* Whether node i is free for the caller (save: its key is made in this
+ * call, so no link to it can be stored yet). False until set. */
+static inline bool
+docrel_walk__fresh (const docrel_walk_t *walk, size_t i)
+{
+   return walk->fresh[i];
+}
+
+static inline void
+docrel_walk__set_fresh (docrel_walk_t *walk, size_t i, bool fresh)
+{
+   walk->fresh[i] = fresh;
+}
+
+/* True if doc is a node reached through a current slot or as a root (not
+ * only as a removed child). */
+bool docrel_walk__reached (const docrel_walk_t *walk, const docrel_doc_t *doc);
+
+static inline size_t
+docrel_walk__n_edges (const docrel_walk_t *walk)
+{
+   return walk->n_edges;
+}
+
+/* Edge i: a parent document and the relation of its slot followed. */
+static inline const docrel_edge_t *
+docrel_walk__edge (const docrel_walk_t *walk, size_t i)
+{
+   return &walk->edges[i];
+}
+
+/* The slot edge i followed (its parent's, for its relation). */
+static inline docrel_slot_t *
+docrel_walk__edge_slot (const docrel_walk_t *walk, size_t i)
+{
+   return docrel_doc__slot (walk->edges[i].parent, walk->edges[i].r->index);
+}
+
 /* One document's write, to be batched into plan steps. */
 typedef struct {
    int level;         /* steps come in level order */
@@ -148,21 +246,14 @@ typedef struct {
  * one plan step. */
 void docrel_walk__sort_batches (docrel_walk_t *walk, docrel_batch_t *batches, size_t n);
 
-/* Plans the link writes of a save: for each walked hasAndBelongsToMany edge,
- * the links added to or removed from its slot since its base, and every
- * node's deferred link changes (docrel_link ... {"defer": true}). Per link
- * collection: one unlink step, then one link step of the links not already
- * stored (looked up with one find, unless both ends got their keys in this
- * call: fresh[i]). Deferred changes of hasOne / hasMany become range
- * updates of the far model. */
-bool docrel_graph__plan_links (docrel_plan_t *plan,
-                               const docrel_edge_t *edges,
-                               size_t n_edges,
-                               docrel_doc_t *const *nodes,
-                               const bool *fresh,
-                               size_t n_nodes,
-                               int level,
-                               bson_error_t *error);
+/* Plans the link writes of a save (save-links.c): for each hasAndBelongsToMany
+ * edge of walk, the links added to or removed from its slot since its base,
+ * and every node's deferred link changes (docrel_link ... {"defer": true}).
+ * Per link collection: one unlink step, then one link step of the links not
+ * already stored (looked up with one find, unless both ends got their keys
+ * in this call: docrel_walk__fresh). Deferred changes of hasOne / hasMany
+ * become range updates of the far model. */
+bool docrel_graph__plan_links (docrel_plan_t *plan, const docrel_walk_t *walk, int level, bson_error_t *error);
 
 /* Keys ------------------------------------------------------------------ */
 

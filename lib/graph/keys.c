@@ -1,4 +1,4 @@
-/* graph-keys.c: reading, copying and clearing relation keys, and keeping
+/* keys.c: reading, copying and clearing relation keys, and keeping
  * slots free of deleted documents. */
 #include <string.h>
 
@@ -230,7 +230,7 @@ docrel_graph__forget (docrel_undo_t *undo, docrel_session_t *session, docrel_doc
    }
    for (d = session->head; d; d = d->next) {
       for (k = 0; d->slots && k < d->model->n_relations; k++) {
-         docrel_slot_t *slot = &d->slots[k];
+         docrel_slot_t *slot = docrel_doc__slot (d, k);
 
          if (holds_gone (slot->docs, slot->n, &set) || holds_gone (slot->base, slot->n_base, &set)) {
             /* snapshot first, with the slot as it was */

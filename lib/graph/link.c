@@ -1,4 +1,4 @@
-/* graph-link.c: docrel_link, _unlink, _unlink_all and docrel_set_links.
+/* link.c: docrel_link, _unlink, _unlink_all and docrel_set_links.
  *
  * Each changes memory the way an edit would: a loaded slot gains or loses
  * the document (save_all then writes the difference), a belongsTo key is
@@ -92,7 +92,7 @@ static void
 unload (docrel_doc_t *doc, const docrel_relation_t *r)
 {
    if (doc->slots) {
-      docrel_slot_t *slot = &doc->slots[r->index];
+      docrel_slot_t *slot = docrel_doc__slot (doc, r->index);
       slot->loaded = false;
       slot->n = slot->n_base = 0;
    }
@@ -101,7 +101,7 @@ unload (docrel_doc_t *doc, const docrel_relation_t *r)
 static bool
 slot_loaded (docrel_doc_t *doc, const docrel_relation_t *r)
 {
-   return doc->slots && doc->slots[r->index].loaded;
+   return doc->slots && docrel_doc__slot (doc, r->index)->loaded;
 }
 
 /* belongsTo: the key lives in doc. */
@@ -125,7 +125,7 @@ edit_belongs_to (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t
                 docrel_graph__set_key (undo, doc, r->left_keys, values, r->n_keys, error);
       }
       if (slot_loaded (doc, r)) {
-         docrel_slot__remove (&doc->slots[r->index], other, false);
+         docrel_slot__remove (docrel_doc__slot (doc, r->index), other, false);
       }
       if (!docrel_graph__key (other, r->right_keys, r->n_keys, values)) {
          return true;
@@ -162,7 +162,7 @@ edit (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_o
       return edit_belongs_to (undo, doc, r, op, other, key, error);
    }
    if (other && slot_loaded (doc, r)) {
-      docrel_slot_t *slot = &doc->slots[r->index];
+      docrel_slot_t *slot = docrel_doc__slot (doc, r->index);
       if (op == UNLINK) {
          docrel_slot__remove (slot, other, false);
       } else if (r->kind == DOCREL_HAS_ONE) {
@@ -278,7 +278,7 @@ clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, b
 {
    docrel_undo__touch (undo, doc);
    if (slot_loaded (doc, r)) {
-      doc->slots[r->index].n = 0;
+      docrel_doc__slot (doc, r->index)->n = 0;
    }
    if (r->kind == DOCREL_BELONGS_TO) {
       return docrel_graph__unset_key (undo, doc, r->left_keys, r->n_keys, error);

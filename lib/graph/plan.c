@@ -1,4 +1,4 @@
-/* graph-plan.c: the steps of a graph call, described and sent. */
+/* plan.c: the steps of a graph call, described and sent. */
 #include <string.h>
 
 #include "util/util-private.h"
@@ -208,9 +208,6 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
    }
 }
 
-/* One attempt: begin, every step, commit. On failure the transaction is
- * aborted; *rolled_back tells whether the store undid everything (a
- * transaction was open, or none could begin). */
 /* Takes the documents of the first n steps' deletes out of every slot of
  * the session: one pass over the session for the whole call. */
 static void

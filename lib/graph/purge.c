@@ -1,4 +1,4 @@
-/* graph-purge.c: docrel_purge, deleting a document and applying every
+/* purge.c: docrel_purge, deleting a document and applying every
  * relation's onDelete in the store, loaded or not.
  *
  * Breadth first from the document: for each model of the current frontier
@@ -179,7 +179,7 @@ set_null (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_mo
    p->nulls[p->n_nulls].from = from;
    p->nulls[p->n_nulls].paths = from_paths;
    p->nulls[p->n_nulls].n_keys = r->n_keys;
-   p->nulls[p->n_nulls].step = (size_t) (step - p->plan.steps);
+   p->nulls[p->n_nulls].step = docrel_plan__index (&p->plan, step);
    docrel_idmap__init (&p->nulls[p->n_nulls].codes);
    for (i = 0; i < f->n; i++) {
       if (docrel_graph__code (f->docs[i], m_paths, r->n_keys, &code)) {
@@ -260,7 +260,7 @@ plan_deletes (purge_t *p)
             continue;
          }
          step = docrel_plan__step (&p->plan, DOCREL_STEP_DELETE_WHERE, f->model, top - depth + 1);
-         f->step = (size_t) (step - p->plan.steps);
+         f->step = docrel_plan__index (&p->plan, step);
          step->filter = bson_new ();
          docrel_doc__ids_filter (f->docs, f->n, step->filter);
       }
@@ -268,13 +268,12 @@ plan_deletes (purge_t *p)
 }
 
 /* After the purge, or the part of it the store holds (a standalone MongoDB
- * that failed part way: the plan's first done steps): purged documents of
- * the session unsaved and out of slots, keys gone from loaded documents
- * that referenced them. */
+ * that failed part way: the steps docrel_plan__stored names): purged
+ * documents of the session unsaved and out of slots, keys gone from loaded
+ * documents that referenced them. */
 static void
 bring_in_line (purge_t *p)
 {
-   size_t done = p->plan.done;
    docrel_session_t *session = p->plan.session;
    docrel_doc_t **gone = NULL;
    docrel_buf_t code = DOCREL_BUF_INIT;
@@ -282,8 +281,9 @@ bring_in_line (purge_t *p)
    docrel_doc_t *d;
 
    for (i = 0; i < p->n_fronts; i++) {
-      for (k = 0; p->fronts[i].step < done && k < p->fronts[i].n; k++) {
-         docrel_doc_t *loaded = docrel_session__lookup (session, p->fronts[i].model, &p->fronts[i].docs[k]->id);
+      const frontier_t *f = &p->fronts[i];
+      for (k = 0; docrel_plan__stored (&p->plan, f->step) && k < f->n; k++) {
+         docrel_doc_t *loaded = docrel_session__lookup (session, f->model, &f->docs[k]->id);
          if (loaded && loaded->saved) {
             docrel_doc__mark_unsaved (loaded);
             gone = bson_realloc (gone, (n_gone + 1) * sizeof *gone);
@@ -293,7 +293,7 @@ bring_in_line (purge_t *p)
    }
    for (d = session->head; d; d = d->next) {
       for (i = 0; i < p->n_nulls; i++) {
-         if (p->nulls[i].step < done && d->model == p->nulls[i].from && d->saved &&
+         if (docrel_plan__stored (&p->plan, p->nulls[i].step) && d->model == p->nulls[i].from && d->saved &&
              docrel_graph__code (d, p->nulls[i].paths, p->nulls[i].n_keys, &code) &&
              docrel_idmap__get (&p->nulls[i].codes, NULL, code.data, code.len)) {
             for (k = 0; k < p->nulls[i].n_keys; k++) {

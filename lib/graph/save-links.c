@@ -1,4 +1,4 @@
-/* graph-links.c: the link writes of a save (see docrel_graph__plan_links).
+/* save-links.c: the link writes of a save (see docrel_graph__plan_links).
  *
  * A link is identified by its pair of key tuples, encoded with keycode.c in
  * the order of the link's field names (for a symmetric link, the smaller
@@ -170,12 +170,12 @@ no_key (const docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error
                              doc->model == r->model ? r->left_keys[0] : r->right_keys[0]);
 }
 
-/* Links added to or removed from a walked slot. */
+/* Links added to or removed from slot, the slot of walked edge e. */
 static bool
-diff_slot (batches_t *all, const docrel_edge_t *e, const docrel_idmap_t *fresh, bson_error_t *error)
+diff_slot (batches_t *all, const docrel_edge_t *e, const docrel_slot_t *slot, const docrel_idmap_t *fresh,
+           bson_error_t *error)
 {
    const docrel_relation_t *r = e->r;
-   docrel_slot_t *slot = &e->parent->slots[r->index];
    bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
    batch_t *b;
    bool parent_fresh;
@@ -291,34 +291,33 @@ plan_pending (docrel_plan_t *plan, batches_t *all, docrel_doc_t *p, int level, b
    return ok;
 }
 
-/* Drops the inserts of b that the store already holds: one find by the
- * left keys of the candidates (an $in on the indexed link field). */
+/* True if some insert of b may be stored already. */
 static bool
-drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
+any_to_check (const batch_t *b)
+{
+   size_t i;
+
+   for (i = 0; i < b->n_inserts; i++) {
+      if (b->inserts[i].check) {
+         return true;
+      }
+   }
+   return false;
+}
+
+/* Appends {$or: [{left: {$in: [...]}}, (symmetric) {right: {$in: [...]}}]}
+ * of the first key field of the inserts to check to spec; the pairs are
+ * then matched here. */
+static void
+candidates_spec (const batch_t *b, bson_t *spec)
 {
    const docrel_relation_t *r = b->r;
-   bson_t spec = BSON_INITIALIZER, in, list, either;
-   docrel_idmap_t stored;
-   docrel_filter_t *filter = NULL;
-   docrel_backend_cursor_t *cursor = NULL;
-   docrel_find_spec_t find;
-   docrel_buf_t code = DOCREL_BUF_INIT;
-   bson_error_t cursor_error;
-   const bson_t *found;
+   bson_t in, list, either;
    uint32_t n = 0;
-   size_t i, kept = 0;
+   size_t i;
    int side;
-   bool ok = false;
 
-   for (i = 0; i < b->n_inserts && !b->inserts[i].check; i++) {
-   }
-   if (i == b->n_inserts) {
-      bson_destroy (&spec);
-      return true;
-   }
-   /* {$or: [{left: {$in: [...]}}, (symmetric) {right: {$in: [...]}}]} of the
-    * first key field; the pairs are then matched here */
-   bson_append_array_begin (&spec, "$or", 3, &either);
+   bson_append_array_begin (spec, "$or", 3, &either);
    for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
       bson_t clause;
       bson_append_document_begin (&either, side ? "1" : "0", 1, &clause);
@@ -337,9 +336,41 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
       bson_append_document_end (&clause, &in);
       bson_append_document_end (&either, &clause);
    }
-   bson_append_array_end (&spec, &either);
-   docrel_idmap__init (&stored);
-   filter = docrel_filter__new (&spec, error);
+   bson_append_array_end (spec, &either);
+}
+
+/* The pair code of a stored link document (false if it lacks a key field). */
+static bool
+stored_pair (const docrel_relation_t *r, const bson_t *found, docrel_buf_t *code)
+{
+   bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
+   bson_iter_t li, ri;
+   size_t i;
+
+   for (i = 0; i < r->n_keys; i++) {
+      if (!bson_iter_init_find (&li, found, r->link_left[i]) || !bson_iter_init_find (&ri, found, r->link_right[i])) {
+         return false;
+      }
+      left[i] = *bson_iter_value (&li);
+      right[i] = *bson_iter_value (&ri);
+   }
+   pair_code (r, left, right, code);
+   return true;
+}
+
+/* Puts into stored the pair code of every link of b's matching spec. */
+static bool
+find_stored (docrel_session_t *session, const batch_t *b, const bson_t *spec, docrel_idmap_t *stored,
+             bson_error_t *error)
+{
+   docrel_filter_t *filter = docrel_filter__new (spec, error);
+   docrel_backend_cursor_t *cursor = NULL;
+   docrel_find_spec_t find;
+   docrel_buf_t code = DOCREL_BUF_INIT;
+   bson_error_t cursor_error;
+   const bson_t *found;
+   bool ok = false;
+
    if (!filter || !docrel_model__use (b->link, error)) {
       goto done;
    }
@@ -351,20 +382,8 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
    }
    memset (&cursor_error, 0, sizeof cursor_error);
    while (docrel_store__cursor_next (session->store, cursor, &found, &cursor_error)) {
-      bson_value_t left[DOCREL_MAX_KEYS], right[DOCREL_MAX_KEYS];
-      bool whole = true;
-      for (i = 0; i < r->n_keys; i++) {
-         bson_iter_t li, ri;
-         whole = whole && bson_iter_init_find (&li, found, r->link_left[i]) &&
-                 bson_iter_init_find (&ri, found, r->link_right[i]);
-         if (whole) {
-            left[i] = *bson_iter_value (&li);
-            right[i] = *bson_iter_value (&ri);
-         }
-      }
-      if (whole) {
-         pair_code (r, left, right, &code);
-         docrel_idmap__put (&stored, NULL, code.data, code.len, (void *) 1);
+      if (stored_pair (b->r, found, &code)) {
+         docrel_idmap__put (stored, NULL, code.data, code.len, (void *) 1);
       }
    }
    if (cursor_error.code) {
@@ -373,9 +392,26 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
       }
       goto done;
    }
+   ok = true;
+done:
+   docrel_store__cursor_destroy (session->store, cursor);
+   if (filter) {
+      docrel_filter__destroy (filter);
+   }
+   docrel_buf__destroy (&code);
+   return ok;
+}
+
+/* Removes from b's inserts those to check whose pair is in stored, keeping
+ * the others in order. */
+static void
+drop_found (batch_t *b, const docrel_idmap_t *stored)
+{
+   size_t i, kept = 0;
+
    for (i = 0; i < b->n_inserts; i++) {
       if (b->inserts[i].check &&
-          docrel_idmap__get (&stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
+          docrel_idmap__get (stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
          bson_destroy (b->inserts[i].payload); /* linking twice is harmless */
          docrel_buf__destroy (&b->inserts[i].code);
          continue;
@@ -383,27 +419,35 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
       b->inserts[kept++] = b->inserts[i];
    }
    b->n_inserts = kept;
-   ok = true;
-done:
-   docrel_store__cursor_destroy (session->store, cursor);
-   if (filter) {
-      docrel_filter__destroy (filter);
+}
+
+/* Drops the inserts of b that the store already holds: one find by the
+ * left keys of the candidates (an $in on the indexed link field). On
+ * failure b is left as it was. */
+static bool
+drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
+{
+   bson_t spec;
+   docrel_idmap_t stored;
+   bool ok;
+
+   if (!any_to_check (b)) {
+      return true;
+   }
+   bson_init (&spec);
+   candidates_spec (b, &spec);
+   docrel_idmap__init (&stored);
+   ok = find_stored (session, b, &spec, &stored, error);
+   if (ok) {
+      drop_found (b, &stored);
    }
    docrel_idmap__destroy (&stored);
-   docrel_buf__destroy (&code);
    bson_destroy (&spec);
    return ok;
 }
 
 bool
-docrel_graph__plan_links (docrel_plan_t *plan,
-                          const docrel_edge_t *edges,
-                          size_t n_edges,
-                          docrel_doc_t *const *nodes,
-                          const bool *fresh,
-                          size_t n_nodes,
-                          int level,
-                          bson_error_t *error)
+docrel_graph__plan_links (docrel_plan_t *plan, const docrel_walk_t *walk, int level, bson_error_t *error)
 {
    batches_t all = {NULL, 0};
    docrel_idmap_t fresh_set;
@@ -411,18 +455,19 @@ docrel_graph__plan_links (docrel_plan_t *plan,
    bool ok = true;
 
    docrel_idmap__init (&fresh_set);
-   for (i = 0; i < n_nodes; i++) {
-      if (fresh[i]) {
-         docrel_idmap__put (&fresh_set, NULL, (const uint8_t *) &nodes[i], sizeof nodes[i], (void *) 1);
+   for (i = 0; i < docrel_walk__n_nodes (walk); i++) {
+      if (docrel_walk__fresh (walk, i)) {
+         docrel_doc_t *d = docrel_walk__doc (walk, i);
+         docrel_idmap__put (&fresh_set, NULL, (const uint8_t *) &d, sizeof d, (void *) 1);
       }
    }
-   for (i = 0; ok && i < n_edges; i++) {
-      if (edges[i].r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
-         ok = diff_slot (&all, &edges[i], &fresh_set, error);
+   for (i = 0; ok && i < docrel_walk__n_edges (walk); i++) {
+      if (docrel_walk__edge (walk, i)->r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+         ok = diff_slot (&all, docrel_walk__edge (walk, i), docrel_walk__edge_slot (walk, i), &fresh_set, error);
       }
    }
-   for (i = 0; ok && i < n_nodes; i++) {
-      ok = plan_pending (plan, &all, nodes[i], level, error);
+   for (i = 0; ok && i < docrel_walk__n_nodes (walk); i++) {
+      ok = plan_pending (plan, &all, docrel_walk__doc (walk, i), level, error);
    }
    for (i = 0; ok && i < all.n; i++) {
       ok = drop_stored (plan->session, &all.batches[i], error);

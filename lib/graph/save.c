@@ -1,4 +1,4 @@
-/* graph-save.c: docrel_save_all, writing a graph in dependency order.
+/* save.c: docrel_save_all, writing a graph in dependency order.
  *
  * 1. Walk: from the roots through loaded slots (the tree's, or all), each
  *    document once by identity, recording each (document, relation) edge
@@ -41,10 +41,11 @@ apply_removals (save_t *s, bson_error_t *error)
    bson_value_t pkey[DOCREL_MAX_KEYS], ckey[DOCREL_MAX_KEYS];
    size_t i, k, j;
 
-   for (i = 0; i < s->w.n_edges; i++) {
-      docrel_doc_t *p = s->w.edges[i].parent;
-      docrel_relation_t *r = s->w.edges[i].r;
-      docrel_slot_t *slot = &p->slots[r->index];
+   for (i = 0; i < docrel_walk__n_edges (&s->w); i++) {
+      const edge_t *e = docrel_walk__edge (&s->w, i);
+      docrel_doc_t *p = e->parent;
+      docrel_relation_t *r = e->r;
+      docrel_slot_t *slot = docrel_walk__edge_slot (&s->w, i);
 
       if (r->kind == DOCREL_BELONGS_TO) {
          if (slot->n == 0 && slot->n_base > 0 &&
@@ -114,35 +115,37 @@ copy_key (docrel_undo_t *undo, const docrel_relation_t *r, docrel_doc_t *from, c
 static bool
 copy_keys (save_t *s, bson_error_t *error)
 {
-   edge_t **by_parent;
+   size_t n_nodes = docrel_walk__n_nodes (&s->w), n_edges = docrel_walk__n_edges (&s->w);
+   const edge_t **by_parent;
    size_t *first, i, k, o;
    bool ok = true;
 
    /* edges grouped by parent node */
-   first = bson_malloc0 ((s->w.n_nodes + 1) * sizeof *first);
-   by_parent = bson_malloc ((s->w.n_edges + 1) * sizeof *by_parent);
-   for (i = 0; i < s->w.n_edges; i++) {
-      first[docrel_walk__index (&s->w, s->w.edges[i].parent) + 1]++;
+   first = bson_malloc0 ((n_nodes + 1) * sizeof *first);
+   by_parent = bson_malloc ((n_edges + 1) * sizeof *by_parent);
+   for (i = 0; i < n_edges; i++) {
+      first[docrel_walk__index (&s->w, docrel_walk__edge (&s->w, i)->parent) + 1]++;
    }
-   for (i = 0; i < s->w.n_nodes; i++) {
+   for (i = 0; i < n_nodes; i++) {
       first[i + 1] += first[i];
    }
    {
-      size_t *fill = bson_malloc0 ((s->w.n_nodes + 1) * sizeof *fill);
-      for (i = 0; i < s->w.n_edges; i++) {
-         size_t p = docrel_walk__index (&s->w, s->w.edges[i].parent);
-         by_parent[first[p] + fill[p]++] = &s->w.edges[i];
+      size_t *fill = bson_malloc0 ((n_nodes + 1) * sizeof *fill);
+      for (i = 0; i < n_edges; i++) {
+         const edge_t *e = docrel_walk__edge (&s->w, i);
+         size_t p = docrel_walk__index (&s->w, e->parent);
+         by_parent[first[p] + fill[p]++] = e;
       }
       bson_free (fill);
    }
-   for (o = 0; ok && o < s->w.n_nodes; o++) {
-      size_t v = s->w.order[o];
-      docrel_doc_t *p = s->w.nodes[v];
+   for (o = 0; ok && o < n_nodes; o++) {
+      size_t v = docrel_walk__ordered (&s->w, o);
+      docrel_doc_t *p = docrel_walk__doc (&s->w, v);
       int pass;
       for (pass = 0; ok && pass < 2; pass++) {
          for (k = first[v]; ok && k < first[v + 1]; k++) {
             docrel_relation_t *r = by_parent[k]->r;
-            docrel_slot_t *slot = &p->slots[r->index];
+            docrel_slot_t *slot = docrel_doc__slot (p, r->index);
             size_t c;
             if (pass == 0 && r->kind == DOCREL_BELONGS_TO && slot->n == 1) {
                ok = copy_key (&s->plan.undo, r, slot->docs[0], r->right_keys, p, r->left_keys, error);
@@ -164,26 +167,23 @@ copy_keys (save_t *s, bson_error_t *error)
 static bool
 plan_documents (save_t *s, bson_error_t *error)
 {
-   docrel_batch_t *writes = bson_malloc ((s->w.n_nodes + 1) * sizeof *writes);
+   docrel_batch_t *writes = bson_malloc ((docrel_walk__n_nodes (&s->w) + 1) * sizeof *writes);
    size_t n = 0, i;
-   int top = 0;
+   int top = docrel_walk__top_level (&s->w);
    bool ok = true;
 
-   for (i = 0; i < s->w.n_nodes; i++) {
-      docrel_doc_t *d = s->w.nodes[i];
+   for (i = 0; i < docrel_walk__n_nodes (&s->w); i++) {
+      docrel_doc_t *d = docrel_walk__doc (&s->w, i);
       if (!d->saved || d->n_dirty > 0) {
-         writes[n].level = s->w.level[i];
+         writes[n].level = docrel_walk__level (&s->w, i);
          writes[n].kind = d->saved ? 1 : 0; /* inserts first */
          writes[n].node = i;
          n++;
       }
-      if (s->w.level[i] > top) {
-         top = s->w.level[i];
-      }
    }
    docrel_walk__sort_batches (&s->w, writes, n);
    for (i = 0; ok && i < n; i++) {
-      docrel_doc_t *d = s->w.nodes[writes[i].node];
+      docrel_doc_t *d = docrel_walk__doc (&s->w, writes[i].node);
       bson_t prepared;
       bson_t *payload;
       ok = d->saved ? docrel_write__prepare_update (d, &prepared, error)
@@ -205,8 +205,7 @@ plan_documents (save_t *s, bson_error_t *error)
    }
    for (i = 0; ok && i < s->n_doomed; i++) {
       docrel_doc_t *d = s->doomed[i];
-      size_t idx = (size_t) docrel_idmap__get (&s->w.ids, NULL, (const uint8_t *) &d, sizeof d);
-      if (idx == 0 || !s->w.reached[idx - 1]) { /* not moved to another slot in this call */
+      if (!docrel_walk__reached (&s->w, d)) { /* not moved to another slot in this call */
          docrel_step__add (docrel_plan__step (&s->plan, DOCREL_STEP_DELETE, d->model, top + 1), d, NULL);
       }
    }
@@ -244,6 +243,79 @@ read_opts (const bson_t *opts, bool *dry_run, bson_error_t *error)
    return true;
 }
 
+/* Every root is a document, all of one session. */
+static bool
+check_roots (docrel_doc_t *const *docs, size_t n, bson_error_t *error)
+{
+   size_t i;
+
+   if (!docs) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "docs must not be NULL");
+   }
+   for (i = 0; i < n; i++) {
+      if (!docs[i] || docs[i]->session != docs[0]->session) {
+         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "save_all: root %zu is NULL or belongs to another session", i);
+      }
+   }
+   return true;
+}
+
+/* 1. Walk, with the children removed under onRemove "setNull" (their key
+ * goes). */
+static bool
+walk_roots (save_t *s, docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error)
+{
+   size_t i;
+
+   docrel_walk__include_removed (&s->w);
+   for (i = 0; i < n; i++) {
+      docrel_walk__root (&s->w, docs[i], tree);
+   }
+   return docrel_walk__run (&s->w, error);
+}
+
+/* 2. Generated keys for new documents. */
+static void
+make_keys (save_t *s)
+{
+   size_t i;
+
+   for (i = 0; i < docrel_walk__n_nodes (&s->w); i++) {
+      docrel_doc_t *d = docrel_walk__doc (&s->w, i);
+      /* fresh: its key is made here, so no link to it can exist yet */
+      bool fresh = !d->saved && !d->has_id && d->model->pk_kind != DOCREL_PK_CALLER;
+
+      docrel_walk__set_fresh (&s->w, i, fresh);
+      if (fresh) {
+         docrel_undo__touch (&s->plan.undo, d);
+         docrel_write__assign_id (d);
+      }
+   }
+}
+
+/* 4. and 5., on the ordered walk: keys moved, then every write planned. */
+static bool
+plan_writes (save_t *s, bson_error_t *error)
+{
+   return apply_removals (s, error) && copy_keys (s, error) && plan_documents (s, error) &&
+          docrel_graph__plan_links (&s->plan, &s->w, docrel_walk__top_level (&s->w) + 2, error);
+}
+
+/* Written: every slot walked now matches the store, deferred links are done. */
+static void
+settle (save_t *s)
+{
+   size_t i;
+
+   for (i = 0; i < docrel_walk__n_edges (&s->w); i++) {
+      docrel_slot__settle (docrel_walk__edge_slot (&s->w, i));
+   }
+   for (i = 0; i < docrel_walk__n_nodes (&s->w); i++) {
+      docrel_doc__clear_pending (docrel_walk__doc (&s->w, i));
+   }
+}
+
 bool
 docrel_save_all_many (docrel_doc_t *const *docs,
                       size_t n,
@@ -255,8 +327,6 @@ docrel_save_all_many (docrel_doc_t *const *docs,
    save_t s;
    bool dry_run;
    bool ok = false;
-   size_t i;
-   int top = 0;
 
    if (plan) {
       bson_init (plan);
@@ -264,45 +334,18 @@ docrel_save_all_many (docrel_doc_t *const *docs,
    if (n == 0) {
       return true;
    }
-   if (!docs) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "docs must not be NULL");
-   }
-   for (i = 0; i < n; i++) {
-      if (!docs[i] || docs[i]->session != docs[0]->session) {
-         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                   "save_all: root %zu is NULL or belongs to another session", i);
-      }
-   }
-   if (!read_opts (opts, &dry_run, error)) {
+   if (!check_roots (docs, n, error) || !read_opts (opts, &dry_run, error)) {
       return false;
    }
    memset (&s, 0, sizeof s);
    docrel_plan__init (&s.plan, docs[0]->session);
    docrel_walk__init (&s.w);
-   s.w.with_removed = true;
-   for (i = 0; i < n; i++) {
-      docrel_walk__root (&s.w, docs[i], tree);
-   }
-   if (!docrel_walk__run (&s.w, error)) {
+   if (!walk_roots (&s, docs, n, tree, error)) {
       goto fail;
    }
-   for (i = 0; i < s.w.n_nodes; i++) {
-      /* fresh: its key is made here, so no link to it can exist yet */
-      s.w.fresh[i] =
-         !s.w.nodes[i]->saved && !s.w.nodes[i]->has_id && s.w.nodes[i]->model->pk_kind != DOCREL_PK_CALLER;
-      if (s.w.fresh[i]) {
-         docrel_undo__touch (&s.plan.undo, s.w.nodes[i]);
-         docrel_write__assign_id (s.w.nodes[i]);
-      }
-   }
-   docrel_walk__order (&s.w);
-   if (!apply_removals (&s, error) || !copy_keys (&s, error) || !plan_documents (&s, error)) {
-      goto fail;
-   }
-   for (i = 0; i < s.w.n_nodes; i++) {
-      top = s.w.level[i] > top ? s.w.level[i] : top;
-   }
-   if (!docrel_graph__plan_links (&s.plan, s.w.edges, s.w.n_edges, s.w.nodes, s.w.fresh, s.w.n_nodes, top + 2, error)) {
+   make_keys (&s);
+   docrel_walk__order (&s.w); /* 3. */
+   if (!plan_writes (&s, error)) {
       goto fail;
    }
    if (plan) {
@@ -316,13 +359,7 @@ docrel_save_all_many (docrel_doc_t *const *docs,
    if (!docrel_plan__use (&s.plan, error) || !docrel_plan__run (&s.plan, error)) {
       goto fail;
    }
-   /* Written: every slot walked now matches the store, deferred links are done. */
-   for (i = 0; i < s.w.n_edges; i++) {
-      docrel_slot__settle (&s.w.edges[i].parent->slots[s.w.edges[i].r->index]);
-   }
-   for (i = 0; i < s.w.n_nodes; i++) {
-      docrel_doc__clear_pending (s.w.nodes[i]);
-   }
+   settle (&s);
    ok = true;
 fail:
    if (!ok) {

@@ -1,4 +1,4 @@
-/* graph-walk.c: walking a graph from its roots through loaded slots, and
+/* walk.c: walking a graph from its roots through loaded slots, and
  * ordering what was reached (see graph-private.h). */
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +170,7 @@ docrel_walk__run (docrel_walk_t *s, bson_error_t *error)
       }
       for (i = 0; v.doc->slots && i < v.doc->model->n_relations; i++) {
          docrel_relation_t *r = v.doc->model->relations[i];
-         docrel_slot_t *slot = &v.doc->slots[i];
+         docrel_slot_t *slot = docrel_doc__slot (v.doc, i);
          docrel_subtree_t sub;
          int follow;
 
@@ -220,21 +220,37 @@ docrel_walk__index (docrel_walk_t *s, docrel_doc_t *doc)
    return (size_t) docrel_idmap__get (&s->ids, NULL, (const uint8_t *) &doc, sizeof doc) - 1;
 }
 
-/* Kahn's algorithm with levels. When only cycles remain, the remaining
- * document seen first goes next, at the level its written prerequisites
- * give it. */
-void
-docrel_walk__order (docrel_walk_t *s)
+bool
+docrel_walk__reached (const docrel_walk_t *s, const docrel_doc_t *doc)
+{
+   size_t idx = (size_t) docrel_idmap__get (&s->ids, NULL, (const uint8_t *) &doc, sizeof doc);
+
+   return idx > 0 && s->reached[idx - 1];
+}
+
+int
+docrel_walk__top_level (const docrel_walk_t *s)
+{
+   int top = 0;
+   size_t i;
+
+   for (i = 0; i < s->n_nodes; i++) {
+      top = s->level[i] > top ? s->level[i] : top;
+   }
+   return top;
+}
+
+/* The dependencies of the walked slots, sorted by prerequisite: each as
+ * (prerequisite, dependent) node indexes. *out is bson_malloc'd (or NULL). */
+static size_t
+collect_deps (docrel_walk_t *s, dep_t **out)
 {
    dep_t *deps = NULL;
    size_t n_deps = 0, cap = 0, i, k;
-   size_t *start, *indegree, *ready;
-   size_t n_ready = 0, head = 0, n_done = 0, next_forced = 0;
-   bool *done;
 
    for (i = 0; i < s->n_edges; i++) {
       const docrel_edge_t *e = &s->edges[i];
-      docrel_slot_t *slot = &e->parent->slots[e->r->index];
+      docrel_slot_t *slot = docrel_walk__edge_slot (s, i);
       if (e->r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
          continue;
       }
@@ -252,6 +268,22 @@ docrel_walk__order (docrel_walk_t *s)
    if (n_deps) {
       qsort (deps, n_deps, sizeof *deps, cmp_dep);
    }
+   *out = deps;
+   return n_deps;
+}
+
+/* Kahn's algorithm with levels. When only cycles remain, the remaining
+ * document seen first goes next, at the level its written prerequisites
+ * give it. */
+void
+docrel_walk__order (docrel_walk_t *s)
+{
+   dep_t *deps = NULL;
+   size_t n_deps = collect_deps (s, &deps), i, k;
+   size_t *start, *indegree, *ready;
+   size_t n_ready = 0, head = 0, n_done = 0, next_forced = 0;
+   bool *done;
+
    start = bson_malloc0 ((s->n_nodes + 1) * sizeof *start);
    indegree = bson_malloc0 ((s->n_nodes + 1) * sizeof *indegree);
    ready = bson_malloc ((s->n_nodes + 1) * sizeof *ready);
