@@ -313,13 +313,13 @@ candidates_spec (const batch_t *b, bson_t *spec)
 {
    const docrel_relation_t *r = b->r;
    bson_t in, list, either;
-   uint32_t n = 0;
    size_t i;
    int side;
 
    bson_append_array_begin (spec, "$or", 3, &either);
    for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
       bson_t clause;
+      uint32_t n = 0; /* each $in array counts its keys from "0" */
       bson_append_document_begin (&either, side ? "1" : "0", 1, &clause);
       bson_append_document_begin (&clause, side ? r->link_right[0] : r->link_left[0], -1, &in);
       bson_append_array_begin (&in, "$in", 3, &list);
