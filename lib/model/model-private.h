@@ -9,8 +9,10 @@
 
 /* ---- model -------------------------------------------------------------- */
 
-/* The model struct, shared by model.c (definition),
- * validate.c (checking documents) and the document and store layers. */
+/* The model struct: written by the files that define a model — model.c
+ * (the model and its registry on the store), field.c (fields), index.c
+ * (indexes), relation.c (relations) — and read by validate.c (checking
+ * documents) and by the layers above (doc, join, graph). */
 typedef struct {
    char *path;
    docrel_type_t type;
@@ -53,6 +55,37 @@ struct _docrel_model_t {
 
 /* Frees a model (the store calls it on destroy). */
 void docrel_model__destroy (docrel_model_t *model);
+
+/* Free what a field or an index owns, not the struct itself (field.c,
+ * index.c; model.c calls them on destroy). A partly filled one is fine. */
+void docrel_field__destroy (docrel_field_t *field);
+void docrel_index__destroy (docrel_index_t *index);
+
+/* The names of the primary key kinds, in docrel_pk_kind_t order and
+ * NULL-terminated: the values of the "primaryKey" option of a model
+ * (model.c) and of a schema (schema.c, schema-read.c). */
+extern const char *const docrel_model__pk_kinds[];
+
+/* The index of key in names (NULL-terminated), marking it in *seen; -1 with
+ * error set (naming the model, the field if not NULL, and the kind of
+ * option: "" or "index ") for an unknown or repeated key. The one reader of
+ * option names for model.c, field.c and index.c. */
+int docrel_model__option_index (const char *const *names,
+                                const char *key,
+                                unsigned *seen,
+                                const char *model,
+                                const char *field,
+                                const char *kind,
+                                bson_error_t *error);
+
+/* True if iter holds a non-empty, valid UTF-8 string free of NUL bytes;
+ * *out borrows it (model.c, index.c). */
+bool docrel_model__iter_clean_utf8 (const bson_iter_t *iter, const char **out);
+
+/* True if path is b or lies under it by whole components ("a.b" is within
+ * "a"; "ab" is not): how field.c and index.c relate array fields and unique
+ * index keys. */
+bool docrel_field__path_within (const char *path, const char *b);
 
 /* Freezes the model and, the first time, has the backend create its
  * collection and indexes. Thread-safe. Returns false with error set if the
@@ -102,8 +135,9 @@ bool docrel_model__check_value (const docrel_model_t *model,
 
 /* ---- relation ----------------------------------------------------------- */
 
-/* The relation struct, shared by relation.c
- * (declaring), join.c (loading) and the document layer (slots). */
+/* The relation struct, shared by relation.c (declaring) and read by the
+ * layers above: lib/doc/ (slots), lib/join/ (loading) and lib/graph/
+ * (saving and deleting along relations). */
 #define DOCREL_MAX_KEYS 8
 
 /* What save_all does to a hasOne / hasMany child removed from a loaded slot. */
@@ -133,5 +167,97 @@ void docrel_relation__destroy (docrel_relation_t *relation);
 
 /* True for hasMany and hasAndBelongsToMany, whose slots hold lists. */
 bool docrel_relation__is_many (const docrel_relation_t *relation);
+
+/* ---- schema ------------------------------------------------------------- */
+
+/* What schema.c (the walker: its passes declare a schema document through
+ * the public builder calls) and schema-read.c (reading and checking the
+ * document's pieces) share: the walk's context and the readers. The
+ * readers that take a ctx report a bad piece through ctx->error, naming
+ * the JSON path being read. */
+
+typedef struct {
+   docrel_store_t *store;            /* where the schema is declared */
+   docrel_store_t *outer;            /* the caller's store during the scratch run, else NULL */
+   bson_t models, enums, non_models; /* views into the schema (empty when missing) */
+   bson_error_t *error;              /* never NULL */
+   char path[512];                   /* the JSON path being read, for messages */
+} docrel_schema_ctx_t;
+
+/* Key field names, the Amplify primary key field already read as _id; at
+ * most DOCREL_MAX_KEYS, as the builder allows. */
+typedef struct {
+   const char *names[DOCREL_MAX_KEYS];
+   size_t n;
+} docrel_schema_keys_t;
+
+/* A model's primary key as the schema gives it. */
+typedef struct {
+   const char *field;          /* the Amplify field standing for _id ("id") */
+   docrel_schema_keys_t keys;  /* "_id", then the sort key fields */
+   docrel_pk_kind_t kind;
+   docrel_type_t type;         /* the mapped type of field (STRING if absent) */
+} docrel_schema_pk_t;
+
+/* Appends part to the path; returns the length that docrel_schema__pop
+ * restores. */
+size_t docrel_schema__push (docrel_schema_ctx_t *ctx, const char *part);
+
+/* Cuts the path back to len. */
+void docrel_schema__pop (docrel_schema_ctx_t *ctx, size_t len);
+
+/* Sets a DOCREL_ERROR_MODEL error naming the path (with key, if not NULL,
+ * under it). Always returns false. */
+bool docrel_schema__fail (docrel_schema_ctx_t *ctx, const char *key, uint32_t code, const char *fmt, ...)
+   BSON_GNUC_PRINTF (4, 5);
+
+/* Puts the path in front of a builder call's error, keeping its domain and
+ * code. Always returns false. */
+bool docrel_schema__prefix (docrel_schema_ctx_t *ctx);
+
+/* Finds key in doc by exact match. */
+bool docrel_schema__get (const bson_t *doc, const char *key, bson_iter_t *out);
+
+/* A static view of iter's object (or, with array, its array). */
+bool docrel_schema__view (const bson_iter_t *iter, bool array, bson_t *out);
+
+/* Views doc's key as an object or array: false if missing, and also (with
+ * *ok false and the error set) if of another kind. */
+bool docrel_schema__get_view (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *key, bool array, bson_t *out,
+                              bool *ok);
+
+/* Every key of doc is in allowed (NULL-terminated), none twice. */
+bool docrel_schema__check_keys (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *const *allowed);
+
+/* If doc has key, it must be a bool: *out (else false). */
+bool docrel_schema__get_bool (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *key, bool *out);
+
+/* If doc has key, it must be a non-empty string: *out, borrowed (else NULL). */
+bool docrel_schema__get_string (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *key, const char **out);
+
+/* "name", if given, must repeat the key the object is under. */
+bool docrel_schema__check_name (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *expected);
+
+/* iter (under key) holds a field name or 1 to DOCREL_MAX_KEYS of them;
+ * pk_field reads as "_id". */
+bool docrel_schema__read_names (docrel_schema_ctx_t *ctx, const bson_iter_t *iter, const char *key,
+                                const char *pk_field, docrel_schema_keys_t *out);
+
+/* Reads the primary key of the model at the path (its object mdoc),
+ * checking primaryKeyInfo and "docrel" "primaryKey". */
+bool docrel_schema__read_pk (docrel_schema_ctx_t *ctx, const bson_t *mdoc, docrel_schema_pk_t *pk);
+
+/* The primary key of model b: from the schema if it is there, else _id
+ * alone (a model declared outside the schema). */
+bool docrel_schema__target_pk (docrel_schema_ctx_t *ctx, const char *b, docrel_schema_pk_t *pk);
+
+/* Reads the "type" of the field at the path into *type (and *enum_values
+ * when an enum); *target is the model of a model-typed field, else NULL. */
+bool docrel_schema__read_type (docrel_schema_ctx_t *ctx, const bson_t *fdoc, docrel_type_t *type, const char **target,
+                               bson_iter_t *enum_values, bool *has_enum);
+
+/* The top level: known keys, "version", "models", "enums", "nonModels";
+ * sets ctx->models, ctx->enums and ctx->non_models. */
+bool docrel_schema__check_top (docrel_schema_ctx_t *ctx, const bson_t *schema);
 
 #endif

@@ -377,123 +377,176 @@ link_model (docrel_model_t *a, docrel_model_t *b, const char *name, bson_error_t
    return link;
 }
 
-static docrel_relation_t *
-declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
-         const char *right_key, const bson_t *opts, bson_error_t *error)
+/* The arguments: two models of one store, neither in use, and a plain
+ * field name that a does not use yet. */
+static bool
+check_arguments (docrel_relation_kind_t kind, const docrel_model_t *a, const docrel_model_t *b, const char *field,
+                 bson_error_t *error)
 {
    const char *kname = kind_names[kind];
-   docrel_relation_t *relation = NULL;
-   rel_opts_t o;
-   size_t i;
 
    if (!a || !b || !field) {
-      docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_INVALID_ARGUMENT,
-                         "%s needs two models and a field name", kname);
-      return NULL;
+      return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "%s needs two models and a field name", kname);
    }
    if (a->store != b->store) {
-      docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_UNKNOWN_MODEL,
-                         "model '%s': %s '%s': model '%s' belongs to another store", a->name, kname, field, b->name);
-      return NULL;
+      return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_UNKNOWN_MODEL,
+                                "model '%s': %s '%s': model '%s' belongs to another store", a->name, kname, field,
+                                b->name);
    }
    if (!docrel_path__check (field, NULL) || strchr (field, '.')) {
-      docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_INVALID_ARGUMENT,
-                         "model '%s': %s field '%s' must be a plain field name", a->name, kname, field);
-      return NULL;
+      return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "model '%s': %s field '%s' must be a plain field name", a->name, kname, field);
    }
    if (a->frozen || b->frozen) {
-      docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_MODEL_IN_USE,
-                         "model '%s': %s '%s': model '%s' is in use; declare relations before creating documents",
-                         a->name, kname, field, a->frozen ? a->name : b->name);
-      return NULL;
+      return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_MODEL_IN_USE,
+                                "model '%s': %s '%s': model '%s' is in use; declare relations before creating "
+                                "documents",
+                                a->name, kname, field, a->frozen ? a->name : b->name);
    }
    if (docrel_model_relation (a, field) || docrel_model__top_level_declared (a, field) ||
        strcmp (field, "_id") == 0) {
-      docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
-                         "model '%s': %s '%s': the name is already a field or relation of '%s'", a->name, kname,
-                         field, a->name);
-      return NULL;
+      return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
+                                "model '%s': %s '%s': the name is already a field or relation of '%s'", a->name,
+                                kname, field, a->name);
    }
-   if (!parse_opts (kind, left_key, right_key, opts, &o, error) ||
-       (o.symmetric && a != b &&
+   return true;
+}
+
+/* Reads the options into *o, then checks every key pair: both paths valid
+ * (and declared on a model that declares fields), and of one type unless
+ * either side is untyped. */
+static bool
+read_keys_and_options (docrel_relation_kind_t kind, const docrel_model_t *a, const docrel_model_t *b,
+                       const char *field, const char *left_key, const char *right_key, const bson_t *opts,
+                       rel_opts_t *o, bson_error_t *error)
+{
+   const char *kname = kind_names[kind];
+   docrel_type_t lt, rt;
+   size_t i;
+
+   if (!parse_opts (kind, left_key, right_key, opts, o, error) ||
+       (o->symmetric && a != b &&
         !docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
                             "option 'symmetric' needs a relation of a model with itself"))) {
-      docrel_error__prefix (error, "model '%s': %s '%s' towards '%s': ", a->name, kname, field, b->name);
-      return NULL;
+      return docrel_error__prefix (error, "model '%s': %s '%s' towards '%s': ", a->name, kname, field, b->name);
    }
-   for (i = 0; i < o.n_keys; i++) {
-      docrel_type_t lt, rt;
-      if (!check_key (a, kname, field, a, o.left[i], error) || !check_key (a, kname, field, b, o.right[i], error)) {
-         return NULL;
+   for (i = 0; i < o->n_keys; i++) {
+      if (!check_key (a, kname, field, a, o->left[i], error) || !check_key (a, kname, field, b, o->right[i], error)) {
+         return false;
       }
-      lt = key_type (a, o.left[i]);
-      rt = key_type (b, o.right[i]);
+      lt = key_type (a, o->left[i]);
+      rt = key_type (b, o->right[i]);
       if (lt != rt && lt != DOCREL_TYPE_ANY && rt != DOCREL_TYPE_ANY) {
-         docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_WRONG_TYPE,
-                            "model '%s': %s '%s': key '%s' is %s but '%s.%s' is %s", a->name, kname, field,
-                            o.left[i], docrel_model__type_name (lt), b->name, o.right[i],
-                            docrel_model__type_name (rt));
-         return NULL;
+         return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_WRONG_TYPE,
+                                   "model '%s': %s '%s': key '%s' is %s but '%s.%s' is %s", a->name, kname, field,
+                                   o->left[i], docrel_model__type_name (lt), b->name, o->right[i],
+                                   docrel_model__type_name (rt));
       }
    }
+   return true;
+}
 
-   relation = bson_malloc0 (sizeof *relation);
+/* A new relation from the checked options; not yet attached to a. */
+static docrel_relation_t *
+relation_new (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, const char *field,
+              const rel_opts_t *o)
+{
+   docrel_relation_t *relation = bson_malloc0 (sizeof *relation);
+   size_t i;
+
    relation->kind = kind;
    relation->model = a;
    relation->target = b;
    relation->field = bson_strdup (field);
-   relation->n_keys = o.n_keys;
-   relation->on_delete = o.on_delete;
-   relation->on_remove = o.on_remove;
-   relation->required = o.required;
-   relation->symmetric = o.symmetric;
-   for (i = 0; i < o.n_keys; i++) {
-      relation->left_keys[i] = bson_strdup (o.left[i]);
-      relation->right_keys[i] = bson_strdup (o.right[i]);
+   relation->n_keys = o->n_keys;
+   relation->on_delete = o->on_delete;
+   relation->on_remove = o->on_remove;
+   relation->required = o->required;
+   relation->symmetric = o->symmetric;
+   for (i = 0; i < o->n_keys; i++) {
+      relation->left_keys[i] = bson_strdup (o->left[i]);
+      relation->right_keys[i] = bson_strdup (o->right[i]);
    }
+   return relation;
+}
 
-   if (!check_cascade_cycle (relation, error)) {
-      goto fail;
+/* A hasAndBelongsToMany's link model, its link field names and its indexes:
+ * the unique pair and one index per side. */
+static bool
+create_link (docrel_relation_t *relation, const char *link, bson_error_t *error)
+{
+   const docrel_model_t *a = relation->model, *b = relation->target;
+   const char *pair[2 * DOCREL_MAX_KEYS];
+   const char *l, *r;
+   size_t i, n = relation->n_keys;
+   bool left_first;
+
+   relation->link = link_model (relation->model, relation->target, link, error);
+   if (!relation->link) {
+      return false;
    }
-   if (kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
-      const char *pair[2 * DOCREL_MAX_KEYS];
-      relation->link = link_model (a, b, o.link, error);
-      if (!relation->link) {
-         goto fail;
-      }
-      for (i = 0; i < o.n_keys; i++) {
-         relation->link_left[i] = bson_strdup_printf ("%s_%s", a->name, o.left[i]);
-         relation->link_right[i] = strcmp (a->name, b->name) == 0 && strcmp (o.left[i], o.right[i]) == 0
-                                      ? bson_strdup_printf ("%s_%s_2", b->name, o.right[i])
-                                      : bson_strdup_printf ("%s_%s", b->name, o.right[i]);
-      }
-      /* The unique pair lists the link fields in sorted order, so the two
-       * declarations of one link (Post.tags, Tag.posts) need one index. */
-      for (i = 0; i < o.n_keys; i++) {
-         bool left_first = strcmp (relation->link_left[0], relation->link_right[0]) < 0;
-         pair[i] = left_first ? relation->link_left[i] : relation->link_right[i];
-         pair[o.n_keys + i] = left_first ? relation->link_right[i] : relation->link_left[i];
-      }
-      if (!ensure_index (relation->link, pair, 2 * o.n_keys, true, error) ||
-          !ensure_index (relation->link, (const char *const *) relation->link_left, o.n_keys, false, error) ||
-          !ensure_index (relation->link, (const char *const *) relation->link_right, o.n_keys, false, error)) {
-         goto fail;
-      }
-   } else if (!ensure_index (b, (const char *const *) relation->right_keys, o.n_keys, false, error)) {
-      /* Every other kind looks b up by right_key (for belongsTo the key
-       * lives in a, but the join still searches b). */
-      goto fail;
+   for (i = 0; i < n; i++) {
+      l = relation->left_keys[i];
+      r = relation->right_keys[i];
+      relation->link_left[i] = bson_strdup_printf ("%s_%s", a->name, l);
+      relation->link_right[i] = strcmp (a->name, b->name) == 0 && strcmp (l, r) == 0
+                                   ? bson_strdup_printf ("%s_%s_2", b->name, r)
+                                   : bson_strdup_printf ("%s_%s", b->name, r);
    }
+   /* The unique pair lists the link fields in sorted order, so the two
+    * declarations of one link (Post.tags, Tag.posts) need one index. */
+   left_first = strcmp (relation->link_left[0], relation->link_right[0]) < 0;
+   for (i = 0; i < n; i++) {
+      pair[i] = left_first ? relation->link_left[i] : relation->link_right[i];
+      pair[n + i] = left_first ? relation->link_right[i] : relation->link_left[i];
+   }
+   return ensure_index (relation->link, pair, 2 * n, true, error) &&
+          ensure_index (relation->link, (const char *const *) relation->link_left, n, false, error) &&
+          ensure_index (relation->link, (const char *const *) relation->link_right, n, false, error);
+}
+
+/* Appends relation to its model a, where its position is its slot index. */
+static void
+attach (docrel_relation_t *relation)
+{
+   docrel_model_t *a = relation->model;
 
    pthread_mutex_lock (&a->store->mutex);
    relation->index = a->n_relations;
    a->relations = bson_realloc (a->relations, (a->n_relations + 1) * sizeof *a->relations);
    a->relations[a->n_relations++] = relation;
    pthread_mutex_unlock (&a->store->mutex);
+}
+
+static docrel_relation_t *
+declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
+         const char *right_key, const bson_t *opts, bson_error_t *error)
+{
+   docrel_relation_t *relation;
+   rel_opts_t o;
+   bool ok;
+
+   if (!check_arguments (kind, a, b, field, error) ||
+       !read_keys_and_options (kind, a, b, field, left_key, right_key, opts, &o, error)) {
+      return NULL;
+   }
+   relation = relation_new (kind, a, b, field, &o);
+   if (!check_cascade_cycle (relation, error)) {
+      ok = false;
+   } else if (kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
+      ok = create_link (relation, o.link, error);
+   } else {
+      /* Every other kind looks b up by right_key (for belongsTo the key
+       * lives in a, but the join still searches b). */
+      ok = ensure_index (b, (const char *const *) relation->right_keys, o.n_keys, false, error);
+   }
+   if (!ok) {
+      docrel_relation__destroy (relation);
+      return NULL;
+   }
+   attach (relation);
    return relation;
-fail:
-   docrel_relation__destroy (relation);
-   return NULL;
 }
 
 docrel_relation_t *
