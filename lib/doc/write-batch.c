@@ -57,6 +57,24 @@ id_code (const bson_value_t *id, docrel_buf_t *code)
    docrel_keycode__append (code, id);
 }
 
+/* Where find_stored puts what it finds. */
+typedef struct {
+   docrel_idmap_t *stored;
+   docrel_buf_t code;
+} stored_ids_t;
+
+static void
+put_stored_id (const bson_t *found, void *ctx)
+{
+   stored_ids_t *s = ctx;
+   bson_iter_t iter;
+
+   if (bson_iter_init_find (&iter, found, "_id")) {
+      id_code (bson_iter_value (&iter), &s->code);
+      docrel_idmap__put (s->stored, NULL, s->code.data, s->code.len, (void *) 1);
+   }
+}
+
 /* Puts into stored the key codes of the n documents in doubt that the
  * store holds: one query on their _id (each has one: mark_in_doubt). */
 static bool
@@ -68,48 +86,23 @@ find_stored (docrel_store_t *store,
              bson_error_t *error)
 {
    bson_t spec = BSON_INITIALIZER, only_id = BSON_INITIALIZER;
-   docrel_find_spec_t find;
    docrel_filter_t *filter = NULL;
    docrel_projection_t *projection = NULL;
-   docrel_backend_cursor_t *cursor = NULL;
-   docrel_buf_t code = DOCREL_BUF_INIT;
-   bson_error_t cursor_error;
-   const bson_t *found;
-   bson_iter_t iter;
-   bool ok = false;
+   docrel_find_spec_t find = {0};
+   stored_ids_t found = {stored, DOCREL_BUF_INIT};
+   bool ok;
 
    docrel_doc__ids_filter (doubtful, n, &spec);
    BSON_APPEND_INT32 (&only_id, "_id", 1);
-   if (!(filter = docrel_filter__new (&spec, error)) || !(projection = docrel_projection__new (&only_id, error))) {
-      goto done;
-   }
-   memset (&find, 0, sizeof find);
-   find.filter = filter;
-   find.projection = projection;
-   if (!(cursor = docrel_store__find (store, collection, &find, error))) {
-      goto done;
-   }
-   memset (&cursor_error, 0, sizeof cursor_error);
-   while (docrel_store__cursor_next (store, cursor, &found, &cursor_error)) {
-      if (bson_iter_init_find (&iter, found, "_id")) {
-         id_code (bson_iter_value (&iter), &code);
-         docrel_idmap__put (stored, NULL, code.data, code.len, (void *) 1);
-      }
-   }
-   if (cursor_error.code) {
-      if (error) {
-         *error = cursor_error;
-      }
-      goto done;
-   }
-   ok = true;
-done:
-   if (cursor) {
-      docrel_store__cursor_destroy (store, cursor);
+   ok = (filter = docrel_filter__new (&spec, error)) && (projection = docrel_projection__new (&only_id, error));
+   if (ok) {
+      find.filter = filter;
+      find.projection = projection;
+      ok = docrel_store__for_each (store, collection, &find, put_stored_id, &found, error);
    }
    docrel_projection__destroy (projection);
    docrel_filter__destroy (filter);
-   docrel_buf__destroy (&code);
+   docrel_buf__destroy (&found.code);
    bson_destroy (&only_id);
    bson_destroy (&spec);
    return ok;

@@ -358,47 +358,40 @@ stored_pair (const docrel_relation_t *r, const bson_t *found, docrel_buf_t *code
    return true;
 }
 
+/* Where find_stored puts what it finds. */
+typedef struct {
+   const docrel_relation_t *r;
+   docrel_idmap_t *stored;
+   docrel_buf_t code;
+} stored_pairs_t;
+
+static void
+put_stored_pair (const bson_t *found, void *ctx)
+{
+   stored_pairs_t *s = ctx;
+
+   if (stored_pair (s->r, found, &s->code)) {
+      docrel_idmap__put (s->stored, NULL, s->code.data, s->code.len, (void *) 1);
+   }
+}
+
 /* Puts into stored the pair code of every link of b's matching spec. */
 static bool
 find_stored (docrel_session_t *session, const batch_t *b, const bson_t *spec, docrel_idmap_t *stored,
              bson_error_t *error)
 {
    docrel_filter_t *filter = docrel_filter__new (spec, error);
-   docrel_backend_cursor_t *cursor = NULL;
-   docrel_find_spec_t find;
-   docrel_buf_t code = DOCREL_BUF_INIT;
-   bson_error_t cursor_error;
-   const bson_t *found;
-   bool ok = false;
+   docrel_find_spec_t find = {0};
+   stored_pairs_t found = {b->r, stored, DOCREL_BUF_INIT};
+   bool ok;
 
-   if (!filter || !docrel_model__use (b->link, error)) {
-      goto done;
-   }
-   memset (&find, 0, sizeof find);
    find.filter = filter;
-   cursor = docrel_store__find (session->store, b->link->collection, &find, error);
-   if (!cursor) {
-      goto done;
-   }
-   memset (&cursor_error, 0, sizeof cursor_error);
-   while (docrel_store__cursor_next (session->store, cursor, &found, &cursor_error)) {
-      if (stored_pair (b->r, found, &code)) {
-         docrel_idmap__put (stored, NULL, code.data, code.len, (void *) 1);
-      }
-   }
-   if (cursor_error.code) {
-      if (error) {
-         *error = cursor_error;
-      }
-      goto done;
-   }
-   ok = true;
-done:
-   docrel_store__cursor_destroy (session->store, cursor);
+   ok = filter && docrel_model__use (b->link, error) &&
+        docrel_store__for_each (session->store, b->link->collection, &find, put_stored_pair, &found, error);
    if (filter) {
       docrel_filter__destroy (filter);
    }
-   docrel_buf__destroy (&code);
+   docrel_buf__destroy (&found.code);
    return ok;
 }
 

@@ -259,6 +259,15 @@ bool docrel_store__cursor_next (struct _docrel_store_t *store,
                                 const bson_t **doc,
                                 bson_error_t *error);
 void docrel_store__cursor_destroy (struct _docrel_store_t *store, docrel_backend_cursor_t *cursor);
+/* Runs spec on collection and calls visit with each document read (borrowed
+ * for the call). Returns false with error set if the find or a later round
+ * trip fails; visit has then seen the documents read before. */
+bool docrel_store__for_each (struct _docrel_store_t *store,
+                             const char *collection,
+                             const docrel_find_spec_t *spec,
+                             void (*visit) (const bson_t *doc, void *ctx),
+                             void *ctx,
+                             bson_error_t *error);
 bool docrel_store__count_matches (struct _docrel_store_t *store,
                                   const char *collection,
                                   const docrel_find_spec_t *spec,

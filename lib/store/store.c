@@ -374,6 +374,34 @@ docrel_store__cursor_destroy (docrel_store_t *store, docrel_backend_cursor_t *cu
 }
 
 bool
+docrel_store__for_each (docrel_store_t *store,
+                        const char *collection,
+                        const docrel_find_spec_t *spec,
+                        void (*visit) (const bson_t *doc, void *ctx),
+                        void *ctx,
+                        bson_error_t *error)
+{
+   docrel_backend_cursor_t *cursor = docrel_store__find (store, collection, spec, error);
+   bson_error_t cursor_error = {0};
+   const bson_t *doc;
+
+   if (!cursor) {
+      return false;
+   }
+   while (docrel_store__cursor_next (store, cursor, &doc, &cursor_error)) {
+      visit (doc, ctx);
+   }
+   docrel_store__cursor_destroy (store, cursor);
+   if (cursor_error.code != 0) {
+      if (error) {
+         *error = cursor_error;
+      }
+      return false;
+   }
+   return true;
+}
+
+bool
 docrel_store__count_matches (
    docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
 {
