@@ -10,8 +10,13 @@
 
 #include "docrel_bench.h"
 
-typedef docrel_relation_t *(*relate_fn) (
-   docrel_model_t *, docrel_model_t *, const char *, const char *, const char *, const bson_t *, bson_error_t *);
+typedef docrel_relation_t *(*relate_fn) (docrel_model_t *,
+                                         docrel_model_t *,
+                                         const char *,
+                                         const char *,
+                                         const char *,
+                                         const bson_t *,
+                                         bson_error_t *);
 
 static void
 relate (relate_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left, const char *right)
@@ -112,8 +117,8 @@ dbench_chunks (size_t n)
 static void
 warm_up (dbench_t *b)
 {
-   docrel_model_t *models[] = {
-      b->author, b->post, b->comment, b->tag, docrel_relation_link_model (docrel_model_relation (b->post, "tags"))};
+   docrel_model_t *models[] = {b->author, b->post, b->comment, b->tag,
+                               docrel_relation_link_model (docrel_model_relation (b->post, "tags"))};
    docrel_session_t *s = docrel_session_new (b->store);
    bson_error_t error;
    int64_t n;
@@ -132,8 +137,11 @@ main (int argc, char **argv)
    static const struct {
       const char *name;
       void (*run) (dbench_t *, bench_result_t *);
-   } ops[] = {{"save_all", dbench_save_all}, {"get_join", dbench_get_join}, {"get", dbench_get},
-              {"cursor", dbench_cursor},     {"delete_all", dbench_delete_all}};
+   } ops[] = {{"save_all", dbench_save_all},
+              {"get_join", dbench_get_join},
+              {"get", dbench_get},
+              {"cursor", dbench_cursor},
+              {"delete_all", dbench_delete_all}};
    const char *uri = NULL;
    int scale = 1;
    bson_error_t error;
@@ -150,7 +158,8 @@ main (int argc, char **argv)
       }
    }
    if (argc < 2 || !uri || scale < 1 || b.gets < 0) {
-      fprintf (stderr, "usage: docrel-bench save_all|get_join|get|cursor|delete_all --uri URI [--scale N] [--gets N]\n");
+      fprintf (stderr,
+               "usage: docrel-bench save_all|get_join|get|cursor|delete_all --uri URI [--scale N] [--gets N]\n");
       return 2;
    }
    b.w = bench_workload (scale);

@@ -142,4 +142,3 @@ fkeys_unique (fkeys_t *k)
    }
    k->n = out;
 }
-

@@ -7,7 +7,7 @@
 
 #include <bson/bson.h>
 
-#define FLOOR_KEY 13     /* 0x48 then the 12 ObjectId bytes: docrel's key encoding */
+#define FLOOR_KEY 13 /* 0x48 then the 12 ObjectId bytes: docrel's key encoding */
 
 typedef struct _fnode_t {
    uint8_t key[FLOOR_KEY];

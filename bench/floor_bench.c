@@ -156,7 +156,7 @@ fset_free (fset_t *s)
    bson_free (s->keys);
 }
 
-#define KEY(set, i) ((set).keys + (size_t) (i) * FLOOR_KEY)
+#define KEY(set, i) ((set).keys + FLOOR_KEY * (size_t) (i))
 
 void
 floor_save_all (floor_t *f, bench_result_t *r)
@@ -224,8 +224,8 @@ floor_save_all (floor_t *f, bench_result_t *r)
    for (size_t l = 0; l < w->links; l++) {
       size_t p = l / BENCH_TAGS_PER_POST;
 
-      insert (ins[4], KEY (links, l), KEY (posts, p), KEY (tags, bench_post_tag (w, p, (int) (l % BENCH_TAGS_PER_POST))),
-              links.docs[l]);
+      insert (ins[4], KEY (links, l), KEY (posts, p),
+              KEY (tags, bench_post_tag (w, p, (int) (l % BENCH_TAGS_PER_POST))), links.docs[l]);
    }
    floor_exec (f, "COMMIT");
    for (int i = 0; i < 5; i++) {
@@ -316,8 +316,11 @@ main (int argc, char **argv)
    static const struct {
       const char *name;
       void (*run) (floor_t *, bench_result_t *);
-   } ops[] = {{"save_all", floor_save_all}, {"get_join", floor_get_join}, {"get", floor_get},
-              {"cursor", floor_cursor},     {"delete_all", floor_delete_all}};
+   } ops[] = {{"save_all", floor_save_all},
+              {"get_join", floor_get_join},
+              {"get", floor_get},
+              {"cursor", floor_cursor},
+              {"delete_all", floor_delete_all}};
    const char *path = NULL;
    int scale = 1;
    floor_t f = {0};

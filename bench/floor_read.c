@@ -31,7 +31,8 @@ run_in (floor_t *f, int query, const fkeys_t *keys, row_fn fn, fgraph_t *g, fkey
 static void
 row_node (sqlite3_stmt *stmt, fgraph_t *g, fkeys_t *out)
 {
-   fgraph_add (g, sqlite3_column_blob (stmt, 0), sqlite3_column_blob (stmt, 1), (size_t) sqlite3_column_bytes (stmt, 1));
+   fgraph_add (g, sqlite3_column_blob (stmt, 0), sqlite3_column_blob (stmt, 1),
+               (size_t) sqlite3_column_bytes (stmt, 1));
    if (out) {
       fkeys_push (out, sqlite3_column_blob (stmt, 0));
    }
@@ -42,8 +43,8 @@ row_node (sqlite3_stmt *stmt, fgraph_t *g, fkeys_t *out)
 static void
 row_child (sqlite3_stmt *stmt, fgraph_t *g, fkeys_t *out)
 {
-   fnode_t *node = fgraph_add (
-      g, sqlite3_column_blob (stmt, 0), sqlite3_column_blob (stmt, 2), (size_t) sqlite3_column_bytes (stmt, 2));
+   fnode_t *node = fgraph_add (g, sqlite3_column_blob (stmt, 0), sqlite3_column_blob (stmt, 2),
+                               (size_t) sqlite3_column_bytes (stmt, 2));
 
    fnode_link (fgraph_find (g, sqlite3_column_blob (stmt, 1)), 0, node);
    if (out) {
@@ -181,7 +182,8 @@ floor_cursor (floor_t *f, bench_result_t *r)
    t0 = bench_now ();
    fgraph_init (&g);
    while (sqlite3_step (all) == SQLITE_ROW) {
-      fgraph_add (&g, sqlite3_column_blob (all, 0), sqlite3_column_blob (all, 2), (size_t) sqlite3_column_bytes (all, 2));
+      fgraph_add (&g, sqlite3_column_blob (all, 0), sqlite3_column_blob (all, 2),
+                  (size_t) sqlite3_column_bytes (all, 2));
       fkeys_push (&posts, sqlite3_column_blob (all, 0));
       fkeys_push (&parents, sqlite3_column_blob (all, 1));
       if (posts.n == BENCH_CURSOR_BATCH) {

@@ -95,7 +95,13 @@ run_find (mbench_t *m, const char *coll_name, const bson_t *filter, const bson_t
 
 /* {field: {$in: [keys]}}, one find per chunk. */
 static void
-find_in (mbench_t *m, const char *coll, const char *field, const fkeys_t *keys, const bson_t *opts, fgraph_t *g, const sink_t *sink)
+find_in (mbench_t *m,
+         const char *coll,
+         const char *field,
+         const fkeys_t *keys,
+         const bson_t *opts,
+         fgraph_t *g,
+         const sink_t *sink)
 {
    for (size_t done = 0; done < keys->n; done += MONGO_CHUNK) {
       size_t count = keys->n - done < MONGO_CHUNK ? keys->n - done : MONGO_CHUNK;
@@ -305,7 +311,8 @@ main (int argc, char **argv)
       bench_die ("uri", error.message);
    }
    m.client = mongoc_client_new_from_uri (uri);
-   m.db = mongoc_client_get_database (m.client, mongoc_uri_get_database (uri) ? mongoc_uri_get_database (uri) : "docrel");
+   m.db = mongoc_client_get_database (m.client,
+                                      mongoc_uri_get_database (uri) ? mongoc_uri_get_database (uri) : "docrel");
    m.w = bench_workload (scale);
    m.gets = m.gets ? m.gets : BENCH_GETS;
    cbs = mongoc_apm_callbacks_new ();

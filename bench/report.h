@@ -14,10 +14,10 @@ typedef struct {
    const char *op;    /* "save_all", "get_join", "get", "delete_all", "cursor" */
    const char *store; /* "sqlite", "mongodb" */
    int scale;
-   double seconds;       /* the operation, wall clock */
-   double build_seconds; /* part of seconds spent building documents in memory (save_all), else 0 */
-   uint64_t docs;        /* documents the operation read or wrote, as counted by the program */
-   int64_t commands;     /* commands sent (docrel_store_stats), -1 if not counted */
+   double seconds;            /* the operation, wall clock */
+   double build_seconds;      /* part of seconds spent building documents in memory (save_all), else 0 */
+   uint64_t docs;             /* documents the operation read or wrote, as counted by the program */
+   int64_t commands;          /* commands sent (docrel_store_stats), -1 if not counted */
    int64_t commands_expected; /* what the join tree predicts, -1 if no prediction */
    long base_rss_kb, peak_rss_kb;
    const char *note; /* NULL or a short remark */

@@ -14,9 +14,9 @@
 #define BENCH_POSTS_PER_AUTHOR 10
 #define BENCH_COMMENTS_PER_POST 3
 #define BENCH_TAGS_PER_POST 3
-#define BENCH_GETS 10000        /* operation 3: random single-author reads */
+#define BENCH_GETS 10000          /* operation 3: random single-author reads */
 #define BENCH_DELETED_AUTHORS 100 /* operation 4, at every scale */
-#define BENCH_CURSOR_BATCH 100  /* operation 5: posts per batch */
+#define BENCH_CURSOR_BATCH 100    /* operation 5: posts per batch */
 
 typedef struct {
    int scale;

@@ -79,8 +79,10 @@ seed (docrel_session_t *s, const blog_t *m, bson_error_t *error)
 {
    docrel_doc_t *authors[2], *tags[2], *post;
 
-   return (authors[0] = docrel_doc_new_from_json (s, m->author, "{\"name\": \"Ada\", \"email\": \"ada@example.org\"}", error)) &&
-          (authors[1] = docrel_doc_new_from_json (s, m->author, "{\"name\": \"Alan\", \"email\": \"alan@example.org\"}", error)) &&
+   return (authors[0] = docrel_doc_new_from_json (s, m->author, "{\"name\": \"Ada\", \"email\": \"ada@example.org\"}",
+                                                  error)) &&
+          (authors[1] = docrel_doc_new_from_json (s, m->author, "{\"name\": \"Alan\", \"email\": \"alan@example.org\"}",
+                                                  error)) &&
           (tags[0] = docrel_doc_new_from_json (s, m->tag, "{\"_id\": \"math\"}", error)) &&
           (tags[1] = docrel_doc_new_from_json (s, m->tag, "{\"_id\": \"machines\"}", error)) &&
           add_post (s, m, authors[0], "Notes on the Analytical Engine", "Bold.", tags, 2, &post, error) &&

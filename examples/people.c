@@ -19,8 +19,13 @@ typedef struct {
    docrel_model_t *person, *article;
 } people_t;
 
-typedef docrel_relation_t *(*relate_fn) (
-   docrel_model_t *, docrel_model_t *, const char *, const char *, const char *, const bson_t *, bson_error_t *);
+typedef docrel_relation_t *(*relate_fn) (docrel_model_t *,
+                                         docrel_model_t *,
+                                         const char *,
+                                         const char *,
+                                         const char *,
+                                         const bson_t *,
+                                         bson_error_t *);
 
 /* Declares one relation, with an onDelete rule unless on_delete is NULL. */
 static bool
@@ -120,8 +125,8 @@ show_all (docrel_store_t *store, const people_t *m, bson_error_t *error)
 {
    return show (store, m->article, "articles with author (and whom to call for them) and editor",
                 "{\"author\": {\"emergencyContact\": true}, \"editor\": true}", error) &&
-          show (store, m->person, "people with what they wrote and edited",
-                "{\"written\": true, \"edited\": true}", error);
+          show (store, m->person, "people with what they wrote and edited", "{\"written\": true, \"edited\": true}",
+                error);
 }
 
 int

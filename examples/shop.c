@@ -19,8 +19,13 @@ typedef struct {
    docrel_model_t *customer, *cart, *order, *line, *product;
 } shop_t;
 
-typedef docrel_relation_t *(*relate_fn) (
-   docrel_model_t *, docrel_model_t *, const char *, const char *, const char *, const bson_t *, bson_error_t *);
+typedef docrel_relation_t *(*relate_fn) (docrel_model_t *,
+                                         docrel_model_t *,
+                                         const char *,
+                                         const char *,
+                                         const char *,
+                                         const bson_t *,
+                                         bson_error_t *);
 
 /* Declares one relation, with an onDelete rule unless on_delete is NULL. */
 static bool
@@ -64,7 +69,12 @@ define (docrel_store_t *store, shop_t *m, bson_error_t *error)
 
 /* Adds a line for quantity × product to order (in memory). */
 static bool
-add_line (docrel_session_t *s, const shop_t *m, docrel_doc_t *order, docrel_doc_t *product, int quantity, bson_error_t *error)
+add_line (docrel_session_t *s,
+          const shop_t *m,
+          docrel_doc_t *order,
+          docrel_doc_t *product,
+          int quantity,
+          bson_error_t *error)
 {
    docrel_doc_t *line = docrel_doc_new (s, m->line, error);
    return line && docrel_doc_set_int32 (line, "quantity", quantity, error) &&
@@ -79,7 +89,8 @@ seed (docrel_session_t *s, const shop_t *m, docrel_doc_t **grace, docrel_doc_t *
 {
    docrel_doc_t *cart, *order;
 
-   return (products[0] = docrel_doc_new_from_json (s, m->product, "{\"_id\": \"tea\", \"name\": \"Green tea\"}", error)) &&
+   return (products[0] = docrel_doc_new_from_json (s, m->product, "{\"_id\": \"tea\", \"name\": \"Green tea\"}",
+                                                   error)) &&
           (products[1] = docrel_doc_new_from_json (s, m->product, "{\"_id\": \"pot\", \"name\": \"Teapot\"}", error)) &&
           (products[2] = docrel_doc_new_from_json (s, m->product, "{\"_id\": \"mug\", \"name\": \"Mug\"}", error)) &&
           (*grace = docrel_doc_new_from_json (s, m->customer, "{\"name\": \"Grace\"}", error)) &&
@@ -95,8 +106,8 @@ seed (docrel_session_t *s, const shop_t *m, docrel_doc_t **grace, docrel_doc_t *
 static bool
 show (docrel_session_t *s, const shop_t *m, bson_error_t *error)
 {
-   bson_t *opts = BCON_NEW (
-      "join", "{", "cart", BCON_BOOL (true), "orders", "{", "lines", "{", "product", BCON_BOOL (true), "}", "}", "}");
+   bson_t *opts = BCON_NEW ("join", "{", "cart", BCON_BOOL (true), "orders", "{", "lines", "{", "product",
+                            BCON_BOOL (true), "}", "}", "}");
    docrel_doc_t **docs;
    size_t n;
    bool ok = docrel_find_all (s, m->customer, NULL, opts, &docs, &n, error);
@@ -126,7 +137,8 @@ show_counts (docrel_session_t *s, const shop_t *m, bson_error_t *error)
              count (s, m->product, &c[4], error);
 
    if (ok) {
-      printf ("  customers %" PRId64 ", carts %" PRId64 ", orders %" PRId64 ", lines %" PRId64 ", products %" PRId64 "\n",
+      printf ("  customers %" PRId64 ", carts %" PRId64 ", orders %" PRId64 ", lines %" PRId64 ", products %" PRId64
+              "\n",
               c[0], c[1], c[2], c[3], c[4]);
    }
    return ok;

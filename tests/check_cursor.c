@@ -45,11 +45,9 @@ bulk_open (bulk_t *t, int n)
    loader = docrel_session_new (t->store);
    for (seq = 0; seq < n; seq++) {
       char json[160];
-      snprintf (json,
-                sizeof json,
+      snprintf (json, sizeof json,
                 "{\"_id\": %d, \"seq\": %d, \"pad\": \"the quick brown fox jumps over the lazy dog\"}",
-                (int) id_of (seq, n),
-                seq);
+                (int) id_of (seq, n), seq);
       fixture_saved_doc (loader, t->model, json);
    }
    docrel_session_destroy (loader);
@@ -72,8 +70,8 @@ open_cursor (bulk_t *t, const char *filter_json, const char *opts_json)
    bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
    docrel_cursor_t *cursor = docrel_find (t->session, t->model, filter, opts, &error);
 
-   ck_assert_msg (
-      cursor != NULL, "find %s %s: %s", filter_json ? filter_json : "", opts_json ? opts_json : "", error.message);
+   ck_assert_msg (cursor != NULL, "find %s %s: %s", filter_json ? filter_json : "", opts_json ? opts_json : "",
+                  error.message);
    if (filter) {
       bson_destroy (filter);
    }
@@ -380,8 +378,8 @@ assert_seqs (bulk_t *t, const char *filter_json, const char *opts_json, int from
 
    while (docrel_cursor_next (cursor, &doc)) {
       ck_assert_msg (n < n_expected, "%s: more than %d documents", opts_json, n_expected);
-      ck_assert_msg (
-         seq_of (doc) == from + n, "%s: document %d has seq %d, expected %d", opts_json, n, seq_of (doc), from + n);
+      ck_assert_msg (seq_of (doc) == from + n, "%s: document %d has seq %d, expected %d", opts_json, n, seq_of (doc),
+                     from + n);
       n++;
    }
    ck_assert_msg (!docrel_cursor_error (cursor, &error), "%s: %s", opts_json, error.message);

@@ -80,10 +80,9 @@ START_TEST (typed_setters_store_values_the_typed_getters_read_back)
    ck_assert (dt == INT64_C (1577836800000));
    ck_assert (docrel_doc_get_oid (doc, "o", &oid_out));
    ck_assert (bson_oid_equal (&oid, &oid_out));
-   assert_fields (doc,
-                  "{\"s\": \"h\u00e9llo\", \"i32\": -7, \"i64\": {\"$numberLong\": \"5000000000\"}, \"d\": 2.5, "
-                  "\"b\": true, \"t\": {\"$date\": {\"$numberLong\": \"1577836800000\"}}, "
-                  "\"o\": {\"$oid\": \"507f1f77bcf86cd799439011\"}}");
+   assert_fields (doc, "{\"s\": \"h\u00e9llo\", \"i32\": -7, \"i64\": {\"$numberLong\": \"5000000000\"}, \"d\": 2.5, "
+                       "\"b\": true, \"t\": {\"$date\": {\"$numberLong\": \"1577836800000\"}}, "
+                       "\"o\": {\"$oid\": \"507f1f77bcf86cd799439011\"}}");
    world_close (&w);
 }
 END_TEST
@@ -119,9 +118,8 @@ START_TEST (binary_null_document_and_array_setters_store_their_values)
    ck_assert (docrel_doc_get (doc, "list", &v));
    ck_assert_int_eq (v.value_type, BSON_TYPE_ARRAY);
    ck_assert_str_eq (docrel_doc_get_utf8 (doc, "list.1"), "b");
-   assert_fields (doc,
-                  "{\"bin\": {\"$binary\": {\"base64\": \"AAEC/w==\", \"subType\": \"00\"}}, \"nothing\": null, "
-                  "\"sub\": {\"k\": 1}, \"list\": [\"a\", \"b\"]}");
+   assert_fields (doc, "{\"bin\": {\"$binary\": {\"base64\": \"AAEC/w==\", \"subType\": \"00\"}}, \"nothing\": null, "
+                       "\"sub\": {\"k\": 1}, \"list\": [\"a\", \"b\"]}");
    bson_destroy (sub);
    bson_destroy (items);
    world_close (&w);
@@ -172,7 +170,8 @@ START_TEST (numeric_path_component_indexes_an_array)
    int32_t n = 0;
 
    world_open (&w);
-   doc = fixture_new_doc (w.session, w.model, "{\"tags\": [1, 2, 3], \"people\": [{\"name\": \"a\"}, {\"name\": \"b\"}]}");
+   doc = fixture_new_doc (w.session, w.model,
+                          "{\"tags\": [1, 2, 3], \"people\": [{\"name\": \"a\"}, {\"name\": \"b\"}]}");
    ck_assert (docrel_doc_get_int32 (doc, "tags.1", &n));
    ck_assert_int_eq (n, 2);
    ck_assert_str_eq (docrel_doc_get_utf8 (doc, "people.1.name"), "b");
@@ -196,8 +195,8 @@ START_TEST (typed_getters_return_false_on_another_type)
 
    world_open (&w);
    doc = fixture_new_doc (w.session, w.model,
-                  "{\"s\": \"1\", \"i\": 1, \"l\": {\"$numberLong\": \"5000000000\"}, \"d\": 1.5, \"b\": true, "
-                  "\"t\": {\"$date\": \"2020-01-01T00:00:00Z\"}}");
+                          "{\"s\": \"1\", \"i\": 1, \"l\": {\"$numberLong\": \"5000000000\"}, \"d\": 1.5, \"b\": true, "
+                          "\"t\": {\"$date\": \"2020-01-01T00:00:00Z\"}}");
    ck_assert (!docrel_doc_get_int32 (doc, "s", &i32));
    ck_assert (!docrel_doc_get_int32 (doc, "l", &i32));
    ck_assert (!docrel_doc_get_int32 (doc, "d", &i32));
@@ -341,10 +340,12 @@ START_TEST (empty_path_or_dollar_component_is_an_error)
    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
       memset (&error, 0, sizeof error);
       ck_assert_msg (!docrel_doc_set_int32 (doc, bad[i], 1, &error), "set \"%s\" succeeded", bad[i]);
-      ck_assert_msg (error.domain == DOCREL_ERROR_DOCUMENT, "set \"%s\": domain %u: %s", bad[i], error.domain, error.message);
+      ck_assert_msg (error.domain == DOCREL_ERROR_DOCUMENT, "set \"%s\": domain %u: %s", bad[i], error.domain,
+                     error.message);
       memset (&error, 0, sizeof error);
       ck_assert_msg (!docrel_doc_unset (doc, bad[i], &error), "unset \"%s\" succeeded", bad[i]);
-      ck_assert_msg (error.domain == DOCREL_ERROR_DOCUMENT, "unset \"%s\": domain %u: %s", bad[i], error.domain, error.message);
+      ck_assert_msg (error.domain == DOCREL_ERROR_DOCUMENT, "unset \"%s\": domain %u: %s", bad[i], error.domain,
+                     error.message);
    }
    memset (&error, 0, sizeof error);
    ck_assert (!docrel_doc_set_int32 (doc, NULL, 1, &error));
@@ -386,12 +387,11 @@ START_TEST (to_json_renders_relaxed_extended_json)
 
    world_open (&w);
    doc = fixture_new_doc (w.session, w.model,
-                  "{\"i\": 5, \"l\": {\"$numberLong\": \"5000000000\"}, \"d\": 1.5, \"s\": \"x\", "
-                  "\"t\": {\"$date\": {\"$numberLong\": \"1577836800000\"}}}");
+                          "{\"i\": 5, \"l\": {\"$numberLong\": \"5000000000\"}, \"d\": 1.5, \"s\": \"x\", "
+                          "\"t\": {\"$date\": {\"$numberLong\": \"1577836800000\"}}}");
    json = docrel_doc_to_json (doc, false);
-   ck_assert_str_eq (json,
-                     "{ \"i\" : 5, \"l\" : 5000000000, \"d\" : 1.5, \"s\" : \"x\", "
-                     "\"t\" : { \"$date\" : \"2020-01-01T00:00:00Z\" } }");
+   ck_assert_str_eq (json, "{ \"i\" : 5, \"l\" : 5000000000, \"d\" : 1.5, \"s\" : \"x\", "
+                           "\"t\" : { \"$date\" : \"2020-01-01T00:00:00Z\" } }");
    bson_free (json);
    ck_assert_ptr_null (docrel_doc_to_json (NULL, false));
    world_close (&w);
@@ -405,7 +405,8 @@ START_TEST (new_from_json_reads_canonical_and_relaxed_json)
    bson_value_t v;
 
    world_open (&w);
-   doc = fixture_new_doc (w.session, w.model, "{\"a\": {\"$numberLong\": \"5\"}, \"b\": {\"$numberInt\": \"6\"}, \"c\": 7}");
+   doc = fixture_new_doc (w.session, w.model,
+                          "{\"a\": {\"$numberLong\": \"5\"}, \"b\": {\"$numberInt\": \"6\"}, \"c\": 7}");
    ck_assert (docrel_doc_get (doc, "a", &v));
    ck_assert_int_eq (v.value_type, BSON_TYPE_INT64);
    ck_assert (docrel_doc_get (doc, "b", &v));
@@ -647,7 +648,8 @@ START_TEST (destroying_a_session_frees_every_document_it_owns)
 
    world_open (&w);
    for (i = 0; i < 50; i++) {
-      docrel_doc_t *doc = fixture_new_doc (w.session, w.model, "{\"a\": {\"b\": [1, 2, {\"c\": \"x\"}]}, \"s\": \"text\"}");
+      docrel_doc_t *doc = fixture_new_doc (w.session, w.model,
+                                           "{\"a\": {\"b\": [1, 2, {\"c\": \"x\"}]}, \"s\": \"text\"}");
       ASSERT_OK (docrel_doc_set_utf8 (doc, "a.d.e", "deep", &error), error);
       ASSERT_OK (docrel_doc_unset (doc, "s", &error), error);
       if (i % 2 == 0) {

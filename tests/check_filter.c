@@ -179,8 +179,7 @@ format_ids (docrel_doc_t **docs, size_t n, char *buf, size_t size)
       const bson_value_t *id = docrel_doc_id (docs[i]);
       ck_assert_ptr_nonnull (id);
       ck_assert_msg (id->value_type == BSON_TYPE_INT32 || id->value_type == BSON_TYPE_INT64,
-                     "an _id came back as BSON type 0x%02x",
-                     (unsigned) id->value_type);
+                     "an _id came back as BSON type 0x%02x", (unsigned) id->value_type);
       ids[i] = id->value_type == BSON_TYPE_INT32 ? id->value.v_int32 : id->value.v_int64;
    }
    qsort (ids, n, sizeof ids[0], compare_int64);
@@ -235,18 +234,12 @@ run_cases_on (items_t *t,
       }
       bson_free (docs);
       if (!ok || strcmp (got, cases[i].ids) != 0) {
-         snprintf (
-            line, sizeof line, "find %s%s: expected [%s], got [%s]\n", cases[i].filter, how, cases[i].ids, got);
+         snprintf (line, sizeof line, "find %s%s: expected [%s], got [%s]\n", cases[i].filter, how, cases[i].ids, got);
       } else if (!docrel_count (t->session, t->model, filter, NULL, &count, &error)) {
          snprintf (line, sizeof line, "count %s%s: error: %s\n", cases[i].filter, how, error.message);
       } else if ((size_t) count != count_words (cases[i].ids)) {
-         snprintf (line,
-                   sizeof line,
-                   "count %s%s: expected %zu, got %lld\n",
-                   cases[i].filter,
-                   how,
-                   count_words (cases[i].ids),
-                   (long long) count);
+         snprintf (line, sizeof line, "count %s%s: expected %zu, got %lld\n", cases[i].filter, how,
+                   count_words (cases[i].ids), (long long) count);
       } else {
          line[0] = '\0';
       }
@@ -288,17 +281,9 @@ START_TEST (filter_data_set_keeps_every_bson_type_it_was_saved_with)
    static const struct {
       int32_t id;
       bson_type_t type;
-   } expected[] = {{1, BSON_TYPE_INT32},
-                   {2, BSON_TYPE_INT64},
-                   {3, BSON_TYPE_DOUBLE},
-                   {6, BSON_TYPE_UTF8},
-                   {8, BSON_TYPE_NULL},
-                   {10, BSON_TYPE_BOOL},
-                   {11, BSON_TYPE_DATE_TIME},
-                   {12, BSON_TYPE_OID},
-                   {13, BSON_TYPE_ARRAY},
-                   {15, BSON_TYPE_DOCUMENT},
-                   {16, BSON_TYPE_INT64}};
+   } expected[] = {{1, BSON_TYPE_INT32},  {2, BSON_TYPE_INT64},     {3, BSON_TYPE_DOUBLE},     {6, BSON_TYPE_UTF8},
+                   {8, BSON_TYPE_NULL},   {10, BSON_TYPE_BOOL},     {11, BSON_TYPE_DATE_TIME}, {12, BSON_TYPE_OID},
+                   {13, BSON_TYPE_ARRAY}, {15, BSON_TYPE_DOCUMENT}, {16, BSON_TYPE_INT64}};
    items_t t;
    size_t i;
 
@@ -312,11 +297,8 @@ START_TEST (filter_data_set_keeps_every_bson_type_it_was_saved_with)
       key.value.v_int32 = expected[i].id;
       ASSERT_OK (docrel_get (t.session, t.model, &key, NULL, &doc, &error), error);
       ck_assert_msg (docrel_doc_get (doc, "v", &v), "item %d lost v", expected[i].id);
-      ck_assert_msg (v.value_type == expected[i].type,
-                     "item %d: v is BSON type 0x%02x, saved as 0x%02x",
-                     expected[i].id,
-                     (unsigned) v.value_type,
-                     (unsigned) expected[i].type);
+      ck_assert_msg (v.value_type == expected[i].type, "item %d: v is BSON type 0x%02x, saved as 0x%02x",
+                     expected[i].id, (unsigned) v.value_type, (unsigned) expected[i].type);
    }
    {
       bson_error_t error;
@@ -622,14 +604,8 @@ check_error_case (items_t *t, const filter_error_case_t *c, char *line, size_t s
       snprintf (line, size, "%s: find_all succeeded with %zu documents\n", c->filter, n);
       bson_free (docs);
    } else if (error.domain != DOCREL_ERROR_QUERY || error.code != c->code) {
-      snprintf (line,
-                size,
-                "%s: expected domain 0x%x code %u, got domain 0x%x code %u (%s)\n",
-                c->filter,
-                (unsigned) DOCREL_ERROR_QUERY,
-                (unsigned) c->code,
-                (unsigned) error.domain,
-                (unsigned) error.code,
+      snprintf (line, size, "%s: expected domain 0x%x code %u, got domain 0x%x code %u (%s)\n", c->filter,
+                (unsigned) DOCREL_ERROR_QUERY, (unsigned) c->code, (unsigned) error.domain, (unsigned) error.code,
                 error.message);
    } else if (!contains_ci (error.message, c->named)) {
       snprintf (line, size, "%s: message does not name '%s': %s\n", c->filter, c->named, error.message);

@@ -36,8 +36,10 @@ blog_open (blog_t *b, const char *posts_on_delete)
    b->tag = fixture_keyed_model (b->store, "Tag");
    snprintf (opts, sizeof opts, "{\"onDelete\": \"%s\"}", posts_on_delete);
    fixture_declare (docrel_model_has_many, b->author, b->post, "posts", "_id", "authorId", opts);
-   fixture_declare (docrel_model_belongs_to, b->post, b->author, "author", "authorId", "_id", "{\"onDelete\": \"noAction\"}");
-   fixture_declare (docrel_model_has_many, b->post, b->comment, "comments", "_id", "postId", "{\"onDelete\": \"cascade\"}");
+   fixture_declare (docrel_model_belongs_to, b->post, b->author, "author", "authorId", "_id",
+                    "{\"onDelete\": \"noAction\"}");
+   fixture_declare (docrel_model_has_many, b->post, b->comment, "comments", "_id", "postId",
+                    "{\"onDelete\": \"cascade\"}");
    r = fixture_declare (docrel_model_has_and_belongs_to_many, b->post, b->tag, "tags", "_id", "_id", NULL);
    b->link = docrel_relation_link_model (r);
    fixture_seed (b->store, b->author, authors);
@@ -45,7 +47,8 @@ blog_open (blog_t *b, const char *posts_on_delete)
    fixture_seed (b->store, b->comment, comments);
    fixture_seed (b->store, b->tag, tags);
    {
-      static const char *const links[] = {"{\"Post__id\": 10, \"Tag__id\": 1000}", "{\"Post__id\": 10, \"Tag__id\": 1001}",
+      static const char *const links[] = {"{\"Post__id\": 10, \"Tag__id\": 1000}",
+                                          "{\"Post__id\": 10, \"Tag__id\": 1001}",
                                           "{\"Post__id\": 20, \"Tag__id\": 1000}", NULL};
       fixture_seed (b->store, b->link, links);
    }

@@ -57,8 +57,7 @@ static void
 blog_seed (blog_t *t)
 {
    static const char *const authors[] = {"{\"_id\": 1, \"name\": \"none\"}", "{\"_id\": 2, \"name\": \"one\"}",
-                                         "{\"_id\": 3, \"name\": \"three\"}", "{\"_id\": 4, \"name\": \"five\"}",
-                                         NULL};
+                                         "{\"_id\": 3, \"name\": \"three\"}", "{\"_id\": 4, \"name\": \"five\"}", NULL};
    static const char *const posts[] = {
       "{\"_id\": 41, \"authorId\": 4, \"date\": 9, \"published\": false, \"title\": \"p41\", \"body\": \"b\"}",
       "{\"_id\": 30, \"authorId\": 3, \"date\": 2, \"published\": false, \"title\": \"p30\", \"body\": \"b\"}",
@@ -68,7 +67,8 @@ blog_seed (blog_t *t)
       "{\"_id\": 40, \"authorId\": 4, \"date\": 3, \"published\": true, \"title\": \"p40\", \"body\": \"b\"}",
       "{\"_id\": 43, \"authorId\": 4, \"date\": 7, \"published\": true, \"title\": \"p43\", \"body\": \"b\"}",
       "{\"_id\": 31, \"authorId\": 3, \"date\": 8, \"published\": true, \"title\": \"p31\", \"body\": \"b\"}",
-      "{\"_id\": 42, \"authorId\": 4, \"date\": 1, \"published\": false, \"title\": \"p42\", \"body\": \"b\"}", NULL};
+      "{\"_id\": 42, \"authorId\": 4, \"date\": 1, \"published\": false, \"title\": \"p42\", \"body\": \"b\"}",
+      NULL};
    static const char *const comments[] = {"{\"_id\": 100, \"postId\": 41, \"commenterId\": 2}",
                                           "{\"_id\": 101, \"postId\": 41, \"commenterId\": 3}",
                                           "{\"_id\": 102, \"postId\": 31, \"commenterId\": 4}",
@@ -99,8 +99,13 @@ blog_start (blog_t *t)
  * (unless UINT64_MAX) and that nothing else but the indexes a model builds on
  * first use was sent. The caller frees the array. */
 static docrel_doc_t **
-find_joined (blog_t *t, docrel_model_t *model, const char *filter_json, const char *extra, const char *tree,
-             size_t n_expected, uint64_t finds)
+find_joined (blog_t *t,
+             docrel_model_t *model,
+             const char *filter_json,
+             const char *extra,
+             const char *tree,
+             size_t n_expected,
+             uint64_t finds)
 {
    char json[1024];
    bson_t *filter = filter_json ? fixture_json (filter_json) : NULL;
@@ -134,13 +139,14 @@ assert_ids (const docrel_doc_t *doc, const char *field, size_t n, ...)
    size_t count = 0, i;
    va_list ap;
 
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field, fixture_id_of (doc));
+   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field,
+                  fixture_id_of (doc));
    ck_assert_msg (count == n, "slot %s of %d holds %zu documents, expected %zu", field, fixture_id_of (doc), count, n);
    va_start (ap, n);
    for (i = 0; i < n; i++) {
       int32_t want = va_arg (ap, int32_t);
-      ck_assert_msg (fixture_id_of (docs[i]) == want, "slot %s of %d: document %zu is %d, expected %d", field, fixture_id_of (doc), i,
-                     fixture_id_of (docs[i]), want);
+      ck_assert_msg (fixture_id_of (docs[i]) == want, "slot %s of %d: document %zu is %d, expected %d", field,
+                     fixture_id_of (doc), i, fixture_id_of (docs[i]), want);
    }
    va_end (ap);
    return docs;
@@ -161,8 +167,8 @@ assert_rendered_at (const docrel_doc_t *doc, const char *path, bson_type_t type,
    ck_assert_msg (found == (type != BSON_TYPE_EOD), "rendered %d: %s is %s", fixture_id_of (doc), path,
                   found ? "there" : "missing");
    if (found) {
-      ck_assert_msg (bson_iter_type (&iter) == type, "rendered %d: %s has type %d, expected %d", fixture_id_of (doc), path,
-                     (int) bson_iter_type (&iter), (int) type);
+      ck_assert_msg (bson_iter_type (&iter) == type, "rendered %d: %s has type %d, expected %d", fixture_id_of (doc),
+                     path, (int) bson_iter_type (&iter), (int) type);
    }
    if (found && type == BSON_TYPE_ARRAY) {
       uint32_t count = 0;
@@ -185,8 +191,8 @@ START_TEST (a_tree_three_levels_deep_loads_every_level_with_one_query_per_edge)
 
    blog_start (&t);
    as = find_joined (&t, t.author, NULL, "",
-                     "{\"posts\": {\"$sort\": {\"date\": -1}, \"$limit\": 1, \"comments\": {\"commenter\": true}}}",
-                     4, 4);
+                     "{\"posts\": {\"$sort\": {\"date\": -1}, \"$limit\": 1, \"comments\": {\"commenter\": true}}}", 4,
+                     4);
    assert_ids (as[0], "posts", 0);
    c41 = assert_ids (assert_ids (as[3], "posts", 1, 41)[0], "comments", 2, 100, 101);
    ck_assert_ptr_eq (docrel_doc_related_one (c41[0], "commenter"), as[1]);
@@ -230,8 +236,8 @@ START_TEST (skip_applies_per_parent_before_the_limit)
    docrel_doc_t **as;
 
    blog_start (&t);
-   as = find_joined (&t, t.author, NULL, "", "{\"posts\": {\"$sort\": {\"date\": -1}, \"$skip\": 1, \"$limit\": 2}}",
-                     4, 2);
+   as = find_joined (&t, t.author, NULL, "", "{\"posts\": {\"$sort\": {\"date\": -1}, \"$skip\": 1, \"$limit\": 2}}", 4,
+                     2);
    assert_ids (as[0], "posts", 0);
    assert_ids (as[1], "posts", 0);
    assert_ids (as[2], "posts", 2, 32, 30);
@@ -520,7 +526,7 @@ START_TEST (a_find_all_whose_join_fails_leaves_the_session_unchanged)
 
    blog_start (&t);
    fixture_seed (t.store, t.profile,
-         (const char *const[]){"{\"_id\": 200, \"authorId\": 2}", "{\"_id\": 201, \"authorId\": 2}", NULL});
+                 (const char *const[]){"{\"_id\": 200, \"authorId\": 2}", "{\"_id\": 201, \"authorId\": 2}", NULL});
    ck_assert (!docrel_find_all (t.session, t.author, NULL, opts, &docs, &n, &error));
    ck_assert_ptr_null (docs);
    ck_assert_uint_eq (n, 0);

@@ -16,7 +16,10 @@
 /* Every document of model in _id order, joined along tree_json; checks that
  * it took expected_finds queries. The caller frees the array. */
 static docrel_doc_t **
-find_joined (docrel_session_t *session, docrel_model_t *model, const char *tree_json, size_t expected_n,
+find_joined (docrel_session_t *session,
+             docrel_model_t *model,
+             const char *tree_json,
+             size_t expected_n,
              uint64_t expected_finds)
 {
    docrel_store_t *store = docrel_session_store (session);
@@ -48,7 +51,8 @@ related (const docrel_doc_t *doc, const char *field, size_t n)
    docrel_doc_t *const *docs = NULL;
    size_t count = 0;
 
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field, fixture_id_of (doc));
+   ck_assert_msg (docrel_doc_related (doc, field, &docs, &count), "slot %s of %d is not loaded", field,
+                  fixture_id_of (doc));
    ck_assert_msg (count == n, "slot %s of %d holds %zu documents, expected %zu", field, fixture_id_of (doc), count, n);
    return docs;
 }
@@ -62,7 +66,8 @@ related_one (const docrel_doc_t *doc, const char *field, int32_t id)
 
    ck_assert_msg (docrel_doc_is_loaded (doc, field), "slot %s of %d is not loaded", field, fixture_id_of (doc));
    if (id == 0) {
-      ck_assert_msg (one == NULL, "slot %s of %d holds %d, expected none", field, fixture_id_of (doc), fixture_id_of (one));
+      ck_assert_msg (one == NULL, "slot %s of %d holds %d, expected none", field, fixture_id_of (doc),
+                     fixture_id_of (one));
    } else {
       ck_assert_msg (one != NULL, "slot %s of %d is empty, expected %d", field, fixture_id_of (doc), id);
       ck_assert_int_eq (fixture_id_of (one), id);
@@ -224,7 +229,8 @@ START_TEST (publication_has_many_articles_and_article_belongs_to_publication)
                                           "{\"_id\": 11, \"title\": \"b\", \"publicationId\": 1}",
                                           "{\"_id\": 12, \"title\": \"c\", \"publicationId\": 99}", NULL};
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *publication = fixture_keyed_model (store, "Publication"), *article = fixture_keyed_model (store, "Article");
+   docrel_model_t *publication = fixture_keyed_model (store, "Publication"),
+                  *article = fixture_keyed_model (store, "Article");
    docrel_session_t *session;
    docrel_doc_t **ps, **as;
    docrel_doc_t *const *slot;
@@ -535,9 +541,9 @@ START_TEST (person_and_post_join_on_name_and_date_of_birth)
    docrel_doc_t *const *ann85;
 
    fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
-            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
+                    "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
    fixture_declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
-            "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
+                    "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
    fixture_seed (store, person, people);
    fixture_seed (store, post, posts);
    session = docrel_session_new (store);
@@ -590,8 +596,8 @@ find_authors (docrel_session_t *session, docrel_model_t *author, const char *opt
    ASSERT_OK (docrel_find_all (session, author, NULL, opts, &docs, n, &error), error);
    docrel_store_stats (store, &stats);
    /* 1 (authors) + 1 (posts) + 1 (comments) + 2 (links, then tags). */
-   ck_assert_msg (stats.finds == 5 && stats.commands == 5, "%s: %" PRIu64 " finds, %" PRIu64 " commands",
-                  opts_json, stats.finds, stats.commands);
+   ck_assert_msg (stats.finds == 5 && stats.commands == 5, "%s: %" PRIu64 " finds, %" PRIu64 " commands", opts_json,
+                  stats.finds, stats.commands);
    bson_destroy (opts);
    return docs;
 }

@@ -103,10 +103,7 @@ START_TEST (a_symmetric_link_relates_both_ways_from_one_stored_link)
    uint64_t finds;
 
    people_open (&p, true);
-   friends_of_all (&p,
-                   "{\"sort\": {\"_id\": 1}, \"join\": {\"friends\": {\"$sort\": {\"_id\": 1}}}}",
-                   got,
-                   sizeof got,
+   friends_of_all (&p, "{\"sort\": {\"_id\": 1}, \"join\": {\"friends\": {\"$sort\": {\"_id\": 1}}}}", got, sizeof got,
                    &finds);
    ck_assert_str_eq (got, "1:23 2:14 3:1 4:2");
    ck_assert_uint_eq (finds, 4); /* humans, links by either field, far side */
@@ -125,9 +122,7 @@ START_TEST (related_filters_follow_a_symmetric_link_both_ways)
    friends_of_all (&p,
                    "{\"sort\": {\"_id\": 1}, \"related\": {\"friends\": {\"_id\": 1}}, \"join\": {\"friends\": "
                    "{\"$sort\": {\"_id\": 1}}}}",
-                   got,
-                   sizeof got,
-                   &finds);
+                   got, sizeof got, &finds);
    ck_assert_str_eq (got, "2:14 3:1");
    fixture_store_close (p.store);
 }

@@ -7,15 +7,10 @@
 #include "fixture.h"
 
 /* Fails the test unless ok is false and error carries domain / code. */
-#define ASSERT_ERROR(ok, error, dom, cod)                                                  \
-   ck_assert_msg (!(ok) && (error).domain == (unsigned) (dom) && (error).code == (unsigned) (cod), \
-                  "expected failure with domain %u code %u; got ok=%d domain %u code %u: %s",  \
-                  (unsigned) (dom),                                                        \
-                  (unsigned) (cod),                                                        \
-                  (int) (ok),                                                              \
-                  (error).domain,                                                          \
-                  (error).code,                                                            \
-                  (error).message)
+#define ASSERT_ERROR(ok, error, dom, cod)                                                                       \
+   ck_assert_msg (!(ok) && (error).domain == (unsigned) (dom) && (error).code == (unsigned) (cod),              \
+                  "expected failure with domain %u code %u; got ok=%d domain %u code %u: %s", (unsigned) (dom), \
+                  (unsigned) (cod), (int) (ok), (error).domain, (error).code, (error).message)
 
 /* Declares a field with options given as JSON (NULL: none). */
 static bool
@@ -83,7 +78,8 @@ END_TEST
 START_TEST (model_takes_collection_primary_key_and_extra_options)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *a = fixture_model_new (store, "User", "{\"collection\": \"people\", \"primaryKey\": \"uuid\", \"extra\": \"reject\"}");
+   docrel_model_t *a = fixture_model_new (
+      store, "User", "{\"collection\": \"people\", \"primaryKey\": \"uuid\", \"extra\": \"reject\"}");
    docrel_model_t *b = fixture_model_new (store, "Tag", "{\"primaryKey\": \"caller\", \"extra\": \"strip\"}");
    docrel_model_t *c = fixture_model_new (store, "Post", "{\"primaryKey\": \"objectId\", \"extra\": \"keep\"}");
 
@@ -224,12 +220,21 @@ START_TEST (field_options_that_fit_the_type_are_accepted)
    docrel_model_t *model = fixture_model_new (store, "things", NULL);
    bson_error_t error;
 
-   ASSERT_OK (add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true, \"minLength\": 1, \"maxLength\": 20}", &error), error);
-   ASSERT_OK (add_field (model, "role", DOCREL_TYPE_STRING, "{\"default\": \"user\", \"enum\": [\"user\", \"admin\"]}", &error), error);
-   ASSERT_OK (add_field (model, "age", DOCREL_TYPE_INT32, "{\"min\": 0, \"max\": 150, \"default\": 18}", &error), error);
+   ASSERT_OK (add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true, \"minLength\": 1, \"maxLength\": 20}",
+                         &error),
+              error);
+   ASSERT_OK (add_field (model, "role", DOCREL_TYPE_STRING, "{\"default\": \"user\", \"enum\": [\"user\", \"admin\"]}",
+                         &error),
+              error);
+   ASSERT_OK (add_field (model, "age", DOCREL_TYPE_INT32, "{\"min\": 0, \"max\": 150, \"default\": 18}", &error),
+              error);
    ASSERT_OK (add_field (model, "big", DOCREL_TYPE_INT64, "{\"min\": 0, \"max\": 5000000000}", &error), error);
    ASSERT_OK (add_field (model, "score", DOCREL_TYPE_DOUBLE, "{\"min\": -1.5, \"max\": 1.5}", &error), error);
-   ASSERT_OK (add_field (model, "when", DOCREL_TYPE_DATETIME, "{\"min\": {\"$date\": \"2000-01-01T00:00:00Z\"}, \"max\": {\"$date\": \"2100-01-01T00:00:00Z\"}}", &error), error);
+   ASSERT_OK (
+      add_field (model, "when", DOCREL_TYPE_DATETIME,
+                 "{\"min\": {\"$date\": \"2000-01-01T00:00:00Z\"}, \"max\": {\"$date\": \"2100-01-01T00:00:00Z\"}}",
+                 &error),
+      error);
    ASSERT_OK (add_field (model, "tags", DOCREL_TYPE_ARRAY, "{\"minLength\": 0, \"maxLength\": 3}", &error), error);
    ASSERT_OK (add_field (model, "blob", DOCREL_TYPE_BINARY, "{\"maxLength\": 16}", &error), error);
    ASSERT_OK (add_field (model, "active", DOCREL_TYPE_BOOL, "{\"required\": false, \"default\": true}", &error), error);
@@ -251,7 +256,8 @@ expect_field_fails (docrel_type_t type, const char *opts_json, unsigned code, co
    ck_assert_msg (!add_field (model, "widget", type, opts_json, &error), "declaring with %s succeeded", opts_json);
    ck_assert_msg (error.domain == DOCREL_ERROR_MODEL, "%s: domain %u: %s", opts_json, error.domain, error.message);
    if (code) {
-      ck_assert_msg (error.code == code, "%s: expected code %u, got %u: %s", opts_json, code, error.code, error.message);
+      ck_assert_msg (error.code == code, "%s: expected code %u, got %u: %s", opts_json, code, error.code,
+                     error.message);
    }
    ASSERT_MENTIONS (error, "Gadget");
    ASSERT_MENTIONS (error, "widget");
@@ -473,8 +479,7 @@ END_TEST
 
 START_TEST (index_with_a_bad_direction_fails_naming_the_key)
 {
-   static const char *const bad[] = {"{\"email\": 2}", "{\"email\": 0}", "{\"email\": \"text\"}",
-                                     "{\"email\": true}"};
+   static const char *const bad[] = {"{\"email\": 2}", "{\"email\": 0}", "{\"email\": \"text\"}", "{\"email\": true}"};
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *model = fixture_model_new (store, "users", NULL);
    bson_error_t error;

@@ -71,7 +71,8 @@ server_start (server_t *s, const char *extra)
    }
    /* With the control script at hand, a server that does not start is a
     * failure, not a reason to skip. */
-   ck_assert_msg (run_ctl ("start", s, extra), "%s start --dir %s %s failed", ctl_script (), s->dir, extra ? extra : "");
+   ck_assert_msg (run_ctl ("start", s, extra), "%s start --dir %s %s failed", ctl_script (), s->dir,
+                  extra ? extra : "");
    snprintf (path, sizeof path, "%s/mongodb.uri", s->dir);
    f = fopen (path, "r");
    if (!f) {
@@ -296,10 +297,10 @@ drop_db (const char *base, const char *db)
    }
 }
 
-#define ASSERT_SERVER_CODE(error, expected)                                                                    \
-   ck_assert_msg ((error).domain == DOCREL_ERROR_SERVER && (error).code == (uint32_t) (expected),              \
-                  "expected a server error with code %d, got domain %u code %u: %s",                          \
-                  (int) (expected), (error).domain, (error).code, (error).message)
+#define ASSERT_SERVER_CODE(error, expected)                                                                            \
+   ck_assert_msg ((error).domain == DOCREL_ERROR_SERVER && (error).code == (uint32_t) (expected),                      \
+                  "expected a server error with code %d, got domain %u code %u: %s", (int) (expected), (error).domain, \
+                  (error).code, (error).message)
 
 /* ---- connecting ------------------------------------------------------ */
 
@@ -391,7 +392,8 @@ static bool
 failing_open (failing_t *t)
 {
    static const char *const owners[] = {"{\"_id\": 1}", NULL};
-   static const char *const items[] = {"{\"_id\": 1, \"ownerId\": 1, \"n\": 1}", "{\"_id\": 2, \"ownerId\": 1, \"n\": 2}",
+   static const char *const items[] = {"{\"_id\": 1, \"ownerId\": 1, \"n\": 1}",
+                                       "{\"_id\": 2, \"ownerId\": 1, \"n\": 2}",
                                        "{\"_id\": 3, \"ownerId\": 1, \"n\": 3}", NULL};
 
    memset (t, 0, sizeof *t);
@@ -672,8 +674,8 @@ START_TEST (the_server_stopped_during_writes_gives_a_clear_error_and_no_crash)
    server_stop (&server);
    ck_assert (pthread_join (thread, NULL) == 0);
    ck_assert_msg (w.failed, "every write succeeded (%d batches)", w.batches_done);
-   ck_assert_msg (w.error.domain == DOCREL_ERROR_STORE || w.error.domain == DOCREL_ERROR_SERVER,
-                  "domain %u: %s", w.error.domain, w.error.message);
+   ck_assert_msg (w.error.domain == DOCREL_ERROR_STORE || w.error.domain == DOCREL_ERROR_SERVER, "domain %u: %s",
+                  w.error.domain, w.error.message);
    ck_assert_msg (strlen (w.error.message) > 0, "no message");
    docrel_store_destroy (w.store);
 }
@@ -819,8 +821,8 @@ START_TEST (after_a_commit_with_an_unknown_outcome_saving_again_writes_no_duplic
    }
    /* Every commitTransaction fails as one whose outcome is unknown, more
     * times than docrel and libmongoc retry it. */
-   ck_assert (fail_times (
-      shared.uri, "docrel-commit-unknown", "commitTransaction", 91, "[\"UnknownTransactionCommitResult\"]", 50));
+   ck_assert (fail_times (shared.uri, "docrel-commit-unknown", "commitTransaction", 91,
+                          "[\"UnknownTransactionCommitResult\"]", 50));
    ck_assert (!docrel_save_all (t.root, NULL, NULL, NULL, &error));
    ASSERT_MENTIONS (error, "UnknownTransactionCommitResult");
    ck_assert (!docrel_doc_is_saved (t.root) && docrel_doc_is_in_doubt (t.root));
@@ -861,8 +863,8 @@ save_all_across_a_restart (bool after_applying)
    graph_open_on (&t, server.uri, "docrel-restart");
    stop_at_insert (server.uri, "docrel-restart", 1, after_applying);
    ck_assert (!docrel_save_all (t.root, NULL, NULL, NULL, &error));
-   ck_assert_msg (error.domain == DOCREL_ERROR_STORE && error.code == DOCREL_ERROR_BACKEND, "%u.%u: %s",
-                  error.domain, error.code, error.message);
+   ck_assert_msg (error.domain == DOCREL_ERROR_STORE && error.code == DOCREL_ERROR_BACKEND, "%u.%u: %s", error.domain,
+                  error.code, error.message);
    ASSERT_MENTIONS (error, "inserting into collection 'Post'");
    ck_assert (docrel_doc_related (t.root, "posts", &posts, &n_posts) && n_posts == 2);
    ck_assert (docrel_doc_is_saved (t.root) && !docrel_doc_is_in_doubt (t.root));
@@ -1077,9 +1079,9 @@ END_TEST
 START_TEST (a_per_parent_limit_without_sort_keeps_insertion_order_in_each_group)
 {
    static const char *const owners[] = {"{\"_id\": 1}", "{\"_id\": 2}", NULL};
-   static const char *const items[] = {
-      "{\"_id\": 30, \"ownerId\": 1}", "{\"_id\": 10, \"ownerId\": 2}", "{\"_id\": 20, \"ownerId\": 1}",
-      "{\"_id\": 5, \"ownerId\": 2}",  "{\"_id\": 1, \"ownerId\": 1}",  NULL};
+   static const char *const items[] = {"{\"_id\": 30, \"ownerId\": 1}", "{\"_id\": 10, \"ownerId\": 2}",
+                                       "{\"_id\": 20, \"ownerId\": 1}", "{\"_id\": 5, \"ownerId\": 2}",
+                                       "{\"_id\": 1, \"ownerId\": 1}",  NULL};
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *owner = fixture_keyed_model (store, "Owner");
    docrel_model_t *item = fixture_keyed_model (store, "Item");

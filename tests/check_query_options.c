@@ -36,19 +36,11 @@ people_open (people_t *t)
    loader = docrel_session_new (t->store);
    for (i = 1; i <= N_PEOPLE; i++) {
       char json[400];
-      snprintf (json,
-                sizeof json,
+      snprintf (json, sizeof json,
                 "{\"_id\": %d, \"name\": \"p%d\", \"age\": %d, \"email\": \"p%d@example.org\","
                 " \"team\": \"%s\", \"sub\": {\"x\": %d, \"y\": \"why\"},"
                 " \"items\": [{\"sku\": \"a%d\", \"qty\": 1}, {\"sku\": \"b%d\", \"qty\": 2}]}",
-                i,
-                i,
-                10 * i,
-                i,
-                i % 2 ? "odd" : "even",
-                i,
-                i,
-                i);
+                i, i, 10 * i, i, i % 2 ? "odd" : "even", i, i, i);
       fixture_saved_doc (loader, t->model, json);
    }
    docrel_session_destroy (loader);
@@ -72,11 +64,8 @@ find (people_t *t, const char *filter_json, const char *opts_json, size_t *n)
    bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
    docrel_doc_t **docs = NULL;
 
-   ck_assert_msg (docrel_find_all (t->session, t->model, filter, opts, &docs, n, &error),
-                  "find %s %s: %s",
-                  filter_json ? filter_json : "",
-                  opts_json ? opts_json : "",
-                  error.message);
+   ck_assert_msg (docrel_find_all (t->session, t->model, filter, opts, &docs, n, &error), "find %s %s: %s",
+                  filter_json ? filter_json : "", opts_json ? opts_json : "", error.message);
    if (filter) {
       bson_destroy (filter);
    }
@@ -100,12 +89,8 @@ assert_ids (people_t *t, const char *filter_json, const char *opts_json, const c
       len += (size_t) snprintf (got + len, sizeof got - len, "%s%d", i ? " " : "", id ? id->value.v_int32 : -1);
    }
    bson_free (docs);
-   ck_assert_msg (strcmp (got, expected) == 0,
-                  "find %s %s: expected [%s], got [%s]",
-                  filter_json ? filter_json : "{}",
-                  opts_json ? opts_json : "",
-                  expected,
-                  got);
+   ck_assert_msg (strcmp (got, expected) == 0, "find %s %s: expected [%s], got [%s]", filter_json ? filter_json : "{}",
+                  opts_json ? opts_json : "", expected, got);
 }
 
 /* The one document find returns, as canonical JSON (bson_free it). */
@@ -155,18 +140,13 @@ assert_rejected (people_t *t, const char *opts_json, uint32_t code, const char *
    bson_t explain;
 
    memset (&error, 0, sizeof error);
-   ck_assert_msg (!docrel_find_all (t->session, t->model, NULL, opts, &docs, &n, &error),
-                  "find_all accepted %s",
+   ck_assert_msg (!docrel_find_all (t->session, t->model, NULL, opts, &docs, &n, &error), "find_all accepted %s",
                   opts_json);
    ck_assert_msg (error.domain == DOCREL_ERROR_QUERY && error.code == code,
-                  "%s: expected code %u, got domain 0x%x code %u: %s",
-                  opts_json,
-                  (unsigned) code,
-                  (unsigned) error.domain,
-                  (unsigned) error.code,
+                  "%s: expected code %u, got domain 0x%x code %u: %s", opts_json, (unsigned) code,
+                  (unsigned) error.domain, (unsigned) error.code, error.message);
+   ck_assert_msg (strstr (error.message, named) != NULL, "%s: message does not name '%s': %s", opts_json, named,
                   error.message);
-   ck_assert_msg (
-      strstr (error.message, named) != NULL, "%s: message does not name '%s': %s", opts_json, named, error.message);
    ck_assert_ptr_null (docs);
    ck_assert_uint_eq (n, 0);
    ck_assert_uint_eq (docrel_session_size (t->session), before);
@@ -174,8 +154,7 @@ assert_rejected (people_t *t, const char *opts_json, uint32_t code, const char *
    ck_assert_msg (docrel_find (t->session, t->model, NULL, opts, &error) == NULL, "find accepted %s", opts_json);
    ck_assert_uint_eq (error.code, code);
 
-   ck_assert_msg (!docrel_explain (t->session, t->model, NULL, opts, &explain, &error),
-                  "explain accepted %s",
+   ck_assert_msg (!docrel_explain (t->session, t->model, NULL, opts, &explain, &error), "explain accepted %s",
                   opts_json);
    ck_assert_uint_eq (error.code, code);
    bson_destroy (&explain);
@@ -183,11 +162,8 @@ assert_rejected (people_t *t, const char *opts_json, uint32_t code, const char *
    if (counting) {
       ck_assert_msg (!docrel_count (t->session, t->model, NULL, opts, &count, &error), "count accepted %s", opts_json);
       ck_assert_uint_eq (error.code, code);
-      ck_assert_msg (strstr (error.message, named) != NULL,
-                     "count %s: message does not name '%s': %s",
-                     opts_json,
-                     named,
-                     error.message);
+      ck_assert_msg (strstr (error.message, named) != NULL, "count %s: message does not name '%s': %s", opts_json,
+                     named, error.message);
    }
    bson_destroy (opts);
 }
@@ -219,10 +195,8 @@ START_TEST (find_skip_and_limit_apply_after_the_filter_and_the_sort)
    assert_ids (&t, "{\"team\": \"odd\"}", "{\"skip\": 1, \"limit\": 2}", "3 5");
    assert_ids (&t, NULL, "{\"sort\": {\"age\": -1}, \"skip\": 1, \"limit\": 3}", "9 8 7");
    assert_ids (&t, "{\"age\": {\"$gt\": 50}}", "{\"sort\": {\"age\": -1}, \"limit\": 2}", "10 9");
-   assert_ids (&t,
-               "{\"email\": {\"$in\": [\"p7@example.org\", \"p2@example.org\", \"p4@example.org\"]}}",
-               "{\"skip\": 1}",
-               "4 7");
+   assert_ids (&t, "{\"email\": {\"$in\": [\"p7@example.org\", \"p2@example.org\", \"p4@example.org\"]}}",
+               "{\"skip\": 1}", "4 7");
    people_close (&t);
 }
 END_TEST
@@ -244,11 +218,9 @@ START_TEST (projection_exclusion_drops_the_named_fields)
 {
    people_t t;
    people_open (&t);
-   assert_projection (&t,
-                      "{\"projection\": {\"items\": 0, \"sub\": 0, \"email\": 0}}",
+   assert_projection (&t, "{\"projection\": {\"items\": 0, \"sub\": 0, \"email\": 0}}",
                       "{\"_id\": 3, \"name\": \"p3\", \"age\": 30, \"team\": \"odd\"}");
-   assert_projection (&t,
-                      "{\"projection\": {\"items\": 0, \"sub.y\": 0, \"email\": false, \"team\": 0}}",
+   assert_projection (&t, "{\"projection\": {\"items\": 0, \"sub.y\": 0, \"email\": false, \"team\": 0}}",
                       "{\"_id\": 3, \"name\": \"p3\", \"age\": 30, \"sub\": {\"x\": 3}}");
    people_close (&t);
 }
@@ -260,11 +232,9 @@ START_TEST (projection_dotted_paths_reach_into_documents_and_arrays_of_documents
    people_open (&t);
    assert_projection (&t, "{\"projection\": {\"sub.x\": 1}}", "{\"_id\": 3, \"sub\": {\"x\": 3}}");
    assert_projection (&t, "{\"projection\": {\"sub\": {\"y\": 1}}}", "{\"_id\": 3, \"sub\": {\"y\": \"why\"}}");
-   assert_projection (&t,
-                      "{\"projection\": {\"items.sku\": 1}}",
+   assert_projection (&t, "{\"projection\": {\"items.sku\": 1}}",
                       "{\"_id\": 3, \"items\": [{\"sku\": \"a3\"}, {\"sku\": \"b3\"}]}");
-   assert_projection (&t,
-                      "{\"projection\": {\"items.qty\": 0, \"sub\": 0, \"email\": 0, \"team\": 0, \"age\": 0}}",
+   assert_projection (&t, "{\"projection\": {\"items.qty\": 0, \"sub\": 0, \"email\": 0, \"team\": 0, \"age\": 0}}",
                       "{\"_id\": 3, \"name\": \"p3\", \"items\": [{\"sku\": \"a3\"}, {\"sku\": \"b3\"}]}");
    people_close (&t);
 }
@@ -297,13 +267,10 @@ START_TEST (projection_with_a_bad_value_or_an_operator_is_an_error)
    people_open (&t);
    assert_rejected (&t, "{\"projection\": \"name\"}", DOCREL_ERROR_BAD_OPTION, "projection", false);
    assert_rejected (&t, "{\"projection\": {\"name\": \"yes\"}}", DOCREL_ERROR_BAD_OPTION, "name", false);
-   assert_rejected (
-      &t, "{\"projection\": {\"items\": {\"$slice\": 1}}}", DOCREL_ERROR_UNSUPPORTED_OPERATOR, "$slice", false);
-   assert_rejected (&t,
-                    "{\"projection\": {\"items\": {\"$elemMatch\": {\"qty\": 2}}}}",
-                    DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                    "$elemMatch",
+   assert_rejected (&t, "{\"projection\": {\"items\": {\"$slice\": 1}}}", DOCREL_ERROR_UNSUPPORTED_OPERATOR, "$slice",
                     false);
+   assert_rejected (&t, "{\"projection\": {\"items\": {\"$elemMatch\": {\"qty\": 2}}}}",
+                    DOCREL_ERROR_UNSUPPORTED_OPERATOR, "$elemMatch", false);
    people_close (&t);
 }
 END_TEST
@@ -375,11 +342,8 @@ count (people_t *t, const char *filter_json, const char *opts_json)
    bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
    int64_t n = -1;
 
-   ck_assert_msg (docrel_count (t->session, t->model, filter, opts, &n, &error),
-                  "count %s %s: %s",
-                  filter_json ? filter_json : "",
-                  opts_json ? opts_json : "",
-                  error.message);
+   ck_assert_msg (docrel_count (t->session, t->model, filter, opts, &n, &error), "count %s %s: %s",
+                  filter_json ? filter_json : "", opts_json ? opts_json : "", error.message);
    if (filter) {
       bson_destroy (filter);
    }
@@ -505,9 +469,7 @@ explain (people_t *t, const char *filter_json)
    bson_t *filter = fixture_json (filter_json);
    bson_t *out = bson_malloc (sizeof *out); /* docrel_explain initialises it */
 
-   ck_assert_msg (docrel_explain (t->session, t->model, filter, NULL, out, &error),
-                  "explain %s: %s",
-                  filter_json,
+   ck_assert_msg (docrel_explain (t->session, t->model, filter, NULL, out, &error), "explain %s: %s", filter_json,
                   error.message);
    bson_destroy (filter);
    return out;
@@ -526,12 +488,8 @@ assert_plan (people_t *t, const char *filter_json, const char *text, bool presen
    bson_t *out = explain (t, filter_json);
    char *json = bson_as_relaxed_extended_json (out, NULL);
 
-   ck_assert_msg (plan_has (out, text) == present,
-                  "explain %s: the plan should%s contain '%s': %s",
-                  filter_json,
-                  present ? "" : " not",
-                  text,
-                  json);
+   ck_assert_msg (plan_has (out, text) == present, "explain %s: the plan should%s contain '%s': %s", filter_json,
+                  present ? "" : " not", text, json);
    bson_free (json);
    explain_free (out);
 }
@@ -568,10 +526,8 @@ START_TEST (explain_shows_the_index_used_for_an_indexed_field)
    if (strcmp (docrel_store_backend_name (t.store), "sqlite") == 0) {
       assert_plan (&t, "{\"email\": \"x\"}", "USING INDEX", true);
       assert_plan (&t, "{\"email\": {\"$eq\": \"p2@example.org\"}}", "USING INDEX", true);
-      assert_plan (&t,
-                   "{\"email\": {\"$in\": [\"a@example.org\", \"b@example.org\", \"c@example.org\"]}}",
-                   "USING INDEX",
-                   true);
+      assert_plan (&t, "{\"email\": {\"$in\": [\"a@example.org\", \"b@example.org\", \"c@example.org\"]}}",
+                   "USING INDEX", true);
       assert_plan (&t, "{\"email\": \"x\", \"age\": {\"$gt\": 5}}", "USING INDEX", true);
       assert_plan (&t, "{\"$and\": [{\"age\": 30}, {\"email\": \"x\"}]}", "USING INDEX", true);
    }
@@ -603,8 +559,7 @@ START_TEST (explain_shows_a_primary_key_lookup_for_id)
       char *json = bson_as_relaxed_extended_json (out, NULL);
       ck_assert_msg (plan_has (out, "SEARCH"), "no SEARCH in the plan of {_id: 3}: %s", json);
       ck_assert_msg (!plan_has (out, "SCAN"), "a SCAN in the plan of {_id: 3}: %s", json);
-      ck_assert_msg (plan_has (out, "PRIMARY KEY") || plan_has (out, "USING INDEX"),
-                     "no key lookup for {_id: 3}: %s",
+      ck_assert_msg (plan_has (out, "PRIMARY KEY") || plan_has (out, "USING INDEX"), "no key lookup for {_id: 3}: %s",
                      json);
       bson_free (json);
       explain_free (out);

@@ -12,8 +12,15 @@
 /* Declares a relation that must fail with DOCREL_ERROR_MODEL / code, with a
  * message naming every string after code (NULL-terminated). */
 static void
-expect_definition_error (fixture_declare_fn fn, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left,
-                         const char *right, const char *opts_json, docrel_error_code_t code, ...)
+expect_definition_error (fixture_declare_fn fn,
+                         docrel_model_t *a,
+                         docrel_model_t *b,
+                         const char *field,
+                         const char *left,
+                         const char *right,
+                         const char *opts_json,
+                         docrel_error_code_t code,
+                         ...)
 {
    bson_error_t error;
    bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
@@ -87,8 +94,8 @@ assert_index_used (docrel_store_t *store, docrel_model_t *model, const char *fil
    ck_assert_msg (docrel_explain (session, model, filter, NULL, &out, &error), "explain %s on %s: %s", filter_json,
                   docrel_model_name (model), error.message);
    json = bson_as_relaxed_extended_json (&out, NULL);
-   ck_assert_msg (plan_has (&out, "USING INDEX") == used, "explain %s on %s: expected %s index, got %s",
-                  filter_json, docrel_model_name (model), used ? "an" : "no", json);
+   ck_assert_msg (plan_has (&out, "USING INDEX") == used, "explain %s on %s: expected %s index, got %s", filter_json,
+                  docrel_model_name (model), used ? "an" : "no", json);
    bson_free (json);
    bson_destroy (&out);
    bson_destroy (filter);
@@ -213,7 +220,8 @@ END_TEST
 START_TEST (has_one_and_has_many_index_the_key_in_b)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL),
+                  *capital = fixture_model_new (store, "Capital", NULL);
    docrel_model_t *publication = fixture_model_new (store, "Publication", NULL);
    docrel_model_t *article = fixture_model_new (store, "Article", NULL);
 
@@ -234,7 +242,8 @@ START_TEST (belongs_to_indexes_the_key_in_b_unless_it_is_the_primary_key)
 {
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *team = fixture_model_new (store, "Team", NULL), *member = fixture_model_new (store, "Member", NULL);
-   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL),
+                  *capital = fixture_model_new (store, "Capital", NULL);
 
    fixture_declare (docrel_model_belongs_to, member, team, "team", "teamCode", "code", NULL);
    fixture_declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
@@ -262,7 +271,8 @@ START_TEST (has_and_belongs_to_many_indexes_both_link_fields)
 {
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *post = fixture_model_new (store, "Post", NULL), *tag = fixture_model_new (store, "Tag", NULL);
-   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id",
+                                              NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
 
    if (is_sqlite (store)) {
@@ -279,7 +289,7 @@ START_TEST (composite_keys_index_the_key_fields_of_b)
    docrel_model_t *person = fixture_model_new (store, "Person", NULL), *post = fixture_model_new (store, "Post", NULL);
 
    fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
-            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
+                    "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
    if (is_sqlite (store)) {
       assert_index_used (store, person, "{\"name\": {\"$in\": [\"Ann\", \"Bob\"]}}", true);
       assert_index_used (store, person, "{\"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}", true);
@@ -295,8 +305,10 @@ START_TEST (link_collection_is_named_after_both_models_in_sorted_order_and_share
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
    /* Declared from Tag first: the name is still Post_Tag. */
-   docrel_relation_t *posts = fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", NULL);
-   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_relation_t *posts = fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id",
+                                               NULL);
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id",
+                                              NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
    docrel_session_t *session;
    docrel_doc_t *doc;
@@ -331,7 +343,8 @@ START_TEST (saving_the_same_link_twice_fails_with_duplicate_key)
 {
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
-   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", NULL);
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id",
+                                              NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
    static const char *const dupes[] = {"{\"Post__id\": 1, \"Tag__id\": 1}", "{\"Tag__id\": 1, \"Post__id\": 1}"};
    docrel_session_t *session;
@@ -365,10 +378,10 @@ START_TEST (the_link_option_renames_the_link_collection)
 {
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *post = fixture_keyed_model (store, "Post"), *tag = fixture_keyed_model (store, "Tag");
-   docrel_relation_t *tags =
-      fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id", "{\"link\": \"Tagging\"}");
-   docrel_relation_t *posts =
-      fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id", "{\"link\": \"Tagging\"}");
+   docrel_relation_t *tags = fixture_declare (docrel_model_has_and_belongs_to_many, post, tag, "tags", "_id", "_id",
+                                              "{\"link\": \"Tagging\"}");
+   docrel_relation_t *posts = fixture_declare (docrel_model_has_and_belongs_to_many, tag, post, "posts", "_id", "_id",
+                                               "{\"link\": \"Tagging\"}");
    docrel_model_t *link = docrel_relation_link_model (tags);
    docrel_session_t *session;
    docrel_doc_t *doc;
@@ -419,28 +432,31 @@ START_TEST (composite_keys_match_every_key_in_order)
 
    people_and_posts (store, &person, &post);
    fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
-            "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
+                    "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
    fixture_declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
-            "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
+                    "{\"leftKeys\": [\"name\", \"dob\"], \"rightKeys\": [\"authorName\", \"authorDob\"]}");
    session = docrel_session_new (store);
-   fixture_saved_doc (session, person, "{\"_id\": 1, \"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
-   fixture_saved_doc (session, person, "{\"_id\": 2, \"name\": \"Ann\", \"dob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
-   fixture_saved_doc (session, person, "{\"_id\": 3, \"name\": \"Bob\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   fixture_saved_doc (session, person,
+                      "{\"_id\": 1, \"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+   fixture_saved_doc (session, person,
+                      "{\"_id\": 2, \"name\": \"Ann\", \"dob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+   fixture_saved_doc (session, person,
+                      "{\"_id\": 3, \"name\": \"Bob\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
    fixture_saved_doc (session, post,
-          "{\"_id\": 100, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+                      "{\"_id\": 100, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
    fixture_saved_doc (session, post,
-          "{\"_id\": 101, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+                      "{\"_id\": 101, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
    fixture_saved_doc (session, post,
-          "{\"_id\": 102, \"authorName\": \"Bob\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
+                      "{\"_id\": 102, \"authorName\": \"Bob\", \"authorDob\": {\"$date\": \"1985-05-05T00:00:00Z\"}}");
    fixture_saved_doc (session, post,
-          "{\"_id\": 103, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
+                      "{\"_id\": 103, \"authorName\": \"Ann\", \"authorDob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}");
    docrel_session_destroy (session);
 
    session = docrel_session_new (store);
-   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (fixture_get (session, post, 100, "{\"author\": true}"), "author")),
-                     1);
-   ck_assert_int_eq (fixture_id_of (docrel_doc_related_one (fixture_get (session, post, 101, "{\"author\": true}"), "author")),
-                     2);
+   ck_assert_int_eq (
+      fixture_id_of (docrel_doc_related_one (fixture_get (session, post, 100, "{\"author\": true}"), "author")), 1);
+   ck_assert_int_eq (
+      fixture_id_of (docrel_doc_related_one (fixture_get (session, post, 101, "{\"author\": true}"), "author")), 2);
    doc = fixture_get (session, post, 102, "{\"author\": true}"); /* Bob, but born 1990 */
    ck_assert (docrel_doc_is_loaded (doc, "author"));
    ck_assert_ptr_null (docrel_doc_related_one (doc, "author"));
@@ -471,7 +487,8 @@ END_TEST
 START_TEST (an_undeclared_key_field_is_an_error_when_the_model_declares_fields)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL),
+                  *capital = fixture_model_new (store, "Capital", NULL);
    docrel_model_t *loose = fixture_model_new (store, "Loose", NULL);
 
    fixture_add_field (capital, "name", DOCREL_TYPE_STRING, NULL);
@@ -495,7 +512,8 @@ END_TEST
 START_TEST (key_fields_of_different_types_are_an_error_naming_both)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL),
+                  *capital = fixture_model_new (store, "Capital", NULL);
 
    fixture_add_field (country, "code", DOCREL_TYPE_INT32, NULL);
    fixture_add_field (capital, "countryCode", DOCREL_TYPE_STRING, NULL);
@@ -536,7 +554,8 @@ END_TEST
 START_TEST (a_relation_added_after_a_model_is_in_use_is_an_error)
 {
    docrel_store_t *store = fixture_store_open ();
-   docrel_model_t *country = fixture_model_new (store, "Country", NULL), *capital = fixture_model_new (store, "Capital", NULL);
+   docrel_model_t *country = fixture_model_new (store, "Country", NULL),
+                  *capital = fixture_model_new (store, "Capital", NULL);
    docrel_model_t *city = fixture_model_new (store, "City", NULL);
    docrel_session_t *session = docrel_session_new (store);
    bson_error_t error;

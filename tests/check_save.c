@@ -160,7 +160,8 @@ START_TEST (insert_keeps_an_object_id_the_caller_set)
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *model = fixture_model_new (store, "Post", NULL);
    docrel_session_t *session = docrel_session_new (store);
-   docrel_doc_t *doc = fixture_saved_doc (session, model, "{\"_id\": {\"$oid\": \"507f1f77bcf86cd799439011\"}, \"t\": 1}");
+   docrel_doc_t *doc = fixture_saved_doc (session, model,
+                                          "{\"_id\": {\"$oid\": \"507f1f77bcf86cd799439011\"}, \"t\": 1}");
    bson_value_t key;
 
    key_value ("{\"$oid\": \"507f1f77bcf86cd799439011\"}", &key);
@@ -256,10 +257,8 @@ START_TEST (update_writes_only_the_changed_fields)
       char expected[256];
       char oid[25];
       bson_oid_to_string (&docrel_doc_id (mine)->value.v_oid, oid);
-      snprintf (expected,
-                sizeof expected,
-                "{\"_id\": {\"$oid\": \"%s\"}, \"a\": 2, \"b\": 2, \"c\": {\"x\": 2, \"y\": 2}}",
-                oid);
+      snprintf (expected, sizeof expected,
+                "{\"_id\": {\"$oid\": \"%s\"}, \"a\": 2, \"b\": 2, \"c\": {\"x\": 2, \"y\": 2}}", oid);
       assert_stored (store, model, docrel_doc_id (mine), expected);
    }
    docrel_session_destroy (s1);
@@ -494,12 +493,8 @@ expect_duplicate_insert (docrel_session_t *session, docrel_model_t *model, const
 
    memset (&error, 0, sizeof error);
    ck_assert_msg (!docrel_save (doc, &error), "saving %s succeeded", json);
-   ck_assert_msg (error.code == DOCREL_ERROR_DUPLICATE_KEY,
-                  "saving %s: expected code 11000, got domain %u code %u: %s",
-                  json,
-                  error.domain,
-                  error.code,
-                  error.message);
+   ck_assert_msg (error.code == DOCREL_ERROR_DUPLICATE_KEY, "saving %s: expected code 11000, got domain %u code %u: %s",
+                  json, error.domain, error.code, error.message);
    ASSERT_MENTIONS (error, mention);
    after = docrel_doc_to_json (doc, false);
    ck_assert_str_eq (after, before);

@@ -93,7 +93,10 @@ save_new (docrel_session_t *session, docrel_model_t *model, const char *quoted)
 }
 
 static void
-assert_relation (docrel_store_t *store, const char *model, const char *field, docrel_relation_kind_t kind,
+assert_relation (docrel_store_t *store,
+                 const char *model,
+                 const char *field,
+                 docrel_relation_kind_t kind,
                  const char *target)
 {
    docrel_relation_t *rel = docrel_model_relation (docrel_store_model (store, model), field);
@@ -369,10 +372,9 @@ END_TEST
 
 START_TEST (unknown_keys_fail_naming_them_at_every_level)
 {
-   expect_define_fails ("{'models': {" POST_OK "}, 'extra': 1}", DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
-                        "extra");
-   expect_define_fails ("{'models': {" POST_OK ", 'Tag': {'fieldz': {}}}}", DOCREL_ERROR_MODEL,
-                        DOCREL_ERROR_BAD_OPTION, "models.Tag.fieldz");
+   expect_define_fails ("{'models': {" POST_OK "}, 'extra': 1}", DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION, "extra");
+   expect_define_fails ("{'models': {" POST_OK ", 'Tag': {'fieldz': {}}}}", DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
+                        "models.Tag.fieldz");
    expect_define_fails ("{'models': {" POST_OK ", 'Tag': {'fields': {'t': {'type': 'String', 'isRequird': true}}}}}",
                         DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION, "models.Tag.fields.t.isRequird");
    expect_define_fails ("{'models': {" POST_OK ", 'Tag': {'docrel': {'colection': 'tags'}}}}", DOCREL_ERROR_MODEL,

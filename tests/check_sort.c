@@ -58,11 +58,8 @@ assert_order (sorted_t *t, const char *filter_json, const char *opts_json, const
    size_t n = 0, i, len = 0;
    char got[2048];
 
-   ck_assert_msg (docrel_find_all (t->session, t->model, filter, opts, &docs, &n, &error),
-                  "find %s %s: %s",
-                  filter_json ? filter_json : "{}",
-                  opts_json ? opts_json : "",
-                  error.message);
+   ck_assert_msg (docrel_find_all (t->session, t->model, filter, opts, &docs, &n, &error), "find %s %s: %s",
+                  filter_json ? filter_json : "{}", opts_json ? opts_json : "", error.message);
    got[0] = '\0';
    for (i = 0; i < n && len < sizeof got; i++) {
       const char *name = docrel_doc_get_utf8 (docs[i], "name");
@@ -84,12 +81,8 @@ assert_order (sorted_t *t, const char *filter_json, const char *opts_json, const
    if (opts) {
       bson_destroy (opts);
    }
-   ck_assert_msg (strcmp (got, expected) == 0,
-                  "find %s %s:\n  expected [%s]\n  got      [%s]",
-                  filter_json ? filter_json : "{}",
-                  opts_json ? opts_json : "",
-                  expected,
-                  got);
+   ck_assert_msg (strcmp (got, expected) == 0, "find %s %s:\n  expected [%s]\n  got      [%s]",
+                  filter_json ? filter_json : "{}", opts_json ? opts_json : "", expected, got);
 }
 
 /* Type order ------------------------------------------------------------------ */
@@ -132,9 +125,7 @@ START_TEST (sort_ascending_follows_mongodb_order_across_types)
 {
    sorted_t t;
    sorted_open (&t, TYPE_DOCS, N_TYPE_DOCS);
-   assert_order (&t,
-                 NULL,
-                 "{\"sort\": {\"v\": 1, \"name\": 1}}",
+   assert_order (&t, NULL, "{\"sort\": {\"v\": 1, \"name\": 1}}",
                  "minkey empty_array missing null"
                  " double_neg long2 double2.5 int3 double_big long_big"
                  " str_B str_a str_ab str_b"
@@ -153,9 +144,7 @@ START_TEST (sort_descending_reverses_mongodb_order_across_types)
 {
    sorted_t t;
    sorted_open (&t, TYPE_DOCS, N_TYPE_DOCS);
-   assert_order (&t,
-                 NULL,
-                 "{\"sort\": {\"v\": -1, \"name\": 1}}",
+   assert_order (&t, NULL, "{\"sort\": {\"v\": -1, \"name\": 1}}",
                  "maxkey"
                  " date_2020 date_1970"
                  " true false"
@@ -241,12 +230,9 @@ END_TEST
 /* Arrays and missing fields ------------------------------------------------------- */
 
 static const char *const ARRAY_DOCS[] = {
-   "{\"_id\": 1, \"name\": \"A\", \"v\": [3, 10]}",
-   "{\"_id\": 2, \"name\": \"B\", \"v\": 5}",
-   "{\"_id\": 3, \"name\": \"C\", \"v\": [20, 1]}",
-   "{\"_id\": 4, \"name\": \"D\", \"v\": [7]}",
-   "{\"_id\": 5, \"name\": \"E\", \"v\": [\"x\", 0]}",
-   "{\"_id\": 6, \"name\": \"F\", \"v\": []}",
+   "{\"_id\": 1, \"name\": \"A\", \"v\": [3, 10]}",    "{\"_id\": 2, \"name\": \"B\", \"v\": 5}",
+   "{\"_id\": 3, \"name\": \"C\", \"v\": [20, 1]}",    "{\"_id\": 4, \"name\": \"D\", \"v\": [7]}",
+   "{\"_id\": 5, \"name\": \"E\", \"v\": [\"x\", 0]}", "{\"_id\": 6, \"name\": \"F\", \"v\": []}",
    "{\"_id\": 7, \"name\": \"G\", \"v\": null}",
 };
 
@@ -286,10 +272,8 @@ END_TEST
 /* Insertion order ------------------------------------------------------------------ */
 
 static const char *const NATURAL_DOCS[] = {
-   "{\"_id\": 5, \"name\": \"five\", \"k\": \"p\"}",
-   "{\"_id\": 3, \"name\": \"three\", \"k\": \"q\"}",
-   "{\"_id\": 9, \"name\": \"nine\", \"k\": \"p\"}",
-   "{\"_id\": 1, \"name\": \"one\", \"k\": \"q\"}",
+   "{\"_id\": 5, \"name\": \"five\", \"k\": \"p\"}",  "{\"_id\": 3, \"name\": \"three\", \"k\": \"q\"}",
+   "{\"_id\": 9, \"name\": \"nine\", \"k\": \"p\"}",  "{\"_id\": 1, \"name\": \"one\", \"k\": \"q\"}",
    "{\"_id\": 7, \"name\": \"seven\", \"k\": \"p\"}",
 };
 
@@ -361,14 +345,9 @@ START_TEST (sort_with_a_bad_direction_is_a_bad_option_naming_the_field)
       memset (&error, 0, sizeof error);
       ck_assert_msg (!docrel_find_all (t.session, t.model, NULL, opts, &docs, &n, &error), "%s was accepted", bad[i]);
       ck_assert_msg (error.domain == DOCREL_ERROR_QUERY && error.code == DOCREL_ERROR_BAD_OPTION,
-                     "%s: domain 0x%x code %u: %s",
-                     bad[i],
-                     (unsigned) error.domain,
-                     (unsigned) error.code,
+                     "%s: domain 0x%x code %u: %s", bad[i], (unsigned) error.domain, (unsigned) error.code,
                      error.message);
-      ck_assert_msg (strstr (error.message, "rank_field") != NULL,
-                     "%s: message does not name the field: %s",
-                     bad[i],
+      ck_assert_msg (strstr (error.message, "rank_field") != NULL, "%s: message does not name the field: %s", bad[i],
                      error.message);
       ck_assert_ptr_null (docs);
       ck_assert_uint_eq (n, 0);

@@ -49,7 +49,8 @@ check_file_uri (const char *uri, const char *file)
    ck_assert_msg (store != NULL, "open %s: %s", uri, error.message);
    ck_assert_str_eq (docrel_store_backend_name (store), "sqlite");
    session = docrel_session_new (store);
-   fixture_saved_doc (session, fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}"), "{\"_id\": 1, \"v\": \"kept\"}");
+   fixture_saved_doc (session, fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}"),
+                      "{\"_id\": 1, \"v\": \"kept\"}");
    docrel_session_destroy (session);
    docrel_store_destroy (store);
    ck_assert_msg (access (file, F_OK) == 0, "%s did not create %s", uri, file);
@@ -59,7 +60,8 @@ check_file_uri (const char *uri, const char *file)
    session = docrel_session_new (store);
    key.value_type = BSON_TYPE_INT32;
    key.value.v_int32 = 1;
-   ASSERT_OK (docrel_get (session, fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}"), &key, NULL, &doc, &error),
+   ASSERT_OK (docrel_get (session, fixture_model_new (store, "Thing", "{\"primaryKey\": \"caller\"}"), &key, NULL, &doc,
+                          &error),
               error);
    ck_assert_str_eq (docrel_doc_get_utf8 (doc, "v"), "kept");
    docrel_session_destroy (session);
@@ -122,10 +124,8 @@ START_TEST (malformed_or_unknown_uris_fail_with_store_errors_naming_them)
       const char *uri;
       unsigned code;
    } cases[] = {
-      {"nonsense", DOCREL_ERROR_INVALID_URI},
-      {"sqlite:", DOCREL_ERROR_INVALID_URI},
-      {"sqlite://host/x.db", DOCREL_ERROR_INVALID_URI},
-      {"postgres://x", DOCREL_ERROR_UNKNOWN_BACKEND},
+      {"nonsense", DOCREL_ERROR_INVALID_URI},           {"sqlite:", DOCREL_ERROR_INVALID_URI},
+      {"sqlite://host/x.db", DOCREL_ERROR_INVALID_URI}, {"postgres://x", DOCREL_ERROR_UNKNOWN_BACKEND},
       {"mongodb://h/d.b", DOCREL_ERROR_INVALID_URI}, /* a database name with a dot */
    };
    bson_error_t error;
@@ -137,13 +137,8 @@ START_TEST (malformed_or_unknown_uris_fail_with_store_errors_naming_them)
       store = docrel_store_open (cases[i].uri, &error);
       ck_assert_msg (store == NULL, "\"%s\" opened", cases[i].uri);
       ck_assert_msg (error.domain == DOCREL_ERROR_STORE && error.code == cases[i].code,
-                     "\"%s\": expected domain %u code %u, got domain %u code %u: %s",
-                     cases[i].uri,
-                     (unsigned) DOCREL_ERROR_STORE,
-                     cases[i].code,
-                     error.domain,
-                     error.code,
-                     error.message);
+                     "\"%s\": expected domain %u code %u, got domain %u code %u: %s", cases[i].uri,
+                     (unsigned) DOCREL_ERROR_STORE, cases[i].code, error.domain, error.code, error.message);
       ASSERT_MENTIONS (error, cases[i].uri);
    }
    ck_assert_msg (access ("host/x.db", F_OK) != 0, "sqlite://host/x.db created a file");
@@ -181,7 +176,8 @@ START_TEST (backend_name_is_sqlite_for_the_fixture_store)
 {
    docrel_store_t *store = fixture_store_open ();
 
-   ck_assert_str_eq (docrel_store_backend_name (store), strcmp (fixture_kind (), "mongodb") == 0 ? "mongodb" : "sqlite");
+   ck_assert_str_eq (docrel_store_backend_name (store),
+                     strcmp (fixture_kind (), "mongodb") == 0 ? "mongodb" : "sqlite");
    ck_assert_ptr_null (docrel_store_backend_name (NULL));
    fixture_store_close (store);
 }

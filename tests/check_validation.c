@@ -15,8 +15,7 @@ contains_nocase (const char *haystack, const char *needle)
 
    for (; *haystack; haystack++) {
       size_t i;
-      for (i = 0; i < n && haystack[i] &&
-                  tolower ((unsigned char) haystack[i]) == tolower ((unsigned char) needle[i]);
+      for (i = 0; i < n && haystack[i] && tolower ((unsigned char) haystack[i]) == tolower ((unsigned char) needle[i]);
            i++) {
       }
       if (i == n) {
@@ -57,19 +56,13 @@ expect_invalid (docrel_store_t *store,
 
    ck_assert_msg (!ok, "saving %s succeeded", json);
    ck_assert_msg (error.domain == DOCREL_ERROR_VALIDATION && error.code == code,
-                  "saving %s: expected validation code %u, got domain %u code %u: %s",
-                  json,
-                  code,
-                  error.domain,
-                  error.code,
-                  error.message);
+                  "saving %s: expected validation code %u, got domain %u code %u: %s", json, code, error.domain,
+                  error.code, error.message);
    ASSERT_MENTIONS (error, docrel_model_name (model));
    ASSERT_MENTIONS (error, field_name);
    if (expected) {
       ck_assert_msg (contains_nocase (error.message, expected),
-                     "saving %s: message \"%s\" does not say what was expected (\"%s\")",
-                     json,
-                     error.message,
+                     "saving %s: message \"%s\" does not say what was expected (\"%s\")", json, error.message,
                      expected);
    }
    ck_assert_str_eq (json_after, json_before);
@@ -132,15 +125,15 @@ START_TEST (value_of_the_right_type_passes_for_every_type)
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *model = kinds_model (store);
 
-   expect_valid (store,
-                 model,
-                 "{\"str\": \"x\", \"i32\": 1, \"i64\": {\"$numberLong\": \"5000000000\"}, \"dbl\": 1.5, \"flag\": true, "
-                 "\"when\": {\"$date\": \"2020-01-01T00:00:00Z\"}, \"oid\": {\"$oid\": \"507f1f77bcf86cd799439011\"}, "
-                 "\"raw\": {\"$binary\": {\"base64\": \"AQID\", \"subType\": \"00\"}}, \"list\": [1, \"a\"], "
-                 "\"inner\": {\"k\": 1}, \"any\": [{}]}");
-   expect_valid (store, model, "{\"i64\": 7, \"dbl\": 7}");                                /* int32 widens */
-   expect_valid (store, model, "{\"dbl\": {\"$numberLong\": \"5000000000\"}}");          /* int64 into double */
-   expect_valid (store, model, "{\"str\": null, \"i32\": null, \"inner\": null}");           /* null: not required */
+   expect_valid (
+      store, model,
+      "{\"str\": \"x\", \"i32\": 1, \"i64\": {\"$numberLong\": \"5000000000\"}, \"dbl\": 1.5, \"flag\": true, "
+      "\"when\": {\"$date\": \"2020-01-01T00:00:00Z\"}, \"oid\": {\"$oid\": \"507f1f77bcf86cd799439011\"}, "
+      "\"raw\": {\"$binary\": {\"base64\": \"AQID\", \"subType\": \"00\"}}, \"list\": [1, \"a\"], "
+      "\"inner\": {\"k\": 1}, \"any\": [{}]}");
+   expect_valid (store, model, "{\"i64\": 7, \"dbl\": 7}");                        /* int32 widens */
+   expect_valid (store, model, "{\"dbl\": {\"$numberLong\": \"5000000000\"}}");    /* int64 into double */
+   expect_valid (store, model, "{\"str\": null, \"i32\": null, \"inner\": null}"); /* null: not required */
    expect_valid (store, model, "{}");
    fixture_store_close (store);
 }
@@ -187,7 +180,8 @@ START_TEST (missing_required_field_fails_with_required)
    fixture_add_field (model, "name", DOCREL_TYPE_STRING, "{\"required\": true}");
    fixture_add_field (model, "address.city", DOCREL_TYPE_STRING, "{\"required\": true}");
    expect_invalid (store, model, "{\"address\": {\"city\": \"Oslo\"}}", DOCREL_ERROR_REQUIRED, "name", "required");
-   expect_invalid (store, model, "{\"name\": \"Ann\", \"address\": {}}", DOCREL_ERROR_REQUIRED, "address.city", "required");
+   expect_invalid (store, model, "{\"name\": \"Ann\", \"address\": {}}", DOCREL_ERROR_REQUIRED, "address.city",
+                   "required");
    expect_invalid (store, model, "{\"name\": \"Ann\"}", DOCREL_ERROR_REQUIRED, "address.city", "required");
    expect_valid (store, model, "{\"name\": \"Ann\", \"address\": {\"city\": \"Oslo\"}}");
    fixture_store_close (store);
@@ -217,7 +211,8 @@ START_TEST (number_above_max_or_below_min_fails_with_out_of_range)
    fixture_add_field (model, "ratio", DOCREL_TYPE_DOUBLE, "{\"min\": 0.5, \"max\": 10}");
    expect_invalid (store, model, "{\"age\": 101}", DOCREL_ERROR_OUT_OF_RANGE, "age", "100");
    expect_invalid (store, model, "{\"age\": 9}", DOCREL_ERROR_OUT_OF_RANGE, "age", "10");
-   expect_invalid (store, model, "{\"big\": {\"$numberLong\": \"5000000001\"}}", DOCREL_ERROR_OUT_OF_RANGE, "big", "5000000000");
+   expect_invalid (store, model, "{\"big\": {\"$numberLong\": \"5000000001\"}}", DOCREL_ERROR_OUT_OF_RANGE, "big",
+                   "5000000000");
    expect_invalid (store, model, "{\"ratio\": 0.25}", DOCREL_ERROR_OUT_OF_RANGE, "ratio", "0.5");
    expect_invalid (store, model, "{\"ratio\": {\"$numberLong\": \"11\"}}", DOCREL_ERROR_OUT_OF_RANGE, "ratio", "10");
    /* The bounds are inclusive. */
@@ -232,12 +227,13 @@ START_TEST (datetime_outside_its_bounds_fails_with_out_of_range)
    docrel_store_t *store = fixture_store_open ();
    docrel_model_t *model = fixture_model_new (store, "Event", NULL);
 
-   fixture_add_field (model,
-          "starts",
-          DOCREL_TYPE_DATETIME,
-          "{\"min\": {\"$date\": \"2000-01-01T00:00:00Z\"}, \"max\": {\"$date\": \"2030-01-01T00:00:00Z\"}}");
-   expect_invalid (store, model, "{\"starts\": {\"$date\": \"2031-05-01T00:00:00Z\"}}", DOCREL_ERROR_OUT_OF_RANGE, "starts", NULL);
-   expect_invalid (store, model, "{\"starts\": {\"$date\": \"1999-12-31T23:59:59Z\"}}", DOCREL_ERROR_OUT_OF_RANGE, "starts", NULL);
+   fixture_add_field (
+      model, "starts", DOCREL_TYPE_DATETIME,
+      "{\"min\": {\"$date\": \"2000-01-01T00:00:00Z\"}, \"max\": {\"$date\": \"2030-01-01T00:00:00Z\"}}");
+   expect_invalid (store, model, "{\"starts\": {\"$date\": \"2031-05-01T00:00:00Z\"}}", DOCREL_ERROR_OUT_OF_RANGE,
+                   "starts", NULL);
+   expect_invalid (store, model, "{\"starts\": {\"$date\": \"1999-12-31T23:59:59Z\"}}", DOCREL_ERROR_OUT_OF_RANGE,
+                   "starts", NULL);
    expect_valid (store, model, "{\"starts\": {\"$date\": \"2020-01-01T00:00:00Z\"}}");
    fixture_store_close (store);
 }
@@ -269,13 +265,10 @@ START_TEST (array_and_binary_lengths_are_checked)
    fixture_add_field (model, "tags", DOCREL_TYPE_ARRAY, "{\"maxLength\": 2}");
    fixture_add_field (model, "blob", DOCREL_TYPE_BINARY, "{\"minLength\": 2, \"maxLength\": 2}");
    expect_invalid (store, model, "{\"tags\": [1, 2, 3]}", DOCREL_ERROR_OUT_OF_RANGE, "tags", "2");
-   expect_invalid (store,
-                   model,
-                   "{\"blob\": {\"$binary\": {\"base64\": \"AQID\", \"subType\": \"00\"}}}",
-                   DOCREL_ERROR_OUT_OF_RANGE,
-                   "blob",
-                   "2");
-   expect_valid (store, model, "{\"tags\": [1, 2], \"blob\": {\"$binary\": {\"base64\": \"AQI=\", \"subType\": \"00\"}}}");
+   expect_invalid (store, model, "{\"blob\": {\"$binary\": {\"base64\": \"AQID\", \"subType\": \"00\"}}}",
+                   DOCREL_ERROR_OUT_OF_RANGE, "blob", "2");
+   expect_valid (store, model,
+                 "{\"tags\": [1, 2], \"blob\": {\"$binary\": {\"base64\": \"AQI=\", \"subType\": \"00\"}}}");
    fixture_store_close (store);
 }
 END_TEST

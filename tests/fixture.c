@@ -10,8 +10,8 @@
 
 static char fixture_path[512];
 static int fixture_counter;
-static char fixture_db[64];        /* mongodb: the test's own database */
-static char fixture_db_uri[1024];  /* mongodb: the base URI with that database */
+static char fixture_db[64];       /* mongodb: the test's own database */
+static char fixture_db_uri[1024]; /* mongodb: the base URI with that database */
 
 const char *
 fixture_kind (void)
@@ -124,12 +124,8 @@ fixture_store_open (void)
    }
    if (strcmp (kind, "file") == 0) {
       const char *tmp = getenv ("TMPDIR");
-      snprintf (fixture_path,
-                sizeof fixture_path,
-                "%s/docrel-test-%ld-%d.db",
-                tmp && *tmp ? tmp : "/tmp",
-                (long) getpid (),
-                fixture_counter++);
+      snprintf (fixture_path, sizeof fixture_path, "%s/docrel-test-%ld-%d.db", tmp && *tmp ? tmp : "/tmp",
+                (long) getpid (), fixture_counter++);
       remove_files ();
       snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
       return open_uri (uri);
@@ -200,11 +196,8 @@ fixture_add_field (docrel_model_t *model, const char *name, docrel_type_t type, 
    bson_error_t error;
    bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
 
-   ck_assert_msg (docrel_model_add_field (model, name, type, opts, &error),
-                  "add_field %s %s: %s",
-                  name,
-                  opts_json ? opts_json : "",
-                  error.message);
+   ck_assert_msg (docrel_model_add_field (model, name, type, opts, &error), "add_field %s %s: %s", name,
+                  opts_json ? opts_json : "", error.message);
    bson_destroy (opts);
 }
 

@@ -38,11 +38,9 @@ int fixture_run (Suite *suite);
    ck_assert_msg ((ok), "%s (domain %u code %u)", (error).message, (error).domain, (error).code)
 
 /* Fails the test unless the error's message contains text. */
-#define ASSERT_MENTIONS(error, text)                                                       \
-   ck_assert_msg (strstr ((error).message, (text)) != NULL,                                \
-                  "error message \"%s\" does not mention \"%s\"",                          \
-                  (error).message,                                                         \
-                  (text))
+#define ASSERT_MENTIONS(error, text)                                                                        \
+   ck_assert_msg (strstr ((error).message, (text)) != NULL, "error message \"%s\" does not mention \"%s\"", \
+                  (error).message, (text))
 
 /* Builds a bson_t * from relaxed JSON, fails the test if the JSON is bad.
  * The caller destroys it. */

@@ -30,24 +30,16 @@ typedef struct _docrel_doc_t docrel_doc_t;
  * defaults applied. Returns the document (owned by the session) or NULL with
  * error set. Creating the first document of a model freezes its definition. */
 DOCREL_EXPORT docrel_doc_t *
-docrel_doc_new (docrel_session_t *session,
-                docrel_model_t *model,
-                bson_error_t *error);
+docrel_doc_new (docrel_session_t *session, docrel_model_t *model, bson_error_t *error);
 
 /* As docrel_doc_new, with the fields of `fields` copied in (defaults fill
  * only what `fields` lacks). Every field given counts as changed. */
 DOCREL_EXPORT docrel_doc_t *
-docrel_doc_new_from_bson (docrel_session_t *session,
-                          docrel_model_t *model,
-                          const bson_t *fields,
-                          bson_error_t *error);
+docrel_doc_new_from_bson (docrel_session_t *session, docrel_model_t *model, const bson_t *fields, bson_error_t *error);
 
 /* As docrel_doc_new_from_bson, from canonical or relaxed extended JSON. */
 DOCREL_EXPORT docrel_doc_t *
-docrel_doc_new_from_json (docrel_session_t *session,
-                          docrel_model_t *model,
-                          const char *json,
-                          bson_error_t *error);
+docrel_doc_new_from_json (docrel_session_t *session, docrel_model_t *model, const char *json, bson_error_t *error);
 
 DOCREL_EXPORT docrel_model_t *
 docrel_doc_model (const docrel_doc_t *doc);
@@ -57,10 +49,7 @@ docrel_doc_session (const docrel_doc_t *doc);
 
 /* Setters. Each returns false with error set, leaving doc unchanged. */
 DOCREL_EXPORT bool
-docrel_doc_set_value (docrel_doc_t *doc,
-                      const char *path,
-                      const bson_value_t *value,
-                      bson_error_t *error);
+docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *value, bson_error_t *error);
 DOCREL_EXPORT bool
 docrel_doc_set_utf8 (docrel_doc_t *doc, const char *path, const char *value, bson_error_t *error);
 DOCREL_EXPORT bool

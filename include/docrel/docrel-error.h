@@ -29,21 +29,21 @@ typedef enum {
    DOCREL_ERROR_UNKNOWN_BACKEND,
    DOCREL_ERROR_UNKNOWN_MODEL,
    DOCREL_ERROR_UNKNOWN_FIELD,
-   DOCREL_ERROR_DUPLICATE_NAME,  /* a model or field declared twice */
-   DOCREL_ERROR_MODEL_IN_USE,    /* a definition change after first use */
-   DOCREL_ERROR_REQUIRED,        /* a required field is missing */
-   DOCREL_ERROR_WRONG_TYPE,      /* a value of the wrong BSON type */
-   DOCREL_ERROR_OUT_OF_RANGE,    /* min / max / maxLength / enum */
-   DOCREL_ERROR_EXTRA_FIELD,     /* an undeclared field under "reject" */
+   DOCREL_ERROR_DUPLICATE_NAME, /* a model or field declared twice */
+   DOCREL_ERROR_MODEL_IN_USE,   /* a definition change after first use */
+   DOCREL_ERROR_REQUIRED,       /* a required field is missing */
+   DOCREL_ERROR_WRONG_TYPE,     /* a value of the wrong BSON type */
+   DOCREL_ERROR_OUT_OF_RANGE,   /* min / max / maxLength / enum */
+   DOCREL_ERROR_EXTRA_FIELD,    /* an undeclared field under "reject" */
    DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-   DOCREL_ERROR_BAD_OPTION,      /* an unknown option or a bad value */
-   DOCREL_ERROR_NOT_FOUND,       /* no document with that primary key */
-   DOCREL_ERROR_NOT_SAVED,       /* the operation needs a saved document */
-   DOCREL_ERROR_IMMUTABLE,       /* changing _id of a saved document */
+   DOCREL_ERROR_BAD_OPTION, /* an unknown option or a bad value */
+   DOCREL_ERROR_NOT_FOUND,  /* no document with that primary key */
+   DOCREL_ERROR_NOT_SAVED,  /* the operation needs a saved document */
+   DOCREL_ERROR_IMMUTABLE,  /* changing _id of a saved document */
    DOCREL_ERROR_CURSOR_EXHAUSTED,
-   DOCREL_ERROR_BACKEND,         /* a backend failure with no finer code */
-   DOCREL_ERROR_RESTRICTED,      /* an onDelete "restrict" refused a purge */
-   DOCREL_ERROR_CASCADE_CYCLE,   /* onDelete "cascade" relations form a cycle */
+   DOCREL_ERROR_BACKEND,       /* a backend failure with no finer code */
+   DOCREL_ERROR_RESTRICTED,    /* an onDelete "restrict" refused a purge */
+   DOCREL_ERROR_CASCADE_CYCLE, /* onDelete "cascade" relations form a cycle */
    /* A duplicate _id or unique key, in domain DOCREL_ERROR_STORE on every
     * backend: MongoDB's own code, so callers test one number. */
    DOCREL_ERROR_DUPLICATE_KEY = 11000

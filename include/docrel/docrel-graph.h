@@ -50,11 +50,7 @@ DOCREL_BEGIN_DECLS
  * document must belong to the same session and to the relation's target
  * model, and appear once. */
 DOCREL_EXPORT bool
-docrel_doc_set_related (docrel_doc_t *doc,
-                        const char *field,
-                        docrel_doc_t *const *docs,
-                        size_t n,
-                        bson_error_t *error);
+docrel_doc_set_related (docrel_doc_t *doc, const char *field, docrel_doc_t *const *docs, size_t n, bson_error_t *error);
 
 /* Appends other to the slot (for hasOne / belongsTo: replaces its content).
  * Adding a document already there does nothing. */

@@ -23,7 +23,7 @@ typedef enum {
    DOCREL_TYPE_ANY = 0,
    DOCREL_TYPE_STRING,
    DOCREL_TYPE_INT32,
-   DOCREL_TYPE_INT64, /* also accepts int32 values */
+   DOCREL_TYPE_INT64,  /* also accepts int32 values */
    DOCREL_TYPE_DOUBLE, /* also accepts int32 and int64 values */
    DOCREL_TYPE_BOOL,
    DOCREL_TYPE_DATETIME,
@@ -54,10 +54,7 @@ typedef enum {
  * Returns the model, owned by the store, or NULL with error set (a duplicate
  * name, an empty name, an unknown option). */
 DOCREL_EXPORT docrel_model_t *
-docrel_model_new (docrel_store_t *store,
-                  const char *name,
-                  const bson_t *opts,
-                  bson_error_t *error);
+docrel_model_new (docrel_store_t *store, const char *name, const bson_t *opts, bson_error_t *error);
 
 /* The model registered on the store under name, or NULL. Borrowed. */
 DOCREL_EXPORT docrel_model_t *
@@ -88,10 +85,7 @@ docrel_model_add_field (docrel_model_t *model,
  * Indexed fields need not be declared. The backend builds the index when the
  * model is first used. */
 DOCREL_EXPORT bool
-docrel_model_add_index (docrel_model_t *model,
-                        const bson_t *keys,
-                        const bson_t *opts,
-                        bson_error_t *error);
+docrel_model_add_index (docrel_model_t *model, const bson_t *keys, const bson_t *opts, bson_error_t *error);
 
 DOCREL_EXPORT const char *
 docrel_model_name (const docrel_model_t *model);
@@ -107,9 +101,7 @@ docrel_model_pk_kind (const docrel_model_t *model);
  * primary key kind but may be missing for generated kinds. Returns false with a
  * DOCREL_ERROR_VALIDATION error naming the model and the first failing field. */
 DOCREL_EXPORT bool
-docrel_model_validate (const docrel_model_t *model,
-                       const bson_t *document,
-                       bson_error_t *error);
+docrel_model_validate (const docrel_model_t *model, const bson_t *document, bson_error_t *error);
 
 DOCREL_END_DECLS
 

@@ -115,7 +115,7 @@ docrel_relation_kind (const docrel_relation_t *relation);
 DOCREL_EXPORT const char *
 docrel_relation_field (const docrel_relation_t *relation);
 DOCREL_EXPORT docrel_model_t *
-docrel_relation_model (const docrel_relation_t *relation);  /* a */
+docrel_relation_model (const docrel_relation_t *relation); /* a */
 DOCREL_EXPORT docrel_model_t *
 docrel_relation_target (const docrel_relation_t *relation); /* b */
 /* The link model of a hasAndBelongsToMany (its documents are the links),

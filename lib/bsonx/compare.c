@@ -311,8 +311,8 @@ compare_containers (const uint8_t *a, uint32_t a_len, const uint8_t *b, uint32_t
          return SIGN (r);
       }
       if (!is_array) {
-         r = compare_bytes (
-            bson_iter_key (&a_it), bson_iter_key_len (&a_it), bson_iter_key (&b_it), bson_iter_key_len (&b_it));
+         r = compare_bytes (bson_iter_key (&a_it), bson_iter_key_len (&a_it), bson_iter_key (&b_it),
+                            bson_iter_key_len (&b_it));
          if (r) {
             return r;
          }
@@ -370,8 +370,8 @@ compare_binaries (const bson_value_t *a, const bson_value_t *b)
    if (a->value.v_binary.subtype != b->value.v_binary.subtype) {
       return a->value.v_binary.subtype < b->value.v_binary.subtype ? -1 : 1;
    }
-   return compare_bytes (
-      a->value.v_binary.data, a->value.v_binary.data_len, b->value.v_binary.data, b->value.v_binary.data_len);
+   return compare_bytes (a->value.v_binary.data, a->value.v_binary.data_len, b->value.v_binary.data,
+                         b->value.v_binary.data_len);
 }
 
 static int
@@ -400,10 +400,8 @@ compare_dbpointers (const bson_value_t *a, const bson_value_t *b)
    if (a->value.v_dbpointer.collection_len != b->value.v_dbpointer.collection_len) {
       return a->value.v_dbpointer.collection_len < b->value.v_dbpointer.collection_len ? -1 : 1;
    }
-   r = compare_bytes (a->value.v_dbpointer.collection,
-                      a->value.v_dbpointer.collection_len,
-                      b->value.v_dbpointer.collection,
-                      b->value.v_dbpointer.collection_len);
+   r = compare_bytes (a->value.v_dbpointer.collection, a->value.v_dbpointer.collection_len,
+                      b->value.v_dbpointer.collection, b->value.v_dbpointer.collection_len);
    return r ? r : compare_bytes (a->value.v_dbpointer.oid.bytes, 12, b->value.v_dbpointer.oid.bytes, 12);
 }
 
@@ -411,18 +409,12 @@ compare_dbpointers (const bson_value_t *a, const bson_value_t *b)
 static int
 compare_code_with_scope (const bson_value_t *a, const bson_value_t *b, int depth)
 {
-   int r = compare_bytes (a->value.v_codewscope.code,
-                          a->value.v_codewscope.code_len,
-                          b->value.v_codewscope.code,
+   int r = compare_bytes (a->value.v_codewscope.code, a->value.v_codewscope.code_len, b->value.v_codewscope.code,
                           b->value.v_codewscope.code_len);
 
    return r ? r
-            : compare_containers (a->value.v_codewscope.scope_data,
-                                  a->value.v_codewscope.scope_len,
-                                  b->value.v_codewscope.scope_data,
-                                  b->value.v_codewscope.scope_len,
-                                  false,
-                                  depth);
+            : compare_containers (a->value.v_codewscope.scope_data, a->value.v_codewscope.scope_len,
+                                  b->value.v_codewscope.scope_data, b->value.v_codewscope.scope_len, false, depth);
 }
 
 /* a and b are in the same bracket: each bracket's own rule. */
@@ -440,12 +432,8 @@ compare_same_bracket (const bson_value_t *a, const bson_value_t *b, int depth)
       return compare_strings (a, b);
    case BSON_TYPE_DOCUMENT:
    case BSON_TYPE_ARRAY:
-      return compare_containers (a->value.v_doc.data,
-                                 a->value.v_doc.data_len,
-                                 b->value.v_doc.data,
-                                 b->value.v_doc.data_len,
-                                 a->value_type == BSON_TYPE_ARRAY,
-                                 depth);
+      return compare_containers (a->value.v_doc.data, a->value.v_doc.data_len, b->value.v_doc.data,
+                                 b->value.v_doc.data_len, a->value_type == BSON_TYPE_ARRAY, depth);
    case BSON_TYPE_BINARY:
       return compare_binaries (a, b);
    case BSON_TYPE_OID:
@@ -461,8 +449,8 @@ compare_same_bracket (const bson_value_t *a, const bson_value_t *b, int depth)
    case BSON_TYPE_DBPOINTER:
       return compare_dbpointers (a, b);
    case BSON_TYPE_CODE:
-      return compare_bytes (
-         a->value.v_code.code, a->value.v_code.code_len, b->value.v_code.code, b->value.v_code.code_len);
+      return compare_bytes (a->value.v_code.code, a->value.v_code.code_len, b->value.v_code.code,
+                            b->value.v_code.code_len);
    case BSON_TYPE_CODEWSCOPE:
       return compare_code_with_scope (a, b, depth);
    default:

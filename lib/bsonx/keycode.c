@@ -33,7 +33,6 @@
 #include <math.h>
 #include <string.h>
 
-
 enum {
    CLASS_MIN_KEY = 0x08,
    CLASS_UNDEFINED = 0x10,
@@ -197,8 +196,8 @@ append_payload (docrel_buf_t *out, const bson_value_t *value, int depth)
       break;
    case BSON_TYPE_DOCUMENT:
    case BSON_TYPE_ARRAY:
-      append_container (
-         out, value->value.v_doc.data, value->value.v_doc.data_len, value->value_type == BSON_TYPE_ARRAY, depth);
+      append_container (out, value->value.v_doc.data, value->value.v_doc.data_len, value->value_type == BSON_TYPE_ARRAY,
+                        depth);
       break;
    case BSON_TYPE_BINARY:
       append_be (out, value->value.v_binary.data_len, 4);

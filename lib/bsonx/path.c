@@ -20,24 +20,18 @@ docrel_path__check (const char *path, bson_error_t *error)
    bool at_start = true;
 
    if (!path || !*path) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "a field path must not be empty");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "a field path must not be empty");
    }
    for (p = path; *p; p++) {
       if (at_start && *p == '$') {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_DOCUMENT,
-                                   DOCREL_ERROR_INVALID_ARGUMENT,
-                                   "field path '%s': a component must not start with '$'",
-                                   path);
+         return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "field path '%s': a component must not start with '$'", path);
       }
       if (*p == '.') {
          if (at_start) {
-            return docrel_error__set (error,
-                                      DOCREL_ERROR_DOCUMENT,
-                                      DOCREL_ERROR_INVALID_ARGUMENT,
-                                      "field path '%s' has an empty component",
-                                      path);
+            return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                      "field path '%s' has an empty component", path);
          }
          at_start = true;
       } else {
@@ -45,8 +39,8 @@ docrel_path__check (const char *path, bson_error_t *error)
       }
    }
    if (at_start) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "field path '%s' ends with '.'", path);
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "field path '%s' ends with '.'", path);
    }
    return true;
 }
@@ -95,7 +89,8 @@ typedef struct {
    bool removed;
 } edit_t;
 
-static bool edit_container (const bson_t *src, bool is_array, const char *path, edit_t *edit, bson_t *dst, bson_error_t *error);
+static bool
+edit_container (const bson_t *src, bool is_array, const char *path, edit_t *edit, bson_t *dst, bson_error_t *error);
 
 /* Appends at key the container src (a document or array, or NULL for a new
  * empty document) edited at path. */
@@ -152,13 +147,8 @@ edit_element (bson_iter_t *iter, const char *rest, edit_t *edit, bson_t *dst, bs
          bson_append_iter (dst, key, (int) key_len, iter);
          return true;
       }
-      return docrel_error__set (error,
-                                DOCREL_ERROR_DOCUMENT,
-                                DOCREL_ERROR_INVALID_ARGUMENT,
-                                "cannot set '%s': '%.*s' holds a %s, not a document",
-                                edit->full,
-                                (int) key_len,
-                                key,
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "cannot set '%s': '%.*s' holds a %s, not a document", edit->full, (int) key_len, key,
                                 bson_iter_type (iter) == BSON_TYPE_NULL ? "null" : "scalar value");
    }
    if (is_array) {
@@ -167,7 +157,8 @@ edit_element (bson_iter_t *iter, const char *rest, edit_t *edit, bson_t *dst, bs
       bson_iter_document (iter, &len, &data);
    }
    if (!bson_init_static (&sub, data, len)) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "corrupt BSON at '%s'", edit->full);
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "corrupt BSON at '%s'",
+                                edit->full);
    }
    return append_edited (dst, key, key_len, &sub, is_array, rest, edit, error);
 }
@@ -190,12 +181,8 @@ edit_container (const bson_t *src, bool is_array, const char *path, edit_t *edit
          /* MongoDB ignores $unset of a non-numeric path into an array. */
          return bson_concat (dst, src);
       }
-      return docrel_error__set (error,
-                                DOCREL_ERROR_DOCUMENT,
-                                DOCREL_ERROR_INVALID_ARGUMENT,
-                                "cannot set '%s': '%.*s' is not an index into an array",
-                                edit->full,
-                                (int) head_len,
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "cannot set '%s': '%.*s' is not an index into an array", edit->full, (int) head_len,
                                 path);
    }
    if (src && bson_iter_init (&iter, src)) {
@@ -259,8 +246,8 @@ docrel_path__set (bson_t *doc, const char *path, const bson_value_t *value, bson
    edit_t edit = {path, value, false};
 
    if (!value) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "cannot set '%s' to no value", path ? path : "");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "cannot set '%s' to no value", path ? path : "");
    }
    return edit_path (doc, path, &edit, error);
 }

@@ -30,35 +30,35 @@ typedef enum { DOCREL_PENDING_LINK, DOCREL_PENDING_UNLINK, DOCREL_PENDING_UNLINK
 
 typedef struct {
    docrel_pending_op_t op;
-   size_t relation; /* index in the model's relations */
+   size_t relation;  /* index in the model's relations */
    bson_value_t key; /* owned; the far key (BSON_TYPE_EOD for UNLINK_ALL) */
 } docrel_pending_t;
 
 struct _docrel_doc_t {
    docrel_session_t *session;
    docrel_model_t *model;
-   bson_t *fields;     /* the document's own fields (a pointer: bson_t is
+   bson_t *fields; /* the document's own fields (a pointer: bson_t is
                         * over-aligned and must never move once in use) */
    bool has_id;
-   bson_value_t id;    /* owned copy of fields._id, if has_id */
-   bool saved;         /* the store holds it (as of the last write or load) */
-   bool partial;       /* loaded through a projection: fields are a subset */
-   bool in_doubt;      /* unsaved, but its last insert may have been written
+   bson_value_t id; /* owned copy of fields._id, if has_id */
+   bool saved;      /* the store holds it (as of the last write or load) */
+   bool partial;    /* loaded through a projection: fields are a subset */
+   bool in_doubt;   /* unsaved, but its last insert may have been written
                         * (the connection failed after sending it): the next
                         * insert looks it up first (write-batch.c) */
-   char **dirty;       /* changed paths since the last save (saved docs) */
+   char **dirty;    /* changed paths since the last save (saved docs) */
    size_t n_dirty;
    size_t cap_dirty;
    docrel_slot_t *slots; /* one per relation of the model, or NULL */
-   docrel_buf_t key;   /* keycode of id while in the identity map */
+   docrel_buf_t key;     /* keycode of id while in the identity map */
    bool in_map;
-   bool releasing;     /* being freed with its cursor batch */
-   bool in_slot;       /* some slot holds it: a cursor must not free it alone */
+   bool releasing;            /* being freed with its cursor batch */
+   bool in_slot;              /* some slot holds it: a cursor must not free it alone */
    docrel_pending_t *pending; /* deferred link changes, in order */
    size_t n_pending;
-   uint64_t undo_mark; /* the session's undo epoch when last snapshotted */
+   uint64_t undo_mark;  /* the session's undo epoch when last snapshotted */
    uint64_t visit_mark; /* graph walks: the walk that last visited it */
-   docrel_doc_t *prev; /* the session's list of documents it owns */
+   docrel_doc_t *prev;  /* the session's list of documents it owns */
    docrel_doc_t *next;
 };
 
@@ -70,7 +70,7 @@ struct _docrel_session_t {
    /* While a joining cursor loads a batch: the documents whose slots it
     * filled, so that releasing the batch leaves no slot pointing at a freed
     * document. */
-   int journaling;     /* open joining cursors */
+   int journaling; /* open joining cursors */
    docrel_doc_t **journal;
    size_t n_journal;
    size_t cap_journal;
@@ -263,11 +263,8 @@ bool docrel_write__send_updates (struct _docrel_store_t *store,
  * (partial: read through a projection): the one the session holds, widened
  * by the fields it lacked, or a new saved one. *created tells which. This
  * function can't fail. */
-docrel_doc_t *docrel_fetch__adopt (docrel_session_t *session,
-                                   docrel_model_t *model,
-                                   const bson_t *raw,
-                                   bool partial,
-                                   bool *created);
+docrel_doc_t *
+docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bson_t *raw, bool partial, bool *created);
 
 /* Runs spec (compiled and checked, store/store-private.h) on model's
  * collection and adopts every document; the session keeps them all. *out

@@ -253,9 +253,7 @@ new_document (docrel_session_t *session, docrel_model_t *model, const bson_t *fi
    docrel_doc_t *doc;
 
    if (!session || !model) {
-      docrel_error__set (error,
-                         DOCREL_ERROR_DOCUMENT,
-                         DOCREL_ERROR_INVALID_ARGUMENT,
+      docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
                          "a new document needs a session and a model");
       return NULL;
    }
@@ -278,10 +276,7 @@ docrel_doc_new (docrel_session_t *session, docrel_model_t *model, bson_error_t *
 }
 
 docrel_doc_t *
-docrel_doc_new_from_bson (docrel_session_t *session,
-                          docrel_model_t *model,
-                          const bson_t *fields,
-                          bson_error_t *error)
+docrel_doc_new_from_bson (docrel_session_t *session, docrel_model_t *model, const bson_t *fields, bson_error_t *error)
 {
    if (!fields) {
       docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "fields must not be NULL");
@@ -324,16 +319,14 @@ bool
 docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *value, bson_error_t *error)
 {
    if (!doc || !value) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "set needs a document and a value");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "set needs a document and a value");
    }
    if (!docrel_path__check (path, error)) {
       return false;
    }
    if (doc->saved && touches_id (path)) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_DOCUMENT,
-                                DOCREL_ERROR_IMMUTABLE,
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE,
                                 "model '%s': the _id of a saved document cannot change",
                                 docrel_model_name (doc->model));
    }
@@ -347,13 +340,13 @@ docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *v
    return true;
 }
 
-#define DEFINE_SETTER(suffix, ctype, vtype, member)                                                   \
+#define DEFINE_SETTER(suffix, ctype, vtype, member)                                                     \
    bool docrel_doc_set_##suffix (docrel_doc_t *doc, const char *path, ctype value, bson_error_t *error) \
-   {                                                                                                   \
-      bson_value_t v;                                                                                  \
-      v.value_type = vtype;                                                                            \
-      v.value.member = value;                                                                          \
-      return docrel_doc_set_value (doc, path, &v, error);                                              \
+   {                                                                                                    \
+      bson_value_t v;                                                                                   \
+      v.value_type = vtype;                                                                             \
+      v.value.member = value;                                                                           \
+      return docrel_doc_set_value (doc, path, &v, error);                                               \
    }
 
 DEFINE_SETTER (int32, int32_t, BSON_TYPE_INT32, v_int32)
@@ -371,8 +364,8 @@ docrel_doc_set_utf8 (docrel_doc_t *doc, const char *path, const char *value, bso
       return docrel_doc_set_null (doc, path, error);
    }
    if (!bson_utf8_validate (value, strlen (value), false)) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "field '%s': the string is not valid UTF-8", path);
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "field '%s': the string is not valid UTF-8", path);
    }
    v.value_type = BSON_TYPE_UTF8;
    v.value.v_utf8.str = (char *) value;
@@ -427,8 +420,8 @@ set_container (docrel_doc_t *doc, const char *path, const bson_t *value, bool is
    bool ok;
 
    if (!value) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "field '%s': the value must not be NULL", path ? path : "");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "field '%s': the value must not be NULL", path ? path : "");
    }
    if (is_array) {
       bson_iter_t iter;
@@ -475,9 +468,7 @@ docrel_doc_unset (docrel_doc_t *doc, const char *path, bson_error_t *error)
       return false;
    }
    if (doc->saved && touches_id (path)) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_DOCUMENT,
-                                DOCREL_ERROR_IMMUTABLE,
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE,
                                 "model '%s': the _id of a saved document cannot be removed",
                                 docrel_model_name (doc->model));
    }

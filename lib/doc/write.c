@@ -131,15 +131,10 @@ check_required_refs (const docrel_doc_t *doc, bool changed_only, bson_error_t *e
             continue;
          }
          if (!docrel_path__find (doc->fields, r->left_keys[k], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
-            return docrel_error__set (error,
-                                      DOCREL_ERROR_VALIDATION,
-                                      DOCREL_ERROR_REQUIRED,
+            return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
                                       "model '%s': belongsTo '%s' is required: field '%s' must hold the key of a "
                                       "'%s'",
-                                      doc->model->name,
-                                      r->field,
-                                      r->left_keys[k],
-                                      r->target->name);
+                                      doc->model->name, r->field, r->left_keys[k], r->target->name);
          }
       }
    }
@@ -278,8 +273,7 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
          docrel_write__finish_update (doc);
          ok = true;
       } else {
-         ok = docrel_write__send_updates (
-            doc->session->store, doc->model->collection, &doc, &payload, 1, NULL, error);
+         ok = docrel_write__send_updates (doc->session->store, doc->model->collection, &doc, &payload, 1, NULL, error);
       }
    }
    bson_destroy (&update);

@@ -30,8 +30,15 @@ strip_key (docrel_undo_t *undo, docrel_doc_t *doc, char *const *paths, size_t n)
  * m) through relation r: their key goes, in memory now and in the store
  * by one range update of their ids. */
 static void
-clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, const docrel_idmap_t *gone_set,
-                   docrel_model_t *from, char *const *from_paths, char *const *m_paths, size_t n_keys, int level)
+clear_loaded_refs (docrel_plan_t *plan,
+                   docrel_doc_t *const *gone,
+                   size_t n,
+                   const docrel_idmap_t *gone_set,
+                   docrel_model_t *from,
+                   char *const *from_paths,
+                   char *const *m_paths,
+                   size_t n_keys,
+                   int level)
 {
    docrel_idmap_t codes;
    docrel_buf_t code = DOCREL_BUF_INIT;
@@ -73,8 +80,13 @@ clear_loaded_refs (docrel_plan_t *plan, docrel_doc_t *const *gone, size_t n, con
  * references cleared and links removed at level, the documents deleted by
  * the caller afterwards. */
 static void
-plan_refs (docrel_plan_t *plan, docrel_model_t *m, docrel_doc_t *const *gone, size_t n,
-           const docrel_idmap_t *gone_set, docrel_idmap_t *done, int level)
+plan_refs (docrel_plan_t *plan,
+           docrel_model_t *m,
+           docrel_doc_t *const *gone,
+           size_t n,
+           const docrel_idmap_t *gone_set,
+           docrel_idmap_t *done,
+           int level)
 {
    docrel_relation_t **refs = NULL;
    size_t n_refs = docrel_graph__references (m, &refs), i, side;

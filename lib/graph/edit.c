@@ -19,8 +19,8 @@ docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t
    }
    r = docrel_model_relation (doc->model, field);
    if (!r) {
-      docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_UNKNOWN_FIELD,
-                         "model '%s' has no relation '%s'", doc->model->name, field);
+      docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_UNKNOWN_FIELD, "model '%s' has no relation '%s'",
+                         doc->model->name, field);
    }
    return r;
 }
@@ -69,8 +69,8 @@ docrel_doc_set_related (docrel_doc_t *doc, const char *field, docrel_doc_t *cons
       for (k = 0; k < i; k++) {
          if (docs[k] == docs[i]) {
             return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                      "model '%s': relation '%s': document %zu appears twice", doc->model->name,
-                                      field, i);
+                                      "model '%s': relation '%s': document %zu appears twice", doc->model->name, field,
+                                      i);
          }
       }
    }

@@ -117,8 +117,8 @@ typedef struct {
 typedef struct {
    docrel_doc_t **nodes;
    size_t n_nodes, cap_nodes;
-   bool *fresh;      /* per node: free for the caller (save: key made now) */
-   bool *reached;    /* per node: reached through a current slot or a root */
+   bool *fresh;   /* per node: free for the caller (save: key made now) */
+   bool *reached; /* per node: reached through a current slot or a root */
    bool *walked_all;
    docrel_idmap_t ids; /* doc pointer -> node index + 1 */
    docrel_edge_t *edges;
@@ -271,7 +271,8 @@ bool docrel_graph__set_key (docrel_undo_t *undo,
                             bson_error_t *error);
 
 /* Removes doc's paths (where present), snapshotting doc first. */
-bool docrel_graph__unset_key (docrel_undo_t *undo, docrel_doc_t *doc, char *const *paths, size_t n, bson_error_t *error);
+bool
+docrel_graph__unset_key (docrel_undo_t *undo, docrel_doc_t *doc, char *const *paths, size_t n, bson_error_t *error);
 
 /* Appends {path: {"$eq": value}} to doc: a document value is then never
  * read as operators. */
@@ -283,13 +284,17 @@ bson_t *docrel_graph__unset_update (char *const *paths, size_t n);
 /* The far key tuple of a bare key of r (docrel-graph.h): the value itself,
  * or with composite keys the values at r's right key paths of a document
  * (borrowed from key). Fails naming r's field. */
-bool docrel_graph__bare_key (const docrel_relation_t *r, const bson_value_t *key, bson_value_t *values,
-                             bson_error_t *error);
+bool
+docrel_graph__bare_key (const docrel_relation_t *r, const bson_value_t *key, bson_value_t *values, bson_error_t *error);
 
 /* Appends {paths[i]: {"$in": [values of each doc]}} (one path) or
  * {"$or": [{paths...: values...}, ...]} (composite) to out. */
-void docrel_graph__keys_filter (docrel_doc_t *const *docs, size_t n, char *const *doc_paths, char *const *filter_paths,
-                                size_t n_keys, bson_t *out);
+void docrel_graph__keys_filter (docrel_doc_t *const *docs,
+                                size_t n,
+                                char *const *doc_paths,
+                                char *const *filter_paths,
+                                size_t n_keys,
+                                bson_t *out);
 
 /* Takes every document in gone (deleted) out of every slot of the session,
  * and their ids out of each other. */
@@ -308,12 +313,17 @@ bool docrel_graph__code (const docrel_doc_t *doc, char *const *paths, size_t n, 
 /* How relation r references documents of model m, if it does: documents of
  * *from hold, at *from_paths, the key m's documents hold at *m_paths
  * (hasOne / hasMany declared on m, belongsTo declared towards m). */
-bool docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, docrel_model_t **from,
-                              char *const **from_paths, char *const **m_paths);
+bool docrel_graph__reference (const docrel_relation_t *r,
+                              const docrel_model_t *m,
+                              docrel_model_t **from,
+                              char *const **from_paths,
+                              char *const **m_paths);
 
 /* The link fields of a hasAndBelongsToMany r that hold keys of model m (one
  * side; both for a symmetric link), each with m's key paths. */
-size_t docrel_graph__link_sides (const docrel_relation_t *r, const docrel_model_t *m, char *const *fields[2],
+size_t docrel_graph__link_sides (const docrel_relation_t *r,
+                                 const docrel_model_t *m,
+                                 char *const *fields[2],
                                  char *const *m_paths[2]);
 
 /* True if (model, paths) was seen already in done; records it if not. */

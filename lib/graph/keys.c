@@ -35,8 +35,7 @@ docrel_graph__set_key (docrel_undo_t *undo,
 
    for (i = 0; i < n; i++) {
       bson_iter_t iter;
-      if (docrel_path__find (doc->fields, paths[i], &iter) &&
-          bson_iter_type (&iter) == values[i].value_type &&
+      if (docrel_path__find (doc->fields, paths[i], &iter) && bson_iter_type (&iter) == values[i].value_type &&
           docrel_compare__values (bson_iter_value (&iter), &values[i]) == 0) {
          continue; /* already holds it (same type too: 1 and 1.0 differ on disk) */
       }
@@ -133,8 +132,12 @@ docrel_graph__bare_key (const docrel_relation_t *r, const bson_value_t *key, bso
 }
 
 void
-docrel_graph__keys_filter (docrel_doc_t *const *docs, size_t n, char *const *doc_paths, char *const *filter_paths,
-                           size_t n_keys, bson_t *out)
+docrel_graph__keys_filter (docrel_doc_t *const *docs,
+                           size_t n,
+                           char *const *doc_paths,
+                           char *const *filter_paths,
+                           size_t n_keys,
+                           bson_t *out)
 {
    bson_value_t values[DOCREL_MAX_KEYS];
    bson_t outer, list, item;
@@ -269,8 +272,11 @@ docrel_graph__references (docrel_model_t *model, docrel_relation_t ***out)
 /* How a relation references a model m: documents of `from` hold, at
  * from_paths, the key m holds at m_paths. */
 bool
-docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, docrel_model_t **from,
-                         char *const **from_paths, char *const **m_paths)
+docrel_graph__reference (const docrel_relation_t *r,
+                         const docrel_model_t *m,
+                         docrel_model_t **from,
+                         char *const **from_paths,
+                         char *const **m_paths)
 {
    if ((r->kind == DOCREL_HAS_ONE || r->kind == DOCREL_HAS_MANY) && r->model == m) {
       *from = r->target;
@@ -290,7 +296,9 @@ docrel_graph__reference (const docrel_relation_t *r, const docrel_model_t *m, do
 /* The link fields of r that hold keys of model m (one side, both for a
  * symmetric link), with m's paths. */
 size_t
-docrel_graph__link_sides (const docrel_relation_t *r, const docrel_model_t *m, char *const *fields[2],
+docrel_graph__link_sides (const docrel_relation_t *r,
+                          const docrel_model_t *m,
+                          char *const *fields[2],
                           char *const *m_paths[2])
 {
    size_t n = 0;

@@ -106,8 +106,13 @@ slot_loaded (docrel_doc_t *doc, const docrel_relation_t *r)
 
 /* belongsTo: the key lives in doc. */
 static bool
-edit_belongs_to (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_op_t op,
-                 docrel_doc_t *other, const bson_value_t *key, bson_error_t *error)
+edit_belongs_to (docrel_undo_t *undo,
+                 docrel_doc_t *doc,
+                 const docrel_relation_t *r,
+                 link_op_t op,
+                 docrel_doc_t *other,
+                 const bson_value_t *key,
+                 bson_error_t *error)
 {
    bson_value_t values[DOCREL_MAX_KEYS], held[DOCREL_MAX_KEYS];
    size_t i;
@@ -152,8 +157,13 @@ edit_belongs_to (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t
 }
 
 static bool
-edit (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, link_op_t op, docrel_doc_t *other,
-      const bson_value_t *key, bson_error_t *error)
+edit (docrel_undo_t *undo,
+      docrel_doc_t *doc,
+      const docrel_relation_t *r,
+      link_op_t op,
+      docrel_doc_t *other,
+      const bson_value_t *key,
+      bson_error_t *error)
 {
    bson_value_t own;
 
@@ -206,8 +216,13 @@ finish (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bool
 }
 
 static bool
-link_op (docrel_doc_t *doc, const char *field, link_op_t op, docrel_doc_t *other, const bson_value_t *key,
-         const bson_t *opts, bson_error_t *error)
+link_op (docrel_doc_t *doc,
+         const char *field,
+         link_op_t op,
+         docrel_doc_t *other,
+         const bson_value_t *key,
+         const bson_t *opts,
+         bson_error_t *error)
 {
    docrel_relation_t *r = docrel_graph__relation (doc, field, error);
    docrel_undo_t undo;
@@ -239,7 +254,8 @@ bool
 docrel_link (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error)
 {
    if (!doc || !other) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and other must not be NULL");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "doc and other must not be NULL");
    }
    return link_op (doc, field, LINK, other, NULL, opts, error);
 }
@@ -248,7 +264,8 @@ bool
 docrel_link_key (docrel_doc_t *doc, const char *field, const bson_value_t *key, const bson_t *opts, bson_error_t *error)
 {
    if (!doc || !key) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and key must not be NULL");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "doc and key must not be NULL");
    }
    return link_op (doc, field, LINK, NULL, key, opts, error);
 }
@@ -257,16 +274,22 @@ bool
 docrel_unlink (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error)
 {
    if (!doc || !other) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and other must not be NULL");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "doc and other must not be NULL");
    }
    return link_op (doc, field, UNLINK, other, NULL, opts, error);
 }
 
 bool
-docrel_unlink_key (docrel_doc_t *doc, const char *field, const bson_value_t *key, const bson_t *opts, bson_error_t *error)
+docrel_unlink_key (docrel_doc_t *doc,
+                   const char *field,
+                   const bson_value_t *key,
+                   const bson_t *opts,
+                   bson_error_t *error)
 {
    if (!doc || !key) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and key must not be NULL");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "doc and key must not be NULL");
    }
    return link_op (doc, field, UNLINK, NULL, key, opts, error);
 }
@@ -323,7 +346,8 @@ docrel_set_links (docrel_doc_t *doc,
    size_t i;
 
    if (!doc || (n > 0 && !keys)) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and keys must not be NULL");
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "doc and keys must not be NULL");
    }
    r = docrel_graph__relation (doc, field, error);
    if (!r || !read_defer (opts, &defer, error)) {
@@ -331,7 +355,8 @@ docrel_set_links (docrel_doc_t *doc,
    }
    if (n > 1 && !docrel_relation__is_many (r)) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "model '%s': relation '%s' holds one document, got %zu keys", doc->model->name, field, n);
+                                "model '%s': relation '%s' holds one document, got %zu keys", doc->model->name, field,
+                                n);
    }
    if (!defer && !doc->saved) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,

@@ -8,8 +8,7 @@
 #include "store/store-private.h"
 #include "doc/doc-private.h"
 
-static const char *const step_names[] = {
-   "insert", "update", "delete", "link", "unlink", "updateWhere", "deleteWhere"};
+static const char *const step_names[] = {"insert", "update", "delete", "link", "unlink", "updateWhere", "deleteWhere"};
 
 void
 docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session)
@@ -178,14 +177,14 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
 
    switch (s->kind) {
    case DOCREL_STEP_INSERT:
-      return docrel_write__send_inserts (
-         store, s->model->collection, s->docs, (const bson_t *const *) s->payloads, s->n, plan->sent, error);
+      return docrel_write__send_inserts (store, s->model->collection, s->docs, (const bson_t *const *) s->payloads,
+                                         s->n, plan->sent, error);
    case DOCREL_STEP_LINK:
-      return docrel_store__insert_many (
-         store, s->model->collection, (const bson_t *const *) s->payloads, s->n, NULL, error);
+      return docrel_store__insert_many (store, s->model->collection, (const bson_t *const *) s->payloads, s->n, NULL,
+                                        error);
    case DOCREL_STEP_UPDATE:
-      return docrel_write__send_updates (
-         store, s->model->collection, s->docs, (const bson_t *const *) s->payloads, s->n, plan->sent, error);
+      return docrel_write__send_updates (store, s->model->collection, s->docs, (const bson_t *const *) s->payloads,
+                                         s->n, plan->sent, error);
    case DOCREL_STEP_DELETE: {
       bson_t spec = BSON_INITIALIZER;
       bool ok;

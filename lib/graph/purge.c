@@ -28,20 +28,24 @@ typedef struct {
    size_t step; /* the plan step deleting them */
 } frontier_t;
 
+/* Set-null effects to bring loaded documents in line afterwards: the keys
+ * at paths of model from whose codes are listed, cleared by plan step. */
+typedef struct {
+   docrel_model_t *from;
+   char *const *paths;
+   size_t n_keys;
+   docrel_idmap_t codes;
+   size_t step; /* the plan step clearing them */
+} nulled_t;
+
 typedef struct {
    docrel_plan_t plan;
    docrel_session_t *scratch; /* holds the found documents */
    frontier_t *fronts;
    size_t n_fronts;
-   docrel_idmap_t purged;      /* (model, keycode(_id)) */
+   docrel_idmap_t purged; /* (model, keycode(_id)) */
    /* set-null effects to bring loaded documents in line afterwards */
-   struct {
-      docrel_model_t *from;
-      char *const *paths;
-      size_t n_keys;
-      docrel_idmap_t codes;
-      size_t step; /* the plan step clearing them */
-   } *nulls;
+   nulled_t *nulls;
    size_t n_nulls;
 } purge_t;
 
@@ -82,8 +86,13 @@ add_front (purge_t *p, docrel_model_t *model, int depth, docrel_doc_t *doc)
 
 /* {from_paths: keys of docs} as a filter (scratch bson the caller owns). */
 static docrel_filter_t *
-refs_filter (docrel_doc_t *const *docs, size_t n, char *const *m_paths, char *const *from_paths, size_t n_keys,
-             bson_t *spec, bson_error_t *error)
+refs_filter (docrel_doc_t *const *docs,
+             size_t n,
+             char *const *m_paths,
+             char *const *from_paths,
+             size_t n_keys,
+             bson_t *spec,
+             bson_error_t *error)
 {
    bson_init (spec);
    docrel_graph__keys_filter (docs, n, m_paths, from_paths, n_keys, spec);
@@ -91,8 +100,14 @@ refs_filter (docrel_doc_t *const *docs, size_t n, char *const *m_paths, char *co
 }
 
 static bool
-restricted (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_model_t *from,
-            char *const *from_paths, char *const *m_paths, docrel_model_t *target, bson_error_t *error)
+restricted (purge_t *p,
+            const frontier_t *f,
+            const docrel_relation_t *r,
+            docrel_model_t *from,
+            char *const *from_paths,
+            char *const *m_paths,
+            docrel_model_t *target,
+            bson_error_t *error)
 {
    docrel_find_spec_t find;
    bson_t spec;
@@ -120,8 +135,13 @@ restricted (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_
 
 /* Finds the documents of from referencing f's documents: the next frontier. */
 static bool
-cascade (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_model_t *from, char *const *from_paths,
-         char *const *m_paths, bson_error_t *error)
+cascade (purge_t *p,
+         const frontier_t *f,
+         const docrel_relation_t *r,
+         docrel_model_t *from,
+         char *const *from_paths,
+         char *const *m_paths,
+         bson_error_t *error)
 {
    docrel_store_t *store = p->plan.session->store;
    docrel_find_spec_t find;
@@ -165,7 +185,11 @@ done:
 }
 
 static void
-set_null (purge_t *p, const frontier_t *f, const docrel_relation_t *r, docrel_model_t *from, char *const *from_paths,
+set_null (purge_t *p,
+          const frontier_t *f,
+          const docrel_relation_t *r,
+          docrel_model_t *from,
+          char *const *from_paths,
           char *const *m_paths)
 {
    docrel_step_t *step = docrel_plan__step (&p->plan, DOCREL_STEP_UPDATE_WHERE, from, 0);

@@ -14,17 +14,20 @@
 #include "model/model-private.h"
 #include "store/store-private.h"
 
+/* A link document to insert. */
+typedef struct {
+   bson_t *payload;
+   bool check;        /* may already be stored */
+   docrel_buf_t code; /* pair_code */
+} link_insert_t;
+
 typedef struct {
    docrel_model_t *link;
    const docrel_relation_t *r; /* the first relation met: its field names */
    bson_t *unlinks;            /* the clauses of the unlink's $or, as an array
                                 * document (on the heap: a batch moves) */
    uint32_t n_unlinks;
-   struct {
-      bson_t *payload;
-      bool check;        /* may already be stored */
-      docrel_buf_t code; /* pair_code */
-   } *inserts;
+   link_insert_t *inserts;
    size_t n_inserts;
    docrel_idmap_t pairs; /* canonical pair -> 1 */
 } batch_t;
@@ -165,14 +168,16 @@ static bool
 no_key (const docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error)
 {
    return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
-                             "model '%s': relation '%s': the '%s' document has no key '%s' to link by",
-                             r->model->name, r->field, doc->model->name,
-                             doc->model == r->model ? r->left_keys[0] : r->right_keys[0]);
+                             "model '%s': relation '%s': the '%s' document has no key '%s' to link by", r->model->name,
+                             r->field, doc->model->name, doc->model == r->model ? r->left_keys[0] : r->right_keys[0]);
 }
 
 /* Links added to or removed from slot, the slot of walked edge e. */
 static bool
-diff_slot (batches_t *all, const docrel_edge_t *e, const docrel_slot_t *slot, const docrel_idmap_t *fresh,
+diff_slot (batches_t *all,
+           const docrel_edge_t *e,
+           const docrel_slot_t *slot,
+           const docrel_idmap_t *fresh,
            bson_error_t *error)
 {
    const docrel_relation_t *r = e->r;
@@ -217,8 +222,13 @@ diff_slot (batches_t *all, const docrel_edge_t *e, const docrel_slot_t *slot, co
 /* A range update of the far model of a hasOne / hasMany: filter by the
  * parent's key (and an _id), $set or $unset of the child's key. */
 static void
-far_update (docrel_plan_t *plan, const docrel_relation_t *r, const bson_value_t *pkey, const bson_value_t *id,
-            bool id_differs, bool set, int level)
+far_update (docrel_plan_t *plan,
+            const docrel_relation_t *r,
+            const bson_value_t *pkey,
+            const bson_value_t *id,
+            bool id_differs,
+            bool set,
+            int level)
 {
    docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UPDATE_WHERE, r->target, level);
    bson_t op, ne;
@@ -377,7 +387,10 @@ put_stored_pair (const bson_t *found, void *ctx)
 
 /* Puts into stored the pair code of every link of b's matching spec. */
 static bool
-find_stored (docrel_session_t *session, const batch_t *b, const bson_t *spec, docrel_idmap_t *stored,
+find_stored (docrel_session_t *session,
+             const batch_t *b,
+             const bson_t *spec,
+             docrel_idmap_t *stored,
              bson_error_t *error)
 {
    docrel_filter_t *filter = docrel_filter__new (spec, error);
@@ -403,8 +416,7 @@ drop_found (batch_t *b, const docrel_idmap_t *stored)
    size_t i, kept = 0;
 
    for (i = 0; i < b->n_inserts; i++) {
-      if (b->inserts[i].check &&
-          docrel_idmap__get (stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
+      if (b->inserts[i].check && docrel_idmap__get (stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
          bson_destroy (b->inserts[i].payload); /* linking twice is harmless */
          docrel_buf__destroy (&b->inserts[i].code);
          continue;
@@ -474,8 +486,8 @@ docrel_graph__plan_links (docrel_plan_t *plan, const docrel_walk_t *walk, int le
       }
       for (k = 0; k < b->n_inserts; k++) {
          if (ok) {
-            docrel_step__add (
-               docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL, b->inserts[k].payload);
+            docrel_step__add (docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL,
+                              b->inserts[k].payload);
          } else {
             bson_destroy (b->inserts[k].payload);
          }

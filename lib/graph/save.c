@@ -88,8 +88,13 @@ apply_removals (save_t *s, bson_error_t *error)
 /* Copies the key of r that from holds at from_paths into to's to_paths. The
  * values are copied first: they borrow from's fields, and from may be to. */
 static bool
-copy_key (docrel_undo_t *undo, const docrel_relation_t *r, docrel_doc_t *from, char *const *from_paths,
-          docrel_doc_t *to, char *const *to_paths, bson_error_t *error)
+copy_key (docrel_undo_t *undo,
+          const docrel_relation_t *r,
+          docrel_doc_t *from,
+          char *const *from_paths,
+          docrel_doc_t *to,
+          char *const *to_paths,
+          bson_error_t *error)
 {
    bson_value_t held[DOCREL_MAX_KEYS], key[DOCREL_MAX_KEYS];
    size_t i;
@@ -97,8 +102,8 @@ copy_key (docrel_undo_t *undo, const docrel_relation_t *r, docrel_doc_t *from, c
 
    if (!docrel_graph__key (from, from_paths, r->n_keys, held)) {
       return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
-                                "model '%s': relation '%s': the '%s' document has no key '%s' to copy",
-                                r->model->name, r->field, from->model->name, from_paths[0]);
+                                "model '%s': relation '%s': the '%s' document has no key '%s' to copy", r->model->name,
+                                r->field, from->model->name, from_paths[0]);
    }
    for (i = 0; i < r->n_keys; i++) {
       bson_value_copy (&held[i], &key[i]);
@@ -198,10 +203,9 @@ plan_documents (save_t *s, bson_error_t *error)
       }
       payload = bson_copy (&prepared); /* the step owns a heap copy */
       bson_destroy (&prepared);
-      docrel_step__add (
-         docrel_plan__step (&s->plan, d->saved ? DOCREL_STEP_UPDATE : DOCREL_STEP_INSERT, d->model, writes[i].level),
-         d,
-         payload);
+      docrel_step__add (docrel_plan__step (&s->plan, d->saved ? DOCREL_STEP_UPDATE : DOCREL_STEP_INSERT, d->model,
+                                           writes[i].level),
+                        d, payload);
    }
    for (i = 0; ok && i < s->n_doomed; i++) {
       docrel_doc_t *d = s->doomed[i];

@@ -104,7 +104,11 @@ add_edge (docrel_walk_t *s, docrel_doc_t *parent, docrel_relation_t *r)
 /* The subtree under r in tree: 1 (in *out), 0 if the tree does not follow
  * r, -1 with error set if the tree is malformed there. */
 static int
-child_tree (const docrel_doc_t *doc, docrel_subtree_t tree, const docrel_relation_t *r, docrel_subtree_t *out, bson_error_t *error)
+child_tree (const docrel_doc_t *doc,
+            docrel_subtree_t tree,
+            const docrel_relation_t *r,
+            docrel_subtree_t *out,
+            bson_error_t *error)
 {
    bson_t t;
    bson_iter_t iter;

@@ -12,9 +12,7 @@ docrel_join__projection_keeps_id (const bson_t *spec, bson_error_t *error)
    bson_iter_t iter;
 
    if (bson_iter_init_find (&iter, spec, "_id") && !bson_iter_as_bool (&iter)) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_BAD_OPTION,
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                                 "option 'projection': _id cannot be excluded, docrel identifies documents by it");
    }
    return true;

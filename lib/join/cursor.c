@@ -23,9 +23,9 @@ struct _docrel_cursor_t {
    const uint8_t *join_data; /* the tree, copied: the caller's opts may go */
    uint32_t join_len;
    int32_t batch_size;
-   docrel_doc_t **batch;      /* the roots of the current batch */
+   docrel_doc_t **batch; /* the roots of the current batch */
    size_t n_batch, pos;
-   docrel_doc_t **created;    /* every document the batch created */
+   docrel_doc_t **created; /* every document the batch created */
    size_t n_created;
    bool batch_kept;
    bool done;
@@ -35,25 +35,24 @@ struct _docrel_cursor_t {
 
 docrel_cursor_t *
 docrel_cursor__open (docrel_session_t *session,
-             docrel_model_t *model,
-             const bson_t *filter,
-             const bson_t *opts,
-             docrel_find_t *joined,
-             bson_error_t *error)
+                     docrel_model_t *model,
+                     const bson_t *filter,
+                     const bson_t *opts,
+                     docrel_find_t *joined,
+                     bson_error_t *error)
 {
    docrel_cursor_t *cursor;
    docrel_find_t find;
 
-   if (!docrel_find__check_args (session, model, error) || !docrel_find__parse (model, filter, opts, false, &find, error)) {
+   if (!docrel_find__check_args (session, model, error) ||
+       !docrel_find__parse (model, filter, opts, false, &find, error)) {
       return NULL;
    }
    if (find.join_data) {
       bson_t tree;
       if (!joined && session->journaling > 0) {
          /* Releasing one cursor's batch resets the slots the other filled. */
-         docrel_error__set (error,
-                            DOCREL_ERROR_QUERY,
-                            DOCREL_ERROR_BAD_OPTION,
+         docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                             "option 'join': this session already streams a joining cursor; destroy it first");
          docrel_find__destroy (&find);
          return NULL;
@@ -152,7 +151,8 @@ fill_batch (docrel_cursor_t *cursor)
          cursor->failed = cursor->error.code != 0;
          break;
       }
-      cursor->batch[cursor->n_batch++] = docrel_fetch__adopt (session, cursor->model, raw, cursor->find.projection != NULL, &created);
+      cursor->batch[cursor->n_batch++] = docrel_fetch__adopt (session, cursor->model, raw,
+                                                              cursor->find.projection != NULL, &created);
    }
    if (!cursor->failed && cursor->n_batch > 0 && bson_init_static (&tree, cursor->join_data, cursor->join_len) &&
        !docrel_join__load (session, cursor->model, cursor->batch, cursor->n_batch, &tree, &cursor->error)) {
@@ -211,7 +211,8 @@ docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out)
       cursor->failed = cursor->error.code != 0;
       return false;
    }
-   cursor->current = docrel_fetch__adopt (cursor->session, cursor->model, raw, cursor->find.projection != NULL, &created);
+   cursor->current = docrel_fetch__adopt (cursor->session, cursor->model, raw, cursor->find.projection != NULL,
+                                          &created);
    if (created) {
       cursor->transient = cursor->current;
    }

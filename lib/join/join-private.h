@@ -34,10 +34,8 @@ bool docrel_join__load (docrel_session_t *session,
 /* Initialises *out with projection, widened when it is an inclusion by the
  * key fields that the relations named at the top of tree read in model's
  * documents, so a projected document can still be joined. */
-void docrel_join__widen_projection (const docrel_model_t *model,
-                                    const bson_t *tree,
-                                    const bson_t *projection,
-                                    bson_t *out);
+void
+docrel_join__widen_projection (const docrel_model_t *model, const bson_t *tree, const bson_t *projection, bson_t *out);
 
 /* Resolves a "related" query option ({"publication": {"name": "X"}, ...}:
  * relation field -> filter on the related documents) into conditions on
@@ -78,8 +76,8 @@ bool docrel_join__doc_view (const bson_iter_t *iter, bson_t *out);
 
 /* Appends the keycode of the tuple at paths in fields. Returns false if a
  * component is missing or null: such a document references nothing. */
-bool docrel_join__tuple_key (
-   const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values);
+bool
+docrel_join__tuple_key (const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values);
 
 void docrel_keyset__init (docrel_keyset_t *set);
 void docrel_keyset__destroy (docrel_keyset_t *set);
@@ -106,8 +104,11 @@ typedef struct {
    const bson_t *edge_filter; /* may be NULL */
 } docrel_chunks_t;
 
-void docrel_chunks__init (
-   docrel_chunks_t *chunks, const docrel_keyset_t *set, char *const *paths, size_t n_paths, const bson_t *edge_filter);
+void docrel_chunks__init (docrel_chunks_t *chunks,
+                          const docrel_keyset_t *set,
+                          char *const *paths,
+                          size_t n_paths,
+                          const bson_t *edge_filter);
 
 /* Initialises *filter with the next chunk's filter (docrel_join__chunk_filter);
  * false when none is left. */
@@ -149,7 +150,10 @@ const docrel_keybucket_t *docrel_keyindex__get (const docrel_keyindex_t *index, 
 /* Indexes docs by the key tuple at paths, each with its position in docs.
  * A single key holding an array (a document listing the keys it belongs
  * to) is indexed under each element, as MongoDB's $in matches elements. */
-void docrel_keyindex__docs (docrel_keyindex_t *index, docrel_doc_t *const *docs, size_t n, char *const *paths,
+void docrel_keyindex__docs (docrel_keyindex_t *index,
+                            docrel_doc_t *const *docs,
+                            size_t n,
+                            char *const *paths,
                             size_t n_paths);
 
 /* ---- find ------------------------------------------------------------- */

@@ -27,8 +27,16 @@
  * edge's compiled sort, projection and window; grouped applies the window
  * per parent (per key tuple). */
 static bool
-fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *set, char *const *paths, size_t n_paths,
-       const bson_t *edge_filter, const docrel_find_spec_t *find, bool grouped, docrel_doc_t ***out, size_t *n_out,
+fetch (docrel_session_t *session,
+       docrel_model_t *model,
+       const docrel_keyset_t *set,
+       char *const *paths,
+       size_t n_paths,
+       const bson_t *edge_filter,
+       const docrel_find_spec_t *find,
+       bool grouped,
+       docrel_doc_t ***out,
+       size_t *n_out,
        bson_error_t *error)
 {
    docrel_chunks_t chunks;
@@ -74,7 +82,7 @@ fetch (docrel_session_t *session, docrel_model_t *model, const docrel_keyset_t *
 
 typedef struct {
    const docrel_relation_t *relation;
-   bson_t sub;        /* the edge's document (a view), if has_sub */
+   bson_t sub; /* the edge's document (a view), if has_sub */
    bool has_sub;
    bson_t filter, sort, fields; /* views */
    bool has_filter, has_sort, has_fields;
@@ -177,7 +185,11 @@ edge_find_destroy (edge_find_t *find)
 }
 
 static bool
-edge_find_init (const edge_t *edge, char *const *keys, size_t n_keys, bool window, edge_find_t *find,
+edge_find_init (const edge_t *edge,
+                char *const *keys,
+                size_t n_keys,
+                bool window,
+                edge_find_t *find,
                 bson_error_t *error)
 {
    memset (find, 0, sizeof *find);
@@ -205,11 +217,18 @@ edge_find_init (const edge_t *edge, char *const *keys, size_t n_keys, bool windo
    return true;
 }
 
-static bool load_level (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
-                        const bson_t *tree, bson_error_t *error);
+static bool load_level (docrel_session_t *session,
+                        docrel_model_t *model,
+                        docrel_doc_t *const *docs,
+                        size_t n,
+                        const bson_t *tree,
+                        bson_error_t *error);
 
 static bool
-too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const docrel_keybucket_t *b, bson_error_t *error)
+too_many (const docrel_relation_t *relation,
+          const docrel_doc_t *parent,
+          const docrel_keybucket_t *b,
+          bson_error_t *error)
 {
    char *a = docrel_error__value_json (&b->entries[0].doc->id);
    char *c = docrel_error__value_json (&b->entries[1].doc->id);
@@ -217,8 +236,8 @@ too_many (const docrel_relation_t *relation, const docrel_doc_t *parent, const d
    docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                       "model '%s' %s '%s' of _id %s: %zu documents of '%s' match, expected at most one "
                       "(_id %s, %s, ...)",
-                      relation->model->name, relation->kind == DOCREL_HAS_ONE ? "hasOne" : "belongsTo",
-                      relation->field, p, b->n, relation->target->name, a, c);
+                      relation->model->name, relation->kind == DOCREL_HAS_ONE ? "hasOne" : "belongsTo", relation->field,
+                      p, b->n, relation->target->name, a, c);
    bson_free (a);
    bson_free (c);
    bson_free (p);
@@ -245,8 +264,13 @@ parent_keys (const docrel_relation_t *r, docrel_doc_t *const *parents, size_t n,
 
 /* hasOne, belongsTo, hasMany: one query on the far side by key. */
 static bool
-load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
-             docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
+load_direct (docrel_session_t *session,
+             docrel_doc_t *const *parents,
+             size_t n,
+             const edge_t *edge,
+             docrel_doc_t ***targets,
+             size_t *n_targets,
+             bson_error_t *error)
 {
    const docrel_relation_t *r = edge->relation;
    docrel_buf_t key = DOCREL_BUF_INIT;
@@ -263,8 +287,8 @@ load_direct (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, 
       return false;
    }
    parent_keys (r, parents, n, &set);
-   ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL,
-               &find.spec, edge->skip || edge->limit, targets, n_targets, error);
+   ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, edge->has_filter ? &edge->filter : NULL, &find.spec,
+               edge->skip || edge->limit, targets, n_targets, error);
    edge_find_destroy (&find);
    docrel_keyset__destroy (&set);
    if (!ok) {
@@ -349,7 +373,10 @@ fetch_links (docrel_session_t *session, linked_t *l, docrel_doc_t *const *parent
 
 /* The far side's documents the links point at, in the edge's order. */
 static bool
-fetch_far (docrel_session_t *session, const linked_t *l, docrel_doc_t ***targets, size_t *n_targets,
+fetch_far (docrel_session_t *session,
+           const linked_t *l,
+           docrel_doc_t ***targets,
+           size_t *n_targets,
            bson_error_t *error)
 {
    const docrel_relation_t *r = l->edge->relation;
@@ -389,7 +416,10 @@ compare_pos (const void *a, const void *b)
 /* The positions (in the far side's query order) of the documents linked to
  * parent, sorted, repeats kept; *out is bson_malloc'd. */
 static size_t
-linked_positions (const linked_t *l, const docrel_doc_t *parent, docrel_keyindex_t *by_parent, const docrel_keyindex_t *by_target,
+linked_positions (const linked_t *l,
+                  const docrel_doc_t *parent,
+                  docrel_keyindex_t *by_parent,
+                  const docrel_keyindex_t *by_target,
                   size_t **out)
 {
    const docrel_relation_t *r = l->edge->relation;
@@ -429,7 +459,10 @@ linked_positions (const linked_t *l, const docrel_doc_t *parent, docrel_keyindex
  * order (its $sort), without repeats, with the edge's skip and limit
  * applied per parent. */
 static void
-attach_linked (const linked_t *l, docrel_doc_t *const *parents, size_t n, docrel_doc_t *const *targets,
+attach_linked (const linked_t *l,
+               docrel_doc_t *const *parents,
+               size_t n,
+               docrel_doc_t *const *targets,
                size_t n_targets)
 {
    const docrel_relation_t *r = l->edge->relation;
@@ -469,8 +502,13 @@ attach_linked (const linked_t *l, docrel_doc_t *const *parents, size_t n, docrel
 /* hasAndBelongsToMany: two queries (three for a symmetric link), then the
  * slots filled in memory. */
 static bool
-load_linked (docrel_session_t *session, docrel_doc_t *const *parents, size_t n, const edge_t *edge,
-             docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
+load_linked (docrel_session_t *session,
+             docrel_doc_t *const *parents,
+             size_t n,
+             const edge_t *edge,
+             docrel_doc_t ***targets,
+             size_t *n_targets,
+             bson_error_t *error)
 {
    linked_t l;
    bool ok;
@@ -506,8 +544,12 @@ distinct (docrel_doc_t **docs, size_t n)
 }
 
 static bool
-load_level (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
-            const bson_t *tree, bson_error_t *error)
+load_level (docrel_session_t *session,
+            docrel_model_t *model,
+            docrel_doc_t *const *docs,
+            size_t n,
+            const bson_t *tree,
+            bson_error_t *error)
 {
    bson_iter_t iter;
 
@@ -543,8 +585,12 @@ load_level (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *cons
 }
 
 bool
-docrel_join__load (docrel_session_t *session, docrel_model_t *model, docrel_doc_t *const *docs, size_t n,
-                   const bson_t *tree, bson_error_t *error)
+docrel_join__load (docrel_session_t *session,
+                   docrel_model_t *model,
+                   docrel_doc_t *const *docs,
+                   size_t n,
+                   const bson_t *tree,
+                   bson_error_t *error)
 {
    if (!tree || n == 0) {
       return true;

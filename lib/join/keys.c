@@ -76,8 +76,12 @@ docrel_keyset__add (docrel_keyset_t *set, const docrel_buf_t *key, const bson_va
  * one key, an $or of tuples for composite keys, and the edge's own filter
  * beside it under $and. */
 void
-docrel_join__chunk_filter (bson_iter_t *cursor, uint32_t count, char *const *paths, size_t n_paths, const bson_t *edge_filter,
-              bson_t *out)
+docrel_join__chunk_filter (bson_iter_t *cursor,
+                           uint32_t count,
+                           char *const *paths,
+                           size_t n_paths,
+                           const bson_t *edge_filter,
+                           bson_t *out)
 {
    bson_t and, key_doc, list, cond, item;
    bson_t *target = out;
@@ -155,8 +159,11 @@ chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t
 }
 
 void
-docrel_chunks__init (
-   docrel_chunks_t *chunks, const docrel_keyset_t *set, char *const *paths, size_t n_paths, const bson_t *edge_filter)
+docrel_chunks__init (docrel_chunks_t *chunks,
+                     const docrel_keyset_t *set,
+                     char *const *paths,
+                     size_t n_paths,
+                     const bson_t *edge_filter)
 {
    chunks->left = set->n > 0 && bson_iter_init (&chunks->cursor, set->tuples) ? set->n : 0;
    chunks->paths = paths;
@@ -172,8 +179,8 @@ docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter)
    if (chunks->left == 0) {
       return false;
    }
-   count = chunk_count (
-      &chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths, chunks->n_paths);
+   count = chunk_count (&chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths,
+                        chunks->n_paths);
    docrel_join__chunk_filter (&chunks->cursor, count, chunks->paths, chunks->n_paths, chunks->edge_filter, filter);
    chunks->left -= count;
    return true;
@@ -230,7 +237,11 @@ docrel_keyindex__get (const docrel_keyindex_t *index, const docrel_buf_t *key)
  * (a document listing the keys it belongs to) is indexed under each element,
  * as MongoDB's $in matches elements. */
 void
-docrel_keyindex__docs (docrel_keyindex_t *index, docrel_doc_t *const *docs, size_t n, char *const *paths, size_t n_paths)
+docrel_keyindex__docs (docrel_keyindex_t *index,
+                       docrel_doc_t *const *docs,
+                       size_t n,
+                       char *const *paths,
+                       size_t n_paths)
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];

@@ -34,18 +34,13 @@ get_count (const bson_iter_t *iter, const char *name, bool positive, int64_t *ou
 
    if (!BSON_ITER_HOLDS_INT32 (iter) && !BSON_ITER_HOLDS_INT64 (iter) &&
        !(BSON_ITER_HOLDS_DOUBLE (iter) && bson_iter_double (iter) == (double) (int64_t) bson_iter_double (iter))) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected an integer", name);
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected an integer",
+                                name);
    }
    v = bson_iter_as_int64 (iter);
    if (v < 0 || (positive && v == 0)) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_BAD_OPTION,
-                                "option '%s': expected an integer %s 0, got %" PRId64,
-                                name,
-                                positive ? ">" : ">=",
-                                v);
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "option '%s': expected an integer %s 0, got %" PRId64, name, positive ? ">" : ">=", v);
    }
    *out = v;
    return true;
@@ -58,8 +53,8 @@ get_document (const bson_iter_t *iter, const char *name, bson_t *out, bson_error
    uint32_t len;
 
    if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected a document", name);
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected a document",
+                                name);
    }
    bson_iter_document (iter, &len, &data);
    return bson_init_static (out, data, len);
@@ -68,7 +63,11 @@ get_document (const bson_iter_t *iter, const char *name, bson_t *out, bson_error
 /* Replaces the compiled filter by {$and: [filter, <related conditions>]}:
  * filtering by related documents becomes a key $in on this model. */
 static bool
-add_related (docrel_model_t *model, const bson_t *filter, const bson_t *related, docrel_find_t *find, bson_error_t *error)
+add_related (docrel_model_t *model,
+             const bson_t *filter,
+             const bson_t *related,
+             docrel_find_t *find,
+             bson_error_t *error)
 {
    bson_t combined = BSON_INITIALIZER;
    bson_t conjuncts;
@@ -133,8 +132,8 @@ parse_option (const bson_iter_t *iter, bool counting, docrel_find_t *find, pendi
       return true;
    } else if (strcmp (key, "join") == 0) {
       if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option 'join': expected a document");
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "option 'join': expected a document");
       }
       bson_iter_document (iter, &find->join_len, &find->join_data);
       return true;
@@ -142,8 +141,8 @@ parse_option (const bson_iter_t *iter, bool counting, docrel_find_t *find, pendi
       return (pending->has_projection = get_document (iter, key, &pending->projection, error) &&
                                         docrel_join__projection_keeps_id (&pending->projection, error));
    }
-   return docrel_error__set (
-      error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "unknown %s option '%s'", counting ? "count" : "find", key);
+   return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "unknown %s option '%s'",
+                             counting ? "count" : "find", key);
 }
 
 /* Compiled after every option is read: a join tree may come after the
@@ -198,8 +197,8 @@ bool
 docrel_find__check_args (docrel_session_t *session, docrel_model_t *model, bson_error_t *error)
 {
    if (!session || !model) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "a query needs a session and a model");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "a query needs a session and a model");
    }
    return docrel_model__use (model, error);
 }

@@ -35,8 +35,7 @@ docrel_find_all (docrel_session_t *session,
       *n = 0;
    }
    if (!out || !n) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "find_all needs out and n");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "find_all needs out and n");
    }
    memset (&joined, 0, sizeof joined);
    cursor = docrel_cursor__open (session, model, filter, opts, &joined, error);
@@ -112,12 +111,8 @@ docrel_get (docrel_session_t *session,
       if (!docrel_cursor_next (cursor, &doc)) {
          if (!docrel_cursor_error (cursor, error)) {
             char *json = docrel_error__value_json (key);
-            docrel_error__set (error,
-                               DOCREL_ERROR_DOCUMENT,
-                               DOCREL_ERROR_NOT_FOUND,
-                               "model '%s': no document with _id %s",
-                               model->name,
-                               json);
+            docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_FOUND,
+                               "model '%s': no document with _id %s", model->name, json);
             bson_free (json);
          }
          goto done;
@@ -150,7 +145,8 @@ docrel_count (docrel_session_t *session,
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "count needs out");
    }
    *out = 0;
-   if (!docrel_find__check_args (session, model, error) || !docrel_find__parse (model, filter, opts, true, &find, error)) {
+   if (!docrel_find__check_args (session, model, error) ||
+       !docrel_find__parse (model, filter, opts, true, &find, error)) {
       return false;
    }
    ok = docrel_store__count_matches (session->store, model->collection, &find.spec, out, error);
@@ -173,7 +169,8 @@ docrel_explain (docrel_session_t *session,
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "explain needs out");
    }
    bson_init (out);
-   if (!docrel_find__check_args (session, model, error) || !docrel_find__parse (model, filter, opts, false, &find, error)) {
+   if (!docrel_find__check_args (session, model, error) ||
+       !docrel_find__parse (model, filter, opts, false, &find, error)) {
       return false;
    }
    bson_destroy (out);

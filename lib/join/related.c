@@ -17,8 +17,13 @@
 /* Reads the key tuples at paths of every document of model matching filter
  * straight from the store (only the key fields, into no session). */
 static bool
-collect_keys (docrel_store_t *store, const docrel_model_t *model, const bson_t *filter, char *const *paths,
-              size_t n_paths, docrel_keyset_t *set, bson_error_t *error)
+collect_keys (docrel_store_t *store,
+              const docrel_model_t *model,
+              const bson_t *filter,
+              char *const *paths,
+              size_t n_paths,
+              docrel_keyset_t *set,
+              bson_error_t *error)
 {
    docrel_find_spec_t spec;
    docrel_filter_t *compiled = NULL;
@@ -83,8 +88,13 @@ done:
 /* Adds to out the values at to_paths of the links of r whose from_paths
  * hold a tuple of set: one query per chunk of keys. */
 static bool
-collect_linked (docrel_store_t *store, const docrel_relation_t *r, const docrel_keyset_t *set, char *const *from_paths,
-                char *const *to_paths, docrel_keyset_t *out, bson_error_t *error)
+collect_linked (docrel_store_t *store,
+                const docrel_relation_t *r,
+                const docrel_keyset_t *set,
+                char *const *from_paths,
+                char *const *to_paths,
+                docrel_keyset_t *out,
+                bson_error_t *error)
 {
    docrel_chunks_t chunks;
    bson_t filter;
@@ -102,8 +112,12 @@ collect_linked (docrel_store_t *store, const docrel_relation_t *r, const docrel_
 }
 
 bool
-docrel_join__resolve_related (docrel_store_t *store, const docrel_model_t *model, const bson_t *related,
-                              bson_t *conjuncts, uint32_t *n_conjuncts, bson_error_t *error)
+docrel_join__resolve_related (docrel_store_t *store,
+                              const docrel_model_t *model,
+                              const bson_t *related,
+                              bson_t *conjuncts,
+                              uint32_t *n_conjuncts,
+                              bson_error_t *error)
 {
    bson_iter_t iter;
 

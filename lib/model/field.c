@@ -53,8 +53,12 @@ docrel_field__destroy (docrel_field_t *field)
 /* A bound for min / max: a number (not NaN) for numeric fields, a datetime
  * or integer milliseconds for datetime fields (kept as a datetime). */
 static bool
-parse_bound (const docrel_model_t *model, const docrel_field_t *field, const char *key, bson_iter_t *iter,
-             bson_value_t *out, bson_error_t *error)
+parse_bound (const docrel_model_t *model,
+             const docrel_field_t *field,
+             const char *key,
+             bson_iter_t *iter,
+             bson_value_t *out,
+             bson_error_t *error)
 {
    const bson_value_t *v = bson_iter_value (iter);
    bson_type_t t = v->value_type;
@@ -87,8 +91,12 @@ parse_bound (const docrel_model_t *model, const docrel_field_t *field, const cha
 /* minLength / maxLength: a non-negative int32 or int64, on strings, arrays
  * and binary only. */
 static bool
-parse_length (const docrel_model_t *model, const docrel_field_t *field, const char *key, const bson_iter_t *iter,
-              int64_t *out, bson_error_t *error)
+parse_length (const docrel_model_t *model,
+              const docrel_field_t *field,
+              const char *key,
+              const bson_iter_t *iter,
+              int64_t *out,
+              bson_error_t *error)
 {
    int64_t n = -1;
 
@@ -168,12 +176,23 @@ parse_field_opts (const docrel_model_t *model, docrel_field_t *field, const bson
          bson_value_copy (bson_iter_value (&iter), &field->default_value);
          field->has_default = true;
          break;
-      case 2: ok = parse_enum (model, field, &iter, error); break;
-      case 3: ok = field->has_min = parse_bound (model, field, key, &iter, &field->min, error); break;
-      case 4: ok = field->has_max = parse_bound (model, field, key, &iter, &field->max, error); break;
-      case 5: ok = parse_length (model, field, key, &iter, &field->min_length, error); break;
-      case 6: ok = parse_length (model, field, key, &iter, &field->max_length, error); break;
-      default: return false;
+      case 2:
+         ok = parse_enum (model, field, &iter, error);
+         break;
+      case 3:
+         ok = field->has_min = parse_bound (model, field, key, &iter, &field->min, error);
+         break;
+      case 4:
+         ok = field->has_max = parse_bound (model, field, key, &iter, &field->max, error);
+         break;
+      case 5:
+         ok = parse_length (model, field, key, &iter, &field->min_length, error);
+         break;
+      case 6:
+         ok = parse_length (model, field, key, &iter, &field->max_length, error);
+         break;
+      default:
+         return false;
       }
    }
    if (!ok) {
@@ -249,12 +268,11 @@ check_default (const docrel_model_t *model, const docrel_field_t *field, bson_er
    const char *detail;
 
    if (strcmp (field->path, "_id") == 0) {
-      return FIELD_ERROR (DOCREL_ERROR_BAD_OPTION, "a primary key set by the caller cannot have a default",
-                          model->name, field->path);
+      return FIELD_ERROR (DOCREL_ERROR_BAD_OPTION, "a primary key set by the caller cannot have a default", model->name,
+                          field->path);
    }
    if (field->default_value.value_type == BSON_TYPE_NULL && field->required) {
-      return FIELD_ERROR (DOCREL_ERROR_BAD_OPTION, "a required field cannot default to null", model->name,
-                          field->path);
+      return FIELD_ERROR (DOCREL_ERROR_BAD_OPTION, "a required field cannot default to null", model->name, field->path);
    }
    if (docrel_model__check_value (model, field, &field->default_value, &inner)) {
       return true;
@@ -265,23 +283,22 @@ check_default (const docrel_model_t *model, const docrel_field_t *field, bson_er
       detail += strlen (prefix);
       detail += strncmp (detail, ": ", 2) == 0 ? 2 : 0;
    }
-   FIELD_ERROR (DOCREL_ERROR_BAD_OPTION, "the default does not pass the field's checks: %s", model->name,
-                field->path, detail);
+   FIELD_ERROR (DOCREL_ERROR_BAD_OPTION, "the default does not pass the field's checks: %s", model->name, field->path,
+                detail);
    bson_free (prefix);
    return false;
 }
 
 static bool
-add_field_locked (docrel_model_t *model, const char *path, docrel_type_t type, const bson_t *opts,
-                  bson_error_t *error)
+add_field_locked (docrel_model_t *model, const char *path, docrel_type_t type, const bson_t *opts, bson_error_t *error)
 {
    docrel_field_t field;
    bson_error_t inner;
 
    if (model->frozen) {
       return FIELD_ERROR (DOCREL_ERROR_MODEL_IN_USE,
-                          "cannot declare a field: the model is in use (a document was created or loaded)",
-                          model->name, path);
+                          "cannot declare a field: the model is in use (a document was created or loaded)", model->name,
+                          path);
    }
    if (!docrel_path__check (path, &inner)) {
       return FIELD_ERROR (DOCREL_ERROR_INVALID_ARGUMENT, "invalid path: %s", model->name, path, inner.message);
@@ -310,7 +327,10 @@ add_field_locked (docrel_model_t *model, const char *path, docrel_type_t type, c
 }
 
 bool
-docrel_model_add_field (docrel_model_t *model, const char *name, docrel_type_t type, const bson_t *opts,
+docrel_model_add_field (docrel_model_t *model,
+                        const char *name,
+                        docrel_type_t type,
+                        const bson_t *opts,
                         bson_error_t *error)
 {
    bool ok;

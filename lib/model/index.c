@@ -47,8 +47,7 @@ parse_direction (const bson_iter_t *iter, int *out)
 }
 
 static bool
-parse_index_opts (const docrel_model_t *model, const bson_t *opts, const char **name, bool *unique,
-                  bson_error_t *error)
+parse_index_opts (const docrel_model_t *model, const bson_t *opts, const char **name, bool *unique, bson_error_t *error)
 {
    static const char *const names[] = {"unique", "name", NULL};
    bson_iter_t iter;
@@ -70,11 +69,11 @@ parse_index_opts (const docrel_model_t *model, const bson_t *opts, const char **
       case 1:
          if (!docrel_model__iter_clean_utf8 (&iter, name)) {
             return MODEL_ERROR (DOCREL_ERROR_BAD_OPTION,
-                                "index option 'name' must be a non-empty UTF-8 string without NUL bytes",
-                                model->name);
+                                "index option 'name' must be a non-empty UTF-8 string without NUL bytes", model->name);
          }
          break;
-      default: return false;
+      default:
+         return false;
       }
    }
    return true;
@@ -96,8 +95,8 @@ parse_index_keys (const docrel_model_t *model, const bson_t *keys, docrel_index_
       return MODEL_ERROR (DOCREL_ERROR_BAD_OPTION, "an index needs at least one key", model->name);
    }
    if (n > MAX_INDEX_KEYS) {
-      return MODEL_ERROR (DOCREL_ERROR_BAD_OPTION, "an index has at most %d keys, got %u", model->name,
-                          MAX_INDEX_KEYS, (unsigned) n);
+      return MODEL_ERROR (DOCREL_ERROR_BAD_OPTION, "an index has at most %d keys, got %u", model->name, MAX_INDEX_KEYS,
+                          (unsigned) n);
    }
    index->paths = bson_malloc0 (n * sizeof *index->paths);
    index->directions = bson_malloc0 (n * sizeof *index->directions);
@@ -167,8 +166,8 @@ check_index (const docrel_model_t *model, const docrel_index_t *index, bson_erro
          return INDEX_ERROR (DOCREL_ERROR_DUPLICATE_NAME, "already declared", model->name, index->name);
       }
       if (same_keys (&model->indexes[i], index)) {
-         return INDEX_ERROR (DOCREL_ERROR_DUPLICATE_NAME, "has the same keys as index '%s'", model->name,
-                             index->name, model->indexes[i].name);
+         return INDEX_ERROR (DOCREL_ERROR_DUPLICATE_NAME, "has the same keys as index '%s'", model->name, index->name,
+                             model->indexes[i].name);
       }
    }
    for (k = 0; index->unique && k < index->n_keys; k++) {

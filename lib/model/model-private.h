@@ -25,7 +25,7 @@ typedef struct {
                               * over-aligned and may point into itself, so it
                               * cannot live in a reallocated array.) */
    bool has_min, has_max;
-   bson_value_t min, max; /* owned copies; compared with compare.h */
+   bson_value_t min, max;          /* owned copies; compared with compare.h */
    int64_t min_length, max_length; /* -1: none */
 } docrel_field_t;
 
@@ -148,7 +148,7 @@ struct _docrel_relation_t {
    docrel_model_t *model;  /* a: the relation is its field */
    docrel_model_t *target; /* b */
    char *field;
-   size_t index;           /* position in model->relations (= slot index) */
+   size_t index; /* position in model->relations (= slot index) */
    size_t n_keys;
    char *left_keys[DOCREL_MAX_KEYS];  /* paths in a */
    char *right_keys[DOCREL_MAX_KEYS]; /* paths in b */
@@ -193,10 +193,10 @@ typedef struct {
 
 /* A model's primary key as the schema gives it. */
 typedef struct {
-   const char *field;          /* the Amplify field standing for _id ("id") */
-   docrel_schema_keys_t keys;  /* "_id", then the sort key fields */
+   const char *field;         /* the Amplify field standing for _id ("id") */
+   docrel_schema_keys_t keys; /* "_id", then the sort key fields */
    docrel_pk_kind_t kind;
-   docrel_type_t type;         /* the mapped type of field (STRING if absent) */
+   docrel_type_t type; /* the mapped type of field (STRING if absent) */
 } docrel_schema_pk_t;
 
 /* Appends part to the path; returns the length that docrel_schema__pop
@@ -223,7 +223,11 @@ bool docrel_schema__view (const bson_iter_t *iter, bool array, bson_t *out);
 
 /* Views doc's key as an object or array: false if missing, and also (with
  * *ok false and the error set) if of another kind. */
-bool docrel_schema__get_view (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *key, bool array, bson_t *out,
+bool docrel_schema__get_view (docrel_schema_ctx_t *ctx,
+                              const bson_t *doc,
+                              const char *key,
+                              bool array,
+                              bson_t *out,
                               bool *ok);
 
 /* Every key of doc is in allowed (NULL-terminated), none twice. */
@@ -240,8 +244,11 @@ bool docrel_schema__check_name (docrel_schema_ctx_t *ctx, const bson_t *doc, con
 
 /* iter (under key) holds a field name or 1 to DOCREL_MAX_KEYS of them;
  * pk_field reads as "_id". */
-bool docrel_schema__read_names (docrel_schema_ctx_t *ctx, const bson_iter_t *iter, const char *key,
-                                const char *pk_field, docrel_schema_keys_t *out);
+bool docrel_schema__read_names (docrel_schema_ctx_t *ctx,
+                                const bson_iter_t *iter,
+                                const char *key,
+                                const char *pk_field,
+                                docrel_schema_keys_t *out);
 
 /* Reads the primary key of the model at the path (its object mdoc),
  * checking primaryKeyInfo and "docrel" "primaryKey". */
@@ -253,8 +260,12 @@ bool docrel_schema__target_pk (docrel_schema_ctx_t *ctx, const char *b, docrel_s
 
 /* Reads the "type" of the field at the path into *type (and *enum_values
  * when an enum); *target is the model of a model-typed field, else NULL. */
-bool docrel_schema__read_type (docrel_schema_ctx_t *ctx, const bson_t *fdoc, docrel_type_t *type, const char **target,
-                               bson_iter_t *enum_values, bool *has_enum);
+bool docrel_schema__read_type (docrel_schema_ctx_t *ctx,
+                               const bson_t *fdoc,
+                               docrel_type_t *type,
+                               const char **target,
+                               bson_iter_t *enum_values,
+                               bool *has_enum);
 
 /* The top level: known keys, "version", "models", "enums", "nonModels";
  * sets ctx->models, ctx->enums and ctx->non_models. */

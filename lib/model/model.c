@@ -56,8 +56,13 @@ docrel_model__iter_clean_utf8 (const bson_iter_t *iter, const char **out)
 }
 
 int
-docrel_model__option_index (const char *const *names, const char *key, unsigned *seen, const char *model,
-                            const char *field, const char *kind, bson_error_t *error)
+docrel_model__option_index (const char *const *names,
+                            const char *key,
+                            unsigned *seen,
+                            const char *model,
+                            const char *field,
+                            const char *kind,
+                            bson_error_t *error)
 {
    int i;
 
@@ -71,8 +76,8 @@ docrel_model__option_index (const char *const *names, const char *key, unsigned 
       }
    }
    docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION, "model '%s': %s%s%s%s %soption '%s'", model,
-                      field ? "field '" : "", field ? field : "", field ? "': " : "",
-                      names[i] ? "repeated" : "unknown", kind, key);
+                      field ? "field '" : "", field ? field : "", field ? "': " : "", names[i] ? "repeated" : "unknown",
+                      kind, key);
    return -1;
 }
 
@@ -178,8 +183,12 @@ docrel_store_model (docrel_store_t *store, const char *name)
 /* Reads opts into *collection (borrowed; the model name if not given), *pk
  * and *extra. */
 static bool
-parse_model_opts (const char *name, const bson_t *opts, const char **collection, docrel_pk_kind_t *pk,
-                  docrel_extra_t *extra, bson_error_t *error)
+parse_model_opts (const char *name,
+                  const bson_t *opts,
+                  const char **collection,
+                  docrel_pk_kind_t *pk,
+                  docrel_extra_t *extra,
+                  bson_error_t *error)
 {
    static const char *const names[] = {"collection", "primaryKey", "extra", NULL};
    static const char *const extras[] = {"keep", "reject", "strip", NULL}; /* docrel_extra_t order */

@@ -104,13 +104,17 @@ key_type (const docrel_model_t *model, const char *path)
 }
 
 static bool
-check_key (const docrel_model_t *owner, const char *kind, const char *field, const docrel_model_t *model,
-           const char *path, bson_error_t *error)
+check_key (const docrel_model_t *owner,
+           const char *kind,
+           const char *field,
+           const docrel_model_t *model,
+           const char *path,
+           bson_error_t *error)
 {
    if (!docrel_path__check (path, NULL)) {
       return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "model '%s': %s '%s': key '%s' of model '%s' is not a valid field path",
-                                owner->name, kind, field, path ? path : "(null)", model->name);
+                                "model '%s': %s '%s': key '%s' of model '%s' is not a valid field path", owner->name,
+                                kind, field, path ? path : "(null)", model->name);
    }
    /* A model that declares fields must declare its key fields too: a typo in
     * a key name would otherwise join nothing, silently. */
@@ -174,8 +178,12 @@ pick (const bson_iter_t *iter, const char *const *names, int *out)
 }
 
 static bool
-parse_opts (docrel_relation_kind_t kind, const char *left_key, const char *right_key, const bson_t *opts,
-            rel_opts_t *out, bson_error_t *error)
+parse_opts (docrel_relation_kind_t kind,
+            const char *left_key,
+            const char *right_key,
+            const bson_t *opts,
+            rel_opts_t *out,
+            bson_error_t *error)
 {
    static const char *const actions[] = {"noAction", "cascade", "setNull", "restrict", NULL};
    static const char *const removals[] = {"setNull", "delete", "keep", NULL};
@@ -229,8 +237,8 @@ parse_opts (docrel_relation_kind_t kind, const char *left_key, const char *right
             }
             out->link = bson_iter_utf8 (&iter, NULL);
          } else {
-            return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION,
-                                      "unknown %s option '%s'", kind_names[kind], key);
+            return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_BAD_OPTION, "unknown %s option '%s'",
+                                      kind_names[kind], key);
          }
       }
    }
@@ -380,7 +388,10 @@ link_model (docrel_model_t *a, docrel_model_t *b, const char *name, bson_error_t
 /* The arguments: two models of one store, neither in use, and a plain
  * field name that a does not use yet. */
 static bool
-check_arguments (docrel_relation_kind_t kind, const docrel_model_t *a, const docrel_model_t *b, const char *field,
+check_arguments (docrel_relation_kind_t kind,
+                 const docrel_model_t *a,
+                 const docrel_model_t *b,
+                 const char *field,
                  bson_error_t *error)
 {
    const char *kname = kind_names[kind];
@@ -404,11 +415,10 @@ check_arguments (docrel_relation_kind_t kind, const docrel_model_t *a, const doc
                                 "documents",
                                 a->name, kname, field, a->frozen ? a->name : b->name);
    }
-   if (docrel_model_relation (a, field) || docrel_model__top_level_declared (a, field) ||
-       strcmp (field, "_id") == 0) {
+   if (docrel_model_relation (a, field) || docrel_model__top_level_declared (a, field) || strcmp (field, "_id") == 0) {
       return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
-                                "model '%s': %s '%s': the name is already a field or relation of '%s'", a->name,
-                                kname, field, a->name);
+                                "model '%s': %s '%s': the name is already a field or relation of '%s'", a->name, kname,
+                                field, a->name);
    }
    return true;
 }
@@ -417,9 +427,15 @@ check_arguments (docrel_relation_kind_t kind, const docrel_model_t *a, const doc
  * (and declared on a model that declares fields), and of one type unless
  * either side is untyped. */
 static bool
-read_keys_and_options (docrel_relation_kind_t kind, const docrel_model_t *a, const docrel_model_t *b,
-                       const char *field, const char *left_key, const char *right_key, const bson_t *opts,
-                       rel_opts_t *o, bson_error_t *error)
+read_keys_and_options (docrel_relation_kind_t kind,
+                       const docrel_model_t *a,
+                       const docrel_model_t *b,
+                       const char *field,
+                       const char *left_key,
+                       const char *right_key,
+                       const bson_t *opts,
+                       rel_opts_t *o,
+                       bson_error_t *error)
 {
    const char *kname = kind_names[kind];
    docrel_type_t lt, rt;
@@ -449,8 +465,7 @@ read_keys_and_options (docrel_relation_kind_t kind, const docrel_model_t *a, con
 
 /* A new relation from the checked options; not yet attached to a. */
 static docrel_relation_t *
-relation_new (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, const char *field,
-              const rel_opts_t *o)
+relation_new (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, const char *field, const rel_opts_t *o)
 {
    docrel_relation_t *relation = bson_malloc0 (sizeof *relation);
    size_t i;
@@ -520,8 +535,14 @@ attach (docrel_relation_t *relation)
 }
 
 static docrel_relation_t *
-declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
-         const char *right_key, const bson_t *opts, bson_error_t *error)
+declare (docrel_relation_kind_t kind,
+         docrel_model_t *a,
+         docrel_model_t *b,
+         const char *field,
+         const char *left_key,
+         const char *right_key,
+         const bson_t *opts,
+         bson_error_t *error)
 {
    docrel_relation_t *relation;
    rel_opts_t o;
@@ -550,29 +571,49 @@ declare (docrel_relation_kind_t kind, docrel_model_t *a, docrel_model_t *b, cons
 }
 
 docrel_relation_t *
-docrel_model_has_one (docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
-                      const char *right_key, const bson_t *opts, bson_error_t *error)
+docrel_model_has_one (docrel_model_t *a,
+                      docrel_model_t *b,
+                      const char *field,
+                      const char *left_key,
+                      const char *right_key,
+                      const bson_t *opts,
+                      bson_error_t *error)
 {
    return declare (DOCREL_HAS_ONE, a, b, field, left_key, right_key, opts, error);
 }
 
 docrel_relation_t *
-docrel_model_belongs_to (docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
-                         const char *right_key, const bson_t *opts, bson_error_t *error)
+docrel_model_belongs_to (docrel_model_t *a,
+                         docrel_model_t *b,
+                         const char *field,
+                         const char *left_key,
+                         const char *right_key,
+                         const bson_t *opts,
+                         bson_error_t *error)
 {
    return declare (DOCREL_BELONGS_TO, a, b, field, left_key, right_key, opts, error);
 }
 
 docrel_relation_t *
-docrel_model_has_many (docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
-                       const char *right_key, const bson_t *opts, bson_error_t *error)
+docrel_model_has_many (docrel_model_t *a,
+                       docrel_model_t *b,
+                       const char *field,
+                       const char *left_key,
+                       const char *right_key,
+                       const bson_t *opts,
+                       bson_error_t *error)
 {
    return declare (DOCREL_HAS_MANY, a, b, field, left_key, right_key, opts, error);
 }
 
 docrel_relation_t *
-docrel_model_has_and_belongs_to_many (docrel_model_t *a, docrel_model_t *b, const char *field, const char *left_key,
-                                      const char *right_key, const bson_t *opts, bson_error_t *error)
+docrel_model_has_and_belongs_to_many (docrel_model_t *a,
+                                      docrel_model_t *b,
+                                      const char *field,
+                                      const char *left_key,
+                                      const char *right_key,
+                                      const bson_t *opts,
+                                      bson_error_t *error)
 {
    return declare (DOCREL_HAS_AND_BELONGS_TO_MANY, a, b, field, left_key, right_key, opts, error);
 }

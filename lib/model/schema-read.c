@@ -14,11 +14,20 @@
 static const struct {
    const char *name;
    docrel_type_t type;
-} scalars[] = {{"ID", DOCREL_TYPE_STRING},      {"String", DOCREL_TYPE_STRING},  {"AWSEmail", DOCREL_TYPE_STRING},
-               {"AWSURL", DOCREL_TYPE_STRING},  {"AWSPhone", DOCREL_TYPE_STRING}, {"AWSIPAddress", DOCREL_TYPE_STRING},
-               {"AWSDate", DOCREL_TYPE_STRING}, {"AWSTime", DOCREL_TYPE_STRING},  {"Int", DOCREL_TYPE_INT64},
-               {"Float", DOCREL_TYPE_DOUBLE},   {"Boolean", DOCREL_TYPE_BOOL},    {"AWSDateTime", DOCREL_TYPE_DATETIME},
-               {"AWSTimestamp", DOCREL_TYPE_DATETIME}, {"AWSJSON", DOCREL_TYPE_ANY}};
+} scalars[] = {{"ID", DOCREL_TYPE_STRING},
+               {"String", DOCREL_TYPE_STRING},
+               {"AWSEmail", DOCREL_TYPE_STRING},
+               {"AWSURL", DOCREL_TYPE_STRING},
+               {"AWSPhone", DOCREL_TYPE_STRING},
+               {"AWSIPAddress", DOCREL_TYPE_STRING},
+               {"AWSDate", DOCREL_TYPE_STRING},
+               {"AWSTime", DOCREL_TYPE_STRING},
+               {"Int", DOCREL_TYPE_INT64},
+               {"Float", DOCREL_TYPE_DOUBLE},
+               {"Boolean", DOCREL_TYPE_BOOL},
+               {"AWSDateTime", DOCREL_TYPE_DATETIME},
+               {"AWSTimestamp", DOCREL_TYPE_DATETIME},
+               {"AWSJSON", DOCREL_TYPE_ANY}};
 
 /* ---- paths and errors ------------------------------------------------ */
 
@@ -89,7 +98,11 @@ docrel_schema__view (const bson_iter_t *iter, bool array, bson_t *out)
 }
 
 bool
-docrel_schema__get_view (docrel_schema_ctx_t *ctx, const bson_t *doc, const char *key, bool array, bson_t *out,
+docrel_schema__get_view (docrel_schema_ctx_t *ctx,
+                         const bson_t *doc,
+                         const char *key,
+                         bool array,
+                         bson_t *out,
                          bool *ok)
 {
    bson_iter_t iter;
@@ -173,7 +186,10 @@ docrel_schema__check_name (docrel_schema_ctx_t *ctx, const bson_t *doc, const ch
 }
 
 bool
-docrel_schema__read_names (docrel_schema_ctx_t *ctx, const bson_iter_t *iter, const char *key, const char *pk_field,
+docrel_schema__read_names (docrel_schema_ctx_t *ctx,
+                           const bson_iter_t *iter,
+                           const char *key,
+                           const char *pk_field,
                            docrel_schema_keys_t *out)
 {
    bool one = BSON_ITER_HOLDS_UTF8 (iter);
@@ -304,8 +320,12 @@ docrel_schema__target_pk (docrel_schema_ctx_t *ctx, const char *b, docrel_schema
 /* ---- types ----------------------------------------------------------- */
 
 bool
-docrel_schema__read_type (docrel_schema_ctx_t *ctx, const bson_t *fdoc, docrel_type_t *type, const char **target,
-                          bson_iter_t *enum_values, bool *has_enum)
+docrel_schema__read_type (docrel_schema_ctx_t *ctx,
+                          const bson_t *fdoc,
+                          docrel_type_t *type,
+                          const char **target,
+                          bson_iter_t *enum_values,
+                          bool *has_enum)
 {
    static const char *const type_keys[] = {"model", "nonModel", "enum", NULL};
    bson_iter_t iter, inner;

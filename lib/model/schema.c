@@ -26,8 +26,8 @@
 static bool
 declare_model (docrel_schema_ctx_t *ctx, const char *m, const bson_t *mdoc)
 {
-   static const char *const model_keys[] = {"name", "fields", "primaryKeyInfo", "docrel", "syncable",
-                                            "pluralName", "attributes", NULL};
+   static const char *const model_keys[] = {"name",     "fields",     "primaryKeyInfo", "docrel",
+                                            "syncable", "pluralName", "attributes",     NULL};
    static const char *const docrel_keys[] = {"collection", "primaryKey", "extra", "indexes", NULL};
    bson_t docrel, opts;
    bool ok = true, has_docrel;
@@ -66,11 +66,15 @@ declare_model (docrel_schema_ctx_t *ctx, const char *m, const bson_t *mdoc)
 /* Checks the field f at the path and declares it, unless it is an
  * association (declared later) or the primary key of a generated kind. */
 static bool
-declare_field (docrel_schema_ctx_t *ctx, docrel_model_t *model, const docrel_schema_pk_t *pk, const char *f,
+declare_field (docrel_schema_ctx_t *ctx,
+               docrel_model_t *model,
+               const docrel_schema_pk_t *pk,
+               const char *f,
                const bson_t *fdoc)
 {
-   static const char *const field_keys[] = {"name", "type", "isRequired", "isArray", "association", "docrel",
-                                            "isArrayNullable", "isReadOnly", "attributes", NULL};
+   static const char *const field_keys[] = {"name",        "type",   "isRequired",      "isArray",
+                                            "association", "docrel", "isArrayNullable", "isReadOnly",
+                                            "attributes",  NULL};
    bson_t docrel, assoc, opts;
    bson_iter_t enum_values;
    docrel_type_t type = DOCREL_TYPE_ANY;
@@ -222,8 +226,15 @@ append_keys (bson_t *opts, const char *name, const docrel_schema_keys_t *keys)
 /* Declares the relation of model a to b under field f (the path), kind a
  * docrel_relation_kind_t, with its keys and options. */
 static bool
-relate (docrel_schema_ctx_t *ctx, docrel_model_t *a, docrel_model_t *b, const char *f, int kind,
-        const docrel_schema_keys_t *left, const docrel_schema_keys_t *right, bool required, const bson_t *docrel)
+relate (docrel_schema_ctx_t *ctx,
+        docrel_model_t *a,
+        docrel_model_t *b,
+        const char *f,
+        int kind,
+        const docrel_schema_keys_t *left,
+        const docrel_schema_keys_t *right,
+        bool required,
+        const bson_t *docrel)
 {
    const char *l = left->n > 1 ? NULL : left->names[0];
    const char *r = right->n > 1 ? NULL : right->names[0];

@@ -17,7 +17,7 @@
 #include "bsonx/bsonx-private.h"
 #include "util/util-private.h"
 
-#define VALUE_ERROR(code, fmt, ...)                                                                                 \
+#define VALUE_ERROR(code, fmt, ...)                                                                              \
    docrel_error__set (error, DOCREL_ERROR_VALIDATION, (code), "model '%s': field '%s': " fmt, model->name, path, \
                       __VA_ARGS__)
 
@@ -27,28 +27,50 @@ static const char *
 bson_type_label (bson_type_t type)
 {
    switch (type) {
-   case BSON_TYPE_DOUBLE: return "double";
-   case BSON_TYPE_UTF8: return "string";
-   case BSON_TYPE_DOCUMENT: return "document";
-   case BSON_TYPE_ARRAY: return "array";
-   case BSON_TYPE_BINARY: return "binary";
-   case BSON_TYPE_UNDEFINED: return "undefined";
-   case BSON_TYPE_OID: return "objectId";
-   case BSON_TYPE_BOOL: return "bool";
-   case BSON_TYPE_DATE_TIME: return "datetime";
-   case BSON_TYPE_NULL: return "null";
-   case BSON_TYPE_REGEX: return "regex";
-   case BSON_TYPE_DBPOINTER: return "dbPointer";
-   case BSON_TYPE_CODE: return "code";
-   case BSON_TYPE_SYMBOL: return "symbol";
-   case BSON_TYPE_CODEWSCOPE: return "codeWithScope";
-   case BSON_TYPE_INT32: return "int32";
-   case BSON_TYPE_TIMESTAMP: return "timestamp";
-   case BSON_TYPE_INT64: return "int64";
-   case BSON_TYPE_DECIMAL128: return "decimal128";
-   case BSON_TYPE_MINKEY: return "minKey";
-   case BSON_TYPE_MAXKEY: return "maxKey";
-   default: return "unknown type";
+   case BSON_TYPE_DOUBLE:
+      return "double";
+   case BSON_TYPE_UTF8:
+      return "string";
+   case BSON_TYPE_DOCUMENT:
+      return "document";
+   case BSON_TYPE_ARRAY:
+      return "array";
+   case BSON_TYPE_BINARY:
+      return "binary";
+   case BSON_TYPE_UNDEFINED:
+      return "undefined";
+   case BSON_TYPE_OID:
+      return "objectId";
+   case BSON_TYPE_BOOL:
+      return "bool";
+   case BSON_TYPE_DATE_TIME:
+      return "datetime";
+   case BSON_TYPE_NULL:
+      return "null";
+   case BSON_TYPE_REGEX:
+      return "regex";
+   case BSON_TYPE_DBPOINTER:
+      return "dbPointer";
+   case BSON_TYPE_CODE:
+      return "code";
+   case BSON_TYPE_SYMBOL:
+      return "symbol";
+   case BSON_TYPE_CODEWSCOPE:
+      return "codeWithScope";
+   case BSON_TYPE_INT32:
+      return "int32";
+   case BSON_TYPE_TIMESTAMP:
+      return "timestamp";
+   case BSON_TYPE_INT64:
+      return "int64";
+   case BSON_TYPE_DECIMAL128:
+      return "decimal128";
+   case BSON_TYPE_MINKEY:
+      return "minKey";
+   case BSON_TYPE_MAXKEY:
+      return "maxKey";
+   default:
+      return "unknown type";
    }
 }
 
@@ -57,10 +79,14 @@ static const char *
 expected_label (docrel_type_t type)
 {
    switch (type) {
-   case DOCREL_TYPE_INT64: return "int64 (or int32)";
-   case DOCREL_TYPE_DOUBLE: return "double (or int32, int64)";
-   case DOCREL_TYPE_ANY: return "any value";
-   default: return docrel_model__type_name (type);
+   case DOCREL_TYPE_INT64:
+      return "int64 (or int32)";
+   case DOCREL_TYPE_DOUBLE:
+      return "double (or int32, int64)";
+   case DOCREL_TYPE_ANY:
+      return "any value";
+   default:
+      return docrel_model__type_name (type);
    }
 }
 
@@ -70,25 +96,39 @@ docrel_model__type_accepts (docrel_type_t type, const bson_value_t *v)
    bson_type_t t = v->value_type;
 
    switch (type) {
-   case DOCREL_TYPE_ANY: return t != BSON_TYPE_NULL;
+   case DOCREL_TYPE_ANY:
+      return t != BSON_TYPE_NULL;
    case DOCREL_TYPE_STRING:
       return t == BSON_TYPE_UTF8 && bson_utf8_validate (v->value.v_utf8.str, v->value.v_utf8.len, true);
-   case DOCREL_TYPE_INT32: return t == BSON_TYPE_INT32;
-   case DOCREL_TYPE_INT64: return t == BSON_TYPE_INT32 || t == BSON_TYPE_INT64;
-   case DOCREL_TYPE_DOUBLE: return t == BSON_TYPE_DOUBLE || t == BSON_TYPE_INT32 || t == BSON_TYPE_INT64;
-   case DOCREL_TYPE_BOOL: return t == BSON_TYPE_BOOL;
-   case DOCREL_TYPE_DATETIME: return t == BSON_TYPE_DATE_TIME;
-   case DOCREL_TYPE_OBJECT_ID: return t == BSON_TYPE_OID;
-   case DOCREL_TYPE_BINARY: return t == BSON_TYPE_BINARY;
-   case DOCREL_TYPE_ARRAY: return t == BSON_TYPE_ARRAY;
-   case DOCREL_TYPE_DOCUMENT: return t == BSON_TYPE_DOCUMENT;
-   default: return false;
+   case DOCREL_TYPE_INT32:
+      return t == BSON_TYPE_INT32;
+   case DOCREL_TYPE_INT64:
+      return t == BSON_TYPE_INT32 || t == BSON_TYPE_INT64;
+   case DOCREL_TYPE_DOUBLE:
+      return t == BSON_TYPE_DOUBLE || t == BSON_TYPE_INT32 || t == BSON_TYPE_INT64;
+   case DOCREL_TYPE_BOOL:
+      return t == BSON_TYPE_BOOL;
+   case DOCREL_TYPE_DATETIME:
+      return t == BSON_TYPE_DATE_TIME;
+   case DOCREL_TYPE_OBJECT_ID:
+      return t == BSON_TYPE_OID;
+   case DOCREL_TYPE_BINARY:
+      return t == BSON_TYPE_BINARY;
+   case DOCREL_TYPE_ARRAY:
+      return t == BSON_TYPE_ARRAY;
+   case DOCREL_TYPE_DOCUMENT:
+      return t == BSON_TYPE_DOCUMENT;
+   default:
+      return false;
    }
 }
 
 /* "expected <what>, got <type> <json>". */
 static bool
-wrong_type (const docrel_model_t *model, const char *path, const char *what, const bson_value_t *value,
+wrong_type (const docrel_model_t *model,
+            const char *path,
+            const char *what,
+            const bson_value_t *value,
             bson_error_t *error)
 {
    char *json = docrel_error__value_json (value);
@@ -226,7 +266,9 @@ check_length (const docrel_model_t *model, const docrel_field_t *field, const bs
 }
 
 bool
-docrel_model__check_value (const docrel_model_t *model, const docrel_field_t *field, const bson_value_t *value,
+docrel_model__check_value (const docrel_model_t *model,
+                           const docrel_field_t *field,
+                           const bson_value_t *value,
                            bson_error_t *error)
 {
    const char *path;
@@ -241,8 +283,7 @@ docrel_model__check_value (const docrel_model_t *model, const docrel_field_t *fi
          return true;
       }
       return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
-                                "model '%s': field '%s' is required%s", model->name, path,
-                                value ? ", got null" : "");
+                                "model '%s': field '%s' is required%s", model->name, path, value ? ", got null" : "");
    }
    if (!docrel_model__type_accepts (field->type, value)) {
       return wrong_type (model, path, expected_label (field->type), value, error);
@@ -347,8 +388,8 @@ docrel_model_validate (const docrel_model_t *model, const bson_t *document, bson
    while (bson_iter_next (&iter)) {
       if (!docrel_model__top_level_declared (model, bson_iter_key (&iter))) {
          return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_EXTRA_FIELD,
-                                   "model '%s': field '%s' is not declared (extra fields are rejected)",
-                                   model->name, bson_iter_key (&iter));
+                                   "model '%s': field '%s' is not declared (extra fields are rejected)", model->name,
+                                   bson_iter_key (&iter));
       }
    }
    return true;

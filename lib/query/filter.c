@@ -125,21 +125,13 @@ static bool
 unsupported (ctx_t *ctx, const char *op, const char *field)
 {
    if (!field) {
-      return docrel_error__set (ctx->error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                "unsupported query operator '%s' %s%s%s",
-                                op,
+      return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                "unsupported query operator '%s' %s%s%s", op,
                                 ctx->within ? "in $elemMatch on field '" : "at the top level of the filter",
-                                ctx->within ? ctx->within : "",
-                                ctx->within ? "'" : "");
+                                ctx->within ? ctx->within : "", ctx->within ? "'" : "");
    }
-   return docrel_error__set (ctx->error,
-                             DOCREL_ERROR_QUERY,
-                             DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                             "unsupported query operator '%s' on field '%s'",
-                             op,
-                             field);
+   return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                             "unsupported query operator '%s' on field '%s'", op, field);
 }
 
 /* The value iter is on, by value: its pointers lead into the spec, not
@@ -164,16 +156,8 @@ bad (ctx_t *ctx, const char *op, const char *field, const char *what, const bson
       value = iter_value (iter);
       json = docrel_error__value_json (&value);
    }
-   docrel_error__set (ctx->error,
-                      DOCREL_ERROR_QUERY,
-                      DOCREL_ERROR_BAD_OPTION,
-                      "query operator '%s'%s%s%s: %s%s%s",
-                      op,
-                      field ? " on field '" : "",
-                      field ? field : "",
-                      field ? "'" : "",
-                      what,
-                      json ? ", got " : "",
+   docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "query operator '%s'%s%s%s: %s%s%s", op,
+                      field ? " on field '" : "", field ? field : "", field ? "'" : "", what, json ? ", got " : "",
                       json ? json : "");
    bson_free (json);
    return false;
@@ -224,7 +208,7 @@ is_operator_doc (const bson_t *doc)
 static bool
 is_filter_level_op (const char *key)
 {
-   static const char *const ops[] = { "$and", "$or", "$nor", "$comment", "$where", "$expr", "$text", "$jsonSchema" };
+   static const char *const ops[] = {"$and", "$or", "$nor", "$comment", "$where", "$expr", "$text", "$jsonSchema"};
    size_t i;
 
    for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -271,11 +255,11 @@ static const struct {
    const char *alias;
    int code;
 } type_aliases[] = {
-   { "double", 1 },    { "string", 2 },     { "object", 3 },      { "array", 4 },    { "binData", 5 },
-   { "undefined", 6 }, { "objectId", 7 },   { "bool", 8 },        { "date", 9 },     { "null", 10 },
-   { "regex", 11 },    { "dbPointer", 12 }, { "javascript", 13 }, { "symbol", 14 },  { "javascriptWithScope", 15 },
-   { "int", 16 },      { "timestamp", 17 }, { "long", 18 },       { "decimal", 19 }, { "minKey", -1 },
-   { "maxKey", 127 },
+   {"double", 1},    {"string", 2},     {"object", 3},      {"array", 4},    {"binData", 5},
+   {"undefined", 6}, {"objectId", 7},   {"bool", 8},        {"date", 9},     {"null", 10},
+   {"regex", 11},    {"dbPointer", 12}, {"javascript", 13}, {"symbol", 14},  {"javascriptWithScope", 15},
+   {"int", 16},      {"timestamp", 17}, {"long", 18},       {"decimal", 19}, {"minKey", -1},
+   {"maxKey", 127},
 };
 
 static uint32_t
@@ -349,8 +333,8 @@ compile_type (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathle
 
 static bool compile_filter (ctx_t *ctx, docrel_fnode_t *and_node, const bson_t *spec);
 static bool compile_operators (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const bson_t *ops);
-static bool compile_elem_match (
-   ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const bson_iter_t *iter);
+static bool
+compile_elem_match (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const bson_iter_t *iter);
 
 static int
 value_cmp (const void *a, const void *b)
@@ -361,8 +345,12 @@ value_cmp (const void *a, const void *b)
 /* $in (or, under a NOT, $nin): an IN node with the values sorted for
  * binary search. */
 static bool
-compile_in (
-   ctx_t *ctx, docrel_fnode_t *parent, const char *op, const char *field, bool pathless, const bson_iter_t *iter)
+compile_in (ctx_t *ctx,
+            docrel_fnode_t *parent,
+            const char *op,
+            const char *field,
+            bool pathless,
+            const bson_iter_t *iter)
 {
    docrel_fnode_t *node;
    bson_iter_t child;
@@ -499,22 +487,26 @@ compile_not (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
    if (!is_operator_doc (&ops)) {
       return bad (ctx, "$not", field, "needs a document of operators", iter);
    }
-   return compile_operators (
-      ctx, add_node (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_AND), field, pathless, &ops);
+   return compile_operators (ctx, add_node (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_AND), field, pathless,
+                             &ops);
 }
 
 /* One operator of an operator document, added under parent (an AND, or an
  * ELEM_VALUE whose children are ANDed). */
 static bool
-compile_op (
-   ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathless, const char *op, const bson_iter_t *iter)
+compile_op (ctx_t *ctx,
+            docrel_fnode_t *parent,
+            const char *field,
+            bool pathless,
+            const char *op,
+            const bson_iter_t *iter)
 {
    static const struct {
       const char *name;
       docrel_fnode_kind_t kind;
    } comparisons[] = {
-      { "$eq", DOCREL_FNODE_EQ }, { "$gt", DOCREL_FNODE_GT },   { "$gte", DOCREL_FNODE_GTE },
-      { "$lt", DOCREL_FNODE_LT }, { "$lte", DOCREL_FNODE_LTE },
+      {"$eq", DOCREL_FNODE_EQ}, {"$gt", DOCREL_FNODE_GT},   {"$gte", DOCREL_FNODE_GTE},
+      {"$lt", DOCREL_FNODE_LT}, {"$lte", DOCREL_FNODE_LTE},
    };
    size_t i;
    int64_t n;
@@ -545,8 +537,8 @@ compile_op (
       if (!BSON_ITER_HOLDS_BOOL (iter) && !BSON_ITER_HOLDS_NUMBER (iter)) {
          return bad (ctx, op, field, "needs a bool or a number", iter);
       }
-      add_leaf (
-         bson_iter_as_bool (iter) ? parent : add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_EXISTS, field, pathless);
+      add_leaf (bson_iter_as_bool (iter) ? parent : add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_EXISTS, field,
+                pathless);
       return true;
    }
    if (strcmp (op, "$type") == 0) {
@@ -580,16 +572,16 @@ compile_operators (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool p
    bool ok = true;
 
    if (++ctx->depth > MAX_DEPTH) {
-      return docrel_error__set (
-         ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "filter nested more than %d levels deep", MAX_DEPTH);
+      return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "filter nested more than %d levels deep", MAX_DEPTH);
    }
    if (bson_iter_init (&iter, ops)) {
       while (ok && bson_iter_next (&iter)) {
          const char *key = bson_iter_key (&iter);
          if (key[0] != '$') {
             char what[160];
-            bson_snprintf (
-               what, sizeof what, "'%s' is not an operator, and operators cannot be mixed with fields", key);
+            bson_snprintf (what, sizeof what, "'%s' is not an operator, and operators cannot be mixed with fields",
+                           key);
             return bad (ctx, first_key (ops), field, what, NULL);
          }
          ok = compile_op (ctx, parent, field, pathless, key, &iter);
@@ -639,12 +631,8 @@ compile_field (ctx_t *ctx, docrel_fnode_t *parent, const char *field, const bson
       n += *c == '.';
    }
    if (n > MAX_DEPTH) {
-      return docrel_error__set (ctx->error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_BAD_OPTION,
-                                "field path '%.40s...' has more than %d components",
-                                field,
-                                MAX_DEPTH);
+      return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "field path '%.40s...' has more than %d components", field, MAX_DEPTH);
    }
    if (!check_value (ctx, iter, field)) {
       return false;
@@ -668,12 +656,12 @@ compile_filter (ctx_t *ctx, docrel_fnode_t *and_node, const bson_t *spec)
    bool ok = true;
 
    if (++ctx->depth > MAX_DEPTH) {
-      return docrel_error__set (
-         ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "filter nested more than %d levels deep", MAX_DEPTH);
+      return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "filter nested more than %d levels deep", MAX_DEPTH);
    }
    if (!bson_iter_init (&iter, spec)) {
-      return docrel_error__set (
-         ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "filter is not valid BSON");
+      return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "filter is not valid BSON");
    }
    while (ok && bson_iter_next (&iter)) {
       const char *key = bson_iter_key (&iter);
@@ -702,12 +690,12 @@ docrel_filter_t *
 docrel_filter__new (const bson_t *spec, bson_error_t *error)
 {
    docrel_filter_t *filter;
-   ctx_t ctx = { error, 0, NULL };
+   ctx_t ctx = {error, 0, NULL};
    size_t offset;
 
    if (spec && !bson_validate (spec, BSON_VALIDATE_NONE, &offset)) {
-      docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "filter is not valid BSON (at byte %zu)", offset);
+      docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                         "filter is not valid BSON (at byte %zu)", offset);
       return NULL;
    }
    filter = bson_malloc0 (sizeof *filter);

@@ -102,8 +102,8 @@ add_path (docrel_projection_t *proj, const char *path, bson_error_t *error)
       pnode_t *child = pnode_find (node, start, len);
 
       if (child && (child->leaf || !dot)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "projection: path collision at '%s'", path);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "projection: path collision at '%s'", path);
       }
       if (!child) {
          child = pnode_add (node, start, len);
@@ -131,39 +131,24 @@ check_path (const char *path, bson_error_t *error)
       size_t len = dot ? (size_t) (dot - start) : strlen (start);
 
       if (len == 0) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "projection field '%s' has an empty component", path);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "projection field '%s' has an empty component", path);
       }
       if (start[0] == '$') {
          if (len == 1) {
-            return docrel_error__set (error,
-                                      DOCREL_ERROR_QUERY,
-                                      DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                      "unsupported positional projection '%s'",
-                                      path);
+            return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                      "unsupported positional projection '%s'", path);
          }
          if (start == path && !dot) {
-            return docrel_error__set (error,
-                                      DOCREL_ERROR_QUERY,
-                                      DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                      "unsupported projection operator '%s'",
-                                      path);
+            return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                      "unsupported projection operator '%s'", path);
          }
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                   "unsupported projection operator '%.*s' in field '%s'",
-                                   (int) len,
-                                   start,
-                                   path);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                   "unsupported projection operator '%.*s' in field '%s'", (int) len, start, path);
       }
       if (++n > MAX_PATH_DEPTH) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_BAD_OPTION,
-                                   "projection field '%.40s...' has more than %d components",
-                                   path,
-                                   MAX_PATH_DEPTH);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "projection field '%.40s...' has more than %d components", path, MAX_PATH_DEPTH);
       }
       if (!dot) {
          return true;
@@ -198,8 +183,8 @@ parse_spec (docrel_projection_t *proj, const bson_t *spec, const char *prefix, b
    bson_iter_t iter;
 
    if (!bson_iter_init (&iter, spec)) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "projection is not valid BSON");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "projection is not valid BSON");
    }
    while (bson_iter_next (&iter)) {
       const char *key = bson_iter_key (&iter);
@@ -217,40 +202,26 @@ parse_spec (docrel_projection_t *proj, const bson_t *spec, const char *prefix, b
 
          bson_iter_document (&iter, &len, &data);
          if (!bson_init_static (&sub, data, len) || bson_empty (&sub)) {
-            ok = docrel_error__set (error,
-                                    DOCREL_ERROR_QUERY,
-                                    DOCREL_ERROR_BAD_OPTION,
-                                    "projection field '%s': an empty sub-projection is not valid",
-                                    path);
+            ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                    "projection field '%s': an empty sub-projection is not valid", path);
          } else if (bson_iter_init (&first, &sub) && bson_iter_next (&first) && bson_iter_key (&first)[0] == '$') {
-            ok = docrel_error__set (error,
-                                    DOCREL_ERROR_QUERY,
-                                    DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                    "unsupported projection operator '%s' on field '%s'",
-                                    bson_iter_key (&first),
-                                    path);
+            ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                    "unsupported projection operator '%s' on field '%s'", bson_iter_key (&first), path);
          } else {
             ok = parse_spec (proj, &sub, path, mode_set, error);
          }
       } else if (!get_flag (&iter, &flag)) {
          char *json = docrel_error__value_json (bson_iter_value (&iter));
-         ok = docrel_error__set (error,
-                                 DOCREL_ERROR_QUERY,
-                                 DOCREL_ERROR_BAD_OPTION,
-                                 "projection field '%s': expected 1, 0, true, false or a sub-projection, got %s",
-                                 path,
+         ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                 "projection field '%s': expected 1, 0, true, false or a sub-projection, got %s", path,
                                  json);
          bson_free (json);
       } else if (!prefix && strcmp (key, "_id") == 0) {
          proj->id_spec = flag ? 1 : 0; /* _id never sets or breaks the mode */
       } else if (*mode_set && flag != proj->inclusion) {
-         ok = docrel_error__set (error,
-                                 DOCREL_ERROR_QUERY,
-                                 DOCREL_ERROR_BAD_OPTION,
+         ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                                  "projection: cannot do %s on field '%s' in an %s projection",
-                                 flag ? "inclusion" : "exclusion",
-                                 path,
-                                 proj->inclusion ? "inclusion" : "exclusion");
+                                 flag ? "inclusion" : "exclusion", path, proj->inclusion ? "inclusion" : "exclusion");
       } else {
          *mode_set = true;
          proj->inclusion = flag;
@@ -273,11 +244,8 @@ docrel_projection__new (const bson_t *spec, bson_error_t *error)
 
    proj->id_spec = -1;
    if (spec && !bson_validate (spec, BSON_VALIDATE_NONE, &offset)) {
-      docrel_error__set (error,
-                         DOCREL_ERROR_QUERY,
-                         DOCREL_ERROR_INVALID_ARGUMENT,
-                         "projection is not valid BSON (at byte %zu)",
-                         offset);
+      docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                         "projection is not valid BSON (at byte %zu)", offset);
       goto fail;
    }
    if (spec && !parse_spec (proj, spec, NULL, &mode_set, error)) {
@@ -324,14 +292,22 @@ docrel_projection__is_identity (const docrel_projection_t *projection)
 
 /* ---- applying ------------------------------------------------------------- */
 
-static void project_doc (
-   const docrel_projection_t *proj, const pnode_t *node, const uint8_t *data, uint32_t len, bool top, bson_t *out);
+static void project_doc (const docrel_projection_t *proj,
+                         const pnode_t *node,
+                         const uint8_t *data,
+                         uint32_t len,
+                         bool top,
+                         bson_t *out);
 
 /* The elements of the array at data, projected with node (the trie node of
  * the array's own field), appended to out and renumbered. */
 static void
-project_array (
-   const docrel_projection_t *proj, const pnode_t *node, const uint8_t *data, uint32_t len, int depth, bson_t *out)
+project_array (const docrel_projection_t *proj,
+               const pnode_t *node,
+               const uint8_t *data,
+               uint32_t len,
+               int depth,
+               bson_t *out)
 {
    bson_iter_t iter;
    uint32_t i = 0;
@@ -367,8 +343,12 @@ project_array (
 
 /* The fields of the document at data, projected with node, appended to out. */
 static void
-project_doc (
-   const docrel_projection_t *proj, const pnode_t *node, const uint8_t *data, uint32_t len, bool top, bson_t *out)
+project_doc (const docrel_projection_t *proj,
+             const pnode_t *node,
+             const uint8_t *data,
+             uint32_t len,
+             bool top,
+             bson_t *out)
 {
    bson_iter_t iter;
    bson_t sub;

@@ -41,21 +41,16 @@ check_path (const char *path, bson_error_t *error)
    const char *p = path;
 
    if (!*path) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "sort: a field path must not be empty");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "sort: a field path must not be empty");
    }
    for (;;) {
       if (*p == '.' || *p == '\0') {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_BAD_OPTION,
-                                   "sort: field path '%s' has an empty component",
-                                   path);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "sort: field path '%s' has an empty component", path);
       }
       if (*p == '$') {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_BAD_OPTION,
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                                    "sort: field path '%s' has a component starting with '$' (sort operators "
                                    "such as $natural and $meta are not supported)",
                                    path);
@@ -103,8 +98,8 @@ docrel_sort__new (const bson_t *spec, bson_error_t *error)
       return sort;
    }
    if (!bson_iter_init (&iter, spec)) {
-      docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "sort: the specification is not valid BSON");
+      docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                         "sort: the specification is not valid BSON");
       goto fail;
    }
    n_keys = bson_count_keys (spec) + 1u; /* + 1: never a zero-size allocation */
@@ -118,27 +113,23 @@ docrel_sort__new (const bson_t *spec, bson_error_t *error)
       }
       for (i = 0; i < sort->n; i++) {
          if (strcmp (sort->paths[i], path) == 0) {
-            docrel_error__set (
-               error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "sort: field '%s' appears more than once", path);
+            docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                               "sort: field '%s' appears more than once", path);
             goto fail;
          }
       }
       if (!read_direction (&iter, &sort->directions[sort->n])) {
          json = docrel_error__value_json (bson_iter_value (&iter));
-         docrel_error__set (error,
-                            DOCREL_ERROR_QUERY,
-                            DOCREL_ERROR_BAD_OPTION,
-                            "sort: the direction for field '%s' must be 1 or -1 (a number), not %s",
-                            path,
-                            json);
+         docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                            "sort: the direction for field '%s' must be 1 or -1 (a number), not %s", path, json);
          bson_free (json);
          goto fail;
       }
       sort->paths[sort->n++] = bson_strdup (path);
    }
    if (iter.err_off) {
-      docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "sort: the specification is not valid BSON");
+      docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                         "sort: the specification is not valid BSON");
       goto fail;
    }
    return sort;

@@ -14,8 +14,8 @@ docrel_update__is_id_path (const char *path)
 static bool
 immutable_error (const char *path, bson_error_t *error)
 {
-   return docrel_error__set (
-      error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE, "an update may not change _id (it touches '%s')", path);
+   return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE,
+                             "an update may not change _id (it touches '%s')", path);
 }
 
 /* True if (path, value) sets _id to the document's own id. */
@@ -31,8 +31,8 @@ check_replacement (const bson_value_t *id, const bson_t *update, bson_error_t *e
    bson_iter_t iter;
 
    if (!id) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "a range update takes $set and $unset, not a replacement");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "a range update takes $set and $unset, not a replacement");
    }
    if (bson_iter_init_find (&iter, update, "_id") && !same_id ("_id", bson_iter_value (&iter), id)) {
       return immutable_error ("_id", error);
@@ -49,14 +49,15 @@ docrel_update__check (const bson_value_t *id, const bson_t *update, bool *replac
 
    *replace = false;
    if (!update || !bson_iter_init (&iter, update)) {
-      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the update is not a valid document");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "the update is not a valid document");
    }
    while (bson_iter_next (&iter)) {
       *(bson_iter_key (&iter)[0] == '$' ? &operators : &fields) = true;
    }
    if (operators && fields) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "an update mixes operators ($set) and plain fields");
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "an update mixes operators ($set) and plain fields");
    }
    if (fields) {
       *replace = true;
@@ -68,15 +69,12 @@ docrel_update__check (const bson_value_t *id, const bson_t *update, bool *replac
       bool set = strcmp (op, "$set") == 0;
 
       if (!set && strcmp (op, "$unset") != 0) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_QUERY,
-                                   DOCREL_ERROR_UNSUPPORTED_OPERATOR,
-                                   "update operator '%s' is not supported (only $set and $unset)",
-                                   op);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR,
+                                   "update operator '%s' is not supported (only $set and $unset)", op);
       }
       if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !bson_iter_recurse (&iter, &ops)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "the argument of %s must be a document", op);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                   "the argument of %s must be a document", op);
       }
       while (bson_iter_next (&ops)) {
          const char *path = bson_iter_key (&ops);

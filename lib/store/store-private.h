@@ -35,7 +35,7 @@ typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend 
 struct _docrel_store_t;
 
 typedef struct {
-   const char *name;       /* index name, unique within the collection */
+   const char *name; /* index name, unique within the collection */
    const char *collection;
    size_t n_keys;
    const char *const *paths; /* field paths, in key order */
@@ -51,8 +51,8 @@ typedef struct {
    const docrel_filter_t *filter;
    const docrel_sort_t *sort;
    const docrel_projection_t *projection;
-   int64_t skip;  /* >= 0 */
-   int64_t limit; /* 0: none */
+   int64_t skip;       /* >= 0 */
+   int64_t limit;      /* 0: none */
    int32_t batch_size; /* 0: the backend's default */
    /* Grouped window, for joins with a per-parent $limit: when n_group_paths
     * > 0, skip and limit apply within each group of documents that share the
@@ -196,7 +196,7 @@ struct _docrel_store_t {
    struct _docrel_model_t **models;
    size_t n_models;
    void (*free_model) (struct _docrel_model_t *model);
-   pthread_mutex_t mutex; /* guards models and model readiness */
+   pthread_mutex_t mutex;       /* guards models and model readiness */
    pthread_mutex_t stats_mutex; /* guards stats only: counted calls happen
                                  * while mutex is held (model first use) */
    docrel_store_stats_t stats;

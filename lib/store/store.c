@@ -26,8 +26,7 @@ vtable_complete (const docrel_backend_vtable_t *vt)
 {
    return vt->version == DOCREL_BACKEND_VERSION && vt->name && vt->open && vt->close && vt->ensure_collection &&
           vt->ensure_index && vt->insert_many && vt->update_many && vt->update_where && vt->delete_many && vt->find &&
-          vt->cursor_next && vt->cursor_destroy && vt->count && vt->explain && vt->begin && vt->commit &&
-          vt->abort;
+          vt->cursor_next && vt->cursor_destroy && vt->count && vt->explain && vt->begin && vt->commit && vt->abort;
 }
 
 /* A round trip the backend made on its own, a getMore: one more find. */
@@ -57,27 +56,19 @@ docrel_store_open (const char *uri, bson_error_t *error)
    }
    if (!vt) {
       if (!strchr (uri, ':')) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_STORE,
-                            DOCREL_ERROR_INVALID_URI,
+         docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
                             "store URI '%s' has no scheme; expected sqlite:///abs/path.db, sqlite:relative.db, "
                             "sqlite::memory: or mongodb://host:port/dbname",
                             uri);
       } else {
-         docrel_error__set (error,
-                            DOCREL_ERROR_STORE,
-                            DOCREL_ERROR_UNKNOWN_BACKEND,
-                            "store URI '%s': unknown scheme; expected sqlite:, mongodb:// or mongodb+srv://",
-                            uri);
+         docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_UNKNOWN_BACKEND,
+                            "store URI '%s': unknown scheme; expected sqlite:, mongodb:// or mongodb+srv://", uri);
       }
       return NULL;
    }
    if (!vtable_complete (vt)) {
-      docrel_error__set (error,
-                         DOCREL_ERROR_STORE,
-                         DOCREL_ERROR_UNKNOWN_BACKEND,
-                         "backend '%s' does not implement version %d of the backend table",
-                         vt->name ? vt->name : "?",
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_UNKNOWN_BACKEND,
+                         "backend '%s' does not implement version %d of the backend table", vt->name ? vt->name : "?",
                          DOCREL_BACKEND_VERSION);
       return NULL;
    }
@@ -278,8 +269,11 @@ docrel_store__abort (docrel_store_t *store)
 }
 
 bool
-docrel_store__delete_many (
-   docrel_store_t *store, const char *collection, const docrel_filter_t *filter, int64_t *deleted, bson_error_t *error)
+docrel_store__delete_many (docrel_store_t *store,
+                           const char *collection,
+                           const docrel_filter_t *filter,
+                           int64_t *deleted,
+                           bson_error_t *error)
 {
    docrel_store__count (store, DOCREL_COUNT_DELETE, 0);
    return store->vtable->delete_many (store->backend, collection, filter, deleted, error);
@@ -293,23 +287,20 @@ check_find_spec (const docrel_find_spec_t *spec, bson_error_t *error)
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "no query");
    }
    if (spec->skip < 0 || spec->limit < 0) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_QUERY,
-                                DOCREL_ERROR_BAD_OPTION,
-                                "skip and limit must not be negative (skip %" PRId64 ", limit %" PRId64 ")",
-                                spec->skip,
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "skip and limit must not be negative (skip %" PRId64 ", limit %" PRId64 ")", spec->skip,
                                 spec->limit);
    }
    if (spec->n_group_paths > 0 && !spec->group_paths) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "%zu group paths but no array", spec->n_group_paths);
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "%zu group paths but no array", spec->n_group_paths);
    }
    for (size_t i = 0; i < spec->n_group_paths; i++) {
       bson_error_t why;
 
       if (!docrel_path__check (spec->group_paths[i], &why)) {
-         return docrel_error__set (
-            error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i, why.message);
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i,
+                                   why.message);
       }
    }
    return true;
@@ -321,20 +312,16 @@ check_index_spec (const docrel_index_spec_t *spec, bson_error_t *error)
 {
    if (!spec || !spec->name || !*spec->name || !spec->collection || spec->n_keys == 0 || !spec->paths ||
        !spec->directions) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "an index needs a name and at least one key");
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "an index needs a name and at least one key");
    }
    for (size_t i = 0; i < spec->n_keys; i++) {
       if (!docrel_path__check (spec->paths[i], error)) {
          return false;
       }
       if (spec->directions[i] != 1 && spec->directions[i] != -1) {
-         return docrel_error__set (error,
-                                   DOCREL_ERROR_STORE,
-                                   DOCREL_ERROR_INVALID_ARGUMENT,
-                                   "index '%s': the direction of '%s' must be 1 or -1",
-                                   spec->name,
-                                   spec->paths[i]);
+         return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                                   "index '%s': the direction of '%s' must be 1 or -1", spec->name, spec->paths[i]);
       }
    }
    return true;
@@ -402,8 +389,11 @@ docrel_store__for_each (docrel_store_t *store,
 }
 
 bool
-docrel_store__count_matches (
-   docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
+docrel_store__count_matches (docrel_store_t *store,
+                             const char *collection,
+                             const docrel_find_spec_t *spec,
+                             int64_t *out,
+                             bson_error_t *error)
 {
    if (!check_find_spec (spec, error)) {
       *out = 0;
@@ -414,8 +404,11 @@ docrel_store__count_matches (
 }
 
 bool
-docrel_store__explain (
-   docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
+docrel_store__explain (docrel_store_t *store,
+                       const char *collection,
+                       const docrel_find_spec_t *spec,
+                       bson_t *out,
+                       bson_error_t *error)
 {
    /* Explaining sends nothing that reads or writes documents: not counted. */
    if (!check_find_spec (spec, error)) {

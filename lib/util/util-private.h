@@ -11,32 +11,27 @@
 /* Filling bson_error_t the same way everywhere. */
 /* Sets error (if not NULL) with printf-style message. Always returns false,
  * so callers can write `return docrel_error__set (...)`. */
-bool
-docrel_error__set (bson_error_t *error, uint32_t domain, uint32_t code, const char *fmt, ...)
+bool docrel_error__set (bson_error_t *error, uint32_t domain, uint32_t code, const char *fmt, ...)
    BSON_GNUC_PRINTF (4, 5);
 
 /* Puts a printf-style prefix before error's message, keeping its domain and
  * code (for context added on the way up). Accepts NULL. Returns false. */
-bool
-docrel_error__prefix (bson_error_t *error, const char *fmt, ...) BSON_GNUC_PRINTF (2, 3);
+bool docrel_error__prefix (bson_error_t *error, const char *fmt, ...) BSON_GNUC_PRINTF (2, 3);
 
 /* Relaxed extended JSON of one value, for error messages. The caller frees
  * it with bson_free. Long values are cut to about 120 characters. */
-char *
-docrel_error__value_json (const bson_value_t *value);
+char *docrel_error__value_json (const bson_value_t *value);
 
 /* True if error came from a MongoDB operation labelled
  * TransientTransactionError (its message ends with that label in brackets):
  * the transaction it ran in is gone, and running the whole transaction
  * again may succeed. Accepts NULL. */
-bool
-docrel_error__is_transient (const bson_error_t *error);
+bool docrel_error__is_transient (const bson_error_t *error);
 
 /* True if error came from a commitTransaction labelled
  * UnknownTransactionCommitResult after its retries: the transaction may
  * have committed. Accepts NULL. */
-bool
-docrel_error__is_commit_unknown (const bson_error_t *error);
+bool docrel_error__is_commit_unknown (const bson_error_t *error);
 
 /* ---- buffer ------------------------------------------------------------- */
 
@@ -53,12 +48,15 @@ typedef struct {
    size_t cap;
 } docrel_buf_t;
 
+/* (clang-format 14 would spread this braced macro over four lines.) */
+/* clang-format off */
 #define DOCREL_BUF_INIT {NULL, 0, 0}
+/* clang-format on */
 
 /* Appends len bytes (bytes may be NULL when len is 0). */
 void docrel_buf__append (docrel_buf_t *buf, const void *bytes, size_t len);
 void docrel_buf__append_byte (docrel_buf_t *buf, uint8_t byte);
-void docrel_buf__reset (docrel_buf_t *buf); /* len = 0, keeps memory */
+void docrel_buf__reset (docrel_buf_t *buf);   /* len = 0, keeps memory */
 void docrel_buf__destroy (docrel_buf_t *buf); /* frees memory; buf reusable */
 
 /* ---- idmap -------------------------------------------------------------- */
@@ -78,10 +76,10 @@ typedef struct _docrel_idmap_slot_t docrel_idmap_slot_t;
 typedef struct _docrel_idmap_entry_t docrel_idmap_entry_t;
 
 typedef struct {
-   docrel_idmap_slot_t *slots;     /* cap of them; NULL until the first put */
-   docrel_idmap_entry_t *entries;  /* n_entries used, in no useful order */
-   size_t cap;                     /* 0 or a power of two */
-   size_t n_entries;               /* entries stored; callers may read it */
+   docrel_idmap_slot_t *slots;    /* cap of them; NULL until the first put */
+   docrel_idmap_entry_t *entries; /* n_entries used, in no useful order */
+   size_t cap;                    /* 0 or a power of two */
+   size_t n_entries;              /* entries stored; callers may read it */
 } docrel_idmap_t;
 
 /* An empty map. Allocates nothing, so a map that stays empty costs nothing.

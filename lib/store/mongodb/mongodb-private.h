@@ -41,12 +41,12 @@ typedef struct {
 struct _docrel_backend_t {
    mongoc_uri_t *uri;
    mongoc_client_pool_t *pool;
-   char *db;    /* the database: the URI's path, else DOCREL_MONGODB_DEFAULT_DB */
-   char *where; /* the URI without credentials, for messages */
+   char *db;                   /* the database: the URI's path, else DOCREL_MONGODB_DEFAULT_DB */
+   char *where;                /* the URI without credentials, for messages */
    docrel_backend_host_t host; /* the APM callback reports getMores to it */
-   bool transactions;     /* the deployment runs them (replica set or mongos with sessions) */
-   int32_t max_wire_version; /* of the server open reached: 13 is MongoDB 5.0 */
-   pthread_mutex_t mutex; /* guards txns */
+   bool transactions;          /* the deployment runs them (replica set or mongos with sessions) */
+   int32_t max_wire_version;   /* of the server open reached: 13 is MongoDB 5.0 */
+   pthread_mutex_t mutex;      /* guards txns */
    docrel_mongodb_txn_t **txns;
    size_t n_txns, cap_txns;
 };
@@ -130,10 +130,8 @@ bool docrel_mongodb__count_filter (const docrel_mongodb_op_t *op,
                                    int64_t *out,
                                    bson_error_t *error);
 
-docrel_backend_cursor_t *docrel_mongodb__find (docrel_backend_t *b,
-                                               const char *collection,
-                                               const docrel_find_spec_t *spec,
-                                               bson_error_t *error);
+docrel_backend_cursor_t *
+docrel_mongodb__find (docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error);
 bool docrel_mongodb__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error);
 void docrel_mongodb__cursor_destroy (docrel_backend_cursor_t *cursor);
 bool docrel_mongodb__count (docrel_backend_t *b,

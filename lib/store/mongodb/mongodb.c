@@ -118,22 +118,21 @@ duplicate_error (bson_error_t *error, const bson_error_t *cause, const bson_t *r
    if (index && strcmp (index, "_id_") == 0) {
       index[3] = '\0';
    }
-   docrel_error__set (error,
-                      DOCREL_ERROR_STORE,
-                      DOCREL_ERROR_DUPLICATE_KEY,
-                      "duplicate key in collection '%s' index '%s': %s%s",
-                      collection ? collection : "?",
-                      index ? index : "?",
-                      key ? key : msg,
-                      in_build ? " (building a unique index)" : "");
+   docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
+                      "duplicate key in collection '%s' index '%s': %s%s", collection ? collection : "?",
+                      index ? index : "?", key ? key : msg, in_build ? " (building a unique index)" : "");
    bson_free (index);
    bson_free (key);
    return false;
 }
 
 bool
-docrel_mongodb__fail (
-   bson_error_t *error, const bson_error_t *cause, const bson_t *reply, const char *collection, const char *fmt, ...)
+docrel_mongodb__fail (bson_error_t *error,
+                      const bson_error_t *cause,
+                      const bson_t *reply,
+                      const char *collection,
+                      const char *fmt,
+                      ...)
 {
    char what[256];
    const char *label = "";
@@ -156,15 +155,8 @@ docrel_mongodb__fail (
       }
       return docrel_error__set (error, DOCREL_ERROR_SERVER, cause->code, "%s: %s%s", what, cause->message, label);
    }
-   return docrel_error__set (error,
-                             DOCREL_ERROR_STORE,
-                             DOCREL_ERROR_BACKEND,
-                             "%s: %s (libmongoc error %u.%u)%s",
-                             what,
-                             cause->message,
-                             cause->domain,
-                             cause->code,
-                             label);
+   return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "%s: %s (libmongoc error %u.%u)%s", what,
+                             cause->message, cause->domain, cause->code, label);
 }
 
 /* Calls ----------------------------------------------------------------------- */
@@ -267,8 +259,8 @@ mongodb_begin (docrel_backend_t *b, bool *active, bson_error_t *error)
    open = own_txn (b, NULL) != NULL;
    pthread_mutex_unlock (&b->mutex);
    if (open) {
-      return docrel_error__set (
-         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "a transaction is already open on this thread");
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "a transaction is already open on this thread");
    }
    if (!b->transactions) {
       return true; /* a standalone: calls run one by one */
@@ -438,16 +430,12 @@ mongodb_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson
       if (is_server_domain (cause.domain) &&
           (cause.code == SERVER_INDEX_OPTIONS_CONFLICT || cause.code == SERVER_INDEX_KEY_SPECS_CONFLICT ||
            cause.code == SERVER_INDEX_ALREADY_EXISTS)) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_MODEL,
-                            DOCREL_ERROR_DUPLICATE_NAME,
-                            "index '%s' of collection '%s' already exists with other keys or options (%s)",
-                            spec->name,
-                            spec->collection,
-                            cause.message);
+         docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
+                            "index '%s' of collection '%s' already exists with other keys or options (%s)", spec->name,
+                            spec->collection, cause.message);
       } else {
-         docrel_mongodb__fail (
-            error, &cause, &reply, spec->collection, "creating index '%s' on collection '%s'", spec->name, spec->collection);
+         docrel_mongodb__fail (error, &cause, &reply, spec->collection, "creating index '%s' on collection '%s'",
+                               spec->name, spec->collection);
       }
    }
    bson_destroy (&reply);

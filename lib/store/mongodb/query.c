@@ -48,8 +48,8 @@
 #include "store/mongodb/mongodb-private.h"
 #include "bsonx/bsonx-private.h"
 
-#define GROUP_KEY_PREFIX "k"         /* k0, k1, ... in a group's key */
-#define WINDOW_FIELD "__docrel_n"    /* a document's number in its group */
+#define GROUP_KEY_PREFIX "k"      /* k0, k1, ... in a group's key */
+#define WINDOW_FIELD "__docrel_n" /* a document's number in its group */
 
 struct _docrel_backend_cursor_t {
    docrel_mongodb_op_t op; /* the client, kept until destroy */
@@ -123,7 +123,8 @@ append_flat_projection (bson_t *out, const bson_t *spec, const char *prefix)
       return;
    }
    while (bson_iter_next (&iter)) {
-      char *path = prefix ? bson_strdup_printf ("%s.%s", prefix, bson_iter_key (&iter)) : bson_strdup (bson_iter_key (&iter));
+      char *path = prefix ? bson_strdup_printf ("%s.%s", prefix, bson_iter_key (&iter))
+                          : bson_strdup (bson_iter_key (&iter));
       const uint8_t *data;
       uint32_t len;
       bson_t sub;
@@ -372,8 +373,11 @@ group_pipeline (const docrel_backend_t *b, const docrel_find_spec_t *spec, bool 
 /* {pipeline: [...]} for a grouped query (the form mongoc_collection_aggregate
  * takes), and its options. */
 static void
-aggregate_parts (
-   const docrel_backend_t *b, const docrel_find_spec_t *spec, bool counting, bson_t *pipeline, bson_t *opts)
+aggregate_parts (const docrel_backend_t *b,
+                 const docrel_find_spec_t *spec,
+                 bool counting,
+                 bson_t *pipeline,
+                 bson_t *opts)
 {
    bson_t stages;
 
@@ -395,8 +399,8 @@ cursor_fail (docrel_backend_cursor_t *cursor, bson_error_t *error)
    const bson_t *reply = NULL;
 
    mongoc_cursor_error_document (cursor->cursor, &cause, &reply);
-   return docrel_mongodb__fail (
-      error, &cause, reply, cursor->collection, "reading collection '%s'", cursor->collection);
+   return docrel_mongodb__fail (error, &cause, reply, cursor->collection, "reading collection '%s'",
+                                cursor->collection);
 }
 
 docrel_backend_cursor_t *
@@ -485,8 +489,11 @@ docrel_mongodb__cursor_destroy (docrel_backend_cursor_t *cursor)
 /* Count ------------------------------------------------------------------------------ */
 
 bool
-docrel_mongodb__count_filter (
-   const docrel_mongodb_op_t *op, const char *collection, const bson_t *filter, int64_t *out, bson_error_t *error)
+docrel_mongodb__count_filter (const docrel_mongodb_op_t *op,
+                              const char *collection,
+                              const bson_t *filter,
+                              int64_t *out,
+                              bson_error_t *error)
 {
    mongoc_collection_t *coll = docrel_mongodb__collection (op, collection);
    bson_t opts = BSON_INITIALIZER;
@@ -510,8 +517,11 @@ docrel_mongodb__count_filter (
 
 /* The grouped count: the one document of the pipeline, {n: count}, or none. */
 static bool
-count_grouped (
-   const docrel_mongodb_op_t *op, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
+count_grouped (const docrel_mongodb_op_t *op,
+               const char *collection,
+               const docrel_find_spec_t *spec,
+               int64_t *out,
+               bson_error_t *error)
 {
    mongoc_collection_t *coll = docrel_mongodb__collection (op, collection);
    mongoc_cursor_t *cursor = NULL;
@@ -526,7 +536,8 @@ count_grouped (
    if (ok) {
       aggregate_parts (op->b, spec, true, &pipeline, &opts);
       cursor = mongoc_collection_aggregate (coll, MONGOC_QUERY_NONE, &pipeline, &opts, NULL);
-      if (mongoc_cursor_next (cursor, &doc) && bson_iter_init_find (&iter, doc, "n") && BSON_ITER_HOLDS_NUMBER (&iter)) {
+      if (mongoc_cursor_next (cursor, &doc) && bson_iter_init_find (&iter, doc, "n") &&
+          BSON_ITER_HOLDS_NUMBER (&iter)) {
          *out = bson_iter_as_int64 (&iter);
       }
       if (mongoc_cursor_error_document (cursor, &cause, &reply)) {
@@ -541,8 +552,11 @@ count_grouped (
 }
 
 bool
-docrel_mongodb__count (
-   docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
+docrel_mongodb__count (docrel_backend_t *b,
+                       const char *collection,
+                       const docrel_find_spec_t *spec,
+                       int64_t *out,
+                       bson_error_t *error)
 {
    docrel_mongodb_op_t op;
    mongoc_collection_t *coll;
@@ -583,8 +597,11 @@ docrel_mongodb__count (
 /* {"backend": "mongodb", "command": <the find or aggregate docrel sends>},
  * built without a round trip. */
 bool
-docrel_mongodb__explain (
-   docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
+docrel_mongodb__explain (docrel_backend_t *b,
+                         const char *collection,
+                         const docrel_find_spec_t *spec,
+                         bson_t *out,
+                         bson_error_t *error)
 {
    bson_t command, cursor;
    bson_t pipeline = BSON_INITIALIZER;

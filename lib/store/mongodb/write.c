@@ -81,20 +81,12 @@ check_doc (const bson_t *doc, size_t i, const char *collection, bson_error_t *er
    bson_iter_t iter;
 
    if (!doc || !bson_iter_init_find (&iter, doc, "_id")) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_DOCUMENT,
-                                DOCREL_ERROR_INVALID_ARGUMENT,
-                                "document %zu inserted into collection '%s' has no _id",
-                                i,
-                                collection);
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "document %zu inserted into collection '%s' has no _id", i, collection);
    }
    if (BSON_ITER_HOLDS_ARRAY (&iter)) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_DOCUMENT,
-                                DOCREL_ERROR_WRONG_TYPE,
-                                "document %zu inserted into collection '%s' has an array as _id",
-                                i,
-                                collection);
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_WRONG_TYPE,
+                                "document %zu inserted into collection '%s' has an array as _id", i, collection);
    }
    return true;
 }
@@ -211,8 +203,8 @@ queue_update (mongoc_bulk_operation_t *bulk,
 
    *sent = false;
    if (!update->id || !update->update) {
-      ok = docrel_error__set (
-         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "update %zu has no _id or no update document", i);
+      ok = docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                              "update %zu has no _id or no update document", i);
    } else if (update->id->value_type == BSON_TYPE_ARRAY) {
       /* no document has an array _id: skipped */
    } else if (!prepare_update (update->id, update->update, &prepared, &replace, error)) {
@@ -284,8 +276,9 @@ docrel_mongodb__update_many (docrel_backend_t *b,
    if (!ok) {
       int64_t applied = applied_statements (&reply, "nMatched");
       docrel_mongodb__fail (error, &cause, &reply, collection, "updating collection '%s'", collection);
-      report_partial (
-         &op, &cause, applied >= 0 && applied < (int64_t) statements ? (int64_t) update_of[applied] : (int64_t) n, n, outcome, error);
+      report_partial (&op, &cause,
+                      applied >= 0 && applied < (int64_t) statements ? (int64_t) update_of[applied] : (int64_t) n, n,
+                      outcome, error);
    }
 done:
    bson_free (update_of);
@@ -326,8 +319,8 @@ docrel_mongodb__update_where (docrel_backend_t *b,
    }
    if (bson_empty (&prepared)) {
       /* Nothing to change: still tell how many match. */
-      ok = docrel_mongodb__count_filter (
-         &op, collection, docrel_mongodb__filter_doc (filter), updated ? updated : &(int64_t){0}, error);
+      ok = docrel_mongodb__count_filter (&op, collection, docrel_mongodb__filter_doc (filter),
+                                         updated ? updated : &(int64_t){0}, error);
       goto done;
    }
    coll = docrel_mongodb__collection (&op, collection);
@@ -353,8 +346,11 @@ done:
 /* Deletes -------------------------------------------------------------------------- */
 
 bool
-docrel_mongodb__delete_many (
-   docrel_backend_t *b, const char *collection, const docrel_filter_t *filter, int64_t *deleted, bson_error_t *error)
+docrel_mongodb__delete_many (docrel_backend_t *b,
+                             const char *collection,
+                             const docrel_filter_t *filter,
+                             int64_t *deleted,
+                             bson_error_t *error)
 {
    docrel_mongodb_op_t op = {0};
    mongoc_collection_t *coll = NULL;

@@ -184,8 +184,8 @@ docrel_sqlite__register_functions (sqlite3 *db)
    }
    if (rc == SQLITE_OK) {
       /* Reads a pointer parameter: only in our own statements. */
-      rc = sqlite3_create_function_v2 (
-         db, "docrel_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_match, NULL, NULL, NULL);
+      rc = sqlite3_create_function_v2 (db, "docrel_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_match, NULL,
+                                       NULL, NULL);
    }
    return rc;
 }

@@ -17,12 +17,12 @@
 struct _docrel_backend_cursor_t {
    docrel_backend_t *b;
    char *collection;
-   sqlite3_stmt *stmt; /* NULL once exhausted (or for a missing collection) */
-   char *sql;          /* the statement's cache key */
-   docrel_filter_t *filter; /* own copy, bound to stmt; NULL if it needs none */
+   sqlite3_stmt *stmt;                    /* NULL once exhausted (or for a missing collection) */
+   char *sql;                             /* the statement's cache key */
+   docrel_filter_t *filter;               /* own copy, bound to stmt; NULL if it needs none */
    const docrel_projection_t *projection; /* borrowed from the spec */
-   bson_t view;      /* the current row, static over the statement's blob */
-   bson_t projected; /* the current row projected, if has_projected */
+   bson_t view;                           /* the current row, static over the statement's blob */
+   bson_t projected;                      /* the current row projected, if has_projected */
    bool has_projected;
 };
 
@@ -192,8 +192,8 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
       ok = true; /* no table yet: no documents */
    } else if (coll) {
       /* The cursor may outlive the caller's filter: it binds its own. */
-      cursor->stmt = shape_prepare (
-         b, coll, &shape, spec->filter, &cursor->filter, spec->skip, spec->limit, &cursor->sql, error);
+      cursor->stmt = shape_prepare (b, coll, &shape, spec->filter, &cursor->filter, spec->skip, spec->limit,
+                                    &cursor->sql, error);
       ok = cursor->stmt != NULL;
    }
    pthread_mutex_unlock (&b->mutex);
@@ -236,11 +236,8 @@ docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc,
       int len = sqlite3_column_bytes (cursor->stmt, 0);
 
       if (!data || len < 5 || !bson_init_static (&cursor->view, data, (size_t) len)) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_STORE,
-                            DOCREL_ERROR_BACKEND,
-                            "collection '%s' holds a value that is not a BSON document",
-                            cursor->collection);
+         docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND,
+                            "collection '%s' holds a value that is not a BSON document", cursor->collection);
          cursor_finish (cursor);
       } else if (cursor->projection) {
          if (cursor->has_projected) {
@@ -285,8 +282,11 @@ docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor)
 }
 
 bool
-docrel_sqlite__count (
-   docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, int64_t *out, bson_error_t *error)
+docrel_sqlite__count (docrel_backend_t *b,
+                      const char *collection,
+                      const docrel_find_spec_t *spec,
+                      int64_t *out,
+                      bson_error_t *error)
 {
    docrel_sqlite_coll_t *coll;
    docrel_sqlite_shape_t shape;
@@ -324,8 +324,11 @@ done:
 }
 
 bool
-docrel_sqlite__explain (
-   docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_t *out, bson_error_t *error)
+docrel_sqlite__explain (docrel_backend_t *b,
+                        const char *collection,
+                        const docrel_find_spec_t *spec,
+                        bson_t *out,
+                        bson_error_t *error)
 {
    docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
    docrel_sqlite_coll_t *coll;

@@ -291,11 +291,8 @@ append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w
    case WHERE_INDEX_LOOKUP:
       sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
       append_key_in (s, w);
-      sqlite3_str_appendf (s,
-                           " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
-                           coll->name,
-                           w->key,
-                           (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+      sqlite3_str_appendf (s, " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
+                           coll->name, w->key, (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
       break;
    }
 }
@@ -378,12 +375,14 @@ append_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqli
 /* SELECT doc FROM (SELECT doc, [id,] rowid AS r, <window> FROM "c" <where>)
  *    WHERE rn > ? AND rn <= ? ORDER BY <sort keys>, r */
 static void
-append_grouped_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape, const where_t *w)
+append_grouped_find (sqlite3_str *s,
+                     const docrel_sqlite_coll_t *coll,
+                     const docrel_sqlite_shape_t *shape,
+                     const where_t *w)
 {
    /* The outer ORDER BY needs id only if the sort names _id. */
-   sqlite3_str_appendall (s,
-                          sort_ends_at_id (shape->sort) ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
-                                                        : "SELECT doc FROM (SELECT doc, rowid AS r, ");
+   sqlite3_str_appendall (s, sort_ends_at_id (shape->sort) ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
+                                                           : "SELECT doc FROM (SELECT doc, rowid AS r, ");
    append_window (s, shape);
    sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
    append_where (s, coll, w);
@@ -402,7 +401,10 @@ append_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w
 
 /* SELECT count(*) FROM (SELECT <window> FROM "c" <where>) WHERE rn > ? AND rn <= ? */
 static void
-append_grouped_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape, const where_t *w)
+append_grouped_count (sqlite3_str *s,
+                      const docrel_sqlite_coll_t *coll,
+                      const docrel_sqlite_shape_t *shape,
+                      const where_t *w)
 {
    sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
    append_window (s, shape);
@@ -450,10 +452,10 @@ append_statement (sqlite3_str *s,
 /* The SQL of a query of shape (sqlite3_malloc'd), filling p; NULL on OOM. */
 char *
 docrel_sqlite__build (docrel_backend_t *b,
-           const docrel_sqlite_coll_t *coll,
-           const docrel_sqlite_shape_t *shape,
-           const docrel_filter_t *filter,
-           docrel_sqlite_params_t *p)
+                      const docrel_sqlite_coll_t *coll,
+                      const docrel_sqlite_shape_t *shape,
+                      const docrel_filter_t *filter,
+                      docrel_sqlite_params_t *p)
 {
    bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
    sqlite3_str *s;
@@ -476,12 +478,12 @@ docrel_sqlite__build (docrel_backend_t *b,
 
 bool
 docrel_sqlite__bind (docrel_backend_t *b,
-             sqlite3_stmt *stmt,
-             const docrel_sqlite_params_t *p,
-             const docrel_filter_t *filter,
-             int64_t skip,
-             int64_t limit,
-             bson_error_t *error)
+                     sqlite3_stmt *stmt,
+                     const docrel_sqlite_params_t *p,
+                     const docrel_filter_t *filter,
+                     int64_t skip,
+                     int64_t limit,
+                     bson_error_t *error)
 {
    int rc = SQLITE_OK;
    int i = 1;

@@ -22,8 +22,8 @@
 #include "util/util-private.h"
 #include "query/query-private.h"
 
-#define DOCREL_SQLITE_CACHE_SIZE 16 /* generated-query statements kept */
-#define DOCREL_SQLITE_BUSY_MS 5000  /* busy timeout */
+#define DOCREL_SQLITE_CACHE_SIZE 16              /* generated-query statements kept */
+#define DOCREL_SQLITE_BUSY_MS 5000               /* busy timeout */
 #define DOCREL_SQLITE_FILTER_PTR "docrel_filter" /* sqlite3_bind_pointer type */
 
 /* One index of a collection, as created by ensure_index (or found in the
@@ -59,8 +59,8 @@ typedef struct {
 
 struct _docrel_backend_t {
    sqlite3 *db;
-   pthread_mutex_t mutex;  /* recursive; held by an open transaction */
-   bool in_transaction;    /* read and written only under mutex */
+   pthread_mutex_t mutex;        /* recursive; held by an open transaction */
+   bool in_transaction;          /* read and written only under mutex */
    docrel_sqlite_coll_t **colls; /* pointers stay valid as the array grows */
    size_t n_colls;
    docrel_sqlite_cached_t cache[DOCREL_SQLITE_CACHE_SIZE]; /* idle statements only */
@@ -90,8 +90,7 @@ bool docrel_sqlite__exec (docrel_backend_t *b, const char *sql, const char *what
 /* The state of collection name, created if new. If create, the table is
  * created when missing; otherwise coll->exists may come back false (readers
  * then behave as on an empty collection). NULL with error set on failure. */
-docrel_sqlite_coll_t *
-docrel_sqlite__coll (docrel_backend_t *b, const char *name, bool create, bson_error_t *error);
+docrel_sqlite_coll_t *docrel_sqlite__coll (docrel_backend_t *b, const char *name, bool create, bson_error_t *error);
 
 /* One of the collection's cached statements, prepared on first use (the
  * table must exist). Reset and unbound when returned. NULL with error set. */
@@ -194,10 +193,8 @@ bool docrel_sqlite__write_error (docrel_backend_t *b,
 
 /* query.c (the cursor side) ------------------------------------------------ */
 
-docrel_backend_cursor_t *docrel_sqlite__find (docrel_backend_t *b,
-                                              const char *collection,
-                                              const docrel_find_spec_t *spec,
-                                              bson_error_t *error);
+docrel_backend_cursor_t *
+docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error);
 bool docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error);
 void docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor);
 bool docrel_sqlite__count (docrel_backend_t *b,
@@ -224,8 +221,8 @@ typedef struct {
    docrel_buf_t keys; /* narrowing keycodes, back to back */
    size_t *ends;      /* end offset of each in keys */
    size_t n_keys;
-   bool match; /* docrel_match(doc, ?) is in the WHERE clause */
-   bool paged; /* LIMIT ? OFFSET ? ends the statement */
+   bool match;   /* docrel_match(doc, ?) is in the WHERE clause */
+   bool paged;   /* LIMIT ? OFFSET ? ends the statement */
    bool grouped; /* rn > ? AND rn <= ? ends it instead */
 } docrel_sqlite_params_t;
 

@@ -244,11 +244,8 @@ check_collection_name (const char *name, bson_error_t *error)
       return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "empty collection name");
    }
    if (strncasecmp (name, "sqlite_", 7) == 0) {
-      return docrel_error__set (error,
-                                DOCREL_ERROR_STORE,
-                                DOCREL_ERROR_INVALID_ARGUMENT,
-                                "collection name '%s' is reserved by SQLite (it starts with 'sqlite_')",
-                                name);
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "collection name '%s' is reserved by SQLite (it starts with 'sqlite_')", name);
    }
    return true;
 }
@@ -370,8 +367,8 @@ sqlite_begin (docrel_backend_t *b, bool *active, bson_error_t *error)
    pthread_mutex_lock (&b->mutex);
    if (b->in_transaction) {
       pthread_mutex_unlock (&b->mutex);
-      return docrel_error__set (
-         error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "a transaction is already open on this thread");
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "a transaction is already open on this thread");
    }
    if (!docrel_sqlite__exec (b, "BEGIN IMMEDIATE", "beginning a transaction", error)) {
       pthread_mutex_unlock (&b->mutex);
@@ -440,7 +437,6 @@ sqlite_ensure_collection (docrel_backend_t *b, const char *collection, bson_erro
    return ok;
 }
 
-
 /* The CREATE INDEX statement of spec (sqlite3_malloc'd, NULL on OOM). The
  * schema keeps this exact text, which is how an existing index is compared. */
 static char *
@@ -448,8 +444,8 @@ index_sql (const docrel_index_spec_t *spec, const char *sql_name)
 {
    sqlite3_str *s = sqlite3_str_new (NULL);
 
-   sqlite3_str_appendf (
-      s, "CREATE %sINDEX \"%w\" ON \"%w\" (", spec->unique ? "UNIQUE " : "", sql_name, spec->collection);
+   sqlite3_str_appendf (s, "CREATE %sINDEX \"%w\" ON \"%w\" (", spec->unique ? "UNIQUE " : "", sql_name,
+                        spec->collection);
    for (size_t i = 0; i < spec->n_keys; i++) {
       char *expr = docrel_sqlite__key_expr (spec->paths[i]);
 
@@ -499,11 +495,8 @@ unique_build_error (docrel_backend_t *b,
       index.n_paths = spec->n_keys;
       docrel_sqlite__duplicate_error (coll, &index, &doc, " (building a unique index)", error);
    } else {
-      docrel_error__set (error,
-                         DOCREL_ERROR_STORE,
-                         DOCREL_ERROR_DUPLICATE_KEY,
-                         "duplicate key in collection '%s' index '%s' (building a unique index)",
-                         coll->name,
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
+                         "duplicate key in collection '%s' index '%s' (building a unique index)", coll->name,
                          spec->name);
    }
    sqlite3_finalize (stmt);
@@ -535,11 +528,8 @@ sqlite_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_
       docrel_sqlite__fail (b, SQLITE_NOMEM, error, "creating index '%s'", spec->name);
       goto done;
    }
-   stmt = prepare (b,
-                   "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE",
-                   0,
-                   "reading the schema",
-                   error);
+   stmt = prepare (b, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE", 0,
+                   "reading the schema", error);
    if (!stmt) {
       goto done;
    }
@@ -549,11 +539,8 @@ sqlite_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_
       const char *existing = (const char *) sqlite3_column_text (stmt, 0);
 
       if (!existing || strcmp (existing, sql) != 0) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_MODEL,
-                            DOCREL_ERROR_DUPLICATE_NAME,
-                            "index '%s' of collection '%s' already exists with other keys or options",
-                            spec->name,
+         docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
+                            "index '%s' of collection '%s' already exists with other keys or options", spec->name,
                             coll->name);
          goto done;
       }
@@ -613,8 +600,8 @@ parse_uri (const char *uri, bool *memory, bson_error_t *error)
    }
    return bson_strdup (rest);
 bad:
-   docrel_error__set (
-      error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "invalid SQLite URI '%s': use %s", uri ? uri : "(null)", URI_FORMS);
+   docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "invalid SQLite URI '%s': use %s",
+                      uri ? uri : "(null)", URI_FORMS);
    return NULL;
 }
 
@@ -638,8 +625,8 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
       return NULL;
    }
    if (!sqlite3_threadsafe ()) {
-      docrel_error__set (
-         error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "this SQLite library was built without thread support");
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND,
+                         "this SQLite library was built without thread support");
       goto fail;
    }
    b = bson_malloc0 (sizeof *b);

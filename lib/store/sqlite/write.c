@@ -50,14 +50,9 @@ docrel_sqlite__duplicate_error (const docrel_sqlite_coll_t *coll,
    value.value.v_doc.data = (uint8_t *) bson_get_data (&key);
    value.value.v_doc.data_len = key.len;
    json = docrel_error__value_json (&value);
-   docrel_error__set (error,
-                      DOCREL_ERROR_STORE,
-                      DOCREL_ERROR_DUPLICATE_KEY,
-                      "duplicate key in collection '%s' index '%s': %s%s",
-                      coll->name,
-                      index ? index->name : "_id",
-                      json ? json : "?",
-                      context ? context : "");
+   docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
+                      "duplicate key in collection '%s' index '%s': %s%s", coll->name, index ? index->name : "_id",
+                      json ? json : "?", context ? context : "");
    bson_free (json);
    bson_destroy (&key);
    return false;
@@ -89,8 +84,8 @@ docrel_sqlite__write_error (docrel_backend_t *b,
          if (index) {
             return docrel_sqlite__duplicate_error (coll, index, doc, NULL, error);
          }
-         return docrel_error__set (
-            error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY, "duplicate key in collection '%s': %s", coll->name, msg);
+         return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
+                                   "duplicate key in collection '%s': %s", coll->name, msg);
       }
       return docrel_sqlite__duplicate_error (coll, NULL, doc, NULL, error); /* the id column */
    }
@@ -133,21 +128,13 @@ docrel_sqlite__insert_many (docrel_backend_t *b,
       int rc;
 
       if (!docs[i] || !bson_iter_init_find (&iter, docs[i], "_id")) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_DOCUMENT,
-                            DOCREL_ERROR_INVALID_ARGUMENT,
-                            "document %zu inserted into collection '%s' has no _id",
-                            i,
-                            coll->name);
+         docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                            "document %zu inserted into collection '%s' has no _id", i, coll->name);
          goto done;
       }
       if (BSON_ITER_HOLDS_ARRAY (&iter)) {
-         docrel_error__set (error,
-                            DOCREL_ERROR_DOCUMENT,
-                            DOCREL_ERROR_WRONG_TYPE,
-                            "document %zu inserted into collection '%s' has an array as _id",
-                            i,
-                            coll->name);
+         docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_WRONG_TYPE,
+                            "document %zu inserted into collection '%s' has an array as _id", i, coll->name);
          goto done;
       }
       docrel_buf__reset (&key);
@@ -271,11 +258,8 @@ update_one (docrel_backend_t *b,
    }
    sqlite3_reset (select);
    if (!doc) {
-      docrel_error__set (error,
-                         DOCREL_ERROR_STORE,
-                         DOCREL_ERROR_BACKEND,
-                         "collection '%s' holds a value that is not a BSON document",
-                         coll->name);
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND,
+                         "collection '%s' holds a value that is not a BSON document", coll->name);
       goto done;
    }
    if (u->id) {
@@ -344,8 +328,8 @@ docrel_sqlite__update_many (docrel_backend_t *b,
    begun = true;
    for (size_t i = 0; i < n; i++) {
       if (!updates[i].id || !updates[i].update) {
-         docrel_error__set (
-            error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "update %zu has no _id or no update document", i);
+         docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
+                            "update %zu has no _id or no update document", i);
          goto done;
       }
       if (updates[i].id->value_type == BSON_TYPE_ARRAY) {
@@ -449,8 +433,11 @@ done:
 /* Deletes -------------------------------------------------------------------------- */
 
 bool
-docrel_sqlite__delete_many (
-   docrel_backend_t *b, const char *collection, const docrel_filter_t *filter, int64_t *deleted, bson_error_t *error)
+docrel_sqlite__delete_many (docrel_backend_t *b,
+                            const char *collection,
+                            const docrel_filter_t *filter,
+                            int64_t *deleted,
+                            bson_error_t *error)
 {
    docrel_sqlite_coll_t *coll;
    sqlite3_stmt *stmt = NULL;
