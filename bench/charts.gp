@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # charts.gp: the benchmark charts, from the .dat files bench/tables.py writes.
 #   gnuplot -e "out='bench/results'; scales='1 10'" bench/charts.gp
 set terminal pngcairo size 1000,480 font "sans,10"

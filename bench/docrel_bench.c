@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel_bench.c: runs one operation of the blog workload on docrel and
  * prints its result as a JSON line (report.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel_bench.h: the blog workload through docrel's public API; what the
  * operations of docrel_write.c and docrel_read.c share. */
 #ifndef BENCH_DOCREL_BENCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel_read.c: the reading operations on docrel: get_join of every
  * author, docrel_get of random authors, a streaming cursor over posts.
  *

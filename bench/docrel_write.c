@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel_write.c: the writing operations on docrel: save_all of the whole
  * blog graph and delete_all of 100 authors with their posts, comments and
  * tag links.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fgraph.c: the baselines' result graph (fgraph.h): nodes owning document copies,
  * found by key through an open-addressing hash (FNV-1a over the key). */
 #include <stdlib.h>

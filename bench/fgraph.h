@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fgraph.h: the baselines' result graph: nodes owning a copy of each
  * document, parents linked to children, found by key through a hash. The
  * floor (SQLite) and the libmongoc baseline both materialise into it, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor.h: the floor: the blog workload hand-written over SQLite, the best a
  * C program can do on this storage, to measure docrel against.
  *

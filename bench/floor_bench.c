@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor_bench.c: the floor's process (see floor.h): opening the file,
  * statements, and the two writing operations.
  *

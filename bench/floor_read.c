@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor_read.c: the floor's reads: the join tree loaded level by level
  * with IN-batched prepared statements, as docrel does it, into a graph of
  * nodes (fgraph.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mongoc_bench.c: the libmongoc baseline for the reads: the same join tree
  * over the collections docrel wrote (Author, Post, Comment, Tag and the
  * links in Post_Tag), by hand: one $in find per edge and chunk of 10,000

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The peer: the blog workload with SQLAlchemy's ORM on SQLite.
 
     /usr/bin/python3 bench/peer_sqlalchemy.py OP --db PATH --scale N

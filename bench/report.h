@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* report.h: timing, memory and the one JSON line each benchmark process
  * prints. Every operation runs in a process of its own (bench/run.py starts
  * them), so the process's peak RSS is the operation's: base_rss_kb is the

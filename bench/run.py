@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs the whole benchmark and writes bench/results/.
 
     /usr/bin/python3 bench/run.py --build BUILD_DIR [--scales 1,10] [--out bench/results]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Turns bench/results/results.json into results.md and the charts.
 
     /usr/bin/python3 bench/tables.py [bench/results]   (run.py calls write_all)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workload.h: the blog workload every benchmark program runs, defined by
  * formulas (no PRNG state to port) so that the C programs and the Python
  * peer build the same data and pick the same documents.

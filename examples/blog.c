@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blog.c: a first docrel app. Authors write posts; posts have comments and
  * tags. It declares the models and their relations, writes a small graph
  * with one save_all, updates and refuses a document, then reads the graph

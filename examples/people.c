@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* people.c: a self-relation, two relations to one model, and purge.
  *
  *   Person belongsTo Person "emergencyContact"   a self-relation; two people

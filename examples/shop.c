@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* shop.c: a shop's relations, saved as one graph and removed by the
  * onDelete rules.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the benchmarks: docrel against a hand-written SQLite floor, the
 # SQLAlchemy peer and (when the MongoDB test server is in the tree) a
 # hand-written libmongoc baseline. Writes bench/results/ (results.json,

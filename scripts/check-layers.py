@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks that lib/ keeps its layers (docs/CONVENTIONS.md lists them):
 - a file includes and calls only its own layer and the layers below it
   (a layer is a folder of lib/ with its subfolders: store/sqlite/ is part

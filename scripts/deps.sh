@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs what docrel needs to build and test, from Debian's packages only.
 # Runs apt-get only when something is missing, so it is quick on a ready machine.
 # Usage: scripts/deps.sh [more Debian packages...]

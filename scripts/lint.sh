@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks what a machine can check of docs/CONVENTIONS.md: the format
 # (.clang-format) of every C file, and the layers of lib/ (no include or
 # call upward or round a circle) from the objects of a build.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds docrel and runs the blog example on a file-backed embedded store.
 set -eu
 cd "$(dirname "$0")/.."

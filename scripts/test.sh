@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds docrel and runs the whole test suite through ctest.
 # Usage: scripts/test.sh [build-dir] [extra cmake arguments...]
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_cursor.c: streaming with docrel_find / docrel_cursor_next.
  *
  * A cursor hands out one document at a time and keeps memory bounded: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_doc.c: documents — typed setters and getters by name and dotted
  * path, value views, unset, path errors, rendering to BSON and JSON, saved
  * and dirty state, the immutable _id of a saved document, and sessions as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_filter.c: MongoDB filter semantics, seen through docrel_find_all and
  * docrel_count on stored documents.
  *

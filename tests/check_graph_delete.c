@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_graph_delete.c: docrel_delete, docrel_delete_all and docrel_purge:
  * dependents first, links removed (never their ends), loaded references
  * cleared, onDelete cascade / setNull / restrict / noAction in the store,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_graph_link.c: associating and dissociating (neko-orm's associate /
  * dissociate / unlink, Medusa's many-to-many replace, Mongoid's push):
  * docrel_link, _link_key, _unlink, _unlink_key, _unlink_all and

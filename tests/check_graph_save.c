@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_graph_save.c: docrel_save_all and docrel_save_all_many on a blog
  * (Author hasMany posts, Post belongsTo author, Post hasMany comments,
  * Post hasAndBelongsToMany tags): a new graph written in dependency order

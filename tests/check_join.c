@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_join.c: loading relations along join trees — nested trees, the
  * per-edge options ($filter, $sort, $skip, $limit per parent, $fields),
  * empty and ambiguous slots, the identity map across paths, the entry

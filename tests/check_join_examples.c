@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_join_examples.c: the seed examples of relations, each a small data
  * set loaded through a join tree: one-to-one (Country / Capital, Customer /
  * Cart, User / Account), one-to-many (Publication / Article, Team / Member,

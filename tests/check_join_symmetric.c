@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_join_symmetric.c: a hasAndBelongsToMany of a model with itself
  * (friends), one-way and symmetric, loaded and filtered through its links. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_model.c: defining models — docrel_model_new and its options, model
  * lookup, typed fields and their options, indexes, and the freeze that
  * follows the first document. Validation of documents against a model is in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_mongodb.c: the MongoDB backend where it can fail or differs from
  * the embedded store: an unreachable server, a server error reply for each
  * kind of command it sends (through the failCommand fail point), the server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_query_options.c: the find options (skip, limit, projection), the
  * options of docrel_count, option errors, and docrel_explain.
  *

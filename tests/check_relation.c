@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_relation.c: declaring relations — the four kinds with Thinky's
  * argument order, the indexes their joins need, the link collection of a
  * hasAndBelongsToMany (named after both models, shared by both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_save.c: writing single documents — inserts and their primary keys,
  * updates that write only what changed, docrel_get by key and the identity
  * map, duplicate keys (the _id and unique indexes), and delete. What the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_schema.c: declaring models, fields, indexes and relations from one
  * Amplify-shaped JSON schema (docrel_store_define, docrel_store_define_json):
  * what a schema declares and how it then behaves, composite keys, and bad

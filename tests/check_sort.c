@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_sort.c: the "sort" find option and the order of unsorted finds.
  *
  * Sorts follow MongoDB's order across BSON types: MinKey < null and missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_store.c: stores — the URIs docrel_store_open takes and refuses, the
  * backend name, persistence of every BSON type and of unique indexes across a
  * close and reopen, and the command counters of docrel_store_stats. */

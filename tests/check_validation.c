@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_validation.c: documents checked against their model — by docrel_save
  * (insert and update) and by docrel_model_validate — plus the "extra" policy
  * and defaults. A rejected document must come back unchanged and unsaved, and

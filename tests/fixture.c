@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture.c: the store each behaviour test runs against (see fixture.h). */
 #include "fixture.h"
 

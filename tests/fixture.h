@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture.h: opening the store a behaviour suite runs against.
  *
  * DOCREL_TEST_STORE picks it: "memory" (default) for sqlite::memory:, "file"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-doc.h: documents, the instances of a model.
  *
  * A document holds its own fields as BSON, its state (saved or new; which

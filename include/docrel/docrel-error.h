@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-error.h: error domains and codes carried in bson_error_t.
  *
  * Every docrel function that can fail returns bool (or NULL) and fills a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-graph.h: writing and removing whole object graphs, and linking.
  *
  * A document's relation slots (docrel-relation.h) are filled by loading and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-macros.h: symbol export and shared macros for the public headers. */
 #ifndef DOCREL_MACROS_H
 #define DOCREL_MACROS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-model.h: models, their typed fields, primary keys and indexes.
  *
  * A model is a collection plus its schema. Models belong to their store (they

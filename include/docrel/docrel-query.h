@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-query.h: reading documents: by primary key, by filter, streaming.
  *
  * Filters use MongoDB's query syntax and semantics: $eq $ne $gt $gte $lt

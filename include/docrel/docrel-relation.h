@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-relation.h: the four relation kinds, and the related documents a
  * loaded document holds.
  *

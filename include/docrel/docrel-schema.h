@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-schema.h: declaring models, fields, indexes and relations at once
  * from one JSON schema document, in the shape of AWS Amplify's model
  * introspection schema (what `amplify codegen model-introspection` emits).

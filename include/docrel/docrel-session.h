@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-session.h: sessions, the owners of documents.
  *
  * A session is a unit of work on one store. Every document created or loaded

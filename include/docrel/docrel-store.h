@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-store.h: opening a store and reading its counters.
  *
  * A store is one open backend, chosen by the URI scheme:

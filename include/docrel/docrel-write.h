@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel-write.h: saving and deleting single documents. */
 #ifndef DOCREL_WRITE_H
 #define DOCREL_WRITE_H

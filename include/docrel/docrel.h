@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docrel.h: the whole public API of docrel.
  *
  * docrel brings Thinky-style relations to document stores: models, sessions,

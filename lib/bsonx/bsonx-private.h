@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bsonx-private.h: what the files of lib/bsonx/ share. */
 #ifndef DOCREL_BSONX_PRIVATE_H
 #define DOCREL_BSONX_PRIVATE_H

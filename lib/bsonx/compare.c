@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* compare.c: MongoDB's total order over BSON values.
  *
  * Filters ($lt, $gt, ...), sorts and the order-preserving keycode all rest on

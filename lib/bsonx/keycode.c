@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keycode.c: encoding BSON values as bytes that sort like the values.
  *
  * SQLite compares BLOBs with memcmp, so storing this encoding lets its B-trees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* path.c: reading and writing one value at a dotted path ("a.b.0.c").
  *
  * bson_t is append-only, so a write copies the document with the one value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* doc-private.h: what the files of lib/doc/ share. */
 #ifndef DOCREL_DOC_PRIVATE_H
 #define DOCREL_DOC_PRIVATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* doc.c: documents: their own fields, their state (saved, partial, which
  * paths changed) and their place in the session. Writing them is write.c's
  * concern, loading them fetch.c's. */

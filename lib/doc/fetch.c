@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fetch.c: reading stored documents into a session.
  *
  * Every read goes through the identity map: a document the session already

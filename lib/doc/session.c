@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* session.c: sessions own documents and keep the identity map. Freeing a
  * session frees every document it owns, so object graphs with
  * back-references need no reference counting. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* slot.c: relation slots, the related documents a document holds once a
  * relation is loaded, and their public accessors and rendering (Thinky's
  * joined shape: a document for hasOne / belongsTo, an array for hasMany /

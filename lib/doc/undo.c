@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* undo.c: snapshots of documents taken before a graph call changes them. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* write-batch.c: prepared writes sent as one batch, and documents in doubt.
  *
  * docrel_save and the graph calls both send through here, so the saved

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* write.c: saving and deleting one document.
  *
  * Every write is prepared on copies first (the generated key, the stripped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* delete.c: docrel_delete and docrel_delete_all, removing loaded
  * documents: the walk's documents deleted dependents first (deepest level
  * first, one delete per model and level), their links removed (one delete

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* edit.c: editing relation slots in memory (docrel-graph.h). The
  * store changes at the next docrel_save_all, which compares each slot with
  * its base. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* graph-private.h: what the graph calls share. A graph call (save_all,
  * delete_all, purge, link...) first changes documents in memory and builds
  * a plan: batched steps, each one command, with every payload prepared and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys.c: reading, copying and clearing relation keys, and keeping
  * slots free of deleted documents. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link.c: docrel_link, _unlink, _unlink_all and docrel_set_links.
  *
  * Each changes memory the way an edit would: a loaded slot gains or loses

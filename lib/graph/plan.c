@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan.c: the steps of a graph call, described and sent. */
 #include <string.h>
 

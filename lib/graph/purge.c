@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* purge.c: docrel_purge, deleting a document and applying every
  * relation's onDelete in the store, loaded or not.
  *

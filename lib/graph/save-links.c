@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* save-links.c: the link writes of a save (see docrel_graph__plan_links).
  *
  * A link is identified by its pair of key tuples, encoded with keycode.c in

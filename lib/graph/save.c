@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* save.c: docrel_save_all, writing a graph in dependency order.
  *
  * 1. Walk: from the roots through loaded slots (the tree's, or all), each

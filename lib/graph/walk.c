@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* walk.c: walking a graph from its roots through loaded slots, and
  * ordering what was reached (see graph-private.h). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check.c: checking a join tree before anything is sent. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cursor.c: docrel_find's cursors. A plain cursor lends one document at a
  * time and lets it go at the next call unless the caller keeps it; a
  * joining cursor reads a batch of roots, joins them in one go (join.c) and

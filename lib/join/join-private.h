@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* join-private.h: what the files of lib/join/ share. */
 #ifndef DOCREL_JOIN_PRIVATE_H
 #define DOCREL_JOIN_PRIVATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* join.c: application-side joins along a join tree (Thinky's getJoin).
  *
  * Level by level: for each edge, the distinct keys of every parent at that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys.c: key tuples, sets of distinct tuples, the $in filters of one
  * chunk of them, and the index that attaches documents by key tuple
  * (join-private.h). */

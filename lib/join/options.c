@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options.c: a find's options, parsed in one place into the compiled
  * pieces the backend receives (docrel_find_spec_t): skip, limit, batchSize,
  * sort, projection (widened by the keys a join tree reads), join (kept as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* read.c: the reads that return at once: docrel_find_all (a cursor read to
  * the end, then joined in one go), docrel_get (the identity map first, then
  * one query), docrel_count and docrel_explain. A read that fails part way

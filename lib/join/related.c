@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* related.c: the "related" query option, filtering a model by its
  * related documents: their keys, looked up chunk by chunk, become a key
  * condition on the model's own query. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* field.c: declaring a model's typed fields — docrel_model_add_field, its
  * options (required, default, enum, bounds, lengths) and the checks of a new
  * path against what the model declares already (its other fields, the

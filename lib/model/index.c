@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* index.c: declaring a model's indexes — docrel_model_add_index, its keys
  * and options, MongoDB's default name, and the checks against the model's
  * other indexes and its array fields. The backend creates the indexes on

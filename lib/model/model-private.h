@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* model-private.h: what the files of lib/model/ share. */
 #ifndef DOCREL_MODEL_PRIVATE_H
 #define DOCREL_MODEL_PRIVATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* model.c: defining models — their name, collection and primary key kind —
  * the registry of models on their store, freeing them, the getters and
  * lookups the other files use (a declared field, a type's name), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* relation.c: declaring the four relation kinds (see docrel-relation.h).
  *
  * A declaration checks both models, the keys and the options on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema-read.c: reading and checking the pieces of a schema document for
  * the walker in schema.c — the JSON path that messages name, keys, names,
  * flags and strings, the primary key of a model, the type of a field and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema.c: declaring a whole schema document (Amplify's model introspection
  * shape; the mapping is documented in docrel-schema.h) through the public
  * builder calls, so every definition rule stays where the builder calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* validate.c: checking documents against their model, filling in defaults
  * and finding undeclared fields.
  *

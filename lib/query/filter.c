@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* filter.c: compiling MongoDB query filters into node trees.
  *
  * A spec is read once, here, into the tree described in filter-private.h;

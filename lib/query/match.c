@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match.c: reading a compiled filter (query-private.h): matching
  * documents, and the key values an index can narrow candidates by.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* projection.c: MongoDB find projections, compiled once into a tree of field
  * names and applied to documents.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* query-private.h: what the files of lib/query/ share. */
 #ifndef DOCREL_QUERY_PRIVATE_H
 #define DOCREL_QUERY_PRIVATE_H

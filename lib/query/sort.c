@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sort.c: compiling sort specifications and computing MongoDB sort keys.
  *
  * A query's sort is checked once here, then used two ways: the SQLite backend

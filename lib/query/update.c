@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* update.c: checking update documents (query-private.h). */
 #include <string.h>
 

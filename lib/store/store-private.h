@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store-private.h: what the files of lib/store/ share. */
 #ifndef DOCREL_STORE_PRIVATE_H
 #define DOCREL_STORE_PRIVATE_H

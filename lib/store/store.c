@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.c: opening a store through the backend table, and the counted calls
  * every layer above makes into the backend (docrel_store_stats). */
 #include "store/store-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* buffer.c: a growable byte buffer for building keys and small blobs.
  *
  * Keycodes, sort keys and SQL text are built by appending a few bytes at a

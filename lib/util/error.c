@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* error.c: filling bson_error_t. One place formats every docrel error, so
  * messages stay bounded and the domain / code pairs stay consistent. */
 #include "util/util-private.h"

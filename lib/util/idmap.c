@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* idmap.c: the session's identity map (util-private.h).
  *
  * Linear probing over a power-of-two table of slots kept at most 70 % full.

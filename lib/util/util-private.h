@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util-private.h: what the files of lib/util/ share. */
 #ifndef DOCREL_UTIL_PRIVATE_H
 #define DOCREL_UTIL_PRIVATE_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Group accumulators, shared by $group and $setWindowFields.
 
 mongomock's $group lacks $count, $top/$bottom(N), $first/$last/$min/$maxN

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Handshake and server commands: hello / isMaster, ping, buildInfo,
 sessions, fail points, transactions' commit / abort, and the small
 commands drivers send on their own.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """BSON value helpers with MongoDB's rules, where Python's own differ.
 
 Python says True == 1 and {a, b} == {b, a}; MongoDB says neither. So

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Command dispatch: run(server, conn, cmd, db) -> reply document, or CLOSE
 to hang up without replying (a closeConnection fail point, or a server that
 is stopping: the docrelStopServer fail point, see failpoints.py).

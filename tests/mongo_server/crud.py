@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Data commands: insert, update, delete, find, getMore, killCursors, count,
 distinct, findAndModify, aggregate. Each handler takes (ctx, cmd) and
 returns the reply document, or raises errors.CommandError.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Start and stop the test server for ctest fixtures and scripts.
 
     /usr/bin/python3 tests/mongo_server/ctl.py start --dir DIR [--port P] [--replset NAME]

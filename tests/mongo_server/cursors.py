@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Server-side cursors for find, aggregate, listIndexes, listCollections.
 
 A query computes its whole result list at once (a snapshot of references to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Namespace and index commands: create, drop, dropDatabase,
 listCollections, listDatabases, createIndexes, listIndexes, dropIndexes,
 collStats, dbStats. Handlers take (ctx, cmd) and return the reply."""

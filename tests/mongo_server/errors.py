@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """MongoDB's error codes and the exception every handler raises to reply
 {ok: 0, errmsg, code, codeName}.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Aggregation expressions: evaluate(expr, doc) -> value or MISSING.
 
 Field paths through documents ("$a.b") and constants are read here (the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fail points, configured on the admin database with configureFailPoint.
 
 failCommand is MongoDB's, as on a real server started with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unknown command fields are errors, as on MongoDB 5.0 (code 40415
 "BSON field 'find.foo' is an unknown field."), so a misspelt option fails
 here as it would on a real server. The lists are MongoDB's IDL fields."""

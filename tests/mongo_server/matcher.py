@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Query filters: compile_filter(filter) -> predicate(doc) -> bool.
 
 The common operators are compiled here, because mongomock's interpreter

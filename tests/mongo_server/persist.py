@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The store on disk, for server.py --data FILE: loaded at start, saved at
 exit, so a stopped server restarts with its data (ctl.py start --persist).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Aggregation pipelines: run_stages(docs, stages, ctx) -> documents.
 
 Stages implemented here: $match, $sort, $skip, $limit, $count, $unset,

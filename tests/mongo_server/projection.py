@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """find's projection: make_projection(spec) -> function(doc) -> new doc.
 
 Top-level inclusions and exclusions (what docrel sends) are done here;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Self-test of the test server, through pymongo 3.11 (Debian's):
 
     /usr/bin/python3 tests/mongo_server/selftest.py [-v]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The docrel MongoDB wire-protocol test server.
 
     /usr/bin/python3 tests/mongo_server/server.py --port 0 --port-file PATH

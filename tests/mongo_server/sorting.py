@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sorting as MongoDB does it: BSON type order, missing and null equal,
 an array field sorts by its smallest element ascending and its largest
 descending. Python's sort is stable, so ties keep natural order."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The in-memory data: databases of collections of documents, with their
 indexes. Everything is guarded by one lock held by the command layer.
 

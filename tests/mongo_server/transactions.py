@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sessions, multi-document transactions and retryable writes, simplified
 for a test double (see README.md).
 

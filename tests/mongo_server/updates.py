@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Update documents: apply_update(doc, u, query) -> the new document.
 
 The field operators docrel sends ($set, $unset of dotted paths) and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """$setWindowFields (MongoDB 5.0), which mongomock lacks.
 
 Documents come out grouped by partition (partitions in BSON order of their

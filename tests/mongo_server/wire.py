@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The wire protocol, through mockupdb: read_request(sock) parses one
 OP_MSG (or legacy OP_QUERY) message, send_reply answers it.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mongodb-private.h: the MongoDB backend's state, shared by its files.
  *
  * mongodb.c opens the client pool, runs transactions, maps libmongoc's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mongodb.c: the MongoDB backend, through libmongoc.
  *
  * A store is one mongoc_client_pool_t over the URI (so it can be shared by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* query.c: queries on the MongoDB backend: find and its cursor,
  * count and explain.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* write.c: inserts, updates and deletes on the MongoDB backend.
  *
  * Each call is one command (libmongoc splits a batch only past the server's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* functions.c: the SQL functions that let SQLite read BSON.
  *
  * Documents are stored as BSON blobs, so SQLite needs help to see inside

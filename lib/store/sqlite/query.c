@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* query.c: running the embedded backend's queries: the statement cache,
  * find and its cursor, count and explain. Their SQL is built in sql.c.
  *

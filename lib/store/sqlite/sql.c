@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sql.c: the SQL of the embedded backend's queries, and binding its
  * parameters (query.c runs them).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sqlite-private.h: the embedded backend's state, shared by its files.
  *
  * sqlite.c opens the connection, keeps per-collection state (the table's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sqlite.c: the embedded backend: documents in SQLite, one table per
  * collection.
  *

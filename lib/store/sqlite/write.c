@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* write.c: inserts, updates and deletes on the embedded backend.
  *
  * insert_many and update_many run inside docrel_sqlite__write_begin/_end: a
