@@ -19,6 +19,7 @@
 #include "docrel-relation.h"
 #include "docrel-graph.h"
 #include "docrel-schema.h"
+#include "docrel-trace.h"
 
 /* Deprecated: use DOCREL_VERSION_S (docrel-version.h). Kept, as an alias,
  * for code written against the first headers, which defined only this. */

@@ -5,9 +5,11 @@
 
 #include <bson/bson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "query/query-private.h"
 #include "docrel/docrel-store.h"
+#include "docrel/docrel-trace.h"
 
 /* ---- backend ------------------------------------------------------------ */
 
@@ -29,7 +31,7 @@
  * Inside a transaction the server undoes everything when the caller aborts.
  * A MongoDB error labelled TransientTransactionError says so in its message
  * (docrel_error__is_transient): the caller may retry the whole transaction. */
-#define DOCREL_BACKEND_VERSION 4
+#define DOCREL_BACKEND_VERSION 5
 
 typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
 typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
@@ -80,11 +82,40 @@ typedef struct {
                     * after the command was sent, so the reply was lost */
 } docrel_write_outcome_t;
 
-/* What a backend may tell the store that opened it: a getMore it sent on
- * its own counts as one more find (docrel_store_stats). Called from any
- * thread, with the backend's locks held or not. */
+/* One command being traced (docrel-trace.h): started by docrel_trace__start,
+ * ended by docrel_trace__end. request_id 0: not traced (no trace was set
+ * when it started, or its end is reported already); the other fields are
+ * then unset. */
 typedef struct {
-   void (*extra_find) (void *ctx);
+   uint64_t request_id;
+   uint64_t generation; /* the trace's when it started (store.trace_generation) */
+   int64_t started;     /* bson_get_monotonic_time () */
+   const char *command;
+   const char *collection; /* borrowed, or owned (docrel_trace__keep) */
+   char *owned;            /* the collection's copy, freed at the end */
+} docrel_trace_span_t;
+
+/* The first member of every backend's cursor struct: the backend zeroes it
+ * (bson_malloc0) and never touches it again; the store keeps there the
+ * trace of the find that opened the cursor. */
+typedef struct {
+   docrel_trace_span_t span;
+   int64_t elapsed;    /* microseconds spent in the store's calls on the cursor */
+   uint64_t documents; /* read through it */
+} docrel_cursor_head_t;
+
+/* What a backend may tell the store that opened it: a round trip it sends
+ * on its own (a getMore, as libmongoc reads a find's results). extra_started
+ * counts it as one more find (docrel_store_stats) and, when a trace is set,
+ * starts span (the backend's own, zeroed before its first use, reused from
+ * one round trip to the next; collection is copied) and reports it started;
+ * extra_done ends it with the documents received and error (NULL on
+ * success). The backend calls extra_done only on a span extra_started
+ * traced (request_id != 0). Called from any thread, with the backend's locks
+ * held or not. */
+typedef struct {
+   void (*extra_started) (void *ctx, const char *command, const char *collection, docrel_trace_span_t *span);
+   void (*extra_done) (void *ctx, docrel_trace_span_t *span, uint64_t documents, const bson_error_t *error);
    void *ctx;
 } docrel_backend_host_t;
 
@@ -138,7 +169,8 @@ typedef struct {
                         int64_t *deleted,
                         bson_error_t *error);
 
-   /* Starts a query. NULL with error set on failure. */
+   /* Starts a query. NULL with error set on failure. The cursor's struct
+    * starts with a zeroed docrel_cursor_head_t. */
    docrel_backend_cursor_t *(*find) (docrel_backend_t *backend,
                                      const char *collection,
                                      const docrel_find_spec_t *spec,
@@ -201,6 +233,15 @@ struct _docrel_store_t {
    pthread_mutex_t stats_mutex; /* guards stats only: counted calls happen
                                  * while mutex is held (model first use) */
    docrel_store_stats_t stats;
+   /* The trace (trace.c). trace_on is all a command reads when none is set;
+    * trace, trace_data and trace_generation are written under trace_lock's
+    * write side and read under its read side, which callbacks run under. */
+   atomic_bool trace_on;
+   pthread_rwlock_t trace_lock;
+   docrel_trace_callbacks_t trace;
+   void *trace_data;
+   uint64_t trace_generation;
+   atomic_uint_fast64_t last_request_id;
 };
 
 typedef enum {
@@ -281,5 +322,66 @@ bool docrel_store__explain (struct _docrel_store_t *store,
                             bson_error_t *error);
 bool docrel_store__ensure_collection (struct _docrel_store_t *store, const char *collection, bson_error_t *error);
 bool docrel_store__ensure_index (struct _docrel_store_t *store, const docrel_index_spec_t *spec, bson_error_t *error);
+
+/* ---- trace -------------------------------------------------------------- */
+
+/* Tracing the commands of the counted calls above (docrel-trace.h). Each
+ * call starts a span before it calls the backend and ends it after; a find's
+ * span lives in its cursor's head until the cursor is read to the end or
+ * destroyed. */
+
+void docrel_trace__init (struct _docrel_store_t *store);
+void docrel_trace__destroy (struct _docrel_store_t *store);
+
+/* The slow half of docrel_trace__start, with a trace set. */
+bool docrel_trace__begin (struct _docrel_store_t *store,
+                          docrel_trace_span_t *span,
+                          const char *command,
+                          const char *collection,
+                          uint64_t documents);
+
+/* The slow half of docrel_trace__end: reports the end of a traced span to
+ * the trace it started under, if that is still set (succeeded when error is
+ * NULL, else failed), then clears span. */
+void docrel_trace__finish (struct _docrel_store_t *store,
+                           docrel_trace_span_t *span,
+                           uint64_t documents,
+                           int64_t duration,
+                           const bson_error_t *error);
+
+/* Starts span for command on collection (NULL for a transaction call) with
+ * documents sent: with a trace set, gives it a request id, reports it
+ * started and reads the clock. Returns whether it is traced. With no trace
+ * set, one test of a flag. */
+static inline bool
+docrel_trace__start (struct _docrel_store_t *store,
+                     docrel_trace_span_t *span,
+                     const char *command,
+                     const char *collection,
+                     uint64_t documents)
+{
+   span->request_id = 0;
+   if (!atomic_load_explicit (&store->trace_on, memory_order_relaxed)) {
+      return false;
+   }
+   return docrel_trace__begin (store, span, command, collection, documents);
+}
+
+/* Ends span, if traced, with documents done and error (NULL: succeeded);
+ * the duration is from its start. */
+static inline void
+docrel_trace__end (struct _docrel_store_t *store,
+                   docrel_trace_span_t *span,
+                   uint64_t documents,
+                   const bson_error_t *error)
+{
+   if (span->request_id != 0) {
+      docrel_trace__finish (store, span, documents, bson_get_monotonic_time () - span->started, error);
+   }
+}
+
+/* Makes a traced span own a copy of its collection, so that it can outlive
+ * the call that started it (a cursor, a getMore). */
+void docrel_trace__keep (docrel_trace_span_t *span);
 
 #endif

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store.c: opening a store through the backend table, and the counted calls
- * every layer above makes into the backend (docrel_store_stats). */
+ * every layer above makes into the backend (docrel_store_stats), each traced
+ * as one command (trace.c).
+ *
+ * Tracing needs the error of a failed command even when the caller passes
+ * none, so each call hands the backend the caller's error or its own. */
 #include "store/store-private.h"
 
 #include <string.h>
@@ -32,9 +36,26 @@ vtable_complete (const docrel_backend_vtable_t *vt)
 
 /* A round trip the backend made on its own, a getMore: one more find. */
 static void
-count_extra_find (void *store)
+extra_started (void *ctx, const char *command, const char *collection, docrel_trace_span_t *span)
 {
+   docrel_store_t *store = ctx;
+
+   if (span->request_id != 0) {
+      /* The last one's end never came (the backend saw neither reply nor
+       * failure): it ends here, unreported. */
+      bson_free (span->owned);
+   }
+   memset (span, 0, sizeof *span);
    docrel_store__count (store, DOCREL_COUNT_FIND, 0);
+   if (docrel_trace__start (store, span, command, collection, 0)) {
+      docrel_trace__keep (span);
+   }
+}
+
+static void
+extra_done (void *ctx, docrel_trace_span_t *span, uint64_t documents, const bson_error_t *error)
+{
+   docrel_trace__end (ctx, span, documents, error);
 }
 
 docrel_store_t *
@@ -79,10 +100,13 @@ docrel_store_open (const char *uri, bson_error_t *error)
    store->uri = bson_strdup (uri);
    pthread_mutex_init (&store->mutex, NULL);
    pthread_mutex_init (&store->stats_mutex, NULL);
-   host.extra_find = count_extra_find;
+   docrel_trace__init (store);
+   host.extra_started = extra_started;
+   host.extra_done = extra_done;
    host.ctx = store;
    store->backend = vt->open (uri, &host, error);
    if (!store->backend) {
+      docrel_trace__destroy (store);
       pthread_mutex_destroy (&store->mutex);
       pthread_mutex_destroy (&store->stats_mutex);
       bson_free (store->uri);
@@ -105,6 +129,7 @@ docrel_store_destroy (docrel_store_t *store)
    }
    bson_free (store->models);
    store->vtable->close (store->backend);
+   docrel_trace__destroy (store);
    pthread_mutex_destroy (&store->mutex);
    pthread_mutex_destroy (&store->stats_mutex);
    bson_free (store->uri);
@@ -199,14 +224,21 @@ docrel_store__insert_many (docrel_store_t *store,
                            bson_error_t *error)
 {
    docrel_write_outcome_t ignored;
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
 
    outcome = outcome ? outcome : &ignored;
    memset (outcome, 0, sizeof *outcome);
    if (n == 0) {
       return true;
    }
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_INSERT, n);
-   return batch_done (store->vtable->insert_many (store->backend, collection, docs, n, outcome, error), n, outcome);
+   docrel_trace__start (store, &span, "insert", collection, n);
+   ok = batch_done (store->vtable->insert_many (store->backend, collection, docs, n, outcome, error), n, outcome);
+   docrel_trace__end (store, &span, outcome->written, ok ? NULL : error);
+   return ok;
 }
 
 bool
@@ -218,14 +250,21 @@ docrel_store__update_many (docrel_store_t *store,
                            bson_error_t *error)
 {
    docrel_write_outcome_t ignored;
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
 
    outcome = outcome ? outcome : &ignored;
    memset (outcome, 0, sizeof *outcome);
    if (n == 0) {
       return true;
    }
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_UPDATE, n);
-   return batch_done (store->vtable->update_many (store->backend, collection, updates, n, outcome, error), n, outcome);
+   docrel_trace__start (store, &span, "update", collection, n);
+   ok = batch_done (store->vtable->update_many (store->backend, collection, updates, n, outcome, error), n, outcome);
+   docrel_trace__end (store, &span, outcome->written, ok ? NULL : error);
+   return ok;
 }
 
 bool
@@ -236,29 +275,83 @@ docrel_store__update_where (docrel_store_t *store,
                             int64_t *updated,
                             bson_error_t *error)
 {
+   docrel_trace_span_t span;
+   int64_t matched = 0;
+   bson_error_t own;
+   bool ok;
+
+   updated = updated ? updated : &matched;
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_UPDATE, 0);
-   return store->vtable->update_where (store->backend, collection, filter, update, updated, error);
+   docrel_trace__start (store, &span, "update", collection, 0);
+   ok = store->vtable->update_where (store->backend, collection, filter, update, updated, error);
+   docrel_trace__end (store, &span, ok && *updated > 0 ? (uint64_t) *updated : 0, ok ? NULL : error);
+   return ok;
 }
+
+/* The store whose transaction the calling thread has open, if any: commit
+ * and abort are traced only then, so a trace never shows a transaction
+ * call that sent nothing (a standalone MongoDB runs none). */
+static _Thread_local docrel_store_t *thread_txn;
 
 bool
 docrel_store__begin (docrel_store_t *store, bool *active, bson_error_t *error)
 {
+   docrel_trace_span_t span;
+   bson_error_t own;
    bool on = false;
+   bool ok;
 
-   if (!store->vtable->begin (store->backend, &on, error)) {
+   error = error ? error : &own;
+   ok = store->vtable->begin (store->backend, &on, error);
+   if (!ok || on) {
+      /* Reported once the backend says it opened one (MongoDB sends
+       * nothing for it: the next command carries the transaction). */
+      docrel_trace__start (store, &span, "startTransaction", NULL, 0);
+      docrel_trace__end (store, &span, 0, ok ? NULL : error);
+   }
+   if (!ok) {
       return false;
    }
    if (on) {
       docrel_store__count (store, DOCREL_COUNT_TRANSACTION, 0);
+      thread_txn = store;
    }
    *active = on;
    return true;
 }
 
+/* Ends the calling thread's transaction with the backend's commit or abort,
+ * traced as command when one is open. */
+static bool
+end_transaction (docrel_store_t *store,
+                 bool (*end) (docrel_backend_t *backend, bson_error_t *error),
+                 const char *command,
+                 bson_error_t *error)
+{
+   docrel_trace_span_t span;
+   bool open = thread_txn == store;
+   bool ok;
+
+   if (open) {
+      docrel_trace__start (store, &span, command, NULL, 0);
+   }
+   ok = end (store->backend, error);
+   if (open) {
+      docrel_trace__end (store, &span, 0, ok ? NULL : error);
+      if (ok || strcmp (command, "abortTransaction") == 0) {
+         thread_txn = NULL;
+      }
+   }
+   return ok;
+}
+
 bool
 docrel_store__commit (docrel_store_t *store, bson_error_t *error)
 {
-   return store->vtable->commit (store->backend, error);
+   bson_error_t own;
+
+   return end_transaction (store, store->vtable->commit, "commitTransaction", error ? error : &own);
 }
 
 bool
@@ -266,7 +359,7 @@ docrel_store__abort (docrel_store_t *store)
 {
    bson_error_t ignored;
 
-   return store->vtable->abort (store->backend, &ignored);
+   return end_transaction (store, store->vtable->abort, "abortTransaction", &ignored);
 }
 
 bool
@@ -276,8 +369,18 @@ docrel_store__delete_many (docrel_store_t *store,
                            int64_t *deleted,
                            bson_error_t *error)
 {
+   docrel_trace_span_t span;
+   int64_t gone = 0;
+   bson_error_t own;
+   bool ok;
+
+   deleted = deleted ? deleted : &gone;
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_DELETE, 0);
-   return store->vtable->delete_many (store->backend, collection, filter, deleted, error);
+   docrel_trace__start (store, &span, "delete", collection, 0);
+   ok = store->vtable->delete_many (store->backend, collection, filter, deleted, error);
+   docrel_trace__end (store, &span, ok && *deleted > 0 ? (uint64_t) *deleted : 0, ok ? NULL : error);
+   return ok;
 }
 
 /* Every query reaches a backend checked, so backends need not check it. */
@@ -328,14 +431,72 @@ check_index_spec (const docrel_index_spec_t *spec, bson_error_t *error)
    return true;
 }
 
+/* The store's part of a backend cursor (store-private.h). */
+static docrel_cursor_head_t *
+head_of (docrel_backend_cursor_t *cursor)
+{
+   return (docrel_cursor_head_t *) cursor;
+}
+
+/* A find's span moves into its cursor's head, which adds up the time spent
+ * reading it until it ends (docrel-trace.h). */
 docrel_backend_cursor_t *
 docrel_store__find (docrel_store_t *store, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error)
 {
+   docrel_backend_cursor_t *cursor;
+   docrel_cursor_head_t *head;
+   docrel_trace_span_t span;
+   bson_error_t own;
+
    if (!check_find_spec (spec, error)) {
       return NULL;
    }
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_FIND, 0);
-   return store->vtable->find (store->backend, collection, spec, error);
+   if (!docrel_trace__start (store, &span, "find", collection, 0)) {
+      return store->vtable->find (store->backend, collection, spec, error);
+   }
+   cursor = store->vtable->find (store->backend, collection, spec, error);
+   if (!cursor) {
+      docrel_trace__end (store, &span, 0, error);
+      return NULL;
+   }
+   head = head_of (cursor);
+   head->span = span;
+   docrel_trace__keep (&head->span);
+   head->elapsed = bson_get_monotonic_time () - span.started;
+   head->documents = 0;
+   return cursor;
+}
+
+static void
+count_read (docrel_store_t *store)
+{
+   pthread_mutex_lock (&store->stats_mutex);
+   store->stats.documents_read++;
+   pthread_mutex_unlock (&store->stats_mutex);
+}
+
+/* cursor_next on a traced cursor: a false return (the end, or an error)
+ * ends the find. */
+static bool
+traced_next (docrel_store_t *store, docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error)
+{
+   docrel_cursor_head_t *head = head_of (cursor);
+   int64_t t0 = bson_get_monotonic_time ();
+   bson_error_t own;
+   bool ok;
+
+   error = error ? error : &own;
+   ok = store->vtable->cursor_next (cursor, doc, error);
+   head->elapsed += bson_get_monotonic_time () - t0;
+   if (ok) {
+      head->documents++;
+      count_read (store);
+      return true;
+   }
+   docrel_trace__finish (store, &head->span, head->documents, head->elapsed, error->code != 0 ? error : NULL);
+   return false;
 }
 
 bool
@@ -344,21 +505,30 @@ docrel_store__cursor_next (docrel_store_t *store,
                            const bson_t **doc,
                            bson_error_t *error)
 {
+   if (head_of (cursor)->span.request_id != 0) {
+      return traced_next (store, cursor, doc, error);
+   }
    if (!store->vtable->cursor_next (cursor, doc, error)) {
       return false;
    }
-   pthread_mutex_lock (&store->stats_mutex);
-   store->stats.documents_read++;
-   pthread_mutex_unlock (&store->stats_mutex);
+   count_read (store);
    return true;
 }
 
+/* A find closed before its end ends here, having succeeded. */
 void
 docrel_store__cursor_destroy (docrel_store_t *store, docrel_backend_cursor_t *cursor)
 {
-   if (cursor) {
-      store->vtable->cursor_destroy (cursor);
+   docrel_cursor_head_t *head;
+
+   if (!cursor) {
+      return;
    }
+   head = head_of (cursor);
+   if (head->span.request_id != 0) {
+      docrel_trace__finish (store, &head->span, head->documents, head->elapsed, NULL);
+   }
+   store->vtable->cursor_destroy (cursor);
 }
 
 bool
@@ -396,12 +566,20 @@ docrel_store__count_matches (docrel_store_t *store,
                              int64_t *out,
                              bson_error_t *error)
 {
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
+
    if (!check_find_spec (spec, error)) {
       *out = 0;
       return false;
    }
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_COUNT, 0);
-   return store->vtable->count (store->backend, collection, spec, out, error);
+   docrel_trace__start (store, &span, "count", collection, 0);
+   ok = store->vtable->count (store->backend, collection, spec, out, error);
+   docrel_trace__end (store, &span, ok && *out > 0 ? (uint64_t) *out : 0, ok ? NULL : error);
+   return ok;
 }
 
 bool
@@ -411,26 +589,52 @@ docrel_store__explain (docrel_store_t *store,
                        bson_t *out,
                        bson_error_t *error)
 {
-   /* Explaining sends nothing that reads or writes documents: not counted. */
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
+
+   /* Explaining sends nothing that reads or writes documents: not counted,
+    * but traced. */
    if (!check_find_spec (spec, error)) {
       bson_init (out);
       return false;
    }
-   return store->vtable->explain (store->backend, collection, spec, out, error);
+   error = error ? error : &own;
+   docrel_trace__start (store, &span, "explain", collection, 0);
+   ok = store->vtable->explain (store->backend, collection, spec, out, error);
+   docrel_trace__end (store, &span, 0, ok ? NULL : error);
+   return ok;
 }
 
+/* Not counted in docrel_store_stats, but traced. */
 bool
 docrel_store__ensure_collection (docrel_store_t *store, const char *collection, bson_error_t *error)
 {
-   return store->vtable->ensure_collection (store->backend, collection, error);
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
+
+   error = error ? error : &own;
+   docrel_trace__start (store, &span, "create", collection, 0);
+   ok = store->vtable->ensure_collection (store->backend, collection, error);
+   docrel_trace__end (store, &span, 0, ok ? NULL : error);
+   return ok;
 }
 
 bool
 docrel_store__ensure_index (docrel_store_t *store, const docrel_index_spec_t *spec, bson_error_t *error)
 {
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
+
    if (!check_index_spec (spec, error)) {
       return false;
    }
+   error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_INDEX, 0);
-   return store->vtable->ensure_index (store->backend, spec, error);
+   docrel_trace__start (store, &span, "createIndexes", spec->collection, spec->n_keys);
+   ok = store->vtable->ensure_index (store->backend, spec, error);
+   docrel_trace__end (store, &span, ok ? spec->n_keys : 0, ok ? NULL : error);
+   return ok;
 }

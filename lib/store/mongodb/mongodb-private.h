@@ -44,7 +44,7 @@ struct _docrel_backend_t {
    mongoc_client_pool_t *pool;
    char *db;                   /* the database: the URI's path, else DOCREL_MONGODB_DEFAULT_DB */
    char *where;                /* the URI without credentials, for messages */
-   docrel_backend_host_t host; /* the APM callback reports getMores to it */
+   docrel_backend_host_t host; /* the APM callbacks report getMores to it */
    bool transactions;          /* the deployment runs them (replica set or mongos with sessions) */
    int32_t max_wire_version;   /* of the server open reached: 13 is MongoDB 5.0 */
    pthread_mutex_t mutex;      /* guards txns */

@@ -454,14 +454,81 @@ init_mongoc (void)
    mongoc_init ();
 }
 
-/* A getMore is one more round trip of a find: the store counts it. */
+/* A getMore is one more round trip of a find, sent by libmongoc as a cursor
+ * is read: the store counts it and traces it (the host). libmongoc runs a
+ * command's started and its succeeded or failed callback on the thread
+ * that sends it, one command at a time, so the command in flight is the
+ * thread's. */
+static _Thread_local docrel_trace_span_t getmore;
+
+static bool
+is_getmore (const char *command_name)
+{
+   return strcmp (command_name, "getMore") == 0;
+}
+
 static void
 command_started (const mongoc_apm_command_started_t *event)
 {
-   if (strcmp (mongoc_apm_command_started_get_command_name (event), "getMore") == 0) {
-      const docrel_backend_host_t *host = mongoc_apm_command_started_get_context (event);
-      host->extra_find (host->ctx);
+   const docrel_backend_host_t *host;
+   bson_iter_t iter;
+   const char *collection = NULL;
+
+   if (!is_getmore (mongoc_apm_command_started_get_command_name (event))) {
+      return;
    }
+   host = mongoc_apm_command_started_get_context (event);
+   if (bson_iter_init_find (&iter, mongoc_apm_command_started_get_command (event), "collection") &&
+       BSON_ITER_HOLDS_UTF8 (&iter)) {
+      collection = bson_iter_utf8 (&iter, NULL);
+   }
+   host->extra_started (host->ctx, "getMore", collection, &getmore);
+}
+
+/* The documents of a getMore's reply: {cursor: {nextBatch: [...]}}. */
+static uint64_t
+batch_length (const bson_t *reply)
+{
+   bson_iter_t iter, batch;
+   uint64_t n = 0;
+
+   if (bson_iter_init (&iter, reply) && bson_iter_find_descendant (&iter, "cursor.nextBatch", &batch) &&
+       BSON_ITER_HOLDS_ARRAY (&batch) && bson_iter_recurse (&batch, &iter)) {
+      while (bson_iter_next (&iter)) {
+         n++;
+      }
+   }
+   return n;
+}
+
+static void
+command_succeeded (const mongoc_apm_command_succeeded_t *event)
+{
+   const docrel_backend_host_t *host;
+
+   if (getmore.request_id == 0 || !is_getmore (mongoc_apm_command_succeeded_get_command_name (event))) {
+      return;
+   }
+   host = mongoc_apm_command_succeeded_get_context (event);
+   host->extra_done (host->ctx, &getmore, batch_length (mongoc_apm_command_succeeded_get_reply (event)), NULL);
+}
+
+/* The error as the cursor's reader gets it (query.c). */
+static void
+command_failed (const mongoc_apm_command_failed_t *event)
+{
+   const docrel_backend_host_t *host;
+   const char *collection = getmore.collection ? getmore.collection : "";
+   bson_error_t cause, error;
+
+   if (getmore.request_id == 0 || !is_getmore (mongoc_apm_command_failed_get_command_name (event))) {
+      return;
+   }
+   host = mongoc_apm_command_failed_get_context (event);
+   mongoc_apm_command_failed_get_error (event, &cause);
+   docrel_mongodb__fail (&error, &cause, mongoc_apm_command_failed_get_reply (event), collection,
+                         "reading collection '%s'", collection);
+   host->extra_done (host->ctx, &getmore, 0, &error);
 }
 
 /* uri without user information and options (which may hold secrets). */
@@ -568,6 +635,8 @@ mongodb_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *
    mongoc_client_pool_set_error_api (b->pool, MONGOC_ERROR_API_VERSION_2);
    callbacks = mongoc_apm_callbacks_new ();
    mongoc_apm_set_command_started_cb (callbacks, command_started);
+   mongoc_apm_set_command_succeeded_cb (callbacks, command_succeeded);
+   mongoc_apm_set_command_failed_cb (callbacks, command_failed);
    mongoc_client_pool_set_apm_callbacks (b->pool, callbacks, &b->host);
    mongoc_apm_callbacks_destroy (callbacks);
    if (!connect_check (b, error)) {

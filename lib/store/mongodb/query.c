@@ -43,6 +43,7 @@
  *
  * find sends its command at once and reads the first document, so that a
  * server error is find's error, as a SQLite error is. */
+#include <stddef.h>
 #include <string.h>
 
 #include "util/util-private.h"
@@ -53,12 +54,14 @@
 #define WINDOW_FIELD "__docrel_n" /* a document's number in its group */
 
 struct _docrel_backend_cursor_t {
-   docrel_mongodb_op_t op; /* the client, kept until destroy */
+   docrel_cursor_head_t head; /* the store's, first (store-private.h) */
+   docrel_mongodb_op_t op;    /* the client, kept until destroy */
    mongoc_cursor_t *cursor;
    char *collection;
    const bson_t *first; /* read by find, not yet returned */
    bool done;
 };
+BSON_STATIC_ASSERT2 (cursor_head_first, offsetof (struct _docrel_backend_cursor_t, head) == 0);
 
 const bson_t *
 docrel_mongodb__filter_doc (const docrel_filter_t *filter)

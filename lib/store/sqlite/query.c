@@ -8,6 +8,7 @@
  * text (DOCREL_SQLITE_CACHE_SIZE of them, least recently used evicted); a
  * statement is taken out of the cache while in use, so two cursors with the
  * same SQL each get their own. */
+#include <stddef.h>
 #include <string.h>
 
 #include "util/util-private.h"
@@ -16,6 +17,7 @@
 #include "store/sqlite/sqlite-private.h"
 
 struct _docrel_backend_cursor_t {
+   docrel_cursor_head_t head; /* the store's, first (store-private.h) */
    docrel_backend_t *b;
    char *collection;
    sqlite3_stmt *stmt;                    /* NULL once exhausted (or for a missing collection) */
@@ -26,6 +28,7 @@ struct _docrel_backend_cursor_t {
    bson_t projected;                      /* the current row projected, if has_projected */
    bool has_projected;
 };
+BSON_STATIC_ASSERT2 (cursor_head_first, offsetof (struct _docrel_backend_cursor_t, head) == 0);
 
 /* Statement cache ------------------------------------------------------------ */
 
