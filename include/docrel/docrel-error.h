@@ -43,7 +43,7 @@ typedef enum {
    DOCREL_ERROR_IMMUTABLE,  /* changing _id of a saved document */
    DOCREL_ERROR_CURSOR_EXHAUSTED,
    DOCREL_ERROR_BACKEND,       /* a backend failure with no finer code */
-   DOCREL_ERROR_RESTRICTED,    /* an onDelete "restrict" refused a purge */
+   DOCREL_ERROR_RESTRICTED,    /* an onDelete "restrict" refused a delete */
    DOCREL_ERROR_CASCADE_CYCLE, /* onDelete "cascade" relations form a cycle */
    /* A duplicate _id or unique key, in domain DOCREL_ERROR_STORE on every
     * backend: MongoDB's own code, so callers test one number. */

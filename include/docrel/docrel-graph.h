@@ -21,12 +21,16 @@
  * docs/graph.md.
  *
  * Relation options that the graph calls read (docrel-relation.h):
- *   "onDelete": what docrel_purge does to stored documents that reference a
- *               deleted one: "setNull" (default: their key is removed, as
- *               Thinky's purge does), "cascade" (they are purged too),
- *               "restrict" (the purge fails, nothing deleted), "noAction"
- *               (left as they are). Links of hasAndBelongsToMany are always
- *               removed ("restrict": refused while links exist).
+ *   "onDelete": what every delete call (docrel_delete, docrel_delete_all,
+ *               docrel_delete_all_many, docrel_purge) does to the stored
+ *               documents, loaded or not, that reference a document it
+ *               deletes: "setNull" (default: their key is removed, in the
+ *               store and in loaded documents), "cascade" (they are deleted
+ *               too, and their own onDelete applies), "restrict" (the call
+ *               fails and deletes nothing, unless it deletes them itself),
+ *               "noAction" (left as they are). Links of hasAndBelongsToMany
+ *               are always removed with their end ("restrict": refused while
+ *               a link ties it to a document the call does not delete).
  *   "onRemove": what save_all does to a hasOne / hasMany child that was
  *               removed from a loaded slot: "setNull" (default: its key is
  *               removed), "delete" (it is deleted), "keep" (untouched).
@@ -104,26 +108,41 @@ docrel_save_all_many (docrel_doc_t *const *docs,
 
 /* Removing graphs --------------------------------------------------------- */
 
-/* Deletes doc and the loaded documents that tree reaches (NULL: every
- * loaded slot, recursively), each once, dependents first, with one delete
- * per model and level. Their links are removed. Loaded documents outside
- * the tree that referenced a deleted one have their key removed, in memory
- * and in the store. Deleted documents stay in the session as new, unsaved
- * documents and leave every slot that held them. */
+/* Every delete call applies each relation's "onDelete" in the store to the
+ * documents, loaded or not, that reference a document it deletes (see
+ * "onDelete" above; docs/graph.md tables it): no call leaves a dangling key
+ * behind a declared relation unless the relation says "noAction". A stored
+ * document that a "restrict" relation protects and that the call does not
+ * delete itself fails the whole call with DOCREL_ERROR_RESTRICTED, naming
+ * the relation, both models and how many; nothing is deleted. Links of the
+ * deleted documents are removed. The cost is bounded by relations and
+ * levels, never by documents: one find per cascade relation and level, one
+ * count per restrict relation and model, one range update per setNull
+ * relation and model, one range delete per link side, one delete per model
+ * and level (dependents first). Those reads run before the transaction.
+ *
+ * Afterwards the session is in line with the store: deleted documents stay
+ * in it as new, unsaved documents and leave every slot that held them, and
+ * loaded documents that referenced them through a setNull relation lose the
+ * key (they stay saved and clean). docrel_delete (docrel-write.h) is
+ * docrel_delete_all with an empty tree. */
+
+/* Deletes doc and every saved document that tree reaches through loaded
+ * slots (NULL: every loaded slot, recursively), each once, whatever the
+ * relations' onDelete, dependents first; then applies onDelete as above.
+ * Documents the tree reaches count as deleted for "restrict". Errors: doc
+ * not saved (DOCREL_ERROR_NOT_SAVED), a malformed tree, restrict, the
+ * store's. */
 DOCREL_EXPORT bool
 docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error);
 
-/* As docrel_delete_all, for n roots of one session at once: one delete per
- * model and level for all of them, not per root. */
+/* As docrel_delete_all, for n roots of one session at once: the same
+ * commands for all of them as for one. */
 DOCREL_EXPORT bool
 docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error);
 
-/* Deletes doc and applies every relation's "onDelete" in the store, loaded
- * or not: documents referencing doc have their key removed (setNull), are
- * purged in turn (cascade), or stop the purge (restrict: DOCREL_ERROR_
- * RESTRICTED naming both models, nothing deleted); its links are removed.
- * The session's documents are brought in line: keys removed, purged
- * documents unsaved and taken out of slots. */
+/* Thinky's name for docrel_delete: deletes doc and applies every relation's
+ * onDelete as above (the same rules and costs; errors name "purge"). */
 DOCREL_EXPORT bool
 docrel_purge (docrel_doc_t *doc, bson_error_t *error);
 

@@ -25,8 +25,12 @@
  *                 left_key and right_key are NULL); the two have one
  *                 length, matched in order
  *   "onDelete":   "setNull" (default) | "cascade" | "restrict" | "noAction":
- *                 what docrel_purge does to stored documents referencing a
- *                 purged one (docrel-graph.h); cascade relations may not
+ *                 what every delete call (docrel_delete, docrel_delete_all,
+ *                 docrel_delete_all_many, docrel_purge) does to stored
+ *                 documents, loaded or not, referencing a deleted one: key
+ *                 removed, deleted too, call refused unless it deletes them
+ *                 itself, or left (docrel-graph.h); hasAndBelongsToMany
+ *                 links always go with their end. Cascade relations may not
  *                 form a cycle (DOCREL_ERROR_CASCADE_CYCLE)
  *   "onRemove":   hasOne / hasMany: "setNull" (default) | "delete" | "keep":
  *                 what docrel_save_all does to a child removed from a

@@ -22,11 +22,15 @@ DOCREL_BEGIN_DECLS
 DOCREL_EXPORT bool
 docrel_save (docrel_doc_t *doc, bson_error_t *error);
 
-/* Deletes the saved document from the store. On success the document stays in
- * its session as a new, unsaved, dirty document with the same fields (saving
- * it again inserts it again). Deleting an unsaved document fails with
- * DOCREL_ERROR_NOT_SAVED. A document already removed from the store by
- * someone else is not an error. */
+/* Deletes the saved document from the store, applying every declared
+ * relation's onDelete to the documents that reference it, stored or loaded
+ * (restrict refuses, cascade deletes them too, setNull removes their key,
+ * noAction leaves them; docs/graph.md and docrel_delete_all in
+ * docrel-graph.h), in one transaction where the store has them. On success
+ * the document stays in its session as a new, unsaved, dirty document with
+ * the same fields (saving it again inserts it again). Deleting an unsaved
+ * document fails with DOCREL_ERROR_NOT_SAVED. A document already removed
+ * from the store by someone else is not an error. */
 DOCREL_EXPORT bool
 docrel_delete (docrel_doc_t *doc, bson_error_t *error);
 

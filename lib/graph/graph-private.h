@@ -256,6 +256,74 @@ void docrel_walk__sort_batches (docrel_walk_t *walk, docrel_batch_t *batches, si
  * become range updates of the far model. */
 bool docrel_graph__plan_links (docrel_plan_t *plan, const docrel_walk_t *walk, int level, bson_error_t *error);
 
+/* Removal --------------------------------------------------------------- */
+
+/* The engine behind docrel_delete, docrel_delete_all(_many) and docrel_purge
+ * (removal.c): the documents a call deletes, each with a depth (deeper ones
+ * are deleted first), and what every relation's onDelete adds in the store,
+ * loaded or not. The caller seeds it, then expands (cascades level by
+ * level, then one restrict check per relation and model, counting only the
+ * referencing documents the call does not delete), plans (setNull range
+ * updates, link range deletes, deletes deepest first) and runs it. Nothing
+ * in memory changes before the store confirmed; then the session is brought
+ * in line with what the store holds. Only removal.c touches the fields. */
+
+/* Documents of one model and depth to delete: the caller's seeds, or
+ * documents a cascade found (scratch documents: only their fields count). */
+typedef struct {
+   docrel_model_t *model;
+   int depth;
+   docrel_doc_t **docs;
+   size_t n, cap;
+   size_t step; /* the plan step deleting them */
+} docrel_front_t;
+
+/* A setNull range update, to bring loaded documents in line: the keys at
+ * paths of model from whose codes are listed, cleared by plan step. */
+typedef struct {
+   docrel_model_t *from;
+   char *const *paths;
+   size_t n_keys;
+   docrel_idmap_t codes;
+   size_t step;
+} docrel_nulled_t;
+
+typedef struct {
+   docrel_plan_t plan;
+   const char *call;          /* the verb errors name: "delete", "purge" */
+   docrel_session_t *scratch; /* holds what cascades found (made on demand) */
+   docrel_front_t *fronts;
+   size_t n_fronts;
+   docrel_idmap_t ids; /* (model, keycode(_id)) of every document to delete */
+   docrel_nulled_t *nulls;
+   size_t n_nulls;
+} docrel_removal_t;
+
+void docrel_removal__init (docrel_removal_t *rm, docrel_session_t *session, const char *call);
+void docrel_removal__destroy (docrel_removal_t *rm);
+
+/* Adds doc (saved, with an id; borrowed) at depth; a document already
+ * there is not added again. */
+void docrel_removal__seed (docrel_removal_t *rm, docrel_doc_t *doc, int depth);
+
+/* Finds what "cascade" relations add, depth by depth (one find per cascade
+ * relation, model and depth), then runs the "restrict" checks (one count
+ * per restrict relation or link side and model); a document still
+ * referenced fails with DOCREL_ERROR_RESTRICTED naming the relation, both
+ * models and how many. Reads only. */
+bool docrel_removal__expand (docrel_removal_t *rm, bson_error_t *error);
+
+/* Plans one range update per "setNull" relation and model, one range
+ * delete per link collection side and model, then the deletes, deepest
+ * first, one per model and depth. */
+void docrel_removal__plan (docrel_removal_t *rm);
+
+/* Sends the plan (one transaction where the store has them) and brings the
+ * session in line with what the store then holds (all of it, or on a
+ * standalone MongoDB the steps written before a failure): deleted
+ * documents unsaved and out of every slot, setNull keys gone. */
+bool docrel_removal__run (docrel_removal_t *rm, bson_error_t *error);
+
 /* Keys ------------------------------------------------------------------ */
 
 /* Copies the values of doc at paths into values (borrowed from doc's
