@@ -112,6 +112,71 @@ collect_linked (docrel_store_t *store,
    return true;
 }
 
+/* The keys of model's side of r held by the related documents matching
+ * filter (for hasAndBelongsToMany: far keys, then the links holding them). */
+static bool
+related_keys (docrel_store_t *store,
+              const docrel_relation_t *r,
+              const bson_t *filter,
+              docrel_keyset_t *set,
+              bson_error_t *error)
+{
+   docrel_keyset_t near;
+   bool ok;
+
+   docrel_keyset__init (set);
+   ok = collect_keys (store, r->target, filter, r->right_keys, r->n_keys, set, error);
+   if (!ok || r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY) {
+      return ok;
+   }
+   docrel_keyset__init (&near);
+   ok = collect_linked (store, r, set, r->link_right, r->link_left, &near, error);
+   if (ok && r->symmetric) {
+      /* a symmetric link relates its two fields both ways */
+      ok = collect_linked (store, r, set, r->link_left, r->link_right, &near, error);
+   }
+   docrel_keyset__destroy (set);
+   *set = near;
+   return ok;
+}
+
+/* Appends, under key k, the condition "model's keys are among set". */
+static bool
+append_condition (bson_t *conjuncts,
+                  const char *k,
+                  const docrel_relation_t *r,
+                  const docrel_keyset_t *set,
+                  const char *field,
+                  bson_error_t *error)
+{
+   bson_t cond, in, empty, built;
+   bson_iter_t cursor;
+   bool ok = true;
+
+   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
+      /* Nothing related matches: a condition nothing can meet. */
+      bson_append_document_begin (conjuncts, k, -1, &cond);
+      bson_append_document_begin (&cond, "_id", 3, &in);
+      bson_append_array_begin (&in, "$in", 3, &empty);
+      bson_append_array_end (&in, &empty);
+      bson_append_document_end (&cond, &in);
+      bson_append_document_end (conjuncts, &cond);
+      return true;
+   }
+   docrel_join__chunk_filter (&cursor, set->n, r->left_keys, r->n_keys, NULL, &built);
+   if (built.len > RELATED_MAX_BYTES) {
+      /* the condition goes into the query itself: it cannot be split */
+      ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                              "option 'related' at '%s': %u related keys make a condition of %u bytes, over the "
+                              "%d a query can hold; narrow the filter",
+                              field, set->n, built.len, RELATED_MAX_BYTES);
+   } else {
+      bson_append_document (conjuncts, k, -1, &built);
+   }
+   bson_destroy (&built);
+   return ok;
+}
+
 bool
 docrel_join__resolve_related (docrel_store_t *store,
                               const docrel_model_t *model,
@@ -129,8 +194,7 @@ docrel_join__resolve_related (docrel_store_t *store,
       const char *field = bson_iter_key (&iter);
       const docrel_relation_t *r = docrel_model_relation (model, field);
       docrel_keyset_t set;
-      bson_t filter, cond;
-      bson_iter_t cursor;
+      bson_t filter;
       char numkey[16];
       const char *k;
       bool ok;
@@ -143,49 +207,12 @@ docrel_join__resolve_related (docrel_store_t *store,
          return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                                    "option 'related': '%s' expects a filter document", field);
       }
-      docrel_keyset__init (&set);
-      ok = collect_keys (store, r->target, &filter, r->right_keys, r->n_keys, &set, error);
-      if (ok && r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
-         /* Far keys -> the links holding them -> our keys. */
-         docrel_keyset_t near;
-         docrel_keyset__init (&near);
-         ok = collect_linked (store, r, &set, r->link_right, r->link_left, &near, error);
-         if (ok && r->symmetric) {
-            /* a symmetric link relates its two fields both ways */
-            ok = collect_linked (store, r, &set, r->link_left, r->link_right, &near, error);
-         }
-         docrel_keyset__destroy (&set);
-         set = near;
-      }
+      ok = related_keys (store, r, &filter, &set, error);
       if (!ok) {
          docrel_error__prefix (error, "option 'related' at '%s': ", field);
-         docrel_keyset__destroy (&set);
-         return false;
-      }
-      bson_uint32_to_string ((*n_conjuncts)++, &k, numkey, sizeof numkey);
-      if (set.n == 0 || !bson_iter_init (&cursor, set.tuples)) {
-         bson_t in, empty;
-         /* Nothing related matches: a condition nothing can meet. */
-         bson_append_document_begin (conjuncts, k, -1, &cond);
-         bson_append_document_begin (&cond, "_id", 3, &in);
-         bson_append_array_begin (&in, "$in", 3, &empty);
-         bson_append_array_end (&in, &empty);
-         bson_append_document_end (&cond, &in);
-         bson_append_document_end (conjuncts, &cond);
       } else {
-         bson_t built;
-         docrel_join__chunk_filter (&cursor, set.n, r->left_keys, r->n_keys, NULL, &built);
-         if (built.len > RELATED_MAX_BYTES) {
-            /* the condition goes into the query itself: it cannot be split */
-            docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                               "option 'related' at '%s': %u related keys make a condition of %u bytes, over the "
-                               "%d a query can hold; narrow the filter",
-                               field, set.n, built.len, RELATED_MAX_BYTES);
-            ok = false;
-         } else {
-            bson_append_document (conjuncts, k, -1, &built);
-         }
-         bson_destroy (&built);
+         bson_uint32_to_string ((*n_conjuncts)++, &k, numkey, sizeof numkey);
+         ok = append_condition (conjuncts, k, r, &set, field, error);
       }
       docrel_keyset__destroy (&set);
       if (!ok) {
