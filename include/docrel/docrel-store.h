@@ -5,7 +5,30 @@
  *   sqlite:///abs/path.db   a file (absolute path)
  *   sqlite:relative.db      a file relative to the working directory
  *   sqlite::memory:         a private in-memory store
- * A store may be shared between threads; its sessions may not. */
+ *   mongodb://host:port/db?options, mongodb+srv://...   MongoDB (libmongoc)
+ * A store may be shared between threads; its sessions may not.
+ *
+ * Open options are the URI's. A MongoDB URI takes every libmongoc option;
+ * where it sets none, docrel sets serverSelectionTimeoutMS=10000,
+ * connectTimeoutMS=5000 (or the server selection timeout if lower) and
+ * socketTimeoutMS=60000, so that opening fails within about the server
+ * selection timeout and a stalled reply within a minute (docs/mongodb.md,
+ * "Timeouts"). The embedded store waits up to 5 s for another connection's
+ * lock on its file before a call fails with SQLITE_BUSY.
+ *
+ * An embedded file says its layout (how tables and indexes are named) in
+ * PRAGMA user_version: 2 for this version. Opening a file of the first
+ * layout (user_version 0, docrel 0.1) upgrades it in one transaction;
+ * a file of a later layout is refused with DOCREL_ERROR_STORE /
+ * DOCREL_ERROR_BACKEND.
+ *
+ * Out of memory: docrel allocates through bson_malloc, which aborts the
+ * process when an allocation fails, as libmongoc does. SQLite's own
+ * allocation failures are errors instead (DOCREL_ERROR_SQLITE, code
+ * SQLITE_NOMEM): the call fails and its write is rolled back; if the
+ * rollback itself cannot run, every later call on the store tries it again
+ * first and fails, naming the cause, until it succeeds, so no call reads a
+ * half-written write or reports one saved. */
 #ifndef DOCREL_STORE_H
 #define DOCREL_STORE_H
 

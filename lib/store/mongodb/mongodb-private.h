@@ -24,6 +24,13 @@
 
 #define DOCREL_MONGODB_DEFAULT_DB "docrel"
 #define DOCREL_MONGODB_APPNAME "docrel"
+/* Timeouts docrel sets when the URI does not (docs/mongodb.md, Timeouts):
+ * open fails within serverSelectionTimeoutMS (and connectTimeoutMS, the
+ * wait for a server's first reply, is never longer unless the URI says so),
+ * and a reply that stalls fails after socketTimeoutMS, not libmongoc's 300 s. */
+#define DOCREL_MONGODB_SERVER_SELECTION_MS 10000
+#define DOCREL_MONGODB_CONNECT_MS 5000
+#define DOCREL_MONGODB_SOCKET_MS 60000
 /* The label libmongoc puts on errors worth retrying as a whole transaction,
  * copied into docrel's error message (see docrel_error__is_transient). */
 #define DOCREL_MONGODB_TRANSIENT "TransientTransactionError"

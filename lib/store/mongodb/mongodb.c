@@ -4,7 +4,8 @@
  * A store is one mongoc_client_pool_t over the URI (so it can be shared by
  * threads), working in the database the URI's path names ("docrel" if none).
  * Open pings the deployment, so an unreachable server is an error of
- * docrel_store_open within the URI's serverSelectionTimeoutMS, and reads the
+ * docrel_store_open within serverSelectionTimeoutMS (docrel's defaults for
+ * the timeouts the URI leaves unset keep that bound), and reads the
  * selected server's hello reply to learn whether it runs transactions (a
  * replica set member or a mongos, with logical sessions).
  *
@@ -565,7 +566,33 @@ hello_has_transactions (const bson_t *hello)
    return sessions && ((replset && wire >= 7) || (mongos && wire >= 8));
 }
 
-/* Pings the deployment and reads whether it runs transactions. */
+/* docrel's timeouts where the URI sets none (mongodb-private.h). libmongoc
+ * waits for a server's first reply for connectTimeoutMS (10 s) even when
+ * serverSelectionTimeoutMS is shorter, so connectTimeoutMS is never longer
+ * than the server selection unless the URI says so. */
+static void
+default_timeouts (mongoc_uri_t *uri)
+{
+   int32_t selection;
+
+   if (!mongoc_uri_has_option (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS)) {
+      mongoc_uri_set_option_as_int32 (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, DOCREL_MONGODB_SERVER_SELECTION_MS);
+   }
+   selection = mongoc_uri_get_option_as_int32 (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
+                                               DOCREL_MONGODB_SERVER_SELECTION_MS);
+   if (!mongoc_uri_has_option (uri, MONGOC_URI_CONNECTTIMEOUTMS)) {
+      mongoc_uri_set_option_as_int32 (uri, MONGOC_URI_CONNECTTIMEOUTMS,
+                                      selection > 0 && selection < DOCREL_MONGODB_CONNECT_MS
+                                         ? selection
+                                         : DOCREL_MONGODB_CONNECT_MS);
+   }
+   if (!mongoc_uri_has_option (uri, MONGOC_URI_SOCKETTIMEOUTMS)) {
+      mongoc_uri_set_option_as_int32 (uri, MONGOC_URI_SOCKETTIMEOUTMS, DOCREL_MONGODB_SOCKET_MS);
+   }
+}
+
+/* Pings the deployment and reads whether it runs transactions. An
+ * unreachable one fails naming the timeouts it was given. */
 static bool
 connect_check (docrel_backend_t *b, bson_error_t *error)
 {
@@ -574,14 +601,19 @@ connect_check (docrel_backend_t *b, bson_error_t *error)
    bson_t *ping = BCON_NEW ("ping", BCON_INT32 (1));
    bson_error_t cause;
    bson_t reply;
+   char where[512];
    bool ok;
 
+   bson_snprintf (where, sizeof where,
+                  "cannot reach MongoDB at %s within serverSelectionTimeoutMS=%d (connectTimeoutMS=%d)", b->where,
+                  mongoc_uri_get_option_as_int32 (b->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0),
+                  mongoc_uri_get_option_as_int32 (b->uri, MONGOC_URI_CONNECTTIMEOUTMS, 0));
    docrel_mongodb__op_begin (b, &op, true);
    ok = mongoc_client_command_simple (op.client, "admin", ping, NULL, &reply, &cause);
    if (!ok) {
-      docrel_mongodb__fail (error, &cause, &reply, NULL, "cannot reach MongoDB at %s", b->where);
+      docrel_mongodb__fail (error, &cause, &reply, NULL, "%s", where);
    } else if (!(sd = mongoc_client_select_server (op.client, true, NULL, &cause))) {
-      ok = docrel_mongodb__fail (error, &cause, NULL, NULL, "cannot reach MongoDB at %s", b->where);
+      ok = docrel_mongodb__fail (error, &cause, NULL, NULL, "%s", where);
    } else {
       const bson_t *hello = mongoc_server_description_hello_response (sd);
       bson_iter_t iter;
@@ -624,6 +656,7 @@ mongodb_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *
    if (!mongoc_uri_get_appname (b->uri)) {
       mongoc_uri_set_appname (b->uri, DOCREL_MONGODB_APPNAME);
    }
+   default_timeouts (b->uri);
    b->pool = mongoc_client_pool_new_with_error (b->uri, &cause);
    if (!b->pool) {
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "cannot use MongoDB URI '%s': %s",

@@ -190,7 +190,10 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
    cursor->b = b;
    cursor->collection = bson_strdup (collection ? collection : "");
    cursor->projection = spec->projection;
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      docrel_sqlite__cursor_destroy (cursor);
+      return NULL;
+   }
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (coll && !coll->exists) {
       ok = true; /* no table yet: no documents */
@@ -233,7 +236,12 @@ docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc,
    if (!cursor->stmt) {
       return false;
    }
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      pthread_mutex_lock (&b->mutex);
+      cursor_finish (cursor);
+      pthread_mutex_unlock (&b->mutex);
+      return false;
+   }
    rc = sqlite3_step (cursor->stmt);
    if (rc == SQLITE_ROW) {
       const uint8_t *data = sqlite3_column_blob (cursor->stmt, 0);
@@ -300,7 +308,9 @@ docrel_sqlite__count (docrel_backend_t *b,
    int rc;
 
    *out = 0;
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (!coll) {
       goto done;
@@ -345,7 +355,9 @@ docrel_sqlite__explain (docrel_backend_t *b,
    int rc;
 
    bson_init (out);
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (!coll) {
       goto done;

@@ -285,15 +285,15 @@ append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w
       sqlite3_str_appendall (s, " AND docrel_match(doc, ?)");
       break;
    case WHERE_ID_LOOKUP:
-      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
+      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->table);
       append_key_in (s, w);
       sqlite3_str_appendall (s, ")");
       break;
    case WHERE_INDEX_LOOKUP:
-      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->name);
+      sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->table);
       append_key_in (s, w);
       sqlite3_str_appendf (s, " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
-                           coll->name, w->key, (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+                           coll->table, w->key, (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
       break;
    }
 }
@@ -366,7 +366,7 @@ append_window (sqlite3_str *s, const docrel_sqlite_shape_t *shape)
 static void
 append_find (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape, const where_t *w)
 {
-   sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->name);
+   sqlite3_str_appendf (s, "SELECT doc FROM \"%w\"", coll->table);
    append_where (s, coll, w);
    sqlite3_str_appendall (s, " ORDER BY ");
    append_sort (s, shape->sort, "rowid");
@@ -385,7 +385,7 @@ append_grouped_find (sqlite3_str *s,
    sqlite3_str_appendall (s, sort_ends_at_id (shape->sort) ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
                                                            : "SELECT doc FROM (SELECT doc, rowid AS r, ");
    append_window (s, shape);
-   sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+   sqlite3_str_appendf (s, " FROM \"%w\"", coll->table);
    append_where (s, coll, w);
    sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ? ORDER BY ");
    append_sort (s, shape->sort, "r");
@@ -395,7 +395,7 @@ append_grouped_find (sqlite3_str *s,
 static void
 append_count (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w)
 {
-   sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->name);
+   sqlite3_str_appendf (s, "SELECT count(*) FROM (SELECT 1 FROM \"%w\"", coll->table);
    append_where (s, coll, w);
    sqlite3_str_appendall (s, " LIMIT ? OFFSET ?)");
 }
@@ -409,7 +409,7 @@ append_grouped_count (sqlite3_str *s,
 {
    sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
    append_window (s, shape);
-   sqlite3_str_appendf (s, " FROM \"%w\"", coll->name);
+   sqlite3_str_appendf (s, " FROM \"%w\"", coll->table);
    append_where (s, coll, w);
    sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
 }
@@ -439,12 +439,12 @@ append_statement (sqlite3_str *s,
       }
       break;
    case DOCREL_SQLITE_QUERY_IDS:
-      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->name);
+      sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->table);
       append_where (s, coll, w);
       break;
    case DOCREL_SQLITE_QUERY_DELETE:
    default:
-      sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->name);
+      sqlite3_str_appendf (s, "DELETE FROM \"%w\"", coll->table);
       append_where (s, coll, w);
       break;
    }

@@ -2,15 +2,18 @@
 /* sqlite-private.h: the embedded backend's state, shared by its files.
  *
  * sqlite.c opens the connection, keeps per-collection state (the table's
- * indexes and cached statements) and runs transactions; write.c inserts,
- * updates and deletes; sql.c builds the SQL of queries and query.c runs find,
- * count and explain; functions.c defines the SQL functions that read BSON
- * (docrel_index_key, docrel_sort_key, docrel_match).
+ * indexes and cached statements) and runs transactions; index.c creates and
+ * reads back indexes; layout.c names tables and indexes in the file and
+ * upgrades a file of the older layout; write.c inserts, updates and deletes;
+ * sql.c builds the SQL of queries and query.c runs find, count and explain;
+ * functions.c defines the SQL functions that read BSON (docrel_index_key,
+ * docrel_sort_key, docrel_match).
  *
  * Locking: the connection is opened SQLITE_OPEN_FULLMUTEX, and mutex guards
- * everything here. Every vtable entry takes it on entry and releases it on
- * return (cursor_next holds it for one step), so the helpers below expect it
- * held and never take it themselves. */
+ * everything here. Every vtable entry takes it on entry (through
+ * docrel_sqlite__enter, but commit, abort and cursor_destroy) and releases
+ * it on return (cursor_next holds it for one step), so the helpers below
+ * expect it held and never take it themselves. */
 #ifndef DOCREL_SQLITE_PRIVATE_H
 #define DOCREL_SQLITE_PRIVATE_H
 
@@ -31,7 +34,7 @@
  * schema of a reopened file). */
 typedef struct {
    char *name;     /* the index name the model gave */
-   char *sql_name; /* the SQLite index: "<collection>__<name>" */
+   char *sql_name; /* the SQLite index: docrel_sqlite__index_name */
    char **paths;   /* key paths, in order */
    size_t n_paths;
    bool unique;
@@ -45,7 +48,8 @@ typedef enum {
 } docrel_sqlite_stmt_kind_t;
 
 typedef struct {
-   char *name;
+   char *name;  /* the collection */
+   char *table; /* its SQLite table: docrel_sqlite__table_name */
    bool exists; /* the table is known to exist; if false, ask the schema */
    docrel_sqlite_index_t *indexes;
    size_t n_indexes;
@@ -60,8 +64,15 @@ typedef struct {
 
 struct _docrel_backend_t {
    sqlite3 *db;
-   pthread_mutex_t mutex;        /* recursive; held by an open transaction */
-   bool in_transaction;          /* read and written only under mutex */
+   char *where;           /* the URI, for messages */
+   pthread_mutex_t mutex; /* recursive; held by an open transaction */
+   bool in_transaction;   /* read and written only under mutex, as below */
+   /* A write of the open transaction failed and its savepoint could not be
+    * rolled back: the transaction holds part of it, so commit refuses. */
+   bool txn_broken;
+   /* Why a failed transaction could not be rolled back (code 0: none). It
+    * stays open in SQLite until docrel_sqlite__enter rolls it back. */
+   bson_error_t stuck;
    docrel_sqlite_coll_t **colls; /* pointers stay valid as the array grows */
    size_t n_colls;
    docrel_sqlite_cached_t cache[DOCREL_SQLITE_CACHE_SIZE]; /* idle statements only */
@@ -85,6 +96,18 @@ typedef enum {
 bool docrel_sqlite__fail (docrel_backend_t *b, int rc, bson_error_t *error, const char *fmt, ...)
    BSON_GNUC_PRINTF (4, 5);
 
+/* Prepares a one-off statement (sql may be NULL: out of memory). NULL with
+ * error set naming what. */
+sqlite3_stmt *
+docrel_sqlite__prepare (docrel_backend_t *b, const char *sql, unsigned flags, const char *what, bson_error_t *error);
+
+/* Takes the mutex for one vtable call, after rolling back a failed
+ * transaction left open (its rollback failed earlier: out of memory, an I/O
+ * error). Returns false, with the mutex released and error set, while that
+ * rollback still fails, or if the calling thread's transaction was rolled
+ * back by SQLite under it. */
+bool docrel_sqlite__enter (docrel_backend_t *b, bson_error_t *error);
+
 /* Runs sql (no rows wanted). On failure sets error naming what. */
 bool docrel_sqlite__exec (docrel_backend_t *b, const char *sql, const char *what, bson_error_t *error);
 
@@ -100,9 +123,6 @@ sqlite3_stmt *docrel_sqlite__coll_stmt (docrel_backend_t *b,
                                         docrel_sqlite_stmt_kind_t kind,
                                         bson_error_t *error);
 
-/* The collection's index whose SQLite name is sql_name, or NULL. */
-const docrel_sqlite_index_t *docrel_sqlite__coll_index (const docrel_sqlite_coll_t *coll, const char *sql_name);
-
 /* Forgets every collection's state (after a rollback may have undone tables
  * or indexes); it is reloaded from the schema on next use. */
 void docrel_sqlite__forget_colls (docrel_backend_t *b);
@@ -116,6 +136,36 @@ bool docrel_sqlite__write_begin (docrel_backend_t *b, bool *own, bson_error_t *e
  * commit failed, undoes everything since write_begin and returns false,
  * leaving error as it was set by the failure. May forget collection state. */
 bool docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *error);
+
+/* index.c ----------------------------------------------------------------- */
+
+bool docrel_sqlite__ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_error_t *error);
+
+/* Adds the index sql_name, defined by sql, to coll's list, unless it is
+ * there or not docrel's (its name or its keys). */
+void docrel_sqlite__coll_add_index (docrel_sqlite_coll_t *coll, const char *sql_name, const char *sql);
+
+/* The collection's index whose SQLite name is sql_name, or NULL. */
+const docrel_sqlite_index_t *docrel_sqlite__coll_index (const docrel_sqlite_coll_t *coll, const char *sql_name);
+
+/* Frees what index holds and zeroes it. */
+void docrel_sqlite__index_clear (docrel_sqlite_index_t *index);
+
+/* layout.c ---------------------------------------------------------------- */
+
+/* The SQLite table of collection (bson_malloc'd): see layout.c. */
+char *docrel_sqlite__table_name (const char *collection);
+
+/* The SQLite index of index on collection (bson_malloc'd). */
+char *docrel_sqlite__index_name (const char *collection, const char *index);
+
+/* The index name sql_name gives to an index of table, or NULL if it is not
+ * named as docrel names an index of table (bson_malloc'd). */
+char *docrel_sqlite__index_of (const char *table, const char *sql_name);
+
+/* At open: accepts a file of this layout, upgrades one of layout 1 (and
+ * marks a new one), refuses any other, with error set. */
+bool docrel_sqlite__layout_check (docrel_backend_t *b, bson_error_t *error);
 
 /* query.c ----------------------------------------------------------------- */
 

@@ -3,19 +3,26 @@
  * collection.
  *
  * A collection is the rowid table
- *    CREATE TABLE "<coll>" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)
+ *    CREATE TABLE "<table>" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)
  * where id is the keycode (keycode.c) of the _id value, so that equal values
  * (1 and 1.0) are one key as in MongoDB, and doc is the BSON document. A
- * rowid table keeps insertion order for unsorted queries. An index is an
- * expression index over docrel_index_key(doc, '<path>') named
- * "<coll>__<name>" (functions.c). Identifiers reach SQL only through
- * %w inside double quotes, paths only through %Q.
+ * rowid table keeps insertion order for unsorted queries. Tables and indexes
+ * are named as layout.c says (the collection's name, escaped so that names
+ * differing only in case stay apart); an index is an expression index over
+ * docrel_index_key(doc, '<path>') (index.c, functions.c). Identifiers reach
+ * SQL only through %w inside double quotes, paths only through %Q.
  *
- * This file opens the connection (URI, pragmas, SQL functions), keeps the
- * per-collection state (whether the table exists, its indexes, three cached
- * statements), runs transactions and the all-or-nothing envelope of every
- * write, creates collections and indexes, and holds the vtable. Queries are
- * in query.c, writes in write.c.
+ * This file opens the connection (URI, pragmas, SQL functions, the file's
+ * layout), keeps the per-collection state (whether the table exists, its
+ * indexes, three cached statements), runs transactions and the
+ * all-or-nothing envelope of every write, and holds the vtable. Queries are
+ * in query.c, writes in write.c, indexes in index.c.
+ *
+ * A failed write or transaction is rolled back; if the rollback itself fails
+ * (out of memory), SQLite's transaction stays open, owned by nobody: every
+ * later call first rolls it back (recover) and fails, naming the cause,
+ * while it cannot, so no call reads half-written data or writes into a
+ * transaction that will never commit.
  *
  * One connection serves the whole store: statements from several threads are
  * serialized by the backend mutex. It is recursive, and a transaction holds
@@ -61,9 +68,8 @@ docrel_sqlite__exec (docrel_backend_t *b, const char *sql, const char *what, bso
    return true;
 }
 
-/* Prepares a one-off statement. */
-static sqlite3_stmt *
-prepare (docrel_backend_t *b, const char *sql, unsigned flags, const char *what, bson_error_t *error)
+sqlite3_stmt *
+docrel_sqlite__prepare (docrel_backend_t *b, const char *sql, unsigned flags, const char *what, bson_error_t *error)
 {
    sqlite3_stmt *stmt = NULL;
    int rc;
@@ -84,22 +90,10 @@ prepare (docrel_backend_t *b, const char *sql, unsigned flags, const char *what,
 /* Collections ---------------------------------------------------------------- */
 
 static void
-index_clear (docrel_sqlite_index_t *index)
-{
-   for (size_t i = 0; i < index->n_paths; i++) {
-      bson_free (index->paths[i]);
-   }
-   bson_free (index->paths);
-   bson_free (index->name);
-   bson_free (index->sql_name);
-   memset (index, 0, sizeof *index);
-}
-
-static void
 coll_forget_schema (docrel_sqlite_coll_t *coll)
 {
    for (size_t i = 0; i < coll->n_indexes; i++) {
-      index_clear (&coll->indexes[i]);
+      docrel_sqlite__index_clear (&coll->indexes[i]);
    }
    bson_free (coll->indexes);
    coll->indexes = NULL;
@@ -125,6 +119,7 @@ colls_free (docrel_backend_t *b)
    for (size_t i = 0; i < b->n_colls; i++) {
       coll_forget_schema (b->colls[i]);
       bson_free (b->colls[i]->name);
+      bson_free (b->colls[i]->table);
       bson_free (b->colls[i]);
    }
    bson_free (b->colls);
@@ -132,87 +127,20 @@ colls_free (docrel_backend_t *b)
    b->n_colls = 0;
 }
 
-/* Reads the key paths back out of an index definition we wrote: every
- * docrel_index_key(doc, '<path>') in order. False if there are none. */
-static bool
-parse_index_sql (const char *sql, docrel_sqlite_index_t *index)
-{
-   static const char needle[] = "docrel_index_key(doc, '";
-   const char *p = sql;
-
-   while ((p = strstr (p, needle)) != NULL) {
-      docrel_buf_t path = DOCREL_BUF_INIT;
-
-      p += sizeof needle - 1;
-      for (;;) {
-         if (*p == '\0') {
-            docrel_buf__destroy (&path);
-            return false; /* unterminated literal: not ours */
-         }
-         if (*p == '\'' && p[1] == '\'') {
-            docrel_buf__append_byte (&path, '\'');
-            p += 2;
-         } else if (*p == '\'') {
-            p++;
-            break;
-         } else {
-            docrel_buf__append_byte (&path, (uint8_t) *p++);
-         }
-      }
-      docrel_buf__append_byte (&path, '\0');
-      index->paths = bson_realloc (index->paths, (index->n_paths + 1) * sizeof *index->paths);
-      index->paths[index->n_paths++] = (char *) path.data; /* bson_malloc'd */
-   }
-   index->unique = strncmp (sql, "CREATE UNIQUE INDEX", 19) == 0;
-   return index->n_paths > 0;
-}
-
-/* Adds the index sql_name (defined by sql) to coll's list, unless there. */
-static void
-coll_add_index (docrel_sqlite_coll_t *coll, const char *sql_name, const char *sql)
-{
-   docrel_sqlite_index_t index = {0};
-   size_t len = strlen (coll->name);
-
-   if (docrel_sqlite__coll_index (coll, sql_name) || strncasecmp (sql_name, coll->name, len) != 0 ||
-       strncmp (sql_name + len, "__", 2) != 0 || sql_name[len + 2] == '\0') {
-      return; /* known, or not named as ours */
-   }
-   if (!parse_index_sql (sql, &index)) {
-      index_clear (&index);
-      return; /* not one of ours: never used for narrowing */
-   }
-   index.sql_name = bson_strdup (sql_name);
-   index.name = bson_strdup (sql_name + len + 2);
-   coll->indexes = bson_realloc (coll->indexes, (coll->n_indexes + 1) * sizeof *coll->indexes);
-   coll->indexes[coll->n_indexes++] = index;
-}
-
-const docrel_sqlite_index_t *
-docrel_sqlite__coll_index (const docrel_sqlite_coll_t *coll, const char *sql_name)
-{
-   for (size_t i = 0; i < coll->n_indexes; i++) {
-      if (strcasecmp (coll->indexes[i].sql_name, sql_name) == 0) {
-         return &coll->indexes[i];
-      }
-   }
-   return NULL;
-}
-
 /* Looks the table up in the schema; if found, loads its indexes. */
 static bool
 coll_load (docrel_backend_t *b, docrel_sqlite_coll_t *coll, bson_error_t *error)
 {
    static const char sql[] = "SELECT type, name, sql FROM sqlite_master"
-                             " WHERE tbl_name = ?1 COLLATE NOCASE AND type IN ('table', 'index')";
-   sqlite3_stmt *stmt = prepare (b, sql, 0, "reading the schema", error);
+                             " WHERE tbl_name = ?1 AND type IN ('table', 'index')";
+   sqlite3_stmt *stmt = docrel_sqlite__prepare (b, sql, 0, "reading the schema", error);
    bool ok = false;
    int rc;
 
    if (!stmt) {
       return false;
    }
-   rc = sqlite3_bind_text (stmt, 1, coll->name, -1, SQLITE_STATIC);
+   rc = sqlite3_bind_text (stmt, 1, coll->table, -1, SQLITE_STATIC);
    while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
       const char *type = (const char *) sqlite3_column_text (stmt, 0);
       const char *name = (const char *) sqlite3_column_text (stmt, 1);
@@ -221,7 +149,7 @@ coll_load (docrel_backend_t *b, docrel_sqlite_coll_t *coll, bson_error_t *error)
       if (type && strcmp (type, "table") == 0) {
          coll->exists = true;
       } else if (name && def) {
-         coll_add_index (coll, name, def);
+         docrel_sqlite__coll_add_index (coll, name, def);
       }
       rc = SQLITE_OK;
    }
@@ -268,6 +196,7 @@ docrel_sqlite__coll (docrel_backend_t *b, const char *name, bool create, bson_er
       }
       coll = bson_malloc0 (sizeof *coll);
       coll->name = bson_strdup (name);
+      coll->table = docrel_sqlite__table_name (name);
       b->colls = bson_realloc (b->colls, (b->n_colls + 1) * sizeof *b->colls);
       b->colls[b->n_colls++] = coll;
    }
@@ -279,7 +208,7 @@ docrel_sqlite__coll (docrel_backend_t *b, const char *name, bool create, bson_er
    }
    if (!coll->exists && create) {
       char *sql = sqlite3_mprintf (
-         "CREATE TABLE IF NOT EXISTS \"%w\" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)", coll->name);
+         "CREATE TABLE IF NOT EXISTS \"%w\" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)", coll->table);
       bool ok;
 
       if (!sql) {
@@ -311,14 +240,68 @@ docrel_sqlite__coll_stmt (docrel_backend_t *b,
    char *sql;
 
    if (!coll->stmts[kind]) {
-      sql = sqlite3_mprintf (formats[kind], coll->name);
-      coll->stmts[kind] = prepare (b, sql, SQLITE_PREPARE_PERSISTENT, "preparing a statement", error);
+      sql = sqlite3_mprintf (formats[kind], coll->table);
+      coll->stmts[kind] = docrel_sqlite__prepare (b, sql, SQLITE_PREPARE_PERSISTENT, "preparing a statement", error);
       sqlite3_free (sql);
    }
    return coll->stmts[kind];
 }
 
 /* Writes and transactions ----------------------------------------------------- */
+
+/* Remembers why a failed transaction stays open (rolling it back failed: out
+ * of memory, an I/O error), for the calls refused until it is rolled back. */
+static void
+set_stuck (docrel_backend_t *b, const char *what)
+{
+   bson_error_t why;
+
+   docrel_sqlite__fail (b, sqlite3_extended_errcode (b->db), &why, "%s", what);
+   b->stuck = why;
+}
+
+/* SQLite's advice after an error such as out of memory: roll back, and while
+ * that fails, consider the transaction still open. A transaction nobody owns
+ * is rolled back here before anything else runs, so no call reads its
+ * half-written data or writes into it (where a commit would never come). */
+static bool
+recover (docrel_backend_t *b, bson_error_t *error)
+{
+   int rc;
+
+   if (b->in_transaction) {
+      /* The calling thread's own (the mutex is its): still open? */
+      if (!sqlite3_get_autocommit (b->db)) {
+         return true;
+      }
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND,
+                                "the transaction was rolled back after an earlier failure; abort it and start again");
+   }
+   if (sqlite3_get_autocommit (b->db)) {
+      return true;
+   }
+   rc = sqlite3_exec (b->db, "ROLLBACK", NULL, NULL, NULL);
+   if (rc == SQLITE_OK || sqlite3_get_autocommit (b->db)) {
+      memset (&b->stuck, 0, sizeof b->stuck);
+      docrel_sqlite__forget_colls (b); /* the transaction may have made tables */
+      return true;
+   }
+   return docrel_sqlite__fail (b, sqlite3_extended_errcode (b->db), error,
+                               "the store refuses every call until it can roll back a failed write (%s); rolling it "
+                               "back failed again",
+                               b->stuck.code ? b->stuck.message : "a transaction was left open");
+}
+
+bool
+docrel_sqlite__enter (docrel_backend_t *b, bson_error_t *error)
+{
+   pthread_mutex_lock (&b->mutex);
+   if (recover (b, error)) {
+      return true;
+   }
+   pthread_mutex_unlock (&b->mutex);
+   return false;
+}
 
 bool
 docrel_sqlite__write_begin (docrel_backend_t *b, bool *own, bson_error_t *error)
@@ -341,9 +324,18 @@ docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *
       }
       return false;
    }
-   /* Errors here cannot be reported over the first one; the work is undone
-    * either way once the outer transaction ends. */
-   sqlite3_exec (b->db, own ? "ROLLBACK" : "ROLLBACK TO docrel_write; RELEASE docrel_write", NULL, NULL, NULL);
+   /* Errors here cannot be reported over the first one, but they are kept:
+    * a transaction of our own left open is rolled back by the next call
+    * (recover), and the caller's, holding part of this write, cannot commit. */
+   if (sqlite3_exec (b->db, own ? "ROLLBACK" : "ROLLBACK TO docrel_write; RELEASE docrel_write", NULL, NULL, NULL) !=
+          SQLITE_OK &&
+       !sqlite3_get_autocommit (b->db)) {
+      if (own) {
+         set_stuck (b, "rolling back a failed write");
+      } else {
+         b->txn_broken = true;
+      }
+   }
    return false;
 }
 
@@ -371,11 +363,12 @@ sqlite_begin (docrel_backend_t *b, bool *active, bson_error_t *error)
       return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT,
                                 "a transaction is already open on this thread");
    }
-   if (!docrel_sqlite__exec (b, "BEGIN IMMEDIATE", "beginning a transaction", error)) {
+   if (!recover (b, error) || !docrel_sqlite__exec (b, "BEGIN IMMEDIATE", "beginning a transaction", error)) {
       pthread_mutex_unlock (&b->mutex);
       return false;
    }
    b->in_transaction = true;
+   b->txn_broken = false;
    if (active) {
       *active = true;
    }
@@ -388,6 +381,7 @@ end_transaction (docrel_backend_t *b)
 {
    if (b->in_transaction) {
       b->in_transaction = false;
+      b->txn_broken = false;
       pthread_mutex_unlock (&b->mutex);
    }
 }
@@ -400,7 +394,12 @@ sqlite_commit (docrel_backend_t *b, bson_error_t *error)
    bool ok;
 
    pthread_mutex_lock (&b->mutex);
-   ok = docrel_sqlite__exec (b, "COMMIT", "committing a transaction", error);
+   if (b->in_transaction && b->txn_broken) {
+      ok = docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND,
+                              "committing a transaction: a failed write in it could not be undone; abort it");
+   } else {
+      ok = docrel_sqlite__exec (b, "COMMIT", "committing a transaction", error);
+   }
    if (ok || sqlite3_get_autocommit (b->db)) {
       end_transaction (b);
    }
@@ -409,7 +408,9 @@ sqlite_commit (docrel_backend_t *b, bson_error_t *error)
 }
 
 /* Rolls back; succeeds if no transaction is open (SQLite may have rolled it
- * back itself after an error), so callers can always abort after a failure. */
+ * back itself after an error), so callers can always abort after a failure.
+ * If the rollback fails, the transaction stays open in SQLite but no longer
+ * belongs to the caller: every later call tries again (recover) first. */
 static bool
 sqlite_abort (docrel_backend_t *b, bson_error_t *error)
 {
@@ -418,6 +419,9 @@ sqlite_abort (docrel_backend_t *b, bson_error_t *error)
    pthread_mutex_lock (&b->mutex);
    if (!sqlite3_get_autocommit (b->db)) {
       ok = docrel_sqlite__exec (b, "ROLLBACK", "rolling back a transaction", error);
+      if (!ok && !sqlite3_get_autocommit (b->db)) {
+         set_stuck (b, "rolling back a failed transaction");
+      }
    }
    docrel_sqlite__forget_colls (b); /* the transaction may have made tables */
    end_transaction (b);
@@ -432,137 +436,10 @@ sqlite_ensure_collection (docrel_backend_t *b, const char *collection, bson_erro
 {
    bool ok;
 
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    ok = docrel_sqlite__coll (b, collection, true, error) != NULL;
-   pthread_mutex_unlock (&b->mutex);
-   return ok;
-}
-
-/* The CREATE INDEX statement of spec (sqlite3_malloc'd, NULL on OOM). The
- * schema keeps this exact text, which is how an existing index is compared. */
-static char *
-index_sql (const docrel_index_spec_t *spec, const char *sql_name)
-{
-   sqlite3_str *s = sqlite3_str_new (NULL);
-
-   sqlite3_str_appendf (s, "CREATE %sINDEX \"%w\" ON \"%w\" (", spec->unique ? "UNIQUE " : "", sql_name,
-                        spec->collection);
-   for (size_t i = 0; i < spec->n_keys; i++) {
-      char *expr = docrel_sqlite__key_expr (spec->paths[i]);
-
-      if (!expr) {
-         sqlite3_free (sqlite3_str_finish (s));
-         return NULL;
-      }
-      sqlite3_str_appendf (s, "%s%s%s", i ? ", " : "", expr, spec->directions[i] < 0 ? " DESC" : "");
-      sqlite3_free (expr);
-   }
-   sqlite3_str_appendall (s, ")");
-   if (sqlite3_str_errcode (s) != SQLITE_OK) {
-      sqlite3_free (sqlite3_str_finish (s));
-      return NULL;
-   }
-   return sqlite3_str_finish (s);
-}
-
-/* After CREATE UNIQUE INDEX failed on duplicates: finds a document whose key
- * occurs twice, for the error message. */
-static bool
-unique_build_error (docrel_backend_t *b,
-                    const docrel_index_spec_t *spec,
-                    docrel_sqlite_coll_t *coll,
-                    bson_error_t *error)
-{
-   docrel_sqlite_index_t index = {0};
-   sqlite3_str *s = sqlite3_str_new (NULL);
-   sqlite3_stmt *stmt = NULL;
-   char *sql;
-   bson_t doc;
-
-   sqlite3_str_appendf (s, "SELECT doc FROM \"%w\" GROUP BY ", coll->name);
-   for (size_t i = 0; i < spec->n_keys; i++) {
-      char *expr = docrel_sqlite__key_expr (spec->paths[i]);
-      sqlite3_str_appendf (s, "%s%s", i ? ", " : "", expr ? expr : "NULL");
-      sqlite3_free (expr);
-   }
-   sqlite3_str_appendall (s, " HAVING count(*) > 1 LIMIT 1");
-   sql = sqlite3_str_finish (s);
-   stmt = prepare (b, sql, 0, "finding duplicate keys", error);
-   sqlite3_free (sql);
-   if (stmt && sqlite3_step (stmt) == SQLITE_ROW &&
-       bson_init_static (&doc, sqlite3_column_blob (stmt, 0), (size_t) sqlite3_column_bytes (stmt, 0))) {
-      index.name = (char *) spec->name;
-      index.paths = (char **) spec->paths;
-      index.n_paths = spec->n_keys;
-      docrel_sqlite__duplicate_error (coll, &index, &doc, " (building a unique index)", error);
-   } else {
-      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
-                         "duplicate key in collection '%s' index '%s' (building a unique index)", coll->name,
-                         spec->name);
-   }
-   sqlite3_finalize (stmt);
-   return false;
-}
-
-static bool
-sqlite_ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_error_t *error)
-{
-   docrel_sqlite_coll_t *coll;
-   sqlite3_stmt *stmt = NULL;
-   char *sql_name = NULL;
-   char *sql = NULL;
-   bool ok = false;
-   int rc;
-
-   pthread_mutex_lock (&b->mutex);
-   coll = docrel_sqlite__coll (b, spec->collection, true, error);
-   if (!coll) {
-      goto done;
-   }
-   if (spec->n_keys == 1 && strcmp (spec->paths[0], "_id") == 0) {
-      ok = true; /* the primary key is this index */
-      goto done;
-   }
-   sql_name = sqlite3_mprintf ("%s__%s", coll->name, spec->name);
-   sql = sql_name ? index_sql (spec, sql_name) : NULL;
-   if (!sql) {
-      docrel_sqlite__fail (b, SQLITE_NOMEM, error, "creating index '%s'", spec->name);
-      goto done;
-   }
-   stmt = prepare (b, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE", 0,
-                   "reading the schema", error);
-   if (!stmt) {
-      goto done;
-   }
-   sqlite3_bind_text (stmt, 1, sql_name, -1, SQLITE_STATIC);
-   rc = sqlite3_step (stmt);
-   if (rc == SQLITE_ROW) {
-      const char *existing = (const char *) sqlite3_column_text (stmt, 0);
-
-      if (!existing || strcmp (existing, sql) != 0) {
-         docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
-                            "index '%s' of collection '%s' already exists with other keys or options", spec->name,
-                            coll->name);
-         goto done;
-      }
-   } else if (rc != SQLITE_DONE) {
-      docrel_sqlite__fail (b, rc, error, "reading the schema");
-      goto done;
-   } else if (sqlite3_exec (b->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-      rc = sqlite3_extended_errcode (b->db);
-      if (spec->unique && rc == SQLITE_CONSTRAINT_UNIQUE) {
-         unique_build_error (b, spec, coll, error);
-      } else {
-         docrel_sqlite__fail (b, rc, error, "creating index '%s' on collection '%s'", spec->name, coll->name);
-      }
-      goto done;
-   }
-   coll_add_index (coll, sql_name, sql);
-   ok = true;
-done:
-   sqlite3_finalize (stmt);
-   sqlite3_free (sql);
-   sqlite3_free (sql_name);
    pthread_mutex_unlock (&b->mutex);
    return ok;
 }
@@ -608,6 +485,25 @@ bad:
 
 static void sqlite_close (docrel_backend_t *b);
 
+/* Switching a file to WAL takes an exclusive lock, for which SQLite does not
+ * wait (the busy handler is not called, to avoid deadlock) when stores open
+ * the same new file at once: tried again for up to the busy timeout. */
+static bool
+set_wal (docrel_backend_t *b, bson_error_t *error)
+{
+   int64_t deadline = bson_get_monotonic_time () + (int64_t) DOCREL_SQLITE_BUSY_MS * 1000;
+   int rc;
+
+   while ((rc = sqlite3_exec (b->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) != SQLITE_OK) {
+      rc = sqlite3_extended_errcode (b->db);
+      if ((rc & 0xff) != SQLITE_BUSY || bson_get_monotonic_time () > deadline) {
+         return docrel_sqlite__fail (b, rc, error, "opening the store");
+      }
+      sqlite3_sleep (2);
+   }
+   return true;
+}
+
 static docrel_backend_t *
 sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *error)
 {
@@ -637,6 +533,7 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "cannot create a mutex");
       goto fail;
    }
+   b->where = bson_strdup (uri);
    rc = sqlite3_open_v2 (path, &b->db, flags, NULL);
    if (rc != SQLITE_OK) {
       docrel_sqlite__fail (b, b->db ? sqlite3_extended_errcode (b->db) : rc, error, "opening '%s'", uri);
@@ -652,9 +549,10 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
       goto fail;
    }
    /* Reading the schema also proves the file is a database. */
-   if ((!memory && !docrel_sqlite__exec (b, "PRAGMA journal_mode=WAL", "opening the store", error)) ||
+   if ((!memory && !set_wal (b, error)) ||
        !docrel_sqlite__exec (b, "PRAGMA synchronous=NORMAL", "opening the store", error) ||
-       !docrel_sqlite__exec (b, "SELECT count(*) FROM sqlite_master", "opening the store", error)) {
+       !docrel_sqlite__exec (b, "SELECT count(*) FROM sqlite_master", "opening the store", error) ||
+       !docrel_sqlite__layout_check (b, error)) {
       goto fail;
    }
    bson_free (path);
@@ -676,6 +574,7 @@ sqlite_close (docrel_backend_t *b)
    docrel_sqlite__cache_clear (b);
    sqlite3_close_v2 (b->db); /* rolls back an open transaction */
    pthread_mutex_destroy (&b->mutex);
+   bson_free (b->where);
    bson_free (b);
 }
 
@@ -685,7 +584,7 @@ const docrel_backend_vtable_t docrel_backend_sqlite = {
    .open = sqlite_open,
    .close = sqlite_close,
    .ensure_collection = sqlite_ensure_collection,
-   .ensure_index = sqlite_ensure_index,
+   .ensure_index = docrel_sqlite__ensure_index,
    .insert_many = docrel_sqlite__insert_many,
    .update_many = docrel_sqlite__update_many,
    .update_where = docrel_sqlite__update_where,

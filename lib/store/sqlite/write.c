@@ -117,7 +117,9 @@ docrel_sqlite__insert_many (docrel_backend_t *b,
    if (!docs) {
       return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "no documents to insert");
    }
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    coll = docrel_sqlite__coll (b, collection, true, error);
    stmt = coll ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_INSERT, error) : NULL;
    if (!stmt || !docrel_sqlite__write_begin (b, &own, error)) {
@@ -319,7 +321,9 @@ docrel_sqlite__update_many (docrel_backend_t *b,
    if (!updates) {
       return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_ARGUMENT, "no updates");
    }
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    coll = docrel_sqlite__coll (b, collection, true, error);
    select = coll ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error) : NULL;
    update = select ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, error) : NULL;
@@ -377,7 +381,9 @@ docrel_sqlite__update_where (docrel_backend_t *b,
    if (updated) {
       *updated = 0;
    }
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (!coll) {
       goto done;
@@ -449,7 +455,9 @@ docrel_sqlite__delete_many (docrel_backend_t *b,
    if (deleted) {
       *deleted = 0;
    }
-   pthread_mutex_lock (&b->mutex);
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
    coll = docrel_sqlite__coll (b, collection, false, error);
    if (!coll) {
       goto done;

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* index.c: the embedded store's indexes: creating one (ensure_index), and
+ * reading back the ones a file holds.
+ *
+ * An index is an expression index over docrel_index_key(doc, '<path>')
+ * (functions.c), named as layout.c says. The schema keeps the CREATE INDEX
+ * text as docrel wrote it, which is how an existing index is compared with
+ * a declared one and how its paths are read back.
+ *
+ * Several stores (connections) may declare the same index on one file at
+ * the same moment. An index found in the schema is compared and that is
+ * all; a missing one is looked for again and created in one write
+ * transaction (BEGIN IMMEDIATE, which waits for the others' within the busy
+ * timeout), so whoever comes second finds the first one's index and
+ * compares it, rather than failing to create it again. */
+#include <string.h>
+#include <strings.h>
+
+#include "util/util-private.h"
+#include "store/sqlite/sqlite-private.h"
+
+void
+docrel_sqlite__index_clear (docrel_sqlite_index_t *index)
+{
+   for (size_t i = 0; i < index->n_paths; i++) {
+      bson_free (index->paths[i]);
+   }
+   bson_free (index->paths);
+   bson_free (index->name);
+   bson_free (index->sql_name);
+   memset (index, 0, sizeof *index);
+}
+
+/* Reads the key paths back out of an index definition we wrote: every
+ * docrel_index_key(doc, '<path>') in order. False if there are none. */
+static bool
+parse_index_sql (const char *sql, docrel_sqlite_index_t *index)
+{
+   static const char needle[] = "docrel_index_key(doc, '";
+   const char *p = sql;
+
+   while ((p = strstr (p, needle)) != NULL) {
+      docrel_buf_t path = DOCREL_BUF_INIT;
+
+      p += sizeof needle - 1;
+      for (;;) {
+         if (*p == '\0') {
+            docrel_buf__destroy (&path);
+            return false; /* unterminated literal: not ours */
+         }
+         if (*p == '\'' && p[1] == '\'') {
+            docrel_buf__append_byte (&path, '\'');
+            p += 2;
+         } else if (*p == '\'') {
+            p++;
+            break;
+         } else {
+            docrel_buf__append_byte (&path, (uint8_t) *p++);
+         }
+      }
+      docrel_buf__append_byte (&path, '\0');
+      index->paths = bson_realloc (index->paths, (index->n_paths + 1) * sizeof *index->paths);
+      index->paths[index->n_paths++] = (char *) path.data; /* bson_malloc'd */
+   }
+   index->unique = strncmp (sql, "CREATE UNIQUE INDEX", 19) == 0;
+   return index->n_paths > 0;
+}
+
+void
+docrel_sqlite__coll_add_index (docrel_sqlite_coll_t *coll, const char *sql_name, const char *sql)
+{
+   docrel_sqlite_index_t index = {0};
+   char *name;
+
+   if (docrel_sqlite__coll_index (coll, sql_name)) {
+      return; /* known */
+   }
+   name = docrel_sqlite__index_of (coll->table, sql_name);
+   if (!name) {
+      return; /* not named as ours */
+   }
+   if (!parse_index_sql (sql, &index)) {
+      bson_free (name);
+      docrel_sqlite__index_clear (&index);
+      return; /* not one of ours: never used for narrowing */
+   }
+   index.sql_name = bson_strdup (sql_name);
+   index.name = name;
+   coll->indexes = bson_realloc (coll->indexes, (coll->n_indexes + 1) * sizeof *coll->indexes);
+   coll->indexes[coll->n_indexes++] = index;
+}
+
+const docrel_sqlite_index_t *
+docrel_sqlite__coll_index (const docrel_sqlite_coll_t *coll, const char *sql_name)
+{
+   for (size_t i = 0; i < coll->n_indexes; i++) {
+      if (strcasecmp (coll->indexes[i].sql_name, sql_name) == 0) {
+         return &coll->indexes[i];
+      }
+   }
+   return NULL;
+}
+
+/* The CREATE INDEX statement of spec on table (sqlite3_malloc'd, NULL on
+ * OOM). The schema keeps this exact text, which is how an existing index is
+ * compared. */
+static char *
+index_sql (const docrel_index_spec_t *spec, const char *table, const char *sql_name)
+{
+   sqlite3_str *s = sqlite3_str_new (NULL);
+
+   sqlite3_str_appendf (s, "CREATE %sINDEX \"%w\" ON \"%w\" (", spec->unique ? "UNIQUE " : "", sql_name, table);
+   for (size_t i = 0; i < spec->n_keys; i++) {
+      char *expr = docrel_sqlite__key_expr (spec->paths[i]);
+
+      if (!expr) {
+         sqlite3_free (sqlite3_str_finish (s));
+         return NULL;
+      }
+      sqlite3_str_appendf (s, "%s%s%s", i ? ", " : "", expr, spec->directions[i] < 0 ? " DESC" : "");
+      sqlite3_free (expr);
+   }
+   sqlite3_str_appendall (s, ")");
+   if (sqlite3_str_errcode (s) != SQLITE_OK) {
+      sqlite3_free (sqlite3_str_finish (s));
+      return NULL;
+   }
+   return sqlite3_str_finish (s);
+}
+
+/* After CREATE UNIQUE INDEX failed on duplicates: finds a document whose key
+ * occurs twice, for the error message. */
+static bool
+unique_build_error (docrel_backend_t *b,
+                    const docrel_index_spec_t *spec,
+                    docrel_sqlite_coll_t *coll,
+                    bson_error_t *error)
+{
+   docrel_sqlite_index_t index = {0};
+   sqlite3_str *s = sqlite3_str_new (NULL);
+   sqlite3_stmt *stmt = NULL;
+   char *sql;
+   bson_t doc;
+
+   sqlite3_str_appendf (s, "SELECT doc FROM \"%w\" GROUP BY ", coll->table);
+   for (size_t i = 0; i < spec->n_keys; i++) {
+      char *expr = docrel_sqlite__key_expr (spec->paths[i]);
+      sqlite3_str_appendf (s, "%s%s", i ? ", " : "", expr ? expr : "NULL");
+      sqlite3_free (expr);
+   }
+   sqlite3_str_appendall (s, " HAVING count(*) > 1 LIMIT 1");
+   sql = sqlite3_str_finish (s);
+   stmt = docrel_sqlite__prepare (b, sql, 0, "finding duplicate keys", error);
+   sqlite3_free (sql);
+   if (stmt && sqlite3_step (stmt) == SQLITE_ROW &&
+       bson_init_static (&doc, sqlite3_column_blob (stmt, 0), (size_t) sqlite3_column_bytes (stmt, 0))) {
+      index.name = (char *) spec->name;
+      index.paths = (char **) spec->paths;
+      index.n_paths = spec->n_keys;
+      docrel_sqlite__duplicate_error (coll, &index, &doc, " (building a unique index)", error);
+   } else {
+      docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
+                         "duplicate key in collection '%s' index '%s' (building a unique index)", coll->name,
+                         spec->name);
+   }
+   sqlite3_finalize (stmt);
+   return false;
+}
+
+/* Whether the index named sql_name exists: 1 as sql defines it, 0 not at
+ * all, -1 with error set (another definition, or a failure). */
+static int
+existing_index (docrel_backend_t *b,
+                const docrel_index_spec_t *spec,
+                const docrel_sqlite_coll_t *coll,
+                const char *sql_name,
+                const char *sql,
+                bson_error_t *error)
+{
+   sqlite3_stmt *stmt =
+      docrel_sqlite__prepare (b, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE", 0,
+                              "reading the schema", error);
+   int found = -1;
+   int rc;
+
+   if (!stmt) {
+      return -1;
+   }
+   sqlite3_bind_text (stmt, 1, sql_name, -1, SQLITE_STATIC);
+   rc = sqlite3_step (stmt);
+   if (rc == SQLITE_ROW) {
+      const char *existing = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (existing && strcmp (existing, sql) == 0) {
+         found = 1;
+      } else {
+         docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_DUPLICATE_NAME,
+                            "index '%s' of collection '%s' already exists with other keys or options", spec->name,
+                            coll->name);
+      }
+   } else if (rc == SQLITE_DONE) {
+      found = 0;
+   } else {
+      docrel_sqlite__fail (b, rc, error, "reading the schema");
+   }
+   sqlite3_finalize (stmt);
+   return found;
+}
+
+/* Inside a write: looks again (another store may have made it since) and
+ * creates the index if it is still missing. */
+static bool
+create_index (docrel_backend_t *b,
+              const docrel_index_spec_t *spec,
+              docrel_sqlite_coll_t *coll,
+              const char *sql_name,
+              const char *sql,
+              bson_error_t *error)
+{
+   int found = existing_index (b, spec, coll, sql_name, sql, error);
+   int rc;
+
+   if (found != 0) {
+      return found == 1;
+   }
+   if (sqlite3_exec (b->db, sql, NULL, NULL, NULL) == SQLITE_OK) {
+      return true;
+   }
+   rc = sqlite3_extended_errcode (b->db);
+   if (spec->unique && rc == SQLITE_CONSTRAINT_UNIQUE) {
+      return unique_build_error (b, spec, coll, error);
+   }
+   return docrel_sqlite__fail (b, rc, error, "creating index '%s' on collection '%s'", spec->name, coll->name);
+}
+
+bool
+docrel_sqlite__ensure_index (docrel_backend_t *b, const docrel_index_spec_t *spec, bson_error_t *error)
+{
+   docrel_sqlite_coll_t *coll;
+   char *sql_name = NULL;
+   char *sql = NULL;
+   bool own = false;
+   bool ok = false;
+   int found;
+
+   if (!docrel_sqlite__enter (b, error)) {
+      return false;
+   }
+   coll = docrel_sqlite__coll (b, spec->collection, true, error);
+   if (!coll) {
+      goto done;
+   }
+   if (spec->n_keys == 1 && strcmp (spec->paths[0], "_id") == 0) {
+      ok = true; /* the primary key is this index */
+      goto done;
+   }
+   sql_name = docrel_sqlite__index_name (spec->collection, spec->name);
+   sql = index_sql (spec, coll->table, sql_name);
+   if (!sql) {
+      docrel_sqlite__fail (b, SQLITE_NOMEM, error, "creating index '%s'", spec->name);
+      goto done;
+   }
+   /* Most of the time it is there: no write lock for that. */
+   found = existing_index (b, spec, coll, sql_name, sql, error);
+   if (found == 0 && docrel_sqlite__write_begin (b, &own, error)) {
+      found = docrel_sqlite__write_end (b, own, create_index (b, spec, coll, sql_name, sql, error), error) ? 1 : -1;
+   }
+   ok = found == 1;
+   if (ok) {
+      docrel_sqlite__coll_add_index (coll, sql_name, sql);
+   }
+done:
+   sqlite3_free (sql);
+   bson_free (sql_name);
+   pthread_mutex_unlock (&b->mutex);
+   return ok;
+}
