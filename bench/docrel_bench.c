@@ -163,6 +163,7 @@ main (int argc, char **argv)
                "usage: docrel-bench save_all|get_join|get|cursor|delete_all --uri URI [--scale N] [--gets N]\n");
       return 2;
    }
+   bench_count_bson_allocs ();
    b.w = bench_workload (scale);
    b.gets = b.gets ? b.gets : BENCH_GETS;
    b.store = docrel_store_open (uri, &error);

@@ -82,11 +82,10 @@ dbench_get (dbench_t *b, bench_result_t *r)
    bson_error_t error;
    bson_value_t *keys = dbench_author_keys (b);
    uint32_t state = BENCH_SEED;
-   double t0;
+   bench_section_t section;
 
    docrel_store_stats_reset (b->store);
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    for (int i = 0; i < b->gets; i++) {
       docrel_session_t *s = docrel_session_new (b->store);
       docrel_doc_t *author;
@@ -97,8 +96,7 @@ dbench_get (dbench_t *b, bench_result_t *r)
       r->docs += count_author_tree (author);
       docrel_session_destroy (s);
    }
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, (uint64_t) b->gets);
    r->commands = dbench_commands (b);
    /* per read: the author by key, then the tree as for one root */
    r->commands_expected = (int64_t) b->gets * (1 + predicted_tree_commands (&b->w, 1));

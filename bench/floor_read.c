@@ -127,10 +127,9 @@ floor_get (floor_t *f, bench_result_t *r)
 {
    uint8_t *keys = floor_author_keys (f);
    uint32_t state = BENCH_SEED;
-   double t0;
+   bench_section_t section;
 
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    for (int i = 0; i < BENCH_GETS; i++) {
       fkeys_t one = {keys + bench_next_author (&f->w, &state) * FLOOR_KEY, 1, 1};
       fkeys_t found = {0};
@@ -146,8 +145,7 @@ floor_get (floor_t *f, bench_result_t *r)
       fgraph_destroy (&g);
       bson_free (found.keys);
    }
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, BENCH_GETS);
    bson_free (keys);
 }
 

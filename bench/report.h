@@ -22,10 +22,36 @@ typedef struct {
    int64_t commands_expected; /* what the join tree predicts, -1 if no prediction */
    long base_rss_kb, peak_rss_kb;
    const char *note; /* NULL or a short remark */
+   /* Per-request costs, for operations timed through bench_section_end
+    * (ops > 0): CPU time of the timed section, minor page faults
+    * (getrusage: the heap top given back and faulted in again shows here)
+    * and allocations through libbson's allocator (-1: not counted). */
+   uint64_t ops;
+   double user_seconds, sys_seconds;
+   long minflt;
+   int64_t bson_allocs;
 } bench_result_t;
+
+/* What a timed section started with (bench_section_begin). */
+typedef struct {
+   double t0, user, sys;
+   long minflt;
+   int64_t bson_allocs;
+} bench_section_t;
 
 /* Seconds on a monotonic clock. */
 double bench_now (void);
+
+/* Starts a timed section of r: base_rss_kb, the clock and the counters. */
+void bench_section_begin (bench_result_t *r, bench_section_t *s);
+
+/* Ends it after ops operations: seconds, peak_rss_kb and the per-request
+ * counters. */
+void bench_section_end (bench_result_t *r, const bench_section_t *s, uint64_t ops);
+
+/* Counts every allocation made through libbson's allocator from now on
+ * (bson_mem_set_vtable; call it before anything allocates). */
+void bench_count_bson_allocs (void);
 
 /* This process's peak resident set size so far, in KiB. */
 long bench_peak_rss_kb (void);

@@ -43,6 +43,17 @@ def run_op(cmd, log):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def per_op(r):
+    """The per-request counters of an operation that has them (get)."""
+    if "minflt_per_op" not in r:
+        return ""
+    out = "  (CPU %.3f s user + %.3f s sys, %.1f minor faults/op" % (
+        r["user_seconds"], r["sys_seconds"], r["minflt_per_op"])
+    if "bson_allocs_per_op" in r:
+        out += ", %.0f bson allocations/op" % r["bson_allocs_per_op"]
+    return out + ")"
+
+
 def best_of(n, cmd, log):
     runs = [run_op(cmd, log) for _ in range(n)]
     good = [r for r in runs if "seconds" in r]
@@ -77,8 +88,8 @@ def sqlite_runs(build, scales, tmp, log):
                 r = best_of(REPEAT.get((impl, op), 1), command(impl, op, build, store, scale), log)
                 r.setdefault("impl", impl), r.setdefault("op", op), r.setdefault("scale", scale)
                 r.setdefault("store", "sqlite")
-                print("  x%-2d %-10s %-10s %s" % (scale, impl, op, "%.3f s" % r["seconds"] if "seconds" in r
-                                                  else "failed: " + r["error"]), flush=True)
+                print("  x%-2d %-10s %-10s %s%s" % (scale, impl, op, "%.3f s" % r["seconds"] if "seconds" in r
+                                                    else "failed: " + r["error"], per_op(r)), flush=True)
                 results.append(r)
     return results
 

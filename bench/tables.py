@@ -85,6 +85,27 @@ def targets(ix, scales):
     return "\n".join("| %s | %s | %s |" % (name, "met" if ok else "**missed**", detail) for name, ok, detail in out)
 
 
+def per_request_table(ix, scales):
+    """Operation 3 per request: wall and CPU time, minor page faults (the heap
+    top given back to the kernel and faulted in again shows there) and
+    allocations through libbson's allocator."""
+    rows = ["| get | wall µs/op | CPU µs/op (user + sys) | minor faults/op | bson allocations/op |",
+            "|---|---:|---:|---:|---:|"]
+    any_row = False
+    for scale in scales:
+        for impl in ("docrel", "floor"):
+            r = ix.get(("sqlite", impl, "get", scale))
+            if not r or "minflt_per_op" not in r:
+                continue
+            any_row = True
+            n = r["ops"]
+            allocs = "%.0f" % r["bson_allocs_per_op"] if "bson_allocs_per_op" in r else "–"
+            rows.append("| %s ×%d | %.0f | %.0f + %.0f | %.1f | %s |" % (
+                LABEL[impl], scale, 1e6 * r["seconds"] / n, 1e6 * r["user_seconds"] / n,
+                1e6 * r["sys_seconds"] / n, r["minflt_per_op"], allocs))
+    return "\n".join(rows) if any_row else None
+
+
 def mongo_table(ix):
     rows = ["| operation | docrel commands (predicted) | docrel s | libmongoc s | docrel / libmongoc |",
             "|---|---:|---:|---:|---:|"]
@@ -110,6 +131,11 @@ def markdown(doc):
         parts += ["## Embedded store (SQLite file, WAL), ×%d" % scale, "", sqlite_table(ix, scale), ""]
     if any(r.get("note", "").startswith("fallback") for r in doc["results"]):
         parts += ["¹ docrel_save per document: the graph calls were placeholders in this build.", ""]
+    pr = per_request_table(ix, doc["scales"])
+    if pr:
+        parts += ["## Per request (get)", "", pr, "",
+                  "brk and mmap calls are not counted here (strace would slow the run): "
+                  "`strace -c -f -e trace=brk,mmap,munmap BUILD/bench/docrel-bench get --uri ...` counts them.", ""]
     parts += ["## Targets", "", "| target | result | measured |", "|---|---|---|", targets(ix, doc["scales"]), ""]
     mt = mongo_table(ix)
     parts += ["## MongoDB", "", doc["mongodb"], ""] + ([mt, ""] if mt else [])

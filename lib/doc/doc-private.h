@@ -3,6 +3,8 @@
 #ifndef DOCREL_DOC_PRIVATE_H
 #define DOCREL_DOC_PRIVATE_H
 
+#include <stddef.h>
+
 #include <bson/bson.h>
 
 #include "docrel/docrel-doc.h"
@@ -36,10 +38,21 @@ typedef struct {
 } docrel_pending_t;
 
 struct _docrel_doc_t {
+   /* First what a freed document keeps while it waits for reuse
+    * (recycle.c): the rest is zeroed for the next use and, under
+    * AddressSanitizer, poisoned meanwhile; LeakSanitizer follows these. */
+   docrel_doc_t *next;  /* the session's list of documents it owns (or of
+                         * spare documents) */
+   bson_t *fields;      /* the document's own fields (a pointer: bson_t is
+                         * over-aligned and must never move once in use) */
+   uint8_t *fields_buf; /* fields' bytes, the document's own (bson_new_from_
+                         * buffer) */
+   size_t fields_cap;
+   docrel_buf_t key;   /* keycode of id while in the identity map */
+   docrel_doc_t *prev; /* the first member a recycled document starts
+                        * without (see DOCREL_DOC_KEPT) */
    docrel_session_t *session;
    docrel_model_t *model;
-   bson_t *fields; /* the document's own fields (a pointer: bson_t is
-                        * over-aligned and must never move once in use) */
    bool has_id;
    bson_value_t id; /* owned copy of fields._id, if has_id */
    bool saved;      /* the store holds it (as of the last write or load) */
@@ -51,7 +64,6 @@ struct _docrel_doc_t {
    size_t n_dirty;
    size_t cap_dirty;
    docrel_slot_t *slots; /* one per relation of the model, or NULL */
-   docrel_buf_t key;     /* keycode of id while in the identity map */
    bool in_map;
    bool releasing;            /* being freed with its cursor batch */
    bool in_slot;              /* some slot holds it: a cursor must not free it alone */
@@ -59,15 +71,22 @@ struct _docrel_doc_t {
    size_t n_pending;
    uint64_t undo_mark;  /* the session's undo epoch when last snapshotted */
    uint64_t visit_mark; /* graph walks: the walk that last visited it */
-   docrel_doc_t *prev;  /* the session's list of documents it owns */
-   docrel_doc_t *next;
 };
+
+/* The bytes of a docrel_doc_t that survive recycling (next to key). */
+#define DOCREL_DOC_KEPT offsetof (docrel_doc_t, prev)
 
 struct _docrel_session_t {
    struct _docrel_store_t *store;
    docrel_doc_t *head;
    size_t n_docs;
-   docrel_idmap_t map; /* (model, keycode(_id)) -> docrel_doc_t * */
+   /* Where the session's documents, slots, identity map and journal come
+    * from and go back to; released to the shared pool when the session is
+    * freed (util-private.h). */
+   docrel_pool_cache_t cache;
+   docrel_doc_t *spare;     /* freed documents to reuse (recycle.c) */
+   docrel_idmap_t map;      /* (model, keycode(_id)) -> docrel_doc_t * */
+   docrel_buf_t lookup_key; /* docrel_session__lookup's keycode, reused */
    /* While a joining cursor loads a batch: the documents whose slots it
     * filled, so that releasing the batch leaves no slot pointing at a freed
     * document. */
@@ -108,6 +127,27 @@ docrel_doc_t *docrel_doc__alloc (docrel_session_t *session, docrel_model_t *mode
 
 /* Frees doc and removes it from its session and the identity map. */
 void docrel_doc__free (docrel_doc_t *doc);
+
+/* ---- recycle ------------------------------------------------------------ */
+
+/* Freed documents kept with their buffers for the next document, in the
+ * session until it is freed, then in a bounded list the process shares. */
+
+/* A document with empty fields, every other member zero. */
+docrel_doc_t *docrel_recycle__take (docrel_session_t *session);
+
+/* Keeps doc, whose own members are freed already (fields stay), in the
+ * session's spare list, or frees it if its buffers grew large. */
+void docrel_recycle__put (docrel_session_t *session, docrel_doc_t *doc);
+
+/* Gives the session's spare documents to the shared list, up to its bound,
+ * and frees the rest (the session is being freed). */
+void docrel_recycle__release (docrel_session_t *session);
+
+/* Frees every document of the shared list (it stays usable). Not called
+ * yet: the store's destroy should, through a function pointer the session
+ * sets, as it frees models through free_model. */
+void docrel_recycle__drain (void);
 
 /* Replaces the fields (taking a copy of fields) and refreshes the cached id. */
 void docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields);

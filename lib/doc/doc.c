@@ -13,11 +13,10 @@
 docrel_doc_t *
 docrel_doc__alloc (docrel_session_t *session, docrel_model_t *model)
 {
-   docrel_doc_t *doc = bson_malloc0 (sizeof *doc);
+   docrel_doc_t *doc = docrel_recycle__take (session);
 
    doc->session = session;
    doc->model = model;
-   doc->fields = bson_new ();
    doc->next = session->head;
    if (session->head) {
       session->head->prev = doc;
@@ -91,9 +90,7 @@ docrel_doc__free (docrel_doc_t *doc)
    if (doc->has_id) {
       bson_value_destroy (&doc->id);
    }
-   docrel_buf__destroy (&doc->key);
-   bson_destroy (doc->fields);
-   bson_free (doc);
+   docrel_recycle__put (session, doc);
 }
 
 static void

@@ -17,7 +17,7 @@ docrel_session_new (docrel_store_t *store)
    }
    session = bson_malloc0 (sizeof *session);
    session->store = store;
-   docrel_idmap__init (&session->map);
+   docrel_idmap__init_pooled (&session->map, &session->cache);
    return session;
 }
 
@@ -27,11 +27,15 @@ docrel_session_destroy (docrel_session_t *session)
    if (!session) {
       return;
    }
+   /* The map goes first and whole: no document leaves it one by one. */
+   docrel_idmap__destroy (&session->map);
    while (session->head) {
       docrel_doc__free (session->head);
    }
-   docrel_idmap__destroy (&session->map);
-   bson_free (session->journal);
+   docrel_pool__free (&session->cache, session->journal, session->cap_journal * sizeof *session->journal);
+   docrel_buf__destroy (&session->lookup_key);
+   docrel_recycle__release (session);
+   docrel_pool__release (&session->cache);
    bson_free (session);
 }
 
@@ -50,13 +54,9 @@ docrel_session_size (const docrel_session_t *session)
 docrel_doc_t *
 docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id)
 {
-   docrel_buf_t key = DOCREL_BUF_INIT;
-   docrel_doc_t *doc;
-
-   docrel_keycode__append (&key, id);
-   doc = docrel_idmap__get (&session->map, model, key.data, key.len);
-   docrel_buf__destroy (&key);
-   return doc;
+   docrel_buf__reset (&session->lookup_key);
+   docrel_keycode__append (&session->lookup_key, id);
+   return docrel_idmap__get (&session->map, model, session->lookup_key.data, session->lookup_key.len);
 }
 
 void
@@ -66,8 +66,11 @@ docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc)
       return;
    }
    if (session->n_journal == session->cap_journal) {
-      session->cap_journal = session->cap_journal ? session->cap_journal * 2 : 64;
-      session->journal = bson_realloc (session->journal, session->cap_journal * sizeof *session->journal);
+      size_t cap = session->cap_journal ? session->cap_journal * 2 : 64;
+      session->journal = docrel_pool__realloc (&session->cache, session->journal,
+                                               session->cap_journal * sizeof *session->journal,
+                                               cap * sizeof *session->journal);
+      session->cap_journal = cap;
    }
    session->journal[session->n_journal++] = doc;
 }

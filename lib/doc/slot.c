@@ -10,11 +10,17 @@
 #include "util/util-private.h"
 #include "model/model-private.h"
 
+static size_t
+slots_size (const docrel_doc_t *doc)
+{
+   return (doc->model->n_relations ? doc->model->n_relations : 1) * sizeof *doc->slots;
+}
+
 docrel_slot_t *
 docrel_doc__slot (docrel_doc_t *doc, size_t index)
 {
    if (!doc->slots) {
-      doc->slots = bson_malloc0 ((doc->model->n_relations ? doc->model->n_relations : 1) * sizeof *doc->slots);
+      doc->slots = docrel_pool__alloc0 (&doc->session->cache, slots_size (doc));
    }
    return &doc->slots[index];
 }
@@ -31,12 +37,15 @@ docrel_doc__reset_slot (docrel_doc_t *doc, size_t index)
    return slot;
 }
 
+/* A slot's lists come from its session's cache, which is that of every
+ * document they hold. */
 static void
 list_push (docrel_doc_t ***list, size_t *n, size_t *cap, docrel_doc_t *doc)
 {
    if (*n == *cap) {
-      *cap = *cap ? *cap * 2 : 4;
-      *list = bson_realloc (*list, *cap * sizeof **list);
+      size_t grown = *cap ? *cap * 2 : 4;
+      *list = docrel_pool__realloc (&doc->session->cache, *list, *cap * sizeof **list, grown * sizeof **list);
+      *cap = grown;
    }
    (*list)[(*n)++] = doc;
 }
@@ -111,8 +120,9 @@ void
 docrel_slot__settle (docrel_slot_t *slot)
 {
    if (slot->cap_base < slot->n) {
+      slot->base = docrel_pool__realloc (&slot->docs[0]->session->cache, slot->base,
+                                         slot->cap_base * sizeof *slot->base, slot->n * sizeof *slot->base);
       slot->cap_base = slot->n;
-      slot->base = bson_realloc (slot->base, slot->cap_base * sizeof *slot->base);
    }
    if (slot->n) {
       memcpy (slot->base, slot->docs, slot->n * sizeof *slot->docs);
@@ -129,10 +139,11 @@ docrel_doc__free_slots (docrel_doc_t *doc)
       return;
    }
    for (i = 0; i < doc->model->n_relations; i++) {
-      bson_free (doc->slots[i].docs);
-      bson_free (doc->slots[i].base);
+      docrel_slot_t *s = &doc->slots[i];
+      docrel_pool__free (&doc->session->cache, s->docs, s->cap * sizeof *s->docs);
+      docrel_pool__free (&doc->session->cache, s->base, s->cap_base * sizeof *s->base);
    }
-   bson_free (doc->slots);
+   docrel_pool__free (&doc->session->cache, doc->slots, slots_size (doc));
    doc->slots = NULL;
 }
 

@@ -92,12 +92,13 @@ docrel_undo__touch (docrel_undo_t *undo, docrel_doc_t *doc)
 }
 
 /* Copies n documents of list into *dst (growing it to *cap). */
+/* Slot lists come from the session's cache (slot.c), that of list[0]. */
 static void
 put_list (docrel_doc_t ***dst, size_t *n_dst, size_t *cap, docrel_doc_t *const *list, size_t n)
 {
    if (*cap < n) {
+      *dst = docrel_pool__realloc (&list[0]->session->cache, *dst, *cap * sizeof **dst, n * sizeof **dst);
       *cap = n;
-      *dst = bson_realloc (*dst, n * sizeof **dst);
    }
    if (n) {
       memcpy (*dst, list, n * sizeof *list);

@@ -75,10 +75,17 @@ entry_key (const docrel_idmap_entry_t *e)
 void
 docrel_idmap__init (docrel_idmap_t *map)
 {
+   docrel_idmap__init_pooled (map, NULL);
+}
+
+void
+docrel_idmap__init_pooled (docrel_idmap_t *map, docrel_pool_cache_t *cache)
+{
    map->slots = NULL;
    map->entries = NULL;
    map->cap = 0;
    map->n_entries = 0;
+   map->cache = cache;
 }
 
 void
@@ -89,9 +96,9 @@ docrel_idmap__destroy (docrel_idmap_t *map)
          bson_free (map->entries[i].key.heap);
       }
    }
-   bson_free (map->slots);
-   bson_free (map->entries);
-   docrel_idmap__init (map);
+   docrel_pool__free (map->cache, map->slots, map->cap * sizeof *map->slots);
+   docrel_pool__free (map->cache, map->entries, limit (map->cap) * sizeof *map->entries);
+   docrel_idmap__init_pooled (map, map->cache);
 }
 
 /* The index of the slot holding (owner, key), or of the empty slot that
@@ -140,8 +147,9 @@ grow (docrel_idmap_t *map)
    size_t mask;
 
    map->cap = old_cap ? old_cap * 2 : MIN_CAP;
-   map->slots = bson_malloc0 (map->cap * sizeof *map->slots);
-   map->entries = bson_realloc (map->entries, limit (map->cap) * sizeof *map->entries);
+   map->slots = docrel_pool__alloc0 (map->cache, map->cap * sizeof *map->slots);
+   map->entries = docrel_pool__realloc (map->cache, map->entries, limit (old_cap) * sizeof *map->entries,
+                                        limit (map->cap) * sizeof *map->entries);
    mask = map->cap - 1;
    for (size_t i = 0; i < old_cap; i++) {
       if (old[i].entry) {
@@ -153,7 +161,7 @@ grow (docrel_idmap_t *map)
          map->slots[j] = old[i];
       }
    }
-   bson_free (old);
+   docrel_pool__free (map->cache, old, old_cap * sizeof *old);
 }
 
 void

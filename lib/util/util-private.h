@@ -60,6 +60,70 @@ void docrel_buf__append_byte (docrel_buf_t *buf, uint8_t byte);
 void docrel_buf__reset (docrel_buf_t *buf);   /* len = 0, keeps memory */
 void docrel_buf__destroy (docrel_buf_t *buf); /* frees memory; buf reusable */
 
+/* ---- pool --------------------------------------------------------------- */
+
+/* Freed blocks kept for reuse, so that short-lived sessions do not hand
+ * their memory back to malloc (and glibc its heap top to the kernel) on
+ * every request.
+ *
+ * A docrel_pool_cache_t is one session's free blocks, by size class (32 B to
+ * 64 KiB), used by one thread at a time without a lock. When it runs out of
+ * a class it takes a batch (about 4 KiB) of the process's shared list;
+ * docrel_pool__release gives its blocks back to the shared pool, which keeps
+ * at most a few MiB and frees the rest. Blocks come from bson_malloc, so the
+ * allocator hook sees them. Callers pass the size they allocated with to
+ * free and realloc (any size of the same class does). Without a cache
+ * (NULL) blocks come from and go to the shared pool directly, under its
+ * lock. Blocks over 64 KiB are never kept. These functions can't fail. */
+#define DOCREL_POOL_CLASSES 12
+
+/* Memory a cache keeps is poisoned under AddressSanitizer, so that a stale
+ * pointer into it is reported as a use after free would be. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DOCREL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DOCREL_ASAN 1
+#endif
+#endif
+#ifdef DOCREL_ASAN
+#include <sanitizer/asan_interface.h>
+#define DOCREL_POISON(p, n) ASAN_POISON_MEMORY_REGION ((p), (n))
+#define DOCREL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION ((p), (n))
+#else
+#define DOCREL_POISON(p, n) ((void) (p), (void) (n))
+#define DOCREL_UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
+
+typedef struct {
+   void *head;
+   void *tail;
+   size_t n;
+} docrel_pool_list_t;
+
+typedef struct {
+   docrel_pool_list_t lists[DOCREL_POOL_CLASSES];
+} docrel_pool_cache_t;
+
+/* Uninitialised, or zeroed (docrel_pool__alloc0), memory of size bytes. */
+void *docrel_pool__alloc (docrel_pool_cache_t *cache, size_t size);
+void *docrel_pool__alloc0 (docrel_pool_cache_t *cache, size_t size);
+
+/* Resizes mem (NULL: allocates), keeping the first bytes. */
+void *docrel_pool__realloc (docrel_pool_cache_t *cache, void *mem, size_t old_size, size_t new_size);
+
+/* Returns mem (may be NULL), allocated with size bytes, to cache. */
+void docrel_pool__free (docrel_pool_cache_t *cache, void *mem, size_t size);
+
+/* Gives every block of cache to the shared pool, up to its bound, and frees
+ * the rest; cache is empty afterwards. */
+void docrel_pool__release (docrel_pool_cache_t *cache);
+
+/* Frees every block of the shared pool (the pool stays usable). For the
+ * store's destroy, which does not call it yet: the pool is the process's,
+ * not a store's, and holds at most its bound until then. */
+void docrel_pool__drain (void);
+
 /* ---- idmap -------------------------------------------------------------- */
 
 /* The identity map, a hash from (owner, key bytes) to a value.
@@ -81,13 +145,19 @@ typedef struct {
    docrel_idmap_entry_t *entries; /* n_entries used, in no useful order */
    size_t cap;                    /* 0 or a power of two */
    size_t n_entries;              /* entries stored; callers may read it */
+   docrel_pool_cache_t *cache;    /* where its tables come from, or NULL */
 } docrel_idmap_t;
 
 /* An empty map. Allocates nothing, so a map that stays empty costs nothing.
  * This function can't fail. */
 void docrel_idmap__init (docrel_idmap_t *map);
 
-/* Frees the map's memory (not the values); the map is empty afterwards. */
+/* An empty map whose tables come from cache and go back to it (a session's
+ * identity map); cache outlives the map. */
+void docrel_idmap__init_pooled (docrel_idmap_t *map, docrel_pool_cache_t *cache);
+
+/* Frees the map's memory (not the values); the map is empty afterwards and
+ * keeps its cache. */
 void docrel_idmap__destroy (docrel_idmap_t *map);
 
 /* The value stored for (owner, key), or NULL. */
