@@ -20,6 +20,38 @@
  * Which writes each call makes, per relation kind, is tabled in
  * docs/graph.md.
  *
+ * Plans and dry runs. Every graph write has a variant taking opts and a
+ * plan out-parameter (save_all itself; docrel_delete_with_opts,
+ * docrel_delete_all_with_opts, docrel_link_with_opts ... for the others).
+ * opts (may be NULL) accepts {"dryRun": bool}, and the link calls
+ * {"defer": bool} too; any other key, a value that is not a bool, or
+ * "dryRun" with "defer" is DOCREL_ERROR_BAD_OPTION naming the key.
+ *
+ * {"dryRun": true} writes nothing and changes nothing in memory (saved
+ * flags, keys, dirty fields, slots, deferred changes); plan then shows what
+ * the call would write. A dry run still reads what decides the plan: the
+ * delete calls their cascade finds and restrict counts, save_all and the
+ * link calls the lookup of links that may already be stored. So it fails as
+ * the real call would (a restrict refusal is the same error), and first use
+ * of a model may create its collection and indexes, as any read does.
+ *
+ * plan (may be NULL) is always initialised (the caller destroys it) with
+ * one entry per command, in the order they are (or would be) sent:
+ *   {"writes": [{"op": "insert" | "update" | "delete" | "link" | "unlink"
+ *                      | "updateWhere",
+ *                "model": name, "collection": name, "level": n,
+ *                "count": n, "ids": [...],      (documents by key)
+ *                "count": n, "links": [...],    ("link": the links' key pairs)
+ *                "filter": {...},               (range steps)
+ *                "update": {"$unset": ...}}, ...]}   ("updateWhere")
+ * "count" (an int64) is the number of documents a step names ("ids") or
+ * inserts ("links"); a range step ("unlink", "updateWhere") names a filter
+ * instead, and how many documents match it is the store's business.
+ * Without "dryRun", plan lists the writes the store holds when the call
+ * returns: all of them on success, none after a failure the store rolled
+ * back, and on a standalone MongoDB that failed part way the steps written
+ * in full.
+ *
  * Relation options that the graph calls read (docrel-relation.h):
  *   "onDelete": what every delete call (docrel_delete, docrel_delete_all,
  *               docrel_delete_all_many, docrel_purge) does to the stored
@@ -81,15 +113,11 @@ docrel_doc_remove_related (docrel_doc_t *doc, const char *field, docrel_doc_t *o
  * belongsTo cycle (A -> B -> A, a self-relation) is inserted once with its
  * keys in place.
  *
- * opts (may be NULL): {"dryRun": true} writes nothing and changes nothing
- * in memory; plan then shows what would be written.
- *
- * plan (may be NULL) is initialised with the writes in order:
- *   {"writes": [{"op": "insert" | "update" | "delete" | "link" | "unlink",
- *                "model": name, "collection": name, "level": n,
- *                "ids": [...]}, ...]}
- * ("link" / "unlink" list the link documents' key pairs instead of ids; in
- * a dry run, ids that would be generated are shown but not kept).
+ * opts and plan: see "Plans and dry runs" above. Levels follow the
+ * dependency order; "insert" / "update" / "delete" list ids (in a dry run,
+ * ids that would be generated are shown but not kept), "link" the key
+ * pairs of the links, "unlink" a filter of key pairs; deferred hasOne / hasMany
+ * changes are "updateWhere" steps.
  *
  * Errors: validation of any document (naming model and field), a required
  * belongsTo without a key (DOCREL_ERROR_REQUIRED), duplicate keys, backend
@@ -127,6 +155,15 @@ docrel_save_all_many (docrel_doc_t *const *docs,
  * key (they stay saved and clean). docrel_delete (docrel-write.h) is
  * docrel_delete_all with an empty tree. */
 
+/* The plan of a delete call (see "Plans and dry runs" above) lists, in
+ * order: level 0, one "updateWhere" per setNull relation and model (the
+ * filter of the deleted keys, {"$unset": {key: ""}}) and one "unlink" per
+ * link collection side and model (the filter of the deleted keys); then
+ * the "delete"s, one per model and level, dependents first (lower levels),
+ * each with its count and ids, the cascaded documents included. A dry run
+ * runs the cascade finds and restrict counts (they decide the plan) and
+ * sends no write. */
+
 /* Deletes doc and every saved document that tree reaches through loaded
  * slots (NULL: every loaded slot, recursively), each once, whatever the
  * relations' onDelete, dependents first; then applies onDelete as above.
@@ -136,22 +173,53 @@ docrel_save_all_many (docrel_doc_t *const *docs,
 DOCREL_EXPORT bool
 docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error);
 
+/* docrel_delete_all with opts ({"dryRun": bool}; may be NULL) and its plan
+ * (may be NULL; always initialised, the caller destroys it). */
+DOCREL_EXPORT bool
+docrel_delete_all_with_opts (docrel_doc_t *doc,
+                             const bson_t *tree,
+                             const bson_t *opts,
+                             bson_t *plan,
+                             bson_error_t *error);
+
 /* As docrel_delete_all, for n roots of one session at once: the same
  * commands for all of them as for one. */
 DOCREL_EXPORT bool
 docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error);
+
+/* docrel_delete_all_many with opts and plan, as docrel_delete_all_with_opts. */
+DOCREL_EXPORT bool
+docrel_delete_all_many_with_opts (docrel_doc_t *const *docs,
+                                  size_t n,
+                                  const bson_t *tree,
+                                  const bson_t *opts,
+                                  bson_t *plan,
+                                  bson_error_t *error);
+
+/* docrel_delete (docrel-write.h: doc alone, with every relation's onDelete)
+ * with opts and plan, as docrel_delete_all_with_opts. */
+DOCREL_EXPORT bool
+docrel_delete_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bson_error_t *error);
 
 /* Thinky's name for docrel_delete: deletes doc and applies every relation's
  * onDelete as above (the same rules and costs; errors name "purge"). */
 DOCREL_EXPORT bool
 docrel_purge (docrel_doc_t *doc, bson_error_t *error);
 
+/* docrel_purge with opts and plan, as docrel_delete_all_with_opts. */
+DOCREL_EXPORT bool
+docrel_purge_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bson_error_t *error);
+
 /* Associating and dissociating -------------------------------------------- */
 
 /* Each works for every relation kind; opts (may be NULL): {"defer": true}
  * records the change in memory (slots and keys) for the next save_all of doc
  * instead of writing it now (a bare key cannot be deferred for hasOne /
- * hasMany). Written at once, the change is one transaction.
+ * hasMany). Written at once, the change is one transaction: docrel_save_all
+ * (doc, {field: true}), so doc's other unsaved changes are written too.
+ * {"dryRun": true} plans that save_all as a dry run and leaves memory as it
+ * was. The _with_opts variants also return its plan (see "Plans and dry
+ * runs" above; with "defer", no writes).
  *
  *   belongsTo: sets (or removes) doc's key.
  *   hasOne / hasMany: sets (or removes) the key in the other document;
@@ -180,10 +248,47 @@ docrel_unlink_key (docrel_doc_t *doc,
                    const bson_t *opts,
                    bson_error_t *error);
 
+/* docrel_link ... docrel_unlink_key with their plan (may be NULL; always
+ * initialised, the caller destroys it). */
+DOCREL_EXPORT bool
+docrel_link_with_opts (docrel_doc_t *doc,
+                       const char *field,
+                       docrel_doc_t *other,
+                       const bson_t *opts,
+                       bson_t *plan,
+                       bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_link_key_with_opts (docrel_doc_t *doc,
+                           const char *field,
+                           const bson_value_t *key,
+                           const bson_t *opts,
+                           bson_t *plan,
+                           bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_unlink_with_opts (docrel_doc_t *doc,
+                         const char *field,
+                         docrel_doc_t *other,
+                         const bson_t *opts,
+                         bson_t *plan,
+                         bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_unlink_key_with_opts (docrel_doc_t *doc,
+                             const char *field,
+                             const bson_value_t *key,
+                             const bson_t *opts,
+                             bson_t *plan,
+                             bson_error_t *error);
+
 /* Removes every relation of doc under field, loaded or not (one range
  * update or delete in the store). */
 DOCREL_EXPORT bool
 docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_unlink_all_with_opts (docrel_doc_t *doc,
+                             const char *field,
+                             const bson_t *opts,
+                             bson_t *plan,
+                             bson_error_t *error);
 
 /* Makes the related set exactly keys (bare keys as above): links not in it
  * are removed and missing ones added, as Medusa's many-to-many update does. */
@@ -194,6 +299,14 @@ docrel_set_links (docrel_doc_t *doc,
                   size_t n,
                   const bson_t *opts,
                   bson_error_t *error);
+DOCREL_EXPORT bool
+docrel_set_links_with_opts (docrel_doc_t *doc,
+                            const char *field,
+                            const bson_value_t *keys,
+                            size_t n,
+                            const bson_t *opts,
+                            bson_t *plan,
+                            bson_error_t *error);
 
 DOCREL_END_DECLS
 

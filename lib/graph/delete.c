@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* delete.c: docrel_delete, docrel_delete_all(_many) and docrel_purge, the
- * delete calls. Each chooses the documents it deletes and hands them to the
- * removal engine (removal.c), which applies every relation's onDelete in
- * the store: delete_all the saved documents its tree reaches through loaded
- * slots (at their walk level, so that dependents go first), delete and
- * purge the document alone. */
+ * delete calls, with their _with_opts variants. Each chooses the documents
+ * it deletes and hands them to the removal engine (removal.c), which
+ * applies every relation's onDelete in the store: delete_all the saved
+ * documents its tree reaches through loaded slots (at their walk level, so
+ * that dependents go first), delete and purge the document alone. With
+ * {"dryRun": true} the engine reads what decides the plan (cascade finds,
+ * restrict counts) and stops before sending anything. */
 #include <string.h>
 
 #include "docrel/docrel-graph.h"
@@ -15,14 +17,14 @@
 
 /* Every document is saved, all of one session. */
 static bool
-check_docs (docrel_doc_t *const *docs, size_t n, bson_error_t *error)
+check_docs (const char *call, docrel_doc_t *const *docs, size_t n, bson_error_t *error)
 {
    size_t i;
 
    for (i = 0; i < n; i++) {
       if (!docs || !docs[i] || docs[i]->session != docs[0]->session) {
          return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                   "delete_all: document %zu is NULL or belongs to another session", i);
+                                   "%s: document %zu is NULL or belongs to another session", call, i);
       }
       if (!docs[i]->saved || !docs[i]->has_id) {
          return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
@@ -32,37 +34,47 @@ check_docs (docrel_doc_t *const *docs, size_t n, bson_error_t *error)
    return true;
 }
 
-/* Expands, plans and runs a seeded removal; destroys it. */
+/* Expands and plans a seeded removal, then runs it unless dry_run;
+ * describes it into plan (if not NULL) and destroys it. */
 static bool
-remove_seeded (docrel_removal_t *rm, bson_error_t *error)
+remove_seeded (docrel_removal_t *rm, bool dry_run, bson_t *plan, bson_error_t *error)
 {
    bool ok = docrel_removal__expand (rm, error);
 
    if (ok) {
       docrel_removal__plan (rm);
-      ok = docrel_removal__run (rm, error);
+      if (!dry_run) {
+         ok = docrel_removal__run (rm, error);
+      }
+      docrel_removal__describe (rm, dry_run, plan);
    }
    docrel_removal__destroy (rm);
    return ok;
 }
 
-bool
-docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
+/* The delete calls: n roots walked through tree, named call in errors. */
+static bool
+delete_roots (const char *call,
+              docrel_doc_t *const *docs,
+              size_t n,
+              const bson_t *tree,
+              const bson_t *opts,
+              bson_t *plan,
+              bson_error_t *error)
 {
-   return docrel_delete_all_many (&doc, 1, tree, error);
-}
-
-bool
-docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error)
-{
+   docrel_graph_opts_t o;
    docrel_removal_t rm;
    docrel_walk_t w;
    size_t i;
 
+   docrel_plan__describe_none (plan);
+   if (!docrel_graph__read_opts (call, opts, DOCREL_GRAPH_OPT_DRY_RUN, &o, error)) {
+      return false;
+   }
    if (n == 0) {
       return true;
    }
-   if (!check_docs (docs, n, error)) {
+   if (!check_docs (call, docs, n, error)) {
       return false;
    }
    docrel_walk__init (&w);
@@ -83,24 +95,50 @@ docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree,
       }
    }
    docrel_walk__destroy (&w);
-   return remove_seeded (&rm, error);
+   return remove_seeded (&rm, o.dry_run, plan, error);
 }
 
 bool
-docrel_delete (docrel_doc_t *doc, bson_error_t *error)
+docrel_delete_all_many_with_opts (docrel_doc_t *const *docs,
+                                  size_t n,
+                                  const bson_t *tree,
+                                  const bson_t *opts,
+                                  bson_t *plan,
+                                  bson_error_t *error)
+{
+   return delete_roots ("delete_all", docs, n, tree, opts, plan, error);
+}
+
+bool
+docrel_delete_all_with_opts (docrel_doc_t *doc,
+                             const bson_t *tree,
+                             const bson_t *opts,
+                             bson_t *plan,
+                             bson_error_t *error)
+{
+   return delete_roots ("delete_all", &doc, 1, tree, opts, plan, error);
+}
+
+bool
+docrel_delete_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bson_error_t *error)
 {
    bson_t none = BSON_INITIALIZER; /* the document alone */
-   bool ok = docrel_delete_all (doc, &none, error);
+   bool ok = delete_roots ("delete", &doc, 1, &none, opts, plan, error);
 
    bson_destroy (&none);
    return ok;
 }
 
 bool
-docrel_purge (docrel_doc_t *doc, bson_error_t *error)
+docrel_purge_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bson_error_t *error)
 {
+   docrel_graph_opts_t o;
    docrel_removal_t rm;
 
+   docrel_plan__describe_none (plan);
+   if (!docrel_graph__read_opts ("purge", opts, DOCREL_GRAPH_OPT_DRY_RUN, &o, error)) {
+      return false;
+   }
    if (!doc) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
    }
@@ -110,5 +148,29 @@ docrel_purge (docrel_doc_t *doc, bson_error_t *error)
    }
    docrel_removal__init (&rm, doc->session, "purge");
    docrel_removal__seed (&rm, doc, 0);
-   return remove_seeded (&rm, error);
+   return remove_seeded (&rm, o.dry_run, plan, error);
+}
+
+bool
+docrel_delete_all_many (docrel_doc_t *const *docs, size_t n, const bson_t *tree, bson_error_t *error)
+{
+   return docrel_delete_all_many_with_opts (docs, n, tree, NULL, NULL, error);
+}
+
+bool
+docrel_delete_all (docrel_doc_t *doc, const bson_t *tree, bson_error_t *error)
+{
+   return docrel_delete_all_with_opts (doc, tree, NULL, NULL, error);
+}
+
+bool
+docrel_delete (docrel_doc_t *doc, bson_error_t *error)
+{
+   return docrel_delete_with_opts (doc, NULL, NULL, error);
+}
+
+bool
+docrel_purge (docrel_doc_t *doc, bson_error_t *error)
+{
+   return docrel_purge_with_opts (doc, NULL, NULL, error);
 }

@@ -21,7 +21,10 @@ typedef enum {
    DOCREL_STEP_LINK,         /* link documents to insert (payloads only) */
    DOCREL_STEP_UNLINK,       /* link documents matching filter */
    DOCREL_STEP_UPDATE_WHERE, /* update applied to every match of filter */
-   DOCREL_STEP_DELETE_WHERE  /* every match of filter */
+   DOCREL_STEP_DELETE_WHERE, /* every match of filter */
+   DOCREL_STEP_DELETE_IDS    /* docs, by _id, memory left to the caller (the
+                              * removal engine's: some were only found in
+                              * the store); shown as "delete" */
 } docrel_step_kind_t;
 
 typedef struct {
@@ -61,8 +64,15 @@ docrel_step_t *docrel_plan__step (docrel_plan_t *plan, docrel_step_kind_t kind, 
 /* Adds a document and / or a payload (taken over; may be NULL) to step. */
 void docrel_step__add (docrel_step_t *step, docrel_doc_t *doc, bson_t *payload);
 
-/* Appends {"writes": [...]} describing the steps to out. */
-void docrel_plan__describe (const docrel_plan_t *plan, bson_t *out);
+/* Initialises out (if not NULL) as a plan without writes:
+ * {"writes": []}. A graph call does this first, so that its plan
+ * out-parameter is initialised on every path. */
+void docrel_plan__describe_none (bson_t *out);
+
+/* Replaces the initialised out (if not NULL) with {"writes": [...]}
+ * describing the first n steps of plan: all of them for a dry run, the
+ * ones the store holds after docrel_plan__run (plan->done). */
+void docrel_plan__describe (const docrel_plan_t *plan, size_t n, bson_t *out);
 
 /* Sends the steps in one transaction where the store has them (run again,
  * up to DOCREL_TRANSACTION_TRIES times, on TransientTransactionError). On
@@ -313,16 +323,44 @@ void docrel_removal__seed (docrel_removal_t *rm, docrel_doc_t *doc, int depth);
  * models and how many. Reads only. */
 bool docrel_removal__expand (docrel_removal_t *rm, bson_error_t *error);
 
-/* Plans one range update per "setNull" relation and model, one range
- * delete per link collection side and model, then the deletes, deepest
- * first, one per model and depth. */
+/* Plans one range update per "setNull" relation and model ("updateWhere"
+ * with the filter and the $unset), one range delete per link collection
+ * side and model ("unlink" with the filter), then the deletes, deepest
+ * first, one per model and depth ("delete" with the ids). */
 void docrel_removal__plan (docrel_removal_t *rm);
+
+/* Describes the plan (docrel_plan__describe) into out: every step if
+ * dry_run (nothing is sent), else the steps the store holds after
+ * docrel_removal__run. */
+void docrel_removal__describe (const docrel_removal_t *rm, bool dry_run, bson_t *out);
 
 /* Sends the plan (one transaction where the store has them) and brings the
  * session in line with what the store then holds (all of it, or on a
  * standalone MongoDB the steps written before a failure): deleted
  * documents unsaved and out of every slot, setNull keys gone. */
 bool docrel_removal__run (docrel_removal_t *rm, bson_error_t *error);
+
+/* Options --------------------------------------------------------------- */
+
+/* The options a graph call accepts (options.c parses them all). */
+#define DOCREL_GRAPH_OPT_DRY_RUN (1u << 0) /* "dryRun": bool */
+#define DOCREL_GRAPH_OPT_DEFER (1u << 1)   /* "defer": bool */
+
+typedef struct {
+   bool dry_run; /* plan, write nothing, change nothing in memory */
+   bool defer;   /* link calls: record the change for the next save_all */
+} docrel_graph_opts_t;
+
+/* Reads opts (may be NULL) of call (the verb errors name: "save_all",
+ * "delete_all", "link"...), accepting the keys in accepted. An unknown key,
+ * or a known one that call does not take, is DOCREL_ERROR_BAD_OPTION naming
+ * it and what call expects; so is a value that is not a bool, and "defer"
+ * with "dryRun" (a deferred change writes nothing now). */
+bool docrel_graph__read_opts (const char *call,
+                              const bson_t *opts,
+                              unsigned accepted,
+                              docrel_graph_opts_t *out,
+                              bson_error_t *error);
 
 /* Keys ------------------------------------------------------------------ */
 

@@ -6,7 +6,9 @@
  * set or removed, and anything the slots cannot say (a bare key, a slot
  * never loaded, "every link") becomes a deferred change on the document.
  * Written at once, the change is then docrel_save_all (doc, {field: true}),
- * one transaction; with {"defer": true} the next save_all of doc writes it. */
+ * one transaction; with {"defer": true} the next save_all of doc writes it;
+ * with {"dryRun": true} that save_all is a dry run, and the edit is undone
+ * whatever it returns. */
 #include <string.h>
 
 #include "bsonx/bsonx-private.h"
@@ -16,26 +18,6 @@
 #include "model/model-private.h"
 
 typedef enum { LINK, UNLINK } link_op_t;
-
-static bool
-read_defer (const bson_t *opts, bool *defer, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   *defer = false;
-   if (!opts || !bson_iter_init (&iter, opts)) {
-      return true;
-   }
-   while (bson_iter_next (&iter)) {
-      if (strcmp (bson_iter_key (&iter), "defer") == 0 && BSON_ITER_HOLDS_BOOL (&iter)) {
-         *defer = bson_iter_bool (&iter);
-      } else {
-         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                   "link: unknown option '%s' (expected \"defer\": bool)", bson_iter_key (&iter));
-      }
-   }
-   return true;
-}
 
 static void
 push_pending (docrel_doc_t *doc, const docrel_relation_t *r, docrel_pending_op_t op, const bson_value_t *key)
@@ -197,18 +179,31 @@ edit (docrel_undo_t *undo,
    return true;
 }
 
-/* Writes doc's change of field now, or undoes the edit if that fails. */
+/* Writes doc's change of field now (or plans it, for a dry run), or undoes
+ * the edit if that fails; a dry run undoes it in any case. */
 static bool
-finish (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bool defer, bool ok, bson_error_t *error)
+finish (docrel_undo_t *undo,
+        docrel_doc_t *doc,
+        const docrel_relation_t *r,
+        const docrel_graph_opts_t *o,
+        bool ok,
+        bson_t *plan,
+        bson_error_t *error)
 {
    bson_t tree = BSON_INITIALIZER;
+   bson_t dry = BSON_INITIALIZER;
 
-   if (ok && !defer) {
+   if (ok && !o->defer) {
       BSON_APPEND_BOOL (&tree, r->field, true);
-      ok = docrel_save_all (doc, &tree, NULL, NULL, error);
+      BSON_APPEND_BOOL (&dry, "dryRun", true);
+      if (plan) {
+         bson_destroy (plan); /* docrel_save_all initialises it again */
+      }
+      ok = docrel_save_all (doc, &tree, o->dry_run ? &dry : NULL, plan, error);
    }
    bson_destroy (&tree);
-   if (ok) {
+   bson_destroy (&dry);
+   if (ok && !o->dry_run) {
       docrel_undo__forget (undo);
    } else {
       docrel_undo__restore (undo);
@@ -216,69 +211,125 @@ finish (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bool
    return ok;
 }
 
+/* Reads opts of call, and checks that doc is saved unless the change is
+ * deferred. */
 static bool
-link_op (docrel_doc_t *doc,
+start (const char *call,
+       docrel_doc_t *doc,
+       const char *field,
+       const bson_t *opts,
+       docrel_graph_opts_t *o,
+       bson_error_t *error)
+{
+   if (!docrel_graph__read_opts (call, opts, DOCREL_GRAPH_OPT_DRY_RUN | DOCREL_GRAPH_OPT_DEFER, o, error)) {
+      return false;
+   }
+   if (!o->defer && !doc->saved) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
+                                "model '%s': %s '%s': the document is not saved (save it, or pass "
+                                "{\"defer\": true})",
+                                doc->model->name, call, field);
+   }
+   return true;
+}
+
+/* The calls that link or unlink one document or bare key; call names the
+ * public call in errors. */
+static bool
+link_op (const char *call,
+         docrel_doc_t *doc,
          const char *field,
          link_op_t op,
          docrel_doc_t *other,
          const bson_value_t *key,
          const bson_t *opts,
+         bson_t *plan,
          bson_error_t *error)
 {
-   docrel_relation_t *r = docrel_graph__relation (doc, field, error);
+   docrel_relation_t *r;
+   docrel_graph_opts_t o;
    docrel_undo_t undo;
-   bool defer;
 
-   if (!r || !read_defer (opts, &defer, error)) {
-      return false;
-   }
-   if (!other && !key) {
+   docrel_plan__describe_none (plan);
+   if (!doc || (!other && !key)) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "model '%s': relation '%s': no document or key to link", doc->model->name, field);
+                                "%s: doc and the other document or key must not be NULL", call);
+   }
+   if (!(r = docrel_graph__relation (doc, field, error))) {
+      return false;
    }
    if (other && (other->session != doc->session || other->model != r->target)) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_WRONG_TYPE,
                                 "model '%s': relation '%s': expected a '%s' document of the same session",
                                 doc->model->name, field, r->target->name);
    }
-   if (!defer && !doc->saved) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
-                                "model '%s': link '%s': the document is not saved (save it, or pass "
-                                "{\"defer\": true})",
-                                doc->model->name, field);
+   if (!start (call, doc, field, opts, &o, error)) {
+      return false;
    }
    docrel_undo__init (&undo, doc->session);
-   return finish (&undo, doc, r, defer, edit (&undo, doc, r, op, other, key, error), error);
+   return finish (&undo, doc, r, &o, edit (&undo, doc, r, op, other, key, error), plan, error);
+}
+
+bool
+docrel_link_with_opts (docrel_doc_t *doc,
+                       const char *field,
+                       docrel_doc_t *other,
+                       const bson_t *opts,
+                       bson_t *plan,
+                       bson_error_t *error)
+{
+   return link_op ("link", doc, field, LINK, other, NULL, opts, plan, error);
+}
+
+bool
+docrel_link_key_with_opts (docrel_doc_t *doc,
+                           const char *field,
+                           const bson_value_t *key,
+                           const bson_t *opts,
+                           bson_t *plan,
+                           bson_error_t *error)
+{
+   return link_op ("link_key", doc, field, LINK, NULL, key, opts, plan, error);
+}
+
+bool
+docrel_unlink_with_opts (docrel_doc_t *doc,
+                         const char *field,
+                         docrel_doc_t *other,
+                         const bson_t *opts,
+                         bson_t *plan,
+                         bson_error_t *error)
+{
+   return link_op ("unlink", doc, field, UNLINK, other, NULL, opts, plan, error);
+}
+
+bool
+docrel_unlink_key_with_opts (docrel_doc_t *doc,
+                             const char *field,
+                             const bson_value_t *key,
+                             const bson_t *opts,
+                             bson_t *plan,
+                             bson_error_t *error)
+{
+   return link_op ("unlink_key", doc, field, UNLINK, NULL, key, opts, plan, error);
 }
 
 bool
 docrel_link (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error)
 {
-   if (!doc || !other) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "doc and other must not be NULL");
-   }
-   return link_op (doc, field, LINK, other, NULL, opts, error);
+   return docrel_link_with_opts (doc, field, other, opts, NULL, error);
 }
 
 bool
 docrel_link_key (docrel_doc_t *doc, const char *field, const bson_value_t *key, const bson_t *opts, bson_error_t *error)
 {
-   if (!doc || !key) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "doc and key must not be NULL");
-   }
-   return link_op (doc, field, LINK, NULL, key, opts, error);
+   return docrel_link_key_with_opts (doc, field, key, opts, NULL, error);
 }
 
 bool
 docrel_unlink (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error)
 {
-   if (!doc || !other) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "doc and other must not be NULL");
-   }
-   return link_op (doc, field, UNLINK, other, NULL, opts, error);
+   return docrel_unlink_with_opts (doc, field, other, opts, NULL, error);
 }
 
 bool
@@ -288,11 +339,7 @@ docrel_unlink_key (docrel_doc_t *doc,
                    const bson_t *opts,
                    bson_error_t *error)
 {
-   if (!doc || !key) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "doc and key must not be NULL");
-   }
-   return link_op (doc, field, UNLINK, NULL, key, opts, error);
+   return docrel_unlink_key_with_opts (doc, field, key, opts, NULL, error);
 }
 
 /* Clears every relation of doc under r: the loaded slot empties (its
@@ -312,25 +359,91 @@ clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, b
 }
 
 bool
-docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bson_error_t *error)
+docrel_unlink_all_with_opts (docrel_doc_t *doc,
+                             const char *field,
+                             const bson_t *opts,
+                             bson_t *plan,
+                             bson_error_t *error)
 {
    docrel_relation_t *r;
+   docrel_graph_opts_t o;
    docrel_undo_t undo;
-   bool defer;
 
+   docrel_plan__describe_none (plan);
    if (!doc) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
    }
    r = docrel_graph__relation (doc, field, error);
-   if (!r || !read_defer (opts, &defer, error)) {
+   if (!r || !start ("unlink_all", doc, field, opts, &o, error)) {
       return false;
    }
-   if (!defer && !doc->saved) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
-                                "model '%s': unlink_all '%s': the document is not saved", doc->model->name, field);
+   docrel_undo__init (&undo, doc->session);
+   return finish (&undo, doc, r, &o, clear_all (&undo, doc, r, error), plan, error);
+}
+
+bool
+docrel_unlink_all (docrel_doc_t *doc, const char *field, const bson_t *opts, bson_error_t *error)
+{
+   return docrel_unlink_all_with_opts (doc, field, opts, NULL, error);
+}
+
+/* set_links: the new set, after clearing the old one. */
+static bool
+set_keys (docrel_undo_t *undo,
+          docrel_doc_t *doc,
+          const docrel_relation_t *r,
+          const bson_value_t *keys,
+          size_t n,
+          bson_error_t *error)
+{
+   size_t i;
+
+   if (!clear_all (undo, doc, r, error)) {
+      return false;
+   }
+   if (r->kind != DOCREL_BELONGS_TO) {
+      unload (doc, r); /* it would show only what was loaded of the old set */
+   }
+   for (i = 0; i < n; i++) {
+      if (!edit (undo, doc, r, LINK, NULL, &keys[i], error)) {
+         return false;
+      }
+   }
+   return true;
+}
+
+bool
+docrel_set_links_with_opts (docrel_doc_t *doc,
+                            const char *field,
+                            const bson_value_t *keys,
+                            size_t n,
+                            const bson_t *opts,
+                            bson_t *plan,
+                            bson_error_t *error)
+{
+   docrel_relation_t *r;
+   docrel_graph_opts_t o;
+   docrel_undo_t undo;
+
+   docrel_plan__describe_none (plan);
+   if (!doc || (n > 0 && !keys)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "doc and keys must not be NULL");
+   }
+   r = docrel_graph__relation (doc, field, error);
+   if (!r) {
+      return false;
+   }
+   if (n > 1 && !docrel_relation__is_many (r)) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "model '%s': relation '%s' holds one document, got %zu keys", doc->model->name, field,
+                                n);
+   }
+   if (!start ("set_links", doc, field, opts, &o, error)) {
+      return false;
    }
    docrel_undo__init (&undo, doc->session);
-   return finish (&undo, doc, r, defer, clear_all (&undo, doc, r, error), error);
+   return finish (&undo, doc, r, &o, set_keys (&undo, doc, r, keys, n, error), plan, error);
 }
 
 bool
@@ -341,35 +454,5 @@ docrel_set_links (docrel_doc_t *doc,
                   const bson_t *opts,
                   bson_error_t *error)
 {
-   docrel_relation_t *r;
-   docrel_undo_t undo;
-   bool defer, ok = true;
-   size_t i;
-
-   if (!doc || (n > 0 && !keys)) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "doc and keys must not be NULL");
-   }
-   r = docrel_graph__relation (doc, field, error);
-   if (!r || !read_defer (opts, &defer, error)) {
-      return false;
-   }
-   if (n > 1 && !docrel_relation__is_many (r)) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
-                                "model '%s': relation '%s' holds one document, got %zu keys", doc->model->name, field,
-                                n);
-   }
-   if (!defer && !doc->saved) {
-      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
-                                "model '%s': set_links '%s': the document is not saved", doc->model->name, field);
-   }
-   docrel_undo__init (&undo, doc->session);
-   ok = clear_all (&undo, doc, r, error);
-   if (ok && r->kind != DOCREL_BELONGS_TO) {
-      unload (doc, r); /* it would show only what was loaded of the old set */
-   }
-   for (i = 0; ok && i < n; i++) {
-      ok = edit (&undo, doc, r, LINK, NULL, &keys[i], error);
-   }
-   return finish (&undo, doc, r, defer, ok, error);
+   return docrel_set_links_with_opts (doc, field, keys, n, opts, NULL, error);
 }

@@ -9,7 +9,8 @@
 #include "store/store-private.h"
 #include "doc/doc-private.h"
 
-static const char *const step_names[] = {"insert", "update", "delete", "link", "unlink", "updateWhere", "deleteWhere"};
+static const char *const step_names[] = {"insert", "update",      "delete",      "link",
+                                         "unlink", "updateWhere", "deleteWhere", "delete"};
 
 void
 docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session)
@@ -91,14 +92,65 @@ shown_id (const docrel_step_t *s, size_t k, bson_iter_t *iter)
    return s->docs[k] && s->docs[k]->has_id ? &s->docs[k]->id : NULL;
 }
 
-void
-docrel_plan__describe (const docrel_plan_t *plan, bson_t *out)
+/* Appends the documents (ids) or links (their key pairs) that step s names,
+ * with their count; a step that names none (a filter step) has neither. */
+static void
+describe_targets (const docrel_step_t *s, bson_t *w)
 {
-   bson_t writes, w, list;
-   size_t i, k;
+   bool links = s->kind == DOCREL_STEP_LINK;
+   bson_t list;
+   size_t k;
 
+   if (s->n == 0 && !links) {
+      return;
+   }
+   BSON_APPEND_INT64 (w, "count", (int64_t) s->n);
+   bson_append_array_begin (w, links ? "links" : "ids", -1, &list);
+   for (k = 0; k < s->n; k++) {
+      bson_iter_t iter;
+      const bson_value_t *id;
+      char buf[16];
+      const char *key;
+
+      bson_uint32_to_string ((uint32_t) k, &key, buf, sizeof buf);
+      if (links) {
+         bson_t pair; /* the link's key pair: its generated _id says nothing */
+         bson_append_document_begin (&list, key, -1, &pair);
+         bson_copy_to_excluding_noinit (s->payloads[k], &pair, "_id", NULL);
+         bson_append_document_end (&list, &pair);
+      } else if ((id = shown_id (s, k, &iter))) {
+         bson_append_value (&list, key, -1, id);
+      } else {
+         bson_append_null (&list, key, -1);
+      }
+   }
+   bson_append_array_end (w, &list);
+}
+
+void
+docrel_plan__describe_none (bson_t *out)
+{
+   bson_t writes;
+
+   if (out) {
+      bson_init (out);
+      bson_append_array_begin (out, "writes", 6, &writes);
+      bson_append_array_end (out, &writes);
+   }
+}
+
+void
+docrel_plan__describe (const docrel_plan_t *plan, size_t n, bson_t *out)
+{
+   bson_t writes, w;
+   size_t i;
+
+   if (!out) {
+      return;
+   }
+   bson_reinit (out);
    bson_append_array_begin (out, "writes", 6, &writes);
-   for (i = 0; i < plan->n_steps; i++) {
+   for (i = 0; i < n && i < plan->n_steps; i++) {
       const docrel_step_t *s = &plan->steps[i];
       char buf[16];
       const char *key;
@@ -109,26 +161,7 @@ docrel_plan__describe (const docrel_plan_t *plan, bson_t *out)
       BSON_APPEND_UTF8 (&w, "model", s->model->name);
       BSON_APPEND_UTF8 (&w, "collection", s->model->collection);
       BSON_APPEND_INT32 (&w, "level", s->level);
-      if (s->kind == DOCREL_STEP_LINK) {
-         bson_append_array_begin (&w, "links", 5, &list);
-      } else if (s->n > 0) {
-         bson_append_array_begin (&w, "ids", 3, &list);
-      }
-      for (k = 0; k < s->n; k++) {
-         bson_iter_t iter;
-         const bson_value_t *id;
-         bson_uint32_to_string ((uint32_t) k, &key, buf, sizeof buf);
-         if (s->kind == DOCREL_STEP_LINK) {
-            BSON_APPEND_DOCUMENT (&list, key, s->payloads[k]);
-         } else if ((id = shown_id (s, k, &iter))) {
-            bson_append_value (&list, key, -1, id);
-         } else {
-            bson_append_null (&list, key, -1);
-         }
-      }
-      if (s->kind == DOCREL_STEP_LINK || s->n > 0) {
-         bson_append_array_end (&w, &list);
-      }
+      describe_targets (s, &w);
       if (s->filter) {
          BSON_APPEND_DOCUMENT (&w, "filter", s->filter);
       }
@@ -153,7 +186,7 @@ docrel_plan__use (docrel_plan_t *plan, bson_error_t *error)
    return true;
 }
 
-/* Sends a filter-shaped step (UNLINK, *_WHERE, and DELETE by ids). */
+/* Sends a filter-shaped step (UNLINK, *_WHERE, and DELETE(_IDS) by ids). */
 static bool
 send_filtered (docrel_store_t *store, const docrel_step_t *s, const bson_t *spec, bson_error_t *error)
 {
@@ -186,6 +219,14 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
    case DOCREL_STEP_UPDATE:
       return docrel_write__send_updates (store, s->model->collection, s->docs, (const bson_t *const *) s->payloads,
                                          s->n, plan->sent, error);
+   case DOCREL_STEP_DELETE_IDS: {
+      bson_t spec = BSON_INITIALIZER;
+      bool ok;
+      docrel_doc__ids_filter (s->docs, s->n, &spec);
+      ok = send_filtered (store, s, &spec, error);
+      bson_destroy (&spec);
+      return ok;
+   }
    case DOCREL_STEP_DELETE: {
       bson_t spec = BSON_INITIALIZER;
       bool ok;

@@ -12,7 +12,8 @@
  * update per "setNull" relation and model, one range delete per link
  * collection side and model, then the deletes, deepest first, one per
  * model and depth. The reads run before the transaction; memory changes
- * only after the store confirmed the writes. */
+ * only after the store confirmed the writes. A dry run expands and plans
+ * (the reads decide the plan) and sends nothing. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -480,7 +481,7 @@ plan_model (docrel_removal_t *rm, size_t fi)
 
       for (side = 0; side < n_sides; side++) { /* links go whatever the onDelete */
          if (!docrel_graph__once (&done, r->link, fields[side], r->n_keys)) {
-            docrel_step_t *step = docrel_plan__step (&rm->plan, DOCREL_STEP_DELETE_WHERE, r->link, 0);
+            docrel_step_t *step = docrel_plan__step (&rm->plan, DOCREL_STEP_UNLINK, r->link, 0);
             step->filter = bson_new ();
             docrel_graph__keys_filter (d.docs, d.n, sides[side], fields[side], r->n_keys, step->filter);
          }
@@ -509,15 +510,23 @@ docrel_removal__plan (docrel_removal_t *rm)
       for (i = 0; i < rm->n_fronts; i++) {
          docrel_front_t *f = &rm->fronts[i];
          docrel_step_t *step;
+         size_t k;
          if (f->depth != depth) {
             continue;
          }
-         step = docrel_plan__step (&rm->plan, DOCREL_STEP_DELETE_WHERE, f->model, top - depth + 1);
+         step = docrel_plan__step (&rm->plan, DOCREL_STEP_DELETE_IDS, f->model, top - depth + 1);
          f->step = docrel_plan__index (&rm->plan, step);
-         step->filter = bson_new ();
-         docrel_doc__ids_filter (f->docs, f->n, step->filter);
+         for (k = 0; k < f->n; k++) {
+            docrel_step__add (step, f->docs[k], NULL);
+         }
       }
    }
+}
+
+void
+docrel_removal__describe (const docrel_removal_t *rm, bool dry_run, bson_t *out)
+{
+   docrel_plan__describe (&rm->plan, dry_run ? rm->plan.n_steps : rm->plan.done, out);
 }
 
 /* Running ------------------------------------------------------------------- */

@@ -228,26 +228,6 @@ save_destroy (save_t *s)
    bson_free (s->doomed);
 }
 
-static bool
-read_opts (const bson_t *opts, bool *dry_run, bson_error_t *error)
-{
-   bson_iter_t iter;
-
-   *dry_run = false;
-   if (!opts || !bson_iter_init (&iter, opts)) {
-      return true;
-   }
-   while (bson_iter_next (&iter)) {
-      if (strcmp (bson_iter_key (&iter), "dryRun") == 0 && BSON_ITER_HOLDS_BOOL (&iter)) {
-         *dry_run = bson_iter_bool (&iter);
-      } else {
-         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                   "save_all: unknown option '%s' (expected \"dryRun\": bool)", bson_iter_key (&iter));
-      }
-   }
-   return true;
-}
-
 /* Every root is a document, all of one session. */
 static bool
 check_roots (docrel_doc_t *const *docs, size_t n, bson_error_t *error)
@@ -329,50 +309,46 @@ docrel_save_all_many (docrel_doc_t *const *docs,
                       bson_t *plan,
                       bson_error_t *error)
 {
+   docrel_graph_opts_t o;
    save_t s;
-   bool dry_run;
    bool ok = false;
 
-   if (plan) {
-      bson_init (plan);
+   docrel_plan__describe_none (plan);
+   if (!docrel_graph__read_opts ("save_all", opts, DOCREL_GRAPH_OPT_DRY_RUN, &o, error)) {
+      return false;
    }
    if (n == 0) {
       return true;
    }
-   if (!check_roots (docs, n, error) || !read_opts (opts, &dry_run, error)) {
+   if (!check_roots (docs, n, error)) {
       return false;
    }
    memset (&s, 0, sizeof s);
    docrel_plan__init (&s.plan, docs[0]->session);
    docrel_walk__init (&s.w);
    if (!walk_roots (&s, docs, n, tree, error)) {
-      goto fail;
+      goto done;
    }
    make_keys (&s);
    docrel_walk__order (&s.w); /* 3. */
    if (!plan_writes (&s, error)) {
-      goto fail;
+      goto done;
    }
-   if (plan) {
-      docrel_plan__describe (&s.plan, plan);
-   }
-   if (dry_run) {
+   if (o.dry_run) {
+      docrel_plan__describe (&s.plan, s.plan.n_steps, plan); /* before the keys made go */
       docrel_undo__restore (&s.plan.undo);
       save_destroy (&s);
       return true;
    }
-   if (!docrel_plan__use (&s.plan, error) || !docrel_plan__run (&s.plan, error)) {
-      goto fail;
+   if (docrel_plan__use (&s.plan, error) && docrel_plan__run (&s.plan, error)) {
+      settle (&s);
+      ok = true;
    }
-   settle (&s);
-   ok = true;
-fail:
+done:
    if (!ok) {
       docrel_undo__restore (&s.plan.undo); /* a no-op if run already decided */
-      if (plan) {
-         bson_reinit (plan);
-      }
    }
+   docrel_plan__describe (&s.plan, s.plan.done, plan); /* what the store holds */
    save_destroy (&s);
    return ok;
 }
@@ -381,9 +357,7 @@ bool
 docrel_save_all (docrel_doc_t *doc, const bson_t *tree, const bson_t *opts, bson_t *plan, bson_error_t *error)
 {
    if (!doc) {
-      if (plan) {
-         bson_init (plan);
-      }
+      docrel_plan__describe_none (plan);
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
    }
    return docrel_save_all_many (&doc, 1, tree, opts, plan, error);
