@@ -3,8 +3,9 @@
  *
  * Every read goes through the identity map: a document the session already
  * holds comes back as the same pointer, with its unsaved changes kept and
- * the fields it lacked filled in. The public reads (join/find.c) and the
- * joins (join/join.c) both read through here, so neither calls the other. */
+ * the fields it lacked filled in. The public reads (join/cursor.c, read.c)
+ * and the joins (join/join.c) both read through here, so neither calls the
+ * other. */
 #include "doc/doc-private.h"
 #include "util/util-private.h"
 #include "model/model-private.h"
@@ -32,39 +33,26 @@ docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bso
    return doc;
 }
 
-/* Reads every document of the backend cursor into a growing array. */
-static bool
-adopt_all (docrel_session_t *session,
-           docrel_model_t *model,
-           docrel_backend_cursor_t *cursor,
-           bool partial,
-           docrel_doc_t ***out,
-           size_t *n,
-           bson_error_t *error)
+/* Where docrel_fetch__all puts what it reads. */
+typedef struct {
+   docrel_session_t *session;
+   docrel_model_t *model;
+   bool partial;
+   docrel_doc_t **docs;
+   size_t n, cap;
+} fetched_t;
+
+static void
+adopt_one (const bson_t *raw, void *ctx)
 {
-   docrel_doc_t **docs = NULL;
-   size_t count = 0, cap = 0;
-   const bson_t *raw;
-   bson_error_t cursor_error = {0};
+   fetched_t *f = ctx;
    bool created;
 
-   while (docrel_store__cursor_next (session->store, cursor, &raw, &cursor_error)) {
-      if (count == cap) {
-         cap = cap ? cap * 2 : 16;
-         docs = bson_realloc (docs, cap * sizeof *docs);
-      }
-      docs[count++] = docrel_fetch__adopt (session, model, raw, partial, &created);
+   if (f->n == f->cap) {
+      f->cap = f->cap ? f->cap * 2 : 16;
+      f->docs = bson_realloc (f->docs, f->cap * sizeof *f->docs);
    }
-   if (cursor_error.code != 0) {
-      if (error) {
-         *error = cursor_error;
-      }
-      bson_free (docs);
-      return false;
-   }
-   *out = docs;
-   *n = count;
-   return true;
+   f->docs[f->n++] = docrel_fetch__adopt (f->session, f->model, raw, f->partial, &created);
 }
 
 bool
@@ -75,7 +63,7 @@ docrel_fetch__all (docrel_session_t *session,
                    size_t *n,
                    bson_error_t *error)
 {
-   docrel_backend_cursor_t *cursor;
+   fetched_t f = {session, model, spec->projection != NULL, NULL, 0, 0};
    docrel_read_mark_t mark;
    bool ok;
 
@@ -84,13 +72,14 @@ docrel_fetch__all (docrel_session_t *session,
    if (!docrel_model__use (model, error)) {
       return false;
    }
-   cursor = docrel_store__find (session->store, model->collection, spec, error);
-   if (!cursor) {
+   docrel_session__read_begin (session, &mark);
+   ok = docrel_store__for_each (session->store, model->collection, spec, adopt_one, &f, error);
+   docrel_session__read_end (session, &mark, !ok);
+   if (!ok) {
+      bson_free (f.docs);
       return false;
    }
-   docrel_session__read_begin (session, &mark);
-   ok = adopt_all (session, model, cursor, spec->projection != NULL, out, n, error);
-   docrel_store__cursor_destroy (session->store, cursor);
-   docrel_session__read_end (session, &mark, !ok);
-   return ok;
+   *out = f.docs;
+   *n = f.n;
+   return true;
 }

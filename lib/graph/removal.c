@@ -192,6 +192,23 @@ append_none_of (bson_t *spec,
 
 /* Cascades ------------------------------------------------------------------ */
 
+/* Where cascade puts what it finds: scratch documents of the next depth. */
+typedef struct {
+   docrel_removal_t *rm;
+   docrel_model_t *from;
+   int depth;
+} cascaded_t;
+
+static void
+add_cascaded (const bson_t *found, void *ctx)
+{
+   cascaded_t *c = ctx;
+   docrel_doc_t *d = docrel_doc__alloc (c->rm->scratch, c->from);
+
+   docrel_doc__replace_fields (d, found);
+   add_front (c->rm, c->from, c->depth, d);
+}
+
 /* Finds the documents of from referencing the documents of front fi at
  * from_paths: they join the next depth. */
 static bool
@@ -204,38 +221,20 @@ cascade (docrel_removal_t *rm,
          bson_error_t *error)
 {
    docrel_store_t *store = rm->plan.session->store;
-   docrel_backend_cursor_t *cursor = NULL;
-   docrel_find_spec_t find;
-   bson_error_t cursor_error;
-   const bson_t *found;
+   cascaded_t found = {rm, from, rm->fronts[fi].depth + 1}; /* the fronts move as they grow */
+   docrel_find_spec_t find = {0};
    bson_t spec = BSON_INITIALIZER;
    docrel_filter_t *filter;
-   int depth = rm->fronts[fi].depth; /* the fronts move as they grow */
-   bool ok = false;
+   bool ok;
 
    docrel_graph__keys_filter (rm->fronts[fi].docs, rm->fronts[fi].n, m_paths, from_paths, n_keys, &spec);
    filter = docrel_filter__new (&spec, error);
-   memset (&find, 0, sizeof find);
    find.filter = filter;
-   if (!filter || !docrel_model__use (from, error) ||
-       !(cursor = docrel_store__find (store, from->collection, &find, error))) {
-      goto done;
-   }
    if (!rm->scratch) {
       rm->scratch = docrel_session_new (store);
    }
-   memset (&cursor_error, 0, sizeof cursor_error);
-   while (docrel_store__cursor_next (store, cursor, &found, &cursor_error)) {
-      docrel_doc_t *d = docrel_doc__alloc (rm->scratch, from);
-      docrel_doc__replace_fields (d, found);
-      add_front (rm, from, depth + 1, d);
-   }
-   ok = cursor_error.code == 0;
-   if (!ok && error) {
-      *error = cursor_error;
-   }
-done:
-   docrel_store__cursor_destroy (store, cursor);
+   ok = filter && docrel_model__use (from, error) &&
+        docrel_store__for_each (store, from->collection, &find, add_cascaded, &found, error);
    docrel_filter__destroy (filter);
    bson_destroy (&spec);
    return ok;

@@ -322,11 +322,13 @@ docrel_store__begin (docrel_store_t *store, bool *active, bson_error_t *error)
 }
 
 /* Ends the calling thread's transaction with the backend's commit or abort,
- * traced as command when one is open. */
+ * traced as command when one is open. A failed commit leaves it open (the
+ * caller aborts next); an abort ends it whatever it answers. */
 static bool
 end_transaction (docrel_store_t *store,
                  bool (*end) (docrel_backend_t *backend, bson_error_t *error),
                  const char *command,
+                 bool ends_on_failure,
                  bson_error_t *error)
 {
    docrel_trace_span_t span;
@@ -339,7 +341,7 @@ end_transaction (docrel_store_t *store,
    ok = end (store->backend, error);
    if (open) {
       docrel_trace__end (store, &span, 0, ok ? NULL : error);
-      if (ok || strcmp (command, "abortTransaction") == 0) {
+      if (ok || ends_on_failure) {
          thread_txn = NULL;
       }
    }
@@ -351,7 +353,7 @@ docrel_store__commit (docrel_store_t *store, bson_error_t *error)
 {
    bson_error_t own;
 
-   return end_transaction (store, store->vtable->commit, "commitTransaction", error ? error : &own);
+   return end_transaction (store, store->vtable->commit, "commitTransaction", false, error ? error : &own);
 }
 
 bool
@@ -359,7 +361,7 @@ docrel_store__abort (docrel_store_t *store)
 {
    bson_error_t ignored;
 
-   return end_transaction (store, store->vtable->abort, "abortTransaction", &ignored);
+   return end_transaction (store, store->vtable->abort, "abortTransaction", true, &ignored);
 }
 
 bool
