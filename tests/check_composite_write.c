@@ -274,6 +274,77 @@ START_TEST (save_all_links_and_unlinks_by_both_pairs)
 }
 END_TEST
 
+START_TEST (a_missing_key_field_is_named)
+{
+   people_t p;
+   docrel_doc_t *nobody, *post, *club;
+   bson_error_t error;
+
+   people_open (&p, "setNull");
+   nobody = fixture_new_doc (p.session, p.person, "{\"_id\": 5, \"name\": \"Dee\"}");
+   post = fixture_new_doc (p.session, p.post, "{\"_id\": 16}");
+   ASSERT_OK (docrel_doc_add_related (nobody, "posts", post, &error), error);
+   ck_assert (!docrel_save_all (nobody, NULL, NULL, NULL, &error));
+   ASSERT_MENTIONS (error, "'born'");
+   ck_assert (!docrel_doc_is_saved (nobody) && !docrel_doc_is_saved (post));
+   ASSERT_OK (docrel_doc_remove_related (nobody, "posts", post, &error), error);
+   club = fixture_get (p.session, p.club, 30, NULL);
+   ASSERT_OK (docrel_doc_add_related (nobody, "clubs", club, &error), error);
+   ck_assert (!docrel_save_all (nobody, NULL, NULL, NULL, &error));
+   ASSERT_MENTIONS (error, "'born'");
+   ck_assert_int_eq (fixture_count_all (p.store, p.person), 3);
+   ck_assert_int_eq (fixture_count_all (p.store, p.link), 3);
+   people_close (&p);
+}
+END_TEST
+
+START_TEST (link_key_of_a_has_one_replaces_the_holder)
+{
+   people_t p;
+   docrel_doc_t *ann;
+   bson_value_t passport = fixture_int_key (21);
+   bson_error_t error;
+
+   people_open (&p, "setNull");
+   ann = fixture_get (p.session, p.person, 1, NULL);
+   docrel_store_stats_reset (p.store);
+   ASSERT_OK (docrel_link_key (ann, "passport", &passport, NULL, &error), error);
+   assert_commands (p.store, 0, 0, 2, 0); /* the one it replaces, then the new one */
+   assert_stored (&p, p.passport, NULL,
+                  "[{ \"_id\" : 20 }, { \"_id\" : 21, \"holderName\" : \"Ann\", \"holderBorn\" : 1990 }]");
+   people_close (&p);
+}
+END_TEST
+
+START_TEST (a_deferred_key_document_is_written_by_the_next_save)
+{
+   people_t p;
+   docrel_doc_t *post, *bob;
+   bson_value_t ann85 = key_doc ("{\"name\": \"Ann\", \"born\": 1985}");
+   bson_value_t south = key_doc ("{\"code\": \"chess\", \"region\": \"south\"}");
+   bson_t *defer = fixture_json ("{\"defer\": true}");
+   bson_error_t error;
+
+   people_open (&p, "setNull");
+   post = fixture_new_doc (p.session, p.post, "{\"_id\": 17}");
+   bob = fixture_get (p.session, p.person, 3, NULL);
+   ASSERT_OK (docrel_link_key (post, "author", &ann85, defer, &error), error);
+   ASSERT_OK (docrel_link_key (bob, "clubs", &south, defer, &error), error);
+   ck_assert_int_eq (fixture_count_all (p.store, p.link), 3);
+   ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
+   ASSERT_OK (docrel_save_all (bob, NULL, NULL, NULL, &error), error);
+   assert_stored (&p, p.post, "{\"_id\": 17}", "[{ \"_id\" : 17, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }]");
+   ck_assert_int_eq (fixture_count_where (p.store, p.link,
+                                          "{\"Person_name\": \"Bob\", \"Person_born\": 1990, "
+                                          "\"Club_code\": \"chess\", \"Club_region\": \"south\"}"),
+                     1);
+   bson_value_destroy (&ann85);
+   bson_value_destroy (&south);
+   bson_destroy (defer);
+   people_close (&p);
+}
+END_TEST
+
 /* ---- link and unlink by a key document -------------------------------- */
 
 START_TEST (link_key_takes_a_key_document)
@@ -315,6 +386,7 @@ START_TEST (a_bad_key_document_names_what_is_wrong_and_writes_nothing)
    bson_value_t half = key_doc ("{\"name\": \"Ann\"}");
    bson_value_t club_half = key_doc ("{\"code\": \"chess\"}");
    bson_value_t bare = fixture_int_key (2);
+   bson_t *defer = fixture_json ("{\"defer\": true}");
    bson_error_t error;
 
    people_open (&p, "setNull");
@@ -331,12 +403,22 @@ START_TEST (a_bad_key_document_names_what_is_wrong_and_writes_nothing)
    ck_assert (!docrel_link_key (bob, "clubs", &club_half, NULL, &error));
    ASSERT_MENTIONS (error, "'clubs'");
    ASSERT_MENTIONS (error, "lacks 'region'");
+   /* deferred, the key document is refused at once, not by a later save */
+   ck_assert (!docrel_link_key (bob, "clubs", &club_half, defer, &error));
+   ASSERT_MENTIONS (error, "lacks 'region'");
+   ck_assert (!docrel_link_key (post, "author", &half, defer, &error));
+   ASSERT_MENTIONS (error, "lacks 'born'");
+   ck_assert (!docrel_set_links (bob, "clubs", &club_half, 1, NULL, &error));
+   ASSERT_MENTIONS (error, "lacks 'region'");
+   ASSERT_OK (docrel_save_all (bob, NULL, NULL, NULL, &error), error);
+   ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
    assert_commands (p.store, 0, 0, 0, 0);
    ck_assert_str_eq (docrel_doc_get_utf8 (post, "authorName"), "Bob");
    ck_assert (!docrel_doc_is_dirty (post) && !docrel_doc_is_dirty (bob));
    assert_stored (&p, p.post, "{\"_id\": 13}", "[{ \"_id\" : 13, \"authorName\" : \"Bob\", \"authorBorn\" : 1990 }]");
    bson_value_destroy (&half);
    bson_value_destroy (&club_half);
+   bson_destroy (defer);
    people_close (&p);
 }
 END_TEST
@@ -519,6 +601,45 @@ START_TEST (restrict_counts_by_the_whole_tuple_on_every_path)
 }
 END_TEST
 
+/* ---- key paths inside a subdocument ----------------------------------- */
+
+START_TEST (key_paths_inside_a_subdocument_are_written_and_unset)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *person = fixture_keyed_model (store, "Person"), *note = fixture_keyed_model (store, "Note");
+   docrel_session_t *session;
+   docrel_doc_t *ann, *n1, *n2;
+   bson_value_t ann_key = key_doc ("{\"name\": \"Ann\", \"born\": 1990}");
+   char *json;
+   bson_error_t error;
+
+   fixture_declare (docrel_model_has_many, person, note, "notes", NULL, NULL,
+                    "{" PERSON_KEYS ", \"rightKeys\": [\"by.name\", \"by.born\"]}");
+   fixture_declare (docrel_model_belongs_to, note, person, "writer", NULL, NULL,
+                    "{\"leftKeys\": [\"by.name\", \"by.born\"], \"rightKeys\": [\"name\", \"born\"], "
+                    "\"onDelete\": \"noAction\"}");
+   session = docrel_session_new (store);
+   ann = fixture_new_doc (session, person, "{\"_id\": 1, \"name\": \"Ann\", \"born\": 1990}");
+   n1 = fixture_new_doc (session, note, "{\"_id\": 10, \"by\": {\"at\": \"home\"}}");
+   ASSERT_OK (docrel_doc_add_related (ann, "notes", n1, &error), error);
+   ASSERT_OK (docrel_save_all (ann, NULL, NULL, NULL, &error), error);
+   n2 = fixture_saved_doc (session, note, "{\"_id\": 11}");
+   ASSERT_OK (docrel_link_key (n2, "writer", &ann_key, NULL, &error), error);
+   ck_assert_int_eq (fixture_count_where (store, note, "{\"by.name\": \"Ann\", \"by.born\": 1990}"), 2);
+   ck_assert_int_eq (fixture_count_where (store, note, "{\"by.at\": \"home\"}"), 1);
+   ASSERT_OK (docrel_purge (ann, &error), error);
+   ck_assert_int_eq (fixture_count_where (store, note, "{\"by.name\": {\"$exists\": true}}"), 0);
+   ck_assert_int_eq (fixture_count_where (store, note, "{\"by.born\": {\"$exists\": true}}"), 0);
+   ck_assert_int_eq (fixture_count_where (store, note, "{\"by.at\": \"home\"}"), 1);
+   json = docrel_doc_to_json (n1, false);
+   ck_assert_str_eq (json, "{ \"_id\" : 10, \"by\" : { \"at\" : \"home\" } }");
+   bson_free (json);
+   bson_value_destroy (&ann_key);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
 /* ---- plans ----------------------------------------------------------- */
 
 static void
@@ -589,12 +710,16 @@ main (void)
    tcase_add_test (tc, a_bad_key_document_names_what_is_wrong_and_writes_nothing);
    tcase_add_test (tc, unlink_key_removes_only_the_matching_tuple);
    tcase_add_test (tc, unlink_all_and_set_links_match_the_whole_tuple);
+   tcase_add_test (tc, a_missing_key_field_is_named);
+   tcase_add_test (tc, link_key_of_a_has_one_replaces_the_holder);
+   tcase_add_test (tc, a_deferred_key_document_is_written_by_the_next_save);
    suite_add_tcase (s, tc);
    tc = tcase_create ("delete");
    tcase_add_loop_test (tc, set_null_unsets_every_key_field_on_every_path, 0, N_CALLS);
    tcase_add_loop_test (tc, cascade_deletes_by_the_whole_tuple_on_every_path, 0, N_CALLS);
    tcase_add_loop_test (tc, restrict_counts_by_the_whole_tuple_on_every_path, 0, N_CALLS);
    tcase_add_test (tc, a_dry_run_names_the_tuples);
+   tcase_add_test (tc, key_paths_inside_a_subdocument_are_written_and_unset);
    suite_add_tcase (s, tc);
    return fixture_run (s);
 }

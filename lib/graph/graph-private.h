@@ -368,6 +368,10 @@ bool docrel_graph__read_opts (const char *call,
  * fields until they change). False if one is missing or null. */
 bool docrel_graph__key (const docrel_doc_t *doc, char *const *paths, size_t n, bson_value_t *values);
 
+/* The first of paths that doc lacks or holds as null (paths[0] if none):
+ * what an error about a missing key names, composite keys included. */
+const char *docrel_graph__missing (const docrel_doc_t *doc, char *const *paths, size_t n);
+
 /* Sets doc's paths to values where they differ (marking them dirty),
  * snapshotting doc first. */
 bool docrel_graph__set_key (docrel_undo_t *undo,

@@ -24,6 +24,20 @@ docrel_graph__key (const docrel_doc_t *doc, char *const *paths, size_t n, bson_v
    return true;
 }
 
+const char *
+docrel_graph__missing (const docrel_doc_t *doc, char *const *paths, size_t n)
+{
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      bson_iter_t iter;
+      if (!docrel_path__find (doc->fields, paths[i], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
+         return paths[i];
+      }
+   }
+   return paths[0];
+}
+
 bool
 docrel_graph__set_key (docrel_undo_t *undo,
                        docrel_doc_t *doc,

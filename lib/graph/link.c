@@ -148,7 +148,7 @@ edit (docrel_undo_t *undo,
       const bson_value_t *key,
       bson_error_t *error)
 {
-   bson_value_t own;
+   bson_value_t own, values[DOCREL_MAX_KEYS];
 
    docrel_undo__touch (undo, doc);
    if (r->kind == DOCREL_BELONGS_TO) {
@@ -173,6 +173,10 @@ edit (docrel_undo_t *undo,
       push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, &own);
       bson_value_destroy (&own);
       return true;
+   }
+   /* refused now: recorded, a bad key document would fail every later save */
+   if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY && !docrel_graph__bare_key (r, key, values, error)) {
+      return false;
    }
    push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, key);
    unload (doc, r); /* the slot may no longer say what the store holds */

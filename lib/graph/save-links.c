@@ -170,7 +170,9 @@ no_key (const docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error
 {
    return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
                              "model '%s': relation '%s': the '%s' document has no key '%s' to link by", r->model->name,
-                             r->field, doc->model->name, doc->model == r->model ? r->left_keys[0] : r->right_keys[0]);
+                             r->field, doc->model->name,
+                             docrel_graph__missing (doc, doc->model == r->model ? r->left_keys : r->right_keys,
+                                                    r->n_keys));
 }
 
 /* Links added to or removed from slot, the slot of walked edge e. */

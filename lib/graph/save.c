@@ -104,7 +104,7 @@ copy_key (docrel_undo_t *undo,
    if (!docrel_graph__key (from, from_paths, r->n_keys, held)) {
       return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
                                 "model '%s': relation '%s': the '%s' document has no key '%s' to copy", r->model->name,
-                                r->field, from->model->name, from_paths[0]);
+                                r->field, from->model->name, docrel_graph__missing (from, from_paths, r->n_keys));
    }
    for (i = 0; i < r->n_keys; i++) {
       bson_value_copy (&held[i], &key[i]);
