@@ -15,6 +15,7 @@ typedef struct {
    bench_workload_t w;
    bson_t *tree; /* {"posts": {"comments": true, "tags": true}} */
    int gets;     /* operation 3's reads: BENCH_GETS unless --gets */
+   int threads;  /* operation "threads": threads sharing the store (--threads) */
 } dbench_t;
 
 /* Each runs one operation and fills r (impl, op, store and scale are set by
@@ -24,11 +25,15 @@ void dbench_delete_all (dbench_t *b, bench_result_t *r);
 void dbench_get_join (dbench_t *b, bench_result_t *r);
 void dbench_get (dbench_t *b, bench_result_t *r);
 void dbench_cursor (dbench_t *b, bench_result_t *r);
+/* b->gets reads of operation 3 spread over b->threads threads sharing the
+ * store, a session per read: requests per second (docrel_threads.c). */
+void dbench_threads (dbench_t *b, bench_result_t *r);
 
-/* The _id of every author in insertion order (caller frees each with
- * bson_value_destroy and the array with bson_free); read outside the timed
- * section. */
-bson_value_t *dbench_author_keys (dbench_t *b);
+/* Documents in an author's tree (the author, posts, comments, tag links). */
+uint64_t dbench_count_author_tree (const docrel_doc_t *author);
+
+/* An int64 key as a value. */
+bson_value_t dbench_key (int64_t key);
 
 /* Commands counted since the last reset. */
 int64_t dbench_commands (dbench_t *b);

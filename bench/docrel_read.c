@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* docrel_read.c: the reading operations on docrel: get_join of every
- * author, docrel_get of random authors, a streaming cursor over posts.
+ * author, docrel_get of the standard workload's authors, a streaming cursor
+ * over posts.
  *
  * Each counts the documents it placed in the tree by walking the slots, so
  * the count checks the result as well as sizing it. */
@@ -17,9 +18,8 @@ slot_size (const docrel_doc_t *doc, const char *field)
    return docrel_doc_related (doc, field, &docs, &n) ? n : 0;
 }
 
-/* Documents in an author's tree: the author, posts, comments, tag links. */
-static uint64_t
-count_author_tree (const docrel_doc_t *author)
+uint64_t
+dbench_count_author_tree (const docrel_doc_t *author)
 {
    docrel_doc_t *const *posts;
    size_t n;
@@ -53,22 +53,20 @@ dbench_get_join (dbench_t *b, bench_result_t *r)
    docrel_session_t *s;
    docrel_doc_t **docs;
    size_t n;
-   double t0;
+   bench_section_t section;
 
    docrel_store_stats_reset (b->store);
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    s = docrel_session_new (b->store);
    if (!docrel_find_all (s, b->author, NULL, opts, &docs, &n, &error)) {
       bench_die ("get_join", error.message);
    }
    for (size_t i = 0; i < n; i++) {
-      r->docs += count_author_tree (docs[i]);
+      r->docs += dbench_count_author_tree (docs[i]);
    }
    bson_free (docs);
    docrel_session_destroy (s);
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, 1);
    r->commands = dbench_commands (b);
    r->commands_expected = 1 + predicted_tree_commands (&b->w, b->w.authors);
    bson_destroy (opts);
@@ -80,30 +78,25 @@ void
 dbench_get (dbench_t *b, bench_result_t *r)
 {
    bson_error_t error;
-   bson_value_t *keys = dbench_author_keys (b);
-   uint32_t state = BENCH_SEED;
    bench_section_t section;
 
    docrel_store_stats_reset (b->store);
    bench_section_begin (r, &section);
    for (int i = 0; i < b->gets; i++) {
       docrel_session_t *s = docrel_session_new (b->store);
+      bson_value_t key = dbench_key (bench_get_author (&b->w, i));
       docrel_doc_t *author;
 
-      if (!docrel_get (s, b->author, &keys[bench_next_author (&b->w, &state)], b->tree, &author, &error)) {
+      if (!docrel_get (s, b->author, &key, b->tree, &author, &error)) {
          bench_die ("get", error.message);
       }
-      r->docs += count_author_tree (author);
+      r->docs += dbench_count_author_tree (author);
       docrel_session_destroy (s);
    }
    bench_section_end (r, &section, (uint64_t) b->gets);
    r->commands = dbench_commands (b);
    /* per read: the author by key, then the tree as for one root */
    r->commands_expected = (int64_t) b->gets * (1 + predicted_tree_commands (&b->w, 1));
-   for (size_t i = 0; i < b->w.authors; i++) {
-      bson_value_destroy (&keys[i]);
-   }
-   bson_free (keys);
 }
 
 void
@@ -115,11 +108,10 @@ dbench_cursor (dbench_t *b, bench_result_t *r)
    docrel_cursor_t *cursor;
    docrel_doc_t *post;
    int64_t batches;
-   double t0;
+   bench_section_t section;
 
    docrel_store_stats_reset (b->store);
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    s = docrel_session_new (b->store);
    cursor = docrel_find (s, b->post, NULL, opts, &error);
    if (!cursor) {
@@ -133,8 +125,7 @@ dbench_cursor (dbench_t *b, bench_result_t *r)
    }
    docrel_cursor_destroy (cursor);
    docrel_session_destroy (s);
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, 1);
    r->commands = dbench_commands (b);
    /* one author query per batch, and the posts query: one statement on
     * SQLite, a find and a getMore per batch on MongoDB */

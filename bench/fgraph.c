@@ -8,9 +8,9 @@
 #include "report.h"
 
 static size_t
-hash_key (const uint8_t *key)
+hash_key (int kind, const uint8_t *key)
 {
-   uint64_t h = 1469598103934665603ull;
+   uint64_t h = 1469598103934665603ull ^ (uint64_t) kind;
 
    for (int i = 0; i < FLOOR_KEY; i++) {
       h = (h ^ key[i]) * 1099511628211ull;
@@ -41,7 +41,7 @@ fgraph_destroy (fgraph_t *g)
 static void
 slot_put (fnode_t **slots, size_t n_slots, fnode_t *node)
 {
-   size_t i = hash_key (node->key) & (n_slots - 1);
+   size_t i = hash_key (node->kind, node->key) & (n_slots - 1);
 
    while (slots[i]) {
       i = (i + 1) & (n_slots - 1);
@@ -70,6 +70,7 @@ fgraph_add (fgraph_t *g, const uint8_t *key, const uint8_t *data, size_t len)
    fnode_t *node = bson_malloc0 (sizeof *node);
 
    memcpy (node->key, key, FLOOR_KEY);
+   node->kind = g->adding;
    node->doc = bson_new_from_data (data, len);
    if (!node->doc) {
       bench_die ("floor", "a stored document is not BSON");
@@ -88,13 +89,13 @@ fgraph_add (fgraph_t *g, const uint8_t *key, const uint8_t *data, size_t len)
 }
 
 fnode_t *
-fgraph_find (const fgraph_t *g, const uint8_t *key)
+fgraph_find (const fgraph_t *g, int kind, const uint8_t *key)
 {
    if (!g->n_slots) {
       return NULL;
    }
-   for (size_t i = hash_key (key) & (g->n_slots - 1); g->slots[i]; i = (i + 1) & (g->n_slots - 1)) {
-      if (memcmp (g->slots[i]->key, key, FLOOR_KEY) == 0) {
+   for (size_t i = hash_key (kind, key) & (g->n_slots - 1); g->slots[i]; i = (i + 1) & (g->n_slots - 1)) {
+      if (g->slots[i]->kind == kind && memcmp (g->slots[i]->key, key, FLOOR_KEY) == 0) {
          return g->slots[i];
       }
    }
@@ -114,6 +115,22 @@ fnode_link (fnode_t *parent, int list, fnode_t *kid)
 /* ---- key lists ---------------------------------------------------------- */
 
 void
+fkey_int (int64_t v, uint8_t *key)
+{
+   double d = (double) v;
+   uint64_t bits;
+
+   memcpy (&bits, &d, sizeof bits);
+   bits = (bits & 0x8000000000000000u) ? ~bits : bits ^ 0x8000000000000000u;
+   key[0] = 0x20;
+   for (int i = 0; i < 8; i++) {
+      key[1 + i] = (uint8_t) (bits >> (56 - 8 * i));
+   }
+   key[9] = 0x80; /* rem 0 + 0x8000, big-endian: exact for |v| < 2^53 */
+   key[10] = 0x00;
+}
+
+void
 fkeys_push (fkeys_t *k, const void *key)
 {
    if (k->n == k->cap) {
@@ -127,6 +144,20 @@ static int
 key_cmp (const void *a, const void *b)
 {
    return memcmp (a, b, FLOOR_KEY);
+}
+
+int64_t
+fkey_to_int (const uint8_t *key)
+{
+   uint64_t bits = 0;
+   double d;
+
+   for (int i = 0; i < 8; i++) {
+      bits = bits << 8 | key[1 + i];
+   }
+   bits = (bits & 0x8000000000000000u) ? bits ^ 0x8000000000000000u : ~bits;
+   memcpy (&d, &bits, sizeof d);
+   return (int64_t) d;
 }
 
 /* Sorts the keys and drops repeats. */

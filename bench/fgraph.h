@@ -8,10 +8,18 @@
 
 #include <bson/bson.h>
 
-#define FLOOR_KEY 13 /* 0x48 then the 12 ObjectId bytes: docrel's key encoding */
+/* docrel's key encoding of an integer key: class byte 0x20, the double's
+ * bits made order-preserving (8 bytes), the remainder + 0x8000 (2 bytes). */
+#define FLOOR_KEY 11
+/* ... and of an ObjectId (a link document's _id): 0x48, the 12 bytes. */
+#define FLOOR_OID_KEY 13
+
+/* What a node is: keys are unique only within a collection. */
+enum { FK_AUTHOR, FK_POST, FK_COMMENT, FK_TAG };
 
 typedef struct _fnode_t {
    uint8_t key[FLOOR_KEY];
+   int kind;
    bson_t *doc;
    struct _fnode_t **kids[2]; /* author: posts; post: comments, tags */
    size_t n_kids[2], cap_kids[2];
@@ -23,13 +31,15 @@ typedef struct {
    size_t n, cap;
    fnode_t **slots; /* open addressing */
    size_t n_slots;
+   int adding; /* the kind fgraph_add gives new nodes (FK_*); init: FK_AUTHOR */
 } fgraph_t;
 
 void fgraph_init (fgraph_t *g);
 void fgraph_destroy (fgraph_t *g);
-/* A new node holding a copy of the document (data, len), indexed by key. */
+/* A new node of kind g->adding holding a copy of the document (data, len),
+ * indexed by kind and key. */
 fnode_t *fgraph_add (fgraph_t *g, const uint8_t *key, const uint8_t *data, size_t len);
-fnode_t *fgraph_find (const fgraph_t *g, const uint8_t *key);
+fnode_t *fgraph_find (const fgraph_t *g, int kind, const uint8_t *key);
 void fnode_link (fnode_t *parent, int list, fnode_t *kid);
 
 /* A growing list of keys, FLOOR_KEY bytes each, back to back. */
@@ -39,6 +49,10 @@ typedef struct {
 } fkeys_t;
 
 void fkeys_push (fkeys_t *k, const void *key);
+/* Writes docrel's key encoding of v (FLOOR_KEY bytes) to key. */
+void fkey_int (int64_t v, uint8_t *key);
+/* The integer whose encoding fkey_int wrote. */
+int64_t fkey_to_int (const uint8_t *key);
 /* Sorts the keys and drops repeats. */
 void fkeys_unique (fkeys_t *k);
 

@@ -3,7 +3,7 @@
  * C program can do on this storage, to measure docrel against.
  *
  * The tables are docrel's (one per collection, id BLOB PRIMARY KEY holding
- * the order-preserving key encoding of the ObjectId, doc BLOB holding the
+ * the order-preserving key encoding of the integer key, doc BLOB holding the
  * BSON document, links as documents in "Post_Tag"), except that each join
  * key is also a plain column with a plain index, filled by the C code at
  * insert, where docrel indexes docrel_index_key(doc, path) expressions. So
@@ -33,6 +33,7 @@ enum { FQ_POSTS_BY_AUTHOR, FQ_COMMENTS_BY_POST, FQ_LINKS_BY_POST, FQ_TAGS_BY_ID,
 typedef struct {
    sqlite3 *db;
    bench_workload_t w;
+   int gets; /* operation 3's reads: BENCH_GETS unless --gets */
    sqlite3_stmt **in_stmts[FQ_N]; /* [query][n], n <= FLOOR_CHUNK */
 } floor_t;
 
@@ -42,8 +43,6 @@ sqlite3_stmt *floor_prepare (floor_t *f, const char *sql);
 void floor_exec (floor_t *f, const char *sql);
 /* Binds n keys (FLOOR_KEY bytes each, back to back) from parameter 1. */
 void floor_bind_keys (sqlite3_stmt *stmt, const uint8_t *keys, size_t n);
-/* The keys of every author in insertion order (bson_malloc'd, FLOOR_KEY each). */
-uint8_t *floor_author_keys (floor_t *f);
 
 void floor_save_all (floor_t *f, bench_result_t *r);
 void floor_delete_all (floor_t *f, bench_result_t *r);

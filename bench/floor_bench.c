@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* floor_bench.c: the floor's process (see floor.h): opening the file,
- * statements, and the two writing operations.
+/* floor_bench.c: the floor on docrel's storage (see floor.h): opening the
+ * file, statements, and the two writing operations.
  *
  *   floor-bench OP --db PATH --scale N
  *
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "floor.h"
+#include "stmtcount.h"
 
 static const char SCHEMA[] =
    "CREATE TABLE IF NOT EXISTS Author (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL);"
@@ -75,55 +76,42 @@ floor_bind_keys (sqlite3_stmt *stmt, const uint8_t *keys, size_t n)
    }
 }
 
-uint8_t *
-floor_author_keys (floor_t *f)
-{
-   sqlite3_stmt *stmt = floor_prepare (f, "SELECT id FROM Author ORDER BY rowid");
-   uint8_t *keys = bson_malloc (f->w.authors * FLOOR_KEY);
-   size_t n = 0;
-
-   while (sqlite3_step (stmt) == SQLITE_ROW && n < f->w.authors) {
-      memcpy (keys + n++ * FLOOR_KEY, sqlite3_column_blob (stmt, 0), FLOOR_KEY);
-   }
-   sqlite3_finalize (stmt);
-   if (n != f->w.authors) {
-      bench_die ("floor", "the file does not hold the workload: run save_all first");
-   }
-   return keys;
-}
-
 /* ---- save_all ----------------------------------------------------------- */
 
-/* A document with a new ObjectId; its key encoding goes to key. */
+/* A document with integer key k; its key encoding goes to key. */
 static bson_t *
-new_doc (uint8_t *key)
+new_doc (int64_t k, uint8_t *key)
+{
+   bson_t *doc = bson_new ();
+
+   BSON_APPEND_INT64 (doc, "_id", k);
+   fkey_int (k, key);
+   return doc;
+}
+
+/* A link document with a new ObjectId, as docrel makes them. */
+static bson_t *
+new_link (uint8_t *key, int64_t post, int64_t tag)
 {
    bson_t *doc = bson_new ();
    bson_oid_t oid;
 
    bson_oid_init (&oid, NULL);
    BSON_APPEND_OID (doc, "_id", &oid);
+   BSON_APPEND_INT64 (doc, "Post__id", post);
+   BSON_APPEND_INT64 (doc, "Tag__id", tag);
    key[0] = 0x48;
    memcpy (key + 1, oid.bytes, 12);
    return doc;
 }
 
+/* Binds id (id_len bytes), the key columns and the document, runs and frees it. */
 static void
-append_key (bson_t *doc, const char *field, const uint8_t *key)
-{
-   bson_oid_t oid;
-
-   bson_oid_init_from_data (&oid, key + 1);
-   BSON_APPEND_OID (doc, field, &oid);
-}
-
-/* Binds id, the key columns and the document, runs and frees it. */
-static void
-insert (sqlite3_stmt *stmt, const uint8_t *key, const uint8_t *k1, const uint8_t *k2, bson_t *doc)
+insert (sqlite3_stmt *stmt, const uint8_t *key, int id_len, const uint8_t *k1, const uint8_t *k2, bson_t *doc)
 {
    int i = 1;
 
-   sqlite3_bind_blob (stmt, i++, key, FLOOR_KEY, SQLITE_STATIC);
+   sqlite3_bind_blob (stmt, i++, key, id_len, SQLITE_STATIC);
    if (k1) {
       sqlite3_bind_blob (stmt, i++, k1, FLOOR_KEY, SQLITE_STATIC);
    }
@@ -147,7 +135,7 @@ static void
 fset_init (fset_t *s, size_t n)
 {
    s->docs = bson_malloc (n * sizeof (bson_t *));
-   s->keys = bson_malloc (n * FLOOR_KEY);
+   s->keys = bson_malloc (n * FLOOR_OID_KEY);
 }
 
 static void
@@ -159,51 +147,62 @@ fset_free (fset_t *s)
 
 #define KEY(set, i) ((set).keys + FLOOR_KEY * (size_t) (i))
 
+#define LKEY(set, i) ((set).keys + FLOOR_OID_KEY * (size_t) (i))
+
+/* The documents of the workload in memory, keys encoded. */
+static void
+build (const bench_workload_t *w, fset_t *authors, fset_t *posts, fset_t *comments, fset_t *tags, fset_t *links)
+{
+   char buf[128];
+
+   for (size_t t = 0; t < w->tags; t++) {
+      tags->docs[t] = new_doc ((int64_t) t + 1, KEY (*tags, t));
+      BSON_APPEND_UTF8 (tags->docs[t], "name", bench_tag_name ((int64_t) t + 1, buf, sizeof buf));
+   }
+   for (size_t a = 0; a < w->authors; a++) {
+      authors->docs[a] = new_doc ((int64_t) a + 1, KEY (*authors, a));
+      BSON_APPEND_UTF8 (authors->docs[a], "name", bench_author_name ((int64_t) a + 1, buf, sizeof buf));
+   }
+   for (size_t p = 0; p < w->posts; p++) {
+      int64_t k = (int64_t) p + 1;
+
+      posts->docs[p] = new_doc (k, KEY (*posts, p));
+      BSON_APPEND_UTF8 (posts->docs[p], "title", bench_post_title (k, buf, sizeof buf));
+      BSON_APPEND_UTF8 (posts->docs[p], "body", bench_post_body (k, buf, sizeof buf));
+      BSON_APPEND_INT64 (posts->docs[p], "authorId", bench_post_author (k));
+      for (int j = 0; j < BENCH_TAGS_PER_POST; j++) {
+         size_t l = p * BENCH_TAGS_PER_POST + (size_t) j;
+
+         links->docs[l] = new_link (LKEY (*links, l), k, bench_post_tag (k, j));
+      }
+   }
+   for (size_t c = 0; c < w->comments; c++) {
+      int64_t post = bench_comment_post ((int64_t) c + 1);
+
+      comments->docs[c] = new_doc ((int64_t) c + 1, KEY (*comments, c));
+      BSON_APPEND_UTF8 (comments->docs[c], "body",
+                        bench_comment_body ((int) (c % BENCH_COMMENTS_PER_POST) + 1, post, buf, sizeof buf));
+      BSON_APPEND_INT64 (comments->docs[c], "postId", post);
+   }
+}
+
 void
 floor_save_all (floor_t *f, bench_result_t *r)
 {
    const bench_workload_t *w = &f->w;
    fset_t authors, posts, comments, tags, links;
    sqlite3_stmt *ins[5];
-   char buf[64];
-   double t0, t1;
+   bench_section_t section;
+   double t1;
 
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    fset_init (&authors, w->authors);
    fset_init (&posts, w->posts);
    fset_init (&comments, w->comments);
    fset_init (&tags, w->tags);
    fset_init (&links, w->links);
-   for (size_t t = 0; t < w->tags; t++) {
-      tags.docs[t] = new_doc (KEY (tags, t));
-      BSON_APPEND_UTF8 (tags.docs[t], "name", bench_tag_name (t, buf, sizeof buf));
-   }
-   for (size_t a = 0; a < w->authors; a++) {
-      authors.docs[a] = new_doc (KEY (authors, a));
-      BSON_APPEND_UTF8 (authors.docs[a], "name", bench_author_name (a, buf, sizeof buf));
-      BSON_APPEND_UTF8 (authors.docs[a], "email", bench_author_email (a, buf, sizeof buf));
-   }
-   for (size_t p = 0; p < w->posts; p++) {
-      posts.docs[p] = new_doc (KEY (posts, p));
-      BSON_APPEND_UTF8 (posts.docs[p], "title", bench_post_title (p, buf, sizeof buf));
-      BSON_APPEND_UTF8 (posts.docs[p], "body", bench_post_body ());
-      append_key (posts.docs[p], "authorId", KEY (authors, p / BENCH_POSTS_PER_AUTHOR));
-      for (int k = 0; k < BENCH_TAGS_PER_POST; k++) {
-         size_t l = p * BENCH_TAGS_PER_POST + (size_t) k;
-
-         links.docs[l] = new_doc (KEY (links, l));
-         append_key (links.docs[l], "Post__id", KEY (posts, p));
-         append_key (links.docs[l], "Tag__id", KEY (tags, bench_post_tag (w, p, k)));
-      }
-   }
-   for (size_t c = 0; c < w->comments; c++) {
-      comments.docs[c] = new_doc (KEY (comments, c));
-      BSON_APPEND_UTF8 (comments.docs[c], "body", bench_comment_body ());
-      append_key (comments.docs[c], "postId", KEY (posts, c / BENCH_COMMENTS_PER_POST));
-   }
+   build (w, &authors, &posts, &comments, &tags, &links);
    t1 = bench_now ();
-
    ins[0] = floor_prepare (f, "INSERT INTO Tag (id, doc) VALUES (?, ?)");
    ins[1] = floor_prepare (f, "INSERT INTO Author (id, doc) VALUES (?, ?)");
    ins[2] = floor_prepare (f, "INSERT INTO Post (id, author_id, doc) VALUES (?, ?, ?)");
@@ -211,22 +210,23 @@ floor_save_all (floor_t *f, bench_result_t *r)
    ins[4] = floor_prepare (f, "INSERT INTO Post_Tag (id, post_id, tag_id, doc) VALUES (?, ?, ?, ?)");
    floor_exec (f, "BEGIN IMMEDIATE");
    for (size_t t = 0; t < w->tags; t++) {
-      insert (ins[0], KEY (tags, t), NULL, NULL, tags.docs[t]);
+      insert (ins[0], KEY (tags, t), FLOOR_KEY, NULL, NULL, tags.docs[t]);
    }
    for (size_t a = 0; a < w->authors; a++) {
-      insert (ins[1], KEY (authors, a), NULL, NULL, authors.docs[a]);
+      insert (ins[1], KEY (authors, a), FLOOR_KEY, NULL, NULL, authors.docs[a]);
    }
    for (size_t p = 0; p < w->posts; p++) {
-      insert (ins[2], KEY (posts, p), KEY (authors, p / BENCH_POSTS_PER_AUTHOR), NULL, posts.docs[p]);
+      insert (ins[2], KEY (posts, p), FLOOR_KEY, KEY (authors, p / BENCH_POSTS_PER_AUTHOR), NULL, posts.docs[p]);
    }
    for (size_t c = 0; c < w->comments; c++) {
-      insert (ins[3], KEY (comments, c), KEY (posts, c / BENCH_COMMENTS_PER_POST), NULL, comments.docs[c]);
+      insert (ins[3], KEY (comments, c), FLOOR_KEY, KEY (posts, c / BENCH_COMMENTS_PER_POST), NULL,
+              comments.docs[c]);
    }
    for (size_t l = 0; l < w->links; l++) {
-      size_t p = l / BENCH_TAGS_PER_POST;
+      int64_t k = (int64_t) (l / BENCH_TAGS_PER_POST) + 1;
 
-      insert (ins[4], KEY (links, l), KEY (posts, p),
-              KEY (tags, bench_post_tag (w, p, (int) (l % BENCH_TAGS_PER_POST))), links.docs[l]);
+      insert (ins[4], LKEY (links, l), FLOOR_OID_KEY, KEY (posts, k - 1),
+              KEY (tags, bench_post_tag (k, (int) (l % BENCH_TAGS_PER_POST)) - 1), links.docs[l]);
    }
    floor_exec (f, "COMMIT");
    for (int i = 0; i < 5; i++) {
@@ -237,9 +237,8 @@ floor_save_all (floor_t *f, bench_result_t *r)
    fset_free (&comments);
    fset_free (&tags);
    fset_free (&links);
-   r->seconds = bench_now () - t0;
-   r->build_seconds = t1 - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, 1);
+   r->build_seconds = t1 - section.t0;
    r->docs = w->authors + w->posts + w->comments + w->tags + w->links;
 }
 
@@ -272,43 +271,45 @@ delete_in (floor_t *f, const char *prefix, const uint8_t *keys, size_t n)
    return deleted;
 }
 
+/* The posts of the authors (keys), chunk by chunk. */
+static void
+posts_of (floor_t *f, const uint8_t *authors, size_t n, fkeys_t *posts)
+{
+   for (size_t done = 0; done < n; done += FLOOR_CHUNK) {
+      size_t count = n - done < FLOOR_CHUNK ? n - done : FLOOR_CHUNK;
+      sqlite3_stmt *stmt = floor_in_stmt (f, FQ_POSTS_BY_AUTHOR, count);
+
+      floor_bind_keys (stmt, authors + done * FLOOR_KEY, count);
+      while (sqlite3_step (stmt) == SQLITE_ROW) {
+         fkeys_push (posts, sqlite3_column_blob (stmt, 0));
+      }
+      sqlite3_reset (stmt);
+   }
+}
+
 /* The hand-written cascade: the posts' keys, then comments, links, posts
  * and authors by IN lists, in one transaction. */
 void
 floor_delete_all (floor_t *f, bench_result_t *r)
 {
-   uint8_t *all = floor_author_keys (f);
-   uint8_t authors[BENCH_DELETED_AUTHORS * FLOOR_KEY];
-   size_t n_posts = 0, cap = BENCH_DELETED_AUTHORS * BENCH_POSTS_PER_AUTHOR;
-   uint8_t *posts = bson_malloc (cap * FLOOR_KEY);
-   sqlite3_stmt *stmt;
-   double t0;
+   uint8_t *authors = bson_malloc (f->w.deleted * FLOOR_KEY);
+   fkeys_t posts = {0};
+   bench_section_t section;
 
-   for (size_t i = 0; i < BENCH_DELETED_AUTHORS; i++) {
-      memcpy (authors + i * FLOOR_KEY, all + bench_deleted_author (&f->w, i) * FLOOR_KEY, FLOOR_KEY);
+   for (size_t i = 0; i < f->w.deleted; i++) {
+      fkey_int (bench_deleted_author (i), authors + i * FLOOR_KEY);
    }
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    floor_exec (f, "BEGIN IMMEDIATE");
-   stmt = floor_in_stmt (f, FQ_POSTS_BY_AUTHOR, BENCH_DELETED_AUTHORS);
-   floor_bind_keys (stmt, authors, BENCH_DELETED_AUTHORS);
-   while (sqlite3_step (stmt) == SQLITE_ROW) {
-      if (n_posts == cap) {
-         cap *= 2;
-         posts = bson_realloc (posts, cap * FLOOR_KEY);
-      }
-      memcpy (posts + n_posts++ * FLOOR_KEY, sqlite3_column_blob (stmt, 0), FLOOR_KEY);
-   }
-   sqlite3_reset (stmt);
-   r->docs += delete_in (f, "DELETE FROM Comment WHERE post_id IN (", posts, n_posts);
-   delete_in (f, "DELETE FROM Post_Tag WHERE post_id IN (", posts, n_posts);
-   r->docs += delete_in (f, "DELETE FROM Post WHERE id IN (", posts, n_posts);
-   r->docs += delete_in (f, "DELETE FROM Author WHERE id IN (", authors, BENCH_DELETED_AUTHORS);
+   posts_of (f, authors, f->w.deleted, &posts);
+   r->docs += delete_in (f, "DELETE FROM Comment WHERE post_id IN (", posts.keys, posts.n);
+   delete_in (f, "DELETE FROM Post_Tag WHERE post_id IN (", posts.keys, posts.n);
+   r->docs += delete_in (f, "DELETE FROM Post WHERE id IN (", posts.keys, posts.n);
+   r->docs += delete_in (f, "DELETE FROM Author WHERE id IN (", authors, f->w.deleted);
    floor_exec (f, "COMMIT");
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
-   bson_free (posts);
-   bson_free (all);
+   bench_section_end (r, &section, 1);
+   bson_free (posts.keys);
+   bson_free (authors);
 }
 
 int
@@ -332,23 +333,29 @@ main (int argc, char **argv)
          path = argv[i + 1];
       } else if (strcmp (argv[i], "--scale") == 0) {
          scale = atoi (argv[i + 1]);
+      } else if (strcmp (argv[i], "--gets") == 0) {
+         f.gets = atoi (argv[i + 1]);
       }
    }
    if (argc < 2 || !path || scale < 1) {
-      fprintf (stderr, "usage: floor-bench save_all|get_join|get|cursor|delete_all --db PATH [--scale N]\n");
+      fprintf (stderr, "usage: floor-bench save_all|get_join|get|cursor|delete_all --db PATH [--scale N] [--gets N]\n");
       return 2;
    }
    f.w = bench_workload (scale);
+   f.gets = f.gets > 0 ? f.gets : BENCH_GETS;
    if (sqlite3_open (path, &f.db) != SQLITE_OK) {
       bench_die (path, sqlite3_errmsg (f.db));
    }
    /* docrel's settings for a file store */
+   bench_count_statements (f.db);
+   bench_statement_source = bench_statements;
    floor_exec (&f, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
    floor_exec (&f, SCHEMA);
    r.impl = "floor";
    r.store = "sqlite";
    r.scale = scale;
    r.commands = r.commands_expected = -1;
+   r.statements = -1;
    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
       if (strcmp (argv[1], ops[i].name) == 0) {
          r.op = ops[i].name;

@@ -40,14 +40,14 @@ row_node (sqlite3_stmt *stmt, fgraph_t *g, fkeys_t *out)
 }
 
 /* Columns id, parent key, doc: a post or a comment, linked to its parent
- * (list 0); its key goes to out for the next level. */
+ * (the kind before, list 0); its key goes to out for the next level. */
 static void
 row_child (sqlite3_stmt *stmt, fgraph_t *g, fkeys_t *out)
 {
    fnode_t *node = fgraph_add (g, sqlite3_column_blob (stmt, 0), sqlite3_column_blob (stmt, 2),
                                (size_t) sqlite3_column_bytes (stmt, 2));
 
-   fnode_link (fgraph_find (g, sqlite3_column_blob (stmt, 1)), 0, node);
+   fnode_link (fgraph_find (g, g->adding - 1, sqlite3_column_blob (stmt, 1)), 0, node);
    if (out) {
       fkeys_push (out, node->key);
    }
@@ -69,16 +69,20 @@ load_tree (floor_t *f, fgraph_t *g, const fkeys_t *authors)
 {
    fkeys_t posts = {0}, pairs = {0}, tags = {0};
 
+   g->adding = FK_POST;
    run_in (f, FQ_POSTS_BY_AUTHOR, authors, row_child, g, &posts);
+   g->adding = FK_COMMENT;
    run_in (f, FQ_COMMENTS_BY_POST, &posts, row_child, g, NULL);
    run_in (f, FQ_LINKS_BY_POST, &posts, row_link, g, &pairs);
    for (size_t i = 0; i < pairs.n; i += 2) {
       fkeys_push (&tags, pairs.keys + (i + 1) * FLOOR_KEY);
    }
    fkeys_unique (&tags);
+   g->adding = FK_TAG;
    run_in (f, FQ_TAGS_BY_ID, &tags, row_node, g, NULL);
    for (size_t i = 0; i < pairs.n; i += 2) {
-      fnode_link (fgraph_find (g, pairs.keys + i * FLOOR_KEY), 1, fgraph_find (g, pairs.keys + (i + 1) * FLOOR_KEY));
+      fnode_link (fgraph_find (g, FK_POST, pairs.keys + i * FLOOR_KEY), 1,
+                  fgraph_find (g, FK_TAG, pairs.keys + (i + 1) * FLOOR_KEY));
    }
    bson_free (posts.keys);
    bson_free (pairs.keys);
@@ -103,50 +107,47 @@ floor_get_join (floor_t *f, bench_result_t *r)
    sqlite3_stmt *all = floor_prepare (f, "SELECT id, doc FROM Author");
    fgraph_t g;
    fkeys_t authors = {0};
-   double t0;
+   bench_section_t section;
 
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    fgraph_init (&g);
    while (sqlite3_step (all) == SQLITE_ROW) {
       row_node (all, &g, &authors);
    }
    load_tree (f, &g, &authors);
    for (size_t i = 0; i < authors.n; i++) {
-      r->docs += count_tree (fgraph_find (&g, authors.keys + i * FLOOR_KEY));
+      r->docs += count_tree (fgraph_find (&g, FK_AUTHOR, authors.keys + i * FLOOR_KEY));
    }
    fgraph_destroy (&g);
    bson_free (authors.keys);
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, 1);
    sqlite3_finalize (all);
 }
 
 void
 floor_get (floor_t *f, bench_result_t *r)
 {
-   uint8_t *keys = floor_author_keys (f);
-   uint32_t state = BENCH_SEED;
    bench_section_t section;
 
    bench_section_begin (r, &section);
-   for (int i = 0; i < BENCH_GETS; i++) {
-      fkeys_t one = {keys + bench_next_author (&f->w, &state) * FLOOR_KEY, 1, 1};
+   for (int i = 0; i < f->gets; i++) {
+      uint8_t key[FLOOR_KEY];
+      fkeys_t one = {key, 1, 1};
       fkeys_t found = {0};
       fgraph_t g;
 
+      fkey_int (bench_get_author (&f->w, i), key);
       fgraph_init (&g);
       run_in (f, FQ_AUTHORS_BY_ID, &one, row_node, &g, &found);
       if (found.n != 1) {
          bench_die ("floor get", "author not found");
       }
       load_tree (f, &g, &found);
-      r->docs += count_tree (fgraph_find (&g, found.keys));
+      r->docs += count_tree (fgraph_find (&g, FK_AUTHOR, found.keys));
       fgraph_destroy (&g);
       bson_free (found.keys);
    }
-   bench_section_end (r, &section, BENCH_GETS);
-   bson_free (keys);
+   bench_section_end (r, &section, (uint64_t) f->gets);
 }
 
 /* Joins one batch of posts to their authors, counts and frees it. */
@@ -156,11 +157,12 @@ cursor_batch (floor_t *f, fgraph_t *g, fkeys_t *posts, fkeys_t *parents, bench_r
    fkeys_t authors = *parents;
 
    fkeys_unique (&authors);
+   g->adding = FK_AUTHOR;
    run_in (f, FQ_AUTHORS_BY_ID, &authors, row_node, g, NULL);
    for (size_t i = 0; i < posts->n; i++) {
-      fnode_t *post = fgraph_find (g, posts->keys + i * FLOOR_KEY);
+      fnode_t *post = fgraph_find (g, FK_POST, posts->keys + i * FLOOR_KEY);
 
-      fnode_link (post, 0, fgraph_find (g, parents->keys + i * FLOOR_KEY));
+      fnode_link (post, 0, fgraph_find (g, FK_AUTHOR, parents->keys + i * FLOOR_KEY));
       r->docs += 1 + (post->kids[0][0] != NULL);
    }
    fgraph_destroy (g);
@@ -175,12 +177,12 @@ floor_cursor (floor_t *f, bench_result_t *r)
    sqlite3_stmt *all = floor_prepare (f, "SELECT id, author_id, doc FROM Post");
    fkeys_t posts = {0}, parents = {0};
    fgraph_t g;
-   double t0;
+   bench_section_t section;
 
-   r->base_rss_kb = bench_peak_rss_kb ();
-   t0 = bench_now ();
+   bench_section_begin (r, &section);
    fgraph_init (&g);
    while (sqlite3_step (all) == SQLITE_ROW) {
+      g.adding = FK_POST;
       fgraph_add (&g, sqlite3_column_blob (all, 0), sqlite3_column_blob (all, 2),
                   (size_t) sqlite3_column_bytes (all, 2));
       fkeys_push (&posts, sqlite3_column_blob (all, 0));
@@ -194,7 +196,6 @@ floor_cursor (floor_t *f, bench_result_t *r)
    }
    bson_free (posts.keys);
    bson_free (parents.keys);
-   r->seconds = bench_now () - t0;
-   r->peak_rss_kb = bench_peak_rss_kb ();
+   bench_section_end (r, &section, 1);
    sqlite3_finalize (all);
 }

@@ -37,17 +37,17 @@ key_of (const bson_t *doc, const char *field, uint8_t *key)
 {
    bson_iter_t it;
 
-   if (!bson_iter_init_find (&it, doc, field) || !BSON_ITER_HOLDS_OID (&it)) {
-      bench_die ("mongoc", "a document lacks its ObjectId key");
+   if (!bson_iter_init_find (&it, doc, field) || !BSON_ITER_HOLDS_NUMBER (&it)) {
+      bench_die ("mongoc", "a document lacks its integer key");
    }
-   key[0] = 0x48;
-   memcpy (key + 1, bson_iter_oid (&it)->bytes, 12);
+   fkey_int (bson_iter_as_int64 (&it), key);
 }
 
 /* What to do with each document a find returns. */
 typedef struct {
    const char *parent_field; /* link to the parent this field names (list), or NULL */
    int list;
+   int kind;       /* the nodes' kind (FK_*); the parent's is the one before */
    fkeys_t *out;   /* push the document's _id here, or NULL */
    fkeys_t *pairs; /* links: push Post__id and Tag__id instead of making a node */
 } sink_t;
@@ -66,10 +66,11 @@ take (fgraph_t *g, const bson_t *doc, const sink_t *sink)
       return;
    }
    key_of (doc, "_id", key);
+   g->adding = sink->kind;
    node = fgraph_add (g, key, bson_get_data (doc), doc->len);
    if (sink->parent_field) {
       key_of (doc, sink->parent_field, parent);
-      fnode_link (fgraph_find (g, parent), sink->list, node);
+      fnode_link (fgraph_find (g, sink->kind - 1, parent), sink->list, node);
    }
    if (sink->out) {
       fkeys_push (sink->out, key);
@@ -114,11 +115,8 @@ find_in (mbench_t *m,
       BSON_APPEND_DOCUMENT_BEGIN (&filter, field, &in);
       BSON_APPEND_ARRAY_BEGIN (&in, "$in", &list);
       for (size_t i = 0; i < count; i++) {
-         bson_oid_t oid;
-
-         bson_oid_init_from_data (&oid, keys->keys + (done + i) * FLOOR_KEY + 1);
          bson_uint32_to_string ((uint32_t) i, &k, idx, sizeof idx);
-         BSON_APPEND_OID (&list, k, &oid);
+         BSON_APPEND_INT64 (&list, k, fkey_to_int (keys->keys + (done + i) * FLOOR_KEY));
       }
       bson_append_array_end (&in, &list);
       bson_append_document_end (&filter, &in);
@@ -133,8 +131,8 @@ load_tree (mbench_t *m, fgraph_t *g, const fkeys_t *authors)
 {
    fkeys_t posts = {0}, pairs = {0}, tags = {0};
    bson_t *link_fields = BCON_NEW ("projection", "{", "Post__id", BCON_INT32 (1), "Tag__id", BCON_INT32 (1), "}");
-   sink_t post_sink = {"authorId", 0, &posts, NULL}, comment_sink = {"postId", 0, NULL, NULL};
-   sink_t link_sink = {NULL, 0, NULL, &pairs}, tag_sink = {NULL, 0, NULL, NULL};
+   sink_t post_sink = {"authorId", 0, FK_POST, &posts, NULL}, comment_sink = {"postId", 0, FK_COMMENT, NULL, NULL};
+   sink_t link_sink = {NULL, 0, 0, NULL, &pairs}, tag_sink = {NULL, 0, FK_TAG, NULL, NULL};
 
    find_in (m, "Post", "authorId", authors, NULL, g, &post_sink);
    find_in (m, "Comment", "postId", &posts, NULL, g, &comment_sink);
@@ -145,7 +143,8 @@ load_tree (mbench_t *m, fgraph_t *g, const fkeys_t *authors)
    fkeys_unique (&tags);
    find_in (m, "Tag", "_id", &tags, NULL, g, &tag_sink);
    for (size_t i = 0; i < pairs.n; i += 2) {
-      fnode_link (fgraph_find (g, pairs.keys + i * FLOOR_KEY), 1, fgraph_find (g, pairs.keys + (i + 1) * FLOOR_KEY));
+      fnode_link (fgraph_find (g, FK_POST, pairs.keys + i * FLOOR_KEY), 1,
+                  fgraph_find (g, FK_TAG, pairs.keys + (i + 1) * FLOOR_KEY));
    }
    bson_destroy (link_fields);
    bson_free (posts.keys);
@@ -169,36 +168,36 @@ op_get_join (mbench_t *m, bench_result_t *r)
 {
    fgraph_t g;
    fkeys_t authors = {0};
-   sink_t sink = {NULL, 0, &authors, NULL};
+   sink_t sink = {NULL, 0, FK_AUTHOR, &authors, NULL};
    bson_t all = BSON_INITIALIZER;
 
    fgraph_init (&g);
    run_find (m, "Author", &all, NULL, &g, &sink);
    load_tree (m, &g, &authors);
    for (size_t i = 0; i < authors.n; i++) {
-      r->docs += count_tree (fgraph_find (&g, authors.keys + i * FLOOR_KEY));
+      r->docs += count_tree (fgraph_find (&g, FK_AUTHOR, authors.keys + i * FLOOR_KEY));
    }
    fgraph_destroy (&g);
    bson_free (authors.keys);
 }
 
 static void
-op_get (mbench_t *m, bench_result_t *r, const fkeys_t *keys)
+op_get (mbench_t *m, bench_result_t *r)
 {
-   uint32_t state = BENCH_SEED;
-
    for (int i = 0; i < m->gets; i++) {
-      fkeys_t one = {keys->keys + bench_next_author (&m->w, &state) * FLOOR_KEY, 1, 1}, found = {0};
-      sink_t sink = {NULL, 0, &found, NULL};
+      uint8_t key[FLOOR_KEY];
+      fkeys_t one = {key, 1, 1}, found = {0};
+      sink_t sink = {NULL, 0, FK_AUTHOR, &found, NULL};
       fgraph_t g;
 
+      fkey_int (bench_get_author (&m->w, i), key);
       fgraph_init (&g);
       find_in (m, "Author", "_id", &one, NULL, &g, &sink);
       if (found.n != 1) {
          bench_die ("mongoc get", "author not found");
       }
       load_tree (m, &g, &found);
-      r->docs += count_tree (fgraph_find (&g, found.keys));
+      r->docs += count_tree (fgraph_find (&g, FK_AUTHOR, found.keys));
       fgraph_destroy (&g);
       bson_free (found.keys);
    }
@@ -226,6 +225,7 @@ op_cursor (mbench_t *m, bench_result_t *r)
          uint8_t key[FLOOR_KEY];
 
          key_of (doc, "_id", key);
+         g.adding = FK_POST;
          fgraph_add (&g, key, bson_get_data (doc), doc->len);
          fkeys_push (&posts, key);
          key_of (doc, "authorId", key);
@@ -233,7 +233,7 @@ op_cursor (mbench_t *m, bench_result_t *r)
       }
       if (posts.n == BENCH_CURSOR_BATCH || (!more && posts.n)) {
          fkeys_t authors = {0};
-         sink_t sink = {NULL, 0, NULL, NULL};
+         sink_t sink = {NULL, 0, FK_AUTHOR, NULL, NULL};
 
          for (size_t i = 0; i < parents.n; i++) {
             fkeys_push (&authors, parents.keys + i * FLOOR_KEY);
@@ -241,9 +241,9 @@ op_cursor (mbench_t *m, bench_result_t *r)
          fkeys_unique (&authors);
          find_in (m, "Author", "_id", &authors, NULL, &g, &sink);
          for (size_t i = 0; i < posts.n; i++) {
-            fnode_t *author = fgraph_find (&g, parents.keys + i * FLOOR_KEY);
+            fnode_t *author = fgraph_find (&g, FK_AUTHOR, parents.keys + i * FLOOR_KEY);
 
-            fnode_link (fgraph_find (&g, posts.keys + i * FLOOR_KEY), 0, author);
+            fnode_link (fgraph_find (&g, FK_POST, posts.keys + i * FLOOR_KEY), 0, author);
             r->docs += 1 + (author != NULL);
          }
          fgraph_destroy (&g);
@@ -261,24 +261,6 @@ op_cursor (mbench_t *m, bench_result_t *r)
    mongoc_collection_destroy (coll);
 }
 
-/* Every author's _id, in natural order (outside the timed section). */
-static fkeys_t
-author_keys (mbench_t *m)
-{
-   fkeys_t keys = {0};
-   sink_t sink = {NULL, 0, &keys, NULL};
-   bson_t all = BSON_INITIALIZER;
-   fgraph_t g;
-
-   fgraph_init (&g);
-   run_find (m, "Author", &all, NULL, &g, &sink);
-   fgraph_destroy (&g);
-   if (keys.n != m->w.authors) {
-      bench_die ("mongoc", "the database does not hold the workload: run docrel-bench save_all first");
-   }
-   return keys;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -289,7 +271,6 @@ main (int argc, char **argv)
    mongoc_uri_t *uri;
    mongoc_apm_callbacks_t *cbs;
    bson_error_t error;
-   fkeys_t keys = {0};
    double t0;
 
    for (int i = 2; i + 1 < argc; i += 2) {
@@ -319,17 +300,15 @@ main (int argc, char **argv)
    cbs = mongoc_apm_callbacks_new ();
    mongoc_apm_set_command_started_cb (cbs, started);
    mongoc_client_set_apm_callbacks (m.client, cbs, &m);
-   if (strcmp (argv[1], "get") == 0) {
-      keys = author_keys (&m);
-   }
-   r = (bench_result_t){.impl = "mongoc", .op = argv[1], .store = "mongodb", .scale = scale, .commands_expected = -1};
+   r = (bench_result_t){.impl = "mongoc", .op = argv[1], .store = "mongodb", .scale = scale, .commands_expected = -1,
+                      .statements = -1};
    m.commands = 0;
    r.base_rss_kb = bench_peak_rss_kb ();
    t0 = bench_now ();
    if (strcmp (argv[1], "get_join") == 0) {
       op_get_join (&m, &r);
    } else if (strcmp (argv[1], "get") == 0) {
-      op_get (&m, &r, &keys);
+      op_get (&m, &r);
    } else {
       op_cursor (&m, &r);
    }
@@ -337,7 +316,6 @@ main (int argc, char **argv)
    r.peak_rss_kb = bench_peak_rss_kb ();
    r.commands = m.commands;
    bench_result_print (stdout, &r);
-   bson_free (keys.keys);
    mongoc_apm_callbacks_destroy (cbs);
    mongoc_database_destroy (m.db);
    mongoc_client_destroy (m.client);

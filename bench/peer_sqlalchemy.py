@@ -7,7 +7,9 @@ Runs one operation (save_all, get_join, get, cursor, delete_all) and prints
 one JSON line in the shape of bench/report.h. Relationships load with
 selectinload (one IN query per edge, as docrel's joins) and deletes cascade
 through the ORM ("all, delete-orphan"). The data and the documents picked
-mirror bench/workload.c; "commands" counts the SQL statements sent.
+mirror bench/workload.c (the standard workload: integer keys from 1, set by
+the program as the C programs set them); "statements" counts the SQL
+statements sent.
 """
 import argparse
 import json
@@ -18,12 +20,8 @@ import time
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, create_engine, event, select
 from sqlalchemy.orm import Session, declarative_base, relationship, selectinload
 
-POSTS_PER_AUTHOR, COMMENTS_PER_POST, TAGS_PER_POST = 10, 3, 3
-GETS, DELETED_AUTHORS, CURSOR_BATCH, SEED = 10000, 100, 100, 42
-LOREM = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore "
-         "magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo "
-         "consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla.")
-POST_BODY, COMMENT_BODY = LOREM[:280], LOREM[:120]
+POSTS_PER_AUTHOR, COMMENTS_PER_POST, TAGS_PER_POST, TAGS = 10, 3, 3, 50
+GETS, DELETE_EVERY, CURSOR_BATCH = 10000, 10, 100
 
 Base = declarative_base()
 post_tag = Table("post_tag", Base.metadata,
@@ -35,7 +33,6 @@ class Author(Base):
     __tablename__ = "author"
     id = Column(Integer, primary_key=True)
     name = Column(String, nullable=False)
-    email = Column(String, nullable=False)
     posts = relationship("Post", back_populates="author", cascade="all, delete-orphan")
 
 
@@ -66,20 +63,17 @@ class Tag(Base):
 def sizes(scale):
     authors = 1000 * scale
     posts = authors * POSTS_PER_AUTHOR
-    return dict(authors=authors, posts=posts, comments=posts * COMMENTS_PER_POST, tags=50 * scale,
-                links=posts * TAGS_PER_POST)
+    return dict(authors=authors, posts=posts, comments=posts * COMMENTS_PER_POST, tags=TAGS,
+                links=posts * TAGS_PER_POST, deleted=authors // DELETE_EVERY)
 
 
-def post_tag_index(w, p, k):
-    t0 = p % w["tags"]
-    return [t0, (t0 + 1 + p % 7) % w["tags"], (t0 + 9 + p % 13) % w["tags"]][k]
+def tag_of(k, j):
+    """The key of post k's j-th tag."""
+    return (k * 7 + j * 13) % TAGS + 1
 
 
-def random_authors(w):
-    state = SEED
-    for _ in range(GETS):
-        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
-        yield state % w["authors"]
+def get_authors(w, gets):
+    return [i * 7919 % w["authors"] + 1 for i in range(gets)]
 
 
 TREE = (selectinload(Author.posts).selectinload(Post.comments), selectinload(Author.posts).selectinload(Post.tags))
@@ -95,15 +89,16 @@ def peak_rss_kb():
 
 def save_all(engine, w, r):
     t0 = time.perf_counter()
-    tags = [Tag(name="tag-%d" % t) for t in range(w["tags"])]
+    tags = [Tag(id=t + 1, name="tag-%d" % t) for t in range(w["tags"])]
     authors = []
-    for a in range(w["authors"]):
-        author = Author(name="Author %d" % a, email="author%d@example.org" % a)
-        for j in range(POSTS_PER_AUTHOR):
-            p = a * POSTS_PER_AUTHOR + j
-            post = Post(title="Post %d" % p, body=POST_BODY,
-                        comments=[Comment(body=COMMENT_BODY) for _ in range(COMMENTS_PER_POST)],
-                        tags=[tags[post_tag_index(w, p, k)] for k in range(TAGS_PER_POST)])
+    for a in range(1, w["authors"] + 1):
+        author = Author(id=a, name="author-%d" % a)
+        for k in range((a - 1) * POSTS_PER_AUTHOR + 1, a * POSTS_PER_AUTHOR + 1):
+            post = Post(id=k, title="post-%d" % k,
+                        body="Body of post %d. Lorem ipsum dolor sit amet, consectetur adipiscing elit." % k,
+                        comments=[Comment(id=(k - 1) * COMMENTS_PER_POST + c, body="comment %d on post %d" % (c, k))
+                                  for c in range(1, COMMENTS_PER_POST + 1)],
+                        tags=[tags[tag_of(k, j) - 1] for j in range(TAGS_PER_POST)])
             author.posts.append(post)
         authors.append(author)
     t1 = time.perf_counter()
@@ -121,17 +116,13 @@ def get_join(engine, w, r):
         r["docs"] = sum(count_tree(a) for a in authors)
 
 
-def author_ids(engine):
-    with Session(engine) as session:
-        return session.execute(select(Author.id).order_by(Author.id)).scalars().all()
-
-
-def get(engine, w, r, ids):
+def get(engine, w, r, gets):
     docs = 0
-    for i in random_authors(w):
+    for a in get_authors(w, gets):
         with Session(engine) as session:  # one session per read, as a request handler would
-            docs += count_tree(session.get(Author, ids[i], options=TREE))
+            docs += count_tree(session.get(Author, a, options=TREE))
     r["docs"] = docs
+    r["ops"] = gets
 
 
 def cursor(engine, w, r):
@@ -143,9 +134,8 @@ def cursor(engine, w, r):
     r["docs"] = docs
 
 
-def delete_all(engine, w, r, ids):
-    step = w["authors"] // DELETED_AUTHORS
-    chosen = [ids[i * step] for i in range(DELETED_AUTHORS)]
+def delete_all(engine, w, r):
+    chosen = [(i + 1) * DELETE_EVERY for i in range(w["deleted"])]
     with Session(engine) as session:
         authors = session.execute(select(Author).where(Author.id.in_(chosen)).options(*TREE)).scalars().all()
         docs = 0
@@ -161,6 +151,7 @@ def main():
     parser.add_argument("op", choices=["save_all", "get_join", "get", "cursor", "delete_all"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--gets", type=int, default=GETS)
     args = parser.parse_args()
     w = sizes(args.scale)
     engine = create_engine("sqlite:///" + args.db, future=True)
@@ -177,19 +168,21 @@ def main():
         statements[0] += 1
 
     Base.metadata.create_all(engine)
-    ids = author_ids(engine) if args.op in ("get", "delete_all") else None
     r = dict(impl="sqlalchemy", op=args.op, store="sqlite", scale=args.scale, seconds=0.0, build_seconds=0.0,
              docs=0, commands=-1, commands_expected=-1, base_rss_kb=peak_rss_kb(), peak_rss_kb=0,
              note="SQLAlchemy %s" % sys.modules["sqlalchemy"].__version__)
     statements[0] = 0
-    t0 = time.perf_counter()
-    if ids is None:
-        globals()[args.op](engine, w, r)
+    cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    if args.op == "get":
+        get(engine, w, r, args.gets)
     else:
-        globals()[args.op](engine, w, r, ids)
+        globals()[args.op](engine, w, r)
     r["seconds"] = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    r["user_seconds"], r["sys_seconds"] = cpu1.ru_utime - cpu0.ru_utime, cpu1.ru_stime - cpu0.ru_stime
+    r.setdefault("ops", 1)
     r["peak_rss_kb"] = peak_rss_kb()
-    r["commands"] = statements[0]
+    r["statements"] = statements[0]
     print(json.dumps(r), flush=True)
 
 

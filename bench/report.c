@@ -7,9 +7,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
-/* Allocations through libbson's allocator, -1 until counting starts. The
- * benchmarks are single-threaded. */
+/* Allocations through libbson's allocator, -1 until counting starts (never
+ * in the threads operation, the one that runs several threads). */
 static int64_t bson_allocs = -1;
+
+int64_t (*bench_statement_source) (void);
 
 static void *
 count_malloc (size_t n)
@@ -66,6 +68,7 @@ bench_section_begin (bench_result_t *r, bench_section_t *s)
 {
    r->base_rss_kb = bench_peak_rss_kb ();
    s->bson_allocs = bson_allocs;
+   s->statements = bench_statement_source ? bench_statement_source () : -1;
    usage (&s->user, &s->sys, &s->minflt);
    s->t0 = bench_now ();
 }
@@ -84,6 +87,7 @@ bench_section_end (bench_result_t *r, const bench_section_t *s, uint64_t ops)
    r->sys_seconds = sys - s->sys;
    r->minflt = minflt - s->minflt;
    r->bson_allocs = s->bson_allocs < 0 ? -1 : bson_allocs - s->bson_allocs;
+   r->statements = s->statements < 0 ? -1 : bench_statement_source () - s->statements;
 }
 
 double
@@ -115,8 +119,9 @@ print_per_op (FILE *out, const bench_result_t *r)
    }
    fprintf (out,
             ", \"ops\": %llu, \"user_seconds\": %.6f, \"sys_seconds\": %.6f, \"minflt\": %ld, "
-            "\"minflt_per_op\": %.3f",
-            (unsigned long long) r->ops, r->user_seconds, r->sys_seconds, r->minflt, (double) r->minflt / n);
+            "\"minflt_per_op\": %.3f, \"statements\": %lld, \"threads\": %d",
+            (unsigned long long) r->ops, r->user_seconds, r->sys_seconds, r->minflt, (double) r->minflt / n,
+            (long long) r->statements, r->threads);
    if (r->bson_allocs >= 0) {
       fprintf (out, ", \"bson_allocs_per_op\": %.2f", (double) r->bson_allocs / n);
    }

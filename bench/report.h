@@ -11,8 +11,8 @@
 #include <stdio.h>
 
 typedef struct {
-   const char *impl;  /* "docrel", "floor", "mongoc" */
-   const char *op;    /* "save_all", "get_join", "get", "delete_all", "cursor" */
+   const char *impl;  /* "docrel", "floor", "plain", "mongoc" */
+   const char *op;    /* "save_all", "get_join", "get", "threads", "delete_all", "cursor" */
    const char *store; /* "sqlite", "mongodb" */
    int scale;
    double seconds;            /* the operation, wall clock */
@@ -20,10 +20,12 @@ typedef struct {
    uint64_t docs;             /* documents the operation read or wrote, as counted by the program */
    int64_t commands;          /* commands sent (docrel_store_stats), -1 if not counted */
    int64_t commands_expected; /* what the join tree predicts, -1 if no prediction */
+   int64_t statements;        /* SQLite statement executions (stmtcount.h), -1 if not counted */
+   int threads;               /* operation "threads": threads running gets at once, else 0 */
    long base_rss_kb, peak_rss_kb;
    const char *note; /* NULL or a short remark */
-   /* Per-request costs, for operations timed through bench_section_end
-    * (ops > 0): CPU time of the timed section, minor page faults
+   /* Costs of the timed section (bench_section_end; ops: requests for get
+    * and threads, else 1): CPU time of the timed section, minor page faults
     * (getrusage: the heap top given back and faulted in again shows here)
     * and allocations through libbson's allocator (-1: not counted). */
    uint64_t ops;
@@ -36,8 +38,12 @@ typedef struct {
 typedef struct {
    double t0, user, sys;
    long minflt;
-   int64_t bson_allocs;
+   int64_t bson_allocs, statements;
 } bench_section_t;
+
+/* Where sections read SQLite statement executions from (stmtcount.h's
+ * bench_statements), or NULL: not counted. */
+extern int64_t (*bench_statement_source) (void);
 
 /* Seconds on a monotonic clock. */
 double bench_now (void);

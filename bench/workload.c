@@ -3,15 +3,6 @@
 #include "workload.h"
 
 #include <stdio.h>
-#include <string.h>
-
-static const char LOREM[] =
-   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore "
-   "magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo "
-   "consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla.";
-
-static char post_body[281];
-static char comment_body[121];
 
 bench_workload_t
 bench_workload (int scale)
@@ -22,83 +13,73 @@ bench_workload (int scale)
    w.authors = 1000u * (size_t) scale;
    w.posts = w.authors * BENCH_POSTS_PER_AUTHOR;
    w.comments = w.posts * BENCH_COMMENTS_PER_POST;
-   w.tags = 50u * (size_t) scale;
+   w.tags = BENCH_TAGS;
    w.links = w.posts * BENCH_TAGS_PER_POST;
+   w.deleted = w.authors / BENCH_DELETE_EVERY;
    return w;
 }
 
 const char *
-bench_author_name (size_t i, char *buf, size_t len)
+bench_author_name (int64_t author, char *buf, size_t len)
 {
-   snprintf (buf, len, "Author %zu", i);
+   snprintf (buf, len, "author-%lld", (long long) author);
    return buf;
 }
 
 const char *
-bench_author_email (size_t i, char *buf, size_t len)
+bench_post_title (int64_t post, char *buf, size_t len)
 {
-   snprintf (buf, len, "author%zu@example.org", i);
+   snprintf (buf, len, "post-%lld", (long long) post);
    return buf;
 }
 
 const char *
-bench_post_title (size_t p, char *buf, size_t len)
+bench_post_body (int64_t post, char *buf, size_t len)
 {
-   snprintf (buf, len, "Post %zu", p);
+   snprintf (buf, len, "Body of post %lld. Lorem ipsum dolor sit amet, consectetur adipiscing elit.", (long long) post);
    return buf;
 }
 
 const char *
-bench_tag_name (size_t t, char *buf, size_t len)
+bench_comment_body (int c, int64_t post, char *buf, size_t len)
 {
-   snprintf (buf, len, "tag-%zu", t);
+   snprintf (buf, len, "comment %d on post %lld", c, (long long) post);
    return buf;
 }
 
-/* Prefixes of LOREM, cut once (the text is longer than both). */
 const char *
-bench_post_body (void)
+bench_tag_name (int64_t tag_key, char *buf, size_t len)
 {
-   if (!post_body[0]) {
-      memcpy (post_body, LOREM, sizeof post_body - 1);
-   }
-   return post_body;
+   snprintf (buf, len, "tag-%lld", (long long) (tag_key - 1));
+   return buf;
 }
 
-const char *
-bench_comment_body (void)
+int64_t
+bench_post_author (int64_t post)
 {
-   if (!comment_body[0]) {
-      memcpy (comment_body, LOREM, sizeof comment_body - 1);
-   }
-   return comment_body;
+   return (post - 1) / BENCH_POSTS_PER_AUTHOR + 1;
 }
 
-/* Offsets 0, 1..7 and 9..21 from p mod T never meet while T >= 22. */
-size_t
-bench_post_tag (const bench_workload_t *w, size_t p, int k)
+int64_t
+bench_comment_post (int64_t comment)
 {
-   size_t t0 = p % w->tags;
-
-   switch (k) {
-   case 0:
-      return t0;
-   case 1:
-      return (t0 + 1 + p % 7) % w->tags;
-   default:
-      return (t0 + 9 + p % 13) % w->tags;
-   }
+   return (comment - 1) / BENCH_COMMENTS_PER_POST + 1;
 }
 
-size_t
-bench_next_author (const bench_workload_t *w, uint32_t *state)
+int64_t
+bench_post_tag (int64_t post, int j)
 {
-   *state = (uint32_t) (((uint64_t) *state * 1103515245u + 12345u) & 0x7fffffffu);
-   return *state % w->authors;
+   return (post * 7 + j * 13) % BENCH_TAGS + 1;
 }
 
-size_t
-bench_deleted_author (const bench_workload_t *w, size_t i)
+int64_t
+bench_get_author (const bench_workload_t *w, int i)
 {
-   return i * (w->authors / BENCH_DELETED_AUTHORS);
+   return (int64_t) ((uint64_t) i * 7919u % w->authors) + 1;
+}
+
+int64_t
+bench_deleted_author (size_t i)
+{
+   return (int64_t) ((i + 1) * BENCH_DELETE_EVERY);
 }

@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* workload.h: the blog workload every benchmark program runs, defined by
- * formulas (no PRNG state to port) so that the C programs and the Python
- * peer build the same data and pick the same documents.
+/* workload.h: the standard blog workload every benchmark program runs,
+ * defined by formulas so that the C programs and the Python peer build the
+ * same data and pick the same rows (issue 15's definition, so that figures
+ * compare with other ORMs' published ones).
  *
- * At scale s: 1,000·s authors, 10 posts each, 3 comments per post, 50·s
- * tags, each post linked to 3 distinct tags. bench/peer_sqlalchemy.py
- * mirrors every function here; change both together. */
+ * At scale s, N = 1,000·s authors. Keys are integers from 1 in each
+ * collection. Author a is "author-a". Posts are numbered k = 1, 2, ... over
+ * the whole run, 10 per author (author a has posts 10(a-1)+1 .. 10a), title
+ * "post-k", body "Body of post k. Lorem ipsum dolor sit amet, consectetur
+ * adipiscing elit.". Post k has 3 comments, c = 1..3, keys 3(k-1)+c, body
+ * "comment c on post k". 50 tags at every scale: tag t (t = 0..49) has key
+ * t+1 and name "tag-t". Post k is linked to tags (k*7 + j*13) % 50 for
+ * j = 0..2 (three distinct tags). Operation 3 reads author i*7919 % N + 1 for
+ * i = 0..9,999; operation 4 deletes every 10th author (keys 10, 20, .., N)
+ * with its posts, comments and tag links. bench/peer_sqlalchemy.py mirrors
+ * every function here; change both together. */
 #ifndef BENCH_WORKLOAD_H
 #define BENCH_WORKLOAD_H
 
@@ -15,37 +24,38 @@
 #define BENCH_POSTS_PER_AUTHOR 10
 #define BENCH_COMMENTS_PER_POST 3
 #define BENCH_TAGS_PER_POST 3
-#define BENCH_GETS 10000          /* operation 3: random single-author reads */
-#define BENCH_DELETED_AUTHORS 100 /* operation 4, at every scale */
-#define BENCH_CURSOR_BATCH 100    /* operation 5: posts per batch */
+#define BENCH_TAGS 50
+#define BENCH_GETS 10000       /* operation 3: single-author reads */
+#define BENCH_DELETE_EVERY 10  /* operation 4: every 10th author */
+#define BENCH_CURSOR_BATCH 100 /* operation 5: posts per batch */
 
 typedef struct {
    int scale;
    size_t authors, posts, comments, tags, links;
+   size_t deleted; /* authors operation 4 deletes */
 } bench_workload_t;
 
 /* The sizes at scale (>= 1). */
 bench_workload_t bench_workload (int scale);
 
-/* Author i's name and email, post p's title, tag t's name: written into buf
- * (64 bytes is enough). Bodies are prefixes of one fixed text. */
-const char *bench_author_name (size_t i, char *buf, size_t len);
-const char *bench_author_email (size_t i, char *buf, size_t len);
-const char *bench_post_title (size_t p, char *buf, size_t len);
-const char *bench_tag_name (size_t t, char *buf, size_t len);
-const char *bench_post_body (void);    /* 280 characters */
-const char *bench_comment_body (void); /* 120 characters */
+/* Names and texts, written into buf (128 bytes is enough). */
+const char *bench_author_name (int64_t author, char *buf, size_t len);
+const char *bench_post_title (int64_t post, char *buf, size_t len);
+const char *bench_post_body (int64_t post, char *buf, size_t len);
+const char *bench_comment_body (int c, int64_t post, char *buf, size_t len);
+const char *bench_tag_name (int64_t tag_key, char *buf, size_t len); /* "tag-(key-1)" */
 
-/* The k-th tag (k < 3) of global post p: three distinct tags. */
-size_t bench_post_tag (const bench_workload_t *w, size_t p, int k);
+/* The author of post k, the post of comment key c. */
+int64_t bench_post_author (int64_t post);
+int64_t bench_comment_post (int64_t comment);
 
-/* The authors operation 3 reads: a 31-bit LCG from seed 42, each draw
- * modulo the number of authors. *state starts at BENCH_SEED. */
-#define BENCH_SEED 42u
-size_t bench_next_author (const bench_workload_t *w, uint32_t *state);
+/* The key of post k's j-th tag (j < 3): (k*7 + j*13) % 50 + 1. */
+int64_t bench_post_tag (int64_t post, int j);
 
-/* The i-th author (i < BENCH_DELETED_AUTHORS) operation 4 deletes, spread
- * evenly over the insertion order. */
-size_t bench_deleted_author (const bench_workload_t *w, size_t i);
+/* The author operation 3's i-th read looks up: i*7919 % N + 1. */
+int64_t bench_get_author (const bench_workload_t *w, int i);
+
+/* The i-th author (i < w->deleted) operation 4 deletes: 10(i+1). */
+int64_t bench_deleted_author (size_t i);
 
 #endif
