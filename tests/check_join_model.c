@@ -25,7 +25,7 @@ typedef struct {
  * belongsTo Post (post) and Tag (tag), Tag hasMany PostTag (postTags:
  * onDelete tag_rule); a post has a tag at most once. */
 static void
-pivot_declare (pivot_t *p, const char *tag_rule)
+pivot_declare (pivot_t *p, const char *tag_rule, const char *row_tag_opts)
 {
    char opts[64];
 
@@ -38,7 +38,7 @@ pivot_declare (pivot_t *p, const char *tag_rule)
    fixture_declare (docrel_model_has_many, p->post, p->row, "postTags", "_id", "postId",
                     "{\"onDelete\": \"cascade\", \"onRemove\": \"delete\"}");
    fixture_declare (docrel_model_belongs_to, p->row, p->post, "post", "postId", "_id", NULL);
-   fixture_declare (docrel_model_belongs_to, p->row, p->tag, "tag", "tagId", "_id", NULL);
+   fixture_declare (docrel_model_belongs_to, p->row, p->tag, "tag", "tagId", "_id", row_tag_opts);
    snprintf (opts, sizeof opts, "{\"onDelete\": \"%s\"}", tag_rule);
    fixture_declare (docrel_model_has_many, p->tag, p->row, "postTags", "_id", "tagId", opts);
 }
@@ -46,7 +46,7 @@ pivot_declare (pivot_t *p, const char *tag_rule)
 /* Posts 1 and 2; tags 10 (c), 11 (db), 12 (go); post 1 tagged 10 (primary,
  * first) and 11 (secondary, second), post 2 tagged 10 (primary). */
 static void
-pivot_open (pivot_t *p, const char *tag_rule)
+pivot_open_with (pivot_t *p, const char *tag_rule, const char *row_tag_opts)
 {
    static const char *const posts[] = {"{\"_id\": 1, \"title\": \"Joins\"}", "{\"_id\": 2, \"title\": \"Keys\"}", NULL};
    static const char *const tags[] = {"{\"_id\": 10, \"name\": \"c\"}", "{\"_id\": 11, \"name\": \"db\"}",
@@ -56,12 +56,18 @@ pivot_open (pivot_t *p, const char *tag_rule)
       "{\"_id\": 101, \"postId\": 1, \"tagId\": 11, \"role\": \"secondary\", \"position\": 2}",
       "{\"_id\": 102, \"postId\": 2, \"tagId\": 10, \"role\": \"primary\", \"position\": 1}", NULL};
 
-   pivot_declare (p, tag_rule);
+   pivot_declare (p, tag_rule, row_tag_opts);
    fixture_seed (p->store, p->post, posts);
    fixture_seed (p->store, p->tag, tags);
    fixture_seed (p->store, p->row, rows);
    p->session = docrel_session_new (p->store);
    p->other_tag = fixture_get (p->session, p->tag, 12, NULL);
+}
+
+static void
+pivot_open (pivot_t *p, const char *tag_rule)
+{
+   pivot_open_with (p, tag_rule, NULL);
 }
 
 static void
@@ -136,7 +142,7 @@ START_TEST (save_all_copies_both_keys_into_new_rows_and_stores_their_fields)
    docrel_doc_t *post, *c, *db, *rows[2];
    bson_error_t error;
 
-   pivot_declare (&p, "cascade");
+   pivot_declare (&p, "cascade", NULL);
    p.session = docrel_session_new (p.store);
    post = fixture_new_doc (p.session, p.post, "{\"_id\": 1, \"title\": \"Joins\"}");
    c = fixture_new_doc (p.session, p.tag, "{\"_id\": 10, \"name\": \"c\"}");
@@ -383,6 +389,53 @@ START_TEST (restrict_yields_when_the_call_deletes_the_rows_itself)
 }
 END_TEST
 
+START_TEST (set_null_is_refused_where_the_rows_require_the_key)
+{
+   pivot_t p;
+   docrel_doc_t *tag;
+   docrel_store_stats_t stats;
+   bson_error_t error;
+
+   /* PostTag.tag is required; Tag.postTags and PostTag.tag say setNull */
+   pivot_open_with (&p, "setNull", "{\"required\": true}");
+   tag = fixture_get (p.session, p.tag, 10, NULL);
+   docrel_store_stats_reset (p.store);
+   ck_assert_msg (!delete_tag (&p, (call_t) _i, tag, &error), "%s unset a required key", call_names[_i]);
+   ck_assert_uint_eq (error.domain, DOCREL_ERROR_VALIDATION);
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_REQUIRED);
+   ASSERT_MENTIONS (error, "model 'Tag'");
+   ASSERT_MENTIONS (error, "2 'PostTag' documents");
+   ASSERT_MENTIONS (error, "'PostTag.tag' is required");
+   docrel_store_stats (p.store, &stats);
+   ck_assert_uint_eq (stats.counts, 1);
+   ck_assert_uint_eq (stats.inserts + stats.updates + stats.deletes, 0);
+   ck_assert_int_eq (fixture_count_where (p.store, p.row, "{\"tagId\": 10}"), 2);
+   ck_assert_int_eq (fixture_count_all (p.store, p.tag), 3);
+   ck_assert (docrel_doc_is_saved (tag));
+   pivot_close (&p);
+}
+END_TEST
+
+START_TEST (a_required_key_yields_when_its_rows_go_with_it)
+{
+   pivot_t p;
+   docrel_doc_t *tag;
+   docrel_store_stats_t stats;
+   bson_error_t error;
+
+   pivot_open_with (&p, "cascade", "{\"required\": true}");
+   tag = fixture_get (p.session, p.tag, 10, NULL);
+   docrel_store_stats_reset (p.store);
+   ASSERT_OK (delete_tag (&p, (call_t) _i, tag, &error), error);
+   /* the rows found, then counted (none left behind), unset and deleted */
+   assert_commands (p.store, 1, 0, 1, 2);
+   docrel_store_stats (p.store, &stats);
+   ck_assert_uint_eq (stats.counts, 1);
+   ck_assert_int_eq (fixture_count_all (p.store, p.row), 1);
+   pivot_close (&p);
+}
+END_TEST
+
 START_TEST (a_dry_run_lists_the_rows_a_tag_takes_with_it)
 {
    pivot_t p;
@@ -430,6 +483,8 @@ main (void)
    tcase_add_test (tc, deleting_a_post_removes_its_rows_and_never_a_tag);
    tcase_add_loop_test (tc, restrict_keeps_a_tag_while_rows_reference_it_on_every_path, 0, N_CALLS);
    tcase_add_test (tc, restrict_yields_when_the_call_deletes_the_rows_itself);
+   tcase_add_loop_test (tc, set_null_is_refused_where_the_rows_require_the_key, 0, N_CALLS);
+   tcase_add_loop_test (tc, a_required_key_yields_when_its_rows_go_with_it, 0, N_CALLS);
    tcase_add_test (tc, a_dry_run_lists_the_rows_a_tag_takes_with_it);
    suite_add_tcase (s, tc);
    return fixture_run (s);

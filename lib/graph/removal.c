@@ -8,10 +8,12 @@
  * find), which join the next depth. Once every document to delete is
  * known, each "restrict" relation counts the referencing documents the
  * call does not delete (one count per relation and model, the deleted ones
- * excluded in the filter); any refuses the call. Planning adds one range
- * update per "setNull" relation and model, one range delete per link
- * collection side and model, then the deletes, deepest first, one per
- * model and depth. The reads run before the transaction; memory changes
+ * excluded in the filter); any refuses the call. So does each "setNull"
+ * relation whose key a required belongsTo holds (one count per key
+ * paths): unsetting it would leave documents their model refuses. Planning
+ * adds one range update per "setNull" relation and model, one range delete
+ * per link collection side and model, then the deletes, deepest first,
+ * one per model and depth. The reads run before the transaction; memory changes
  * only after the store confirmed the writes. A dry run expands and plans
  * (the reads decide the plan) and sends nothing. */
 #include <inttypes.h>
@@ -318,11 +320,61 @@ refuse (const docrel_removal_t *rm,
                              m->name, rm->call, at_least, n, other->name, noun_s, verb_s, r->model->name, r->field);
 }
 
-/* Documents of from referencing d's documents through r, other than the
- * ones the call deletes: any refuses the call. True if r does not
- * reference d's model that way. */
+/* Refuses a setNull that would unset the key of a required belongsTo. */
 static bool
-check_reference (docrel_removal_t *rm, const deleted_t *d, const docrel_relation_t *r, bson_error_t *error)
+refuse_required (const docrel_removal_t *rm,
+                 const docrel_model_t *m,
+                 const docrel_relation_t *r,
+                 const docrel_relation_t *required,
+                 int64_t n,
+                 bson_error_t *error)
+{
+   return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
+                             "model '%s': cannot %s: %s%" PRId64 " '%s' document%s that this call does not delete "
+                             "reference%s it through relation '%s.%s' (onDelete \"setNull\"), and belongsTo "
+                             "'%s.%s' is required, so their key cannot be unset (make the relation \"cascade\" or "
+                             "\"restrict\"); nothing was deleted",
+                             m->name, rm->call, n >= RESTRICT_COUNT_CAP ? "at least " : "", n, required->model->name,
+                             n == 1 ? "" : "s", n == 1 ? "s" : "", r->model->name, r->field, required->model->name,
+                             required->field);
+}
+
+/* The required belongsTo of the documents referencing m through r whose
+ * key a setNull of r would unset (sharing a key path), or NULL. */
+static const docrel_relation_t *
+required_by (const docrel_relation_t *r, const docrel_model_t *m)
+{
+   docrel_model_t *from;
+   char *const *from_paths;
+   char *const *m_paths;
+   size_t i, k, j;
+
+   if (!docrel_graph__reference (r, m, &from, &from_paths, &m_paths)) {
+      return NULL;
+   }
+   for (i = 0; i < from->n_relations; i++) {
+      const docrel_relation_t *b = from->relations[i];
+      for (k = 0; b->kind == DOCREL_BELONGS_TO && b->required && k < b->n_keys; k++) {
+         for (j = 0; j < r->n_keys; j++) {
+            if (strcmp (b->left_keys[k], from_paths[j]) == 0) {
+               return b;
+            }
+         }
+      }
+   }
+   return NULL;
+}
+
+/* Documents of from referencing d's documents through r, other than the
+ * ones the call deletes: any refuses the call (restrict, or a setNull of
+ * the key of required, a required belongsTo, when given). True if r does
+ * not reference d's model that way. */
+static bool
+check_reference (docrel_removal_t *rm,
+                 const deleted_t *d,
+                 const docrel_relation_t *r,
+                 const docrel_relation_t *required,
+                 bson_error_t *error)
 {
    docrel_model_t *from;
    char *const *from_paths;
@@ -342,7 +394,11 @@ check_reference (docrel_removal_t *rm, const deleted_t *d, const docrel_relation
    ok = count_matching (rm, from, &spec, &count, error);
    bson_destroy (&spec);
    bson_free (gone);
-   return ok && (count == 0 || refuse (rm, d->m, r, from, count, error));
+   if (ok && count > 0) {
+      return required ? refuse_required (rm, d->m, r, required, count, error)
+                      : refuse (rm, d->m, r, from, count, error);
+   }
+   return ok;
 }
 
 /* Links of r holding keys of d's documents on side whose other end the call
@@ -372,22 +428,49 @@ check_side (docrel_removal_t *rm,
    return ok;
 }
 
-/* Every restrict relation referencing the model of front fi, for all of
- * that model's documents. */
+/* A setNull relation referencing d's model on the key of a required
+ * belongsTo: refused while a document the call leaves holds such a key
+ * (one count per key paths, however many relations share them). */
+static bool
+check_set_null (docrel_removal_t *rm,
+                const deleted_t *d,
+                const docrel_relation_t *r,
+                docrel_idmap_t *done,
+                bson_error_t *error)
+{
+   const docrel_relation_t *required = required_by (r, d->m);
+   docrel_model_t *from;
+   char *const *from_paths;
+   char *const *m_paths;
+
+   if (!required || !docrel_graph__reference (r, d->m, &from, &from_paths, &m_paths) ||
+       docrel_graph__once (done, from, from_paths, r->n_keys)) {
+      return true;
+   }
+   return check_reference (rm, d, r, required, error);
+}
+
+/* Every restrict relation referencing the model of front fi, and every
+ * setNull one on a required key, for all of that model's documents. */
 static bool
 check_model (docrel_removal_t *rm, size_t fi, bson_error_t *error)
 {
    deleted_t d;
+   docrel_idmap_t done;
    size_t i, side;
    bool ok = true;
 
    deleted_init (rm, rm->fronts[fi].model, &d);
+   docrel_idmap__init (&done);
    for (i = 0; ok && i < d.n_refs; i++) {
       docrel_relation_t *r = d.refs[i];
       char *const *fields[2];
       char *const *sides[2];
       size_t n_sides = docrel_graph__link_sides (r, d.m, fields, sides);
 
+      if (r->on_delete == DOCREL_ON_DELETE_SET_NULL) {
+         ok = check_set_null (rm, &d, r, &done, error);
+      }
       if (r->on_delete != DOCREL_ON_DELETE_RESTRICT) {
          continue;
       }
@@ -395,9 +478,10 @@ check_model (docrel_removal_t *rm, size_t fi, bson_error_t *error)
          ok = check_side (rm, &d, r, fields[side], sides[side], error);
       }
       if (ok && n_sides == 0) { /* not a link: a key in the referencing documents */
-         ok = check_reference (rm, &d, r, error);
+         ok = check_reference (rm, &d, r, NULL, error);
       }
    }
+   docrel_idmap__destroy (&done);
    deleted_destroy (&d);
    return ok;
 }
