@@ -141,10 +141,12 @@ fill_batch (docrel_cursor_t *cursor)
 {
    docrel_session_t *session = cursor->session;
    docrel_doc_t *marker = session->head; /* documents created from here on are the batch's */
+   docrel_read_scope_t scope;
    const bson_t *raw;
    bson_t tree;
    bool created;
 
+   docrel_store__read_begin (session->store, &scope); /* the batch and its joins: one snapshot */
    cursor->batch = bson_malloc ((size_t) cursor->batch_size * sizeof *cursor->batch);
    while (cursor->n_batch < (size_t) cursor->batch_size) {
       if (!docrel_store__cursor_next (session->store, cursor->backend, &raw, &cursor->error)) {
@@ -160,6 +162,7 @@ fill_batch (docrel_cursor_t *cursor)
       cursor->done = true;
       cursor->failed = true;
    }
+   docrel_store__read_end (session->store, &scope);
    cursor->created = docrel_session__created_since (session, marker, &cursor->n_created);
    if (cursor->failed) {
       cursor->n_batch = 0; /* an error ends the iteration; nothing is returned */

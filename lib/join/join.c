@@ -593,10 +593,16 @@ docrel_join__load (docrel_session_t *session,
                    const bson_t *tree,
                    bson_error_t *error)
 {
+   docrel_read_scope_t scope;
+   bool ok;
+
    if (!tree || n == 0) {
       return true;
    }
-   return load_level (session, model, docs, n, tree, error);
+   docrel_store__read_begin (session->store, &scope); /* every edge in one snapshot */
+   ok = load_level (session, model, docs, n, tree, error);
+   docrel_store__read_end (session->store, &scope);
+   return ok;
 }
 
 /* ---- lazy loading ------------------------------------------------------ */

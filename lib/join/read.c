@@ -27,6 +27,7 @@ docrel_find_all (docrel_session_t *session,
    size_t count = 0, cap = 0;
    docrel_doc_t *doc;
    docrel_read_mark_t mark;
+   docrel_read_scope_t scope;
    bool ok = true;
 
    if (out) {
@@ -39,8 +40,10 @@ docrel_find_all (docrel_session_t *session,
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT, "find_all needs out and n");
    }
    memset (&joined, 0, sizeof joined);
+   docrel_store__read_begin (session->store, &scope); /* one snapshot for the call */
    cursor = docrel_cursor__open (session, model, filter, opts, &joined, error);
    if (!cursor) {
+      docrel_store__read_end (session->store, &scope);
       return false;
    }
    docrel_session__read_begin (session, &mark);
@@ -62,6 +65,7 @@ docrel_find_all (docrel_session_t *session,
            docrel_join__load (session, model, docs, count, &tree, error);
    }
    docrel_session__read_end (session, &mark, !ok);
+   docrel_store__read_end (session->store, &scope);
    if (!ok) {
       bson_free (docs);
       return false;
@@ -84,6 +88,7 @@ docrel_get (docrel_session_t *session,
    docrel_cursor_t *cursor = NULL;
    docrel_doc_t *doc = NULL;
    docrel_read_mark_t mark;
+   docrel_read_scope_t scope;
    bool ok = false;
 
    if (out) {
@@ -99,6 +104,7 @@ docrel_get (docrel_session_t *session,
       return false;
    }
    docrel_session__read_begin (session, &mark);
+   docrel_store__read_begin (session->store, &scope); /* one snapshot for the call */
    /* The identity map answers without a round trip. */
    doc = docrel_session__lookup (session, model, key);
    if (!doc) {
@@ -123,6 +129,7 @@ docrel_get (docrel_session_t *session,
    ok = !tree || docrel_join__load (session, model, &doc, 1, tree, error);
 done:
    docrel_cursor_destroy (cursor);
+   docrel_store__read_end (session->store, &scope);
    docrel_session__read_end (session, &mark, !ok);
    if (ok) {
       *out = doc;

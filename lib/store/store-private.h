@@ -208,6 +208,16 @@ typedef struct {
    bool (*begin) (docrel_backend_t *backend, bool *active, bson_error_t *error);
    bool (*commit) (docrel_backend_t *backend, bson_error_t *error);
    bool (*abort) (docrel_backend_t *backend, bson_error_t *error);
+
+   /* Optional (NULL: every read sees the store as it is when it runs; the
+    * MongoDB backend for now). A read scope of the calling thread: every
+    * find, cursor step and count it makes between read_begin and read_end
+    * sees one snapshot of the store (or, inside the thread's transaction,
+    * that transaction's state). Scopes nest; read_end gets the token its
+    * read_begin set. Never fails: a snapshot that cannot start leaves each
+    * read on its own, and errors show on the reads. */
+   void (*read_begin) (docrel_backend_t *backend, void **token);
+   void (*read_end) (docrel_backend_t *backend, void *token);
 } docrel_backend_vtable_t;
 
 extern const docrel_backend_vtable_t docrel_backend_sqlite;
@@ -286,6 +296,15 @@ bool docrel_store__commit (struct _docrel_store_t *store, bson_error_t *error);
 /* Rolls back the calling thread's transaction, if any; its own error is not
  * reported over the failure that led to it. */
 bool docrel_store__abort (struct _docrel_store_t *store);
+/* One read call (a get, a find_all, a cursor's batch with its joins, a
+ * join): everything read between read_begin and read_end comes from one
+ * snapshot of the store (the backend's read_begin above). *scope is the
+ * caller's, passed back to read_end; scopes nest. */
+typedef struct {
+   void *token;
+} docrel_read_scope_t;
+void docrel_store__read_begin (struct _docrel_store_t *store, docrel_read_scope_t *scope);
+void docrel_store__read_end (struct _docrel_store_t *store, docrel_read_scope_t *scope);
 bool docrel_store__delete_many (struct _docrel_store_t *store,
                                 const char *collection,
                                 const docrel_filter_t *filter,

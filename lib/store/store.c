@@ -364,6 +364,23 @@ docrel_store__abort (docrel_store_t *store)
    return end_transaction (store, store->vtable->abort, "abortTransaction", true, &ignored);
 }
 
+void
+docrel_store__read_begin (docrel_store_t *store, docrel_read_scope_t *scope)
+{
+   scope->token = NULL;
+   if (store->vtable->read_begin) {
+      store->vtable->read_begin (store->backend, &scope->token);
+   }
+}
+
+void
+docrel_store__read_end (docrel_store_t *store, docrel_read_scope_t *scope)
+{
+   if (store->vtable->read_end) {
+      store->vtable->read_end (store->backend, scope->token);
+   }
+}
+
 bool
 docrel_store__delete_many (docrel_store_t *store,
                            const char *collection,

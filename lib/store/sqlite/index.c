@@ -224,6 +224,7 @@ create_index (docrel_backend_t *b,
       return found == 1;
    }
    if (sqlite3_exec (b->db, sql, NULL, NULL, NULL) == SQLITE_OK) {
+      docrel_sqlite__schema_changed (b); /* readers learn of it at commit */
       return true;
    }
    rc = sqlite3_extended_errcode (b->db);

@@ -177,20 +177,27 @@ spec_shape (const docrel_find_spec_t *spec, docrel_sqlite_query_kind_t kind)
    return shape;
 }
 
+/* The cursor keeps its connection (a reader of the calling thread's, see
+ * readers.c) until its statement is given back. */
 docrel_backend_cursor_t *
-docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_find_spec_t *spec, bson_error_t *error)
+docrel_sqlite__find (docrel_backend_t *writer,
+                     const char *collection,
+                     const docrel_find_spec_t *spec,
+                     bson_error_t *error)
 {
    docrel_backend_cursor_t *cursor;
    docrel_sqlite_coll_t *coll;
    docrel_sqlite_shape_t shape;
+   docrel_backend_t *b;
    bool ok = false;
 
    shape = spec_shape (spec, DOCREL_SQLITE_QUERY_FIND);
    cursor = bson_malloc0 (sizeof *cursor);
-   cursor->b = b;
    cursor->collection = bson_strdup (collection ? collection : "");
    cursor->projection = spec->projection;
+   b = cursor->b = docrel_sqlite__reader_get (writer);
    if (!docrel_sqlite__enter (b, error)) {
+      docrel_sqlite__reader_put (b);
       docrel_sqlite__cursor_destroy (cursor);
       return NULL;
    }
@@ -204,6 +211,9 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
       ok = cursor->stmt != NULL;
    }
    pthread_mutex_unlock (&b->mutex);
+   if (!cursor->stmt) {
+      docrel_sqlite__reader_put (b); /* nothing to read */
+   }
    if (!ok) {
       docrel_sqlite__cursor_destroy (cursor);
       return NULL;
@@ -211,7 +221,9 @@ docrel_sqlite__find (docrel_backend_t *b, const char *collection, const docrel_f
    return cursor;
 }
 
-/* Gives the statement back; the cursor is exhausted from then on. */
+/* Gives the statement back; the cursor is exhausted from then on. The
+ * caller gives the connection back (docrel_sqlite__reader_put) once it has
+ * let go of its mutex. */
 static void
 cursor_finish (docrel_backend_cursor_t *cursor)
 {
@@ -224,6 +236,7 @@ bool
 docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc, bson_error_t *error)
 {
    docrel_backend_t *b = cursor->b;
+   bool finished;
    bool ok = false;
    int rc;
 
@@ -240,6 +253,7 @@ docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc,
       pthread_mutex_lock (&b->mutex);
       cursor_finish (cursor);
       pthread_mutex_unlock (&b->mutex);
+      docrel_sqlite__reader_put (b);
       return false;
    }
    rc = sqlite3_step (cursor->stmt);
@@ -269,7 +283,11 @@ docrel_sqlite__cursor_next (docrel_backend_cursor_t *cursor, const bson_t **doc,
       }
       cursor_finish (cursor);
    }
+   finished = !cursor->stmt;
    pthread_mutex_unlock (&b->mutex);
+   if (finished) {
+      docrel_sqlite__reader_put (b);
+   }
    return ok;
 }
 
@@ -283,6 +301,7 @@ docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor)
       pthread_mutex_lock (&cursor->b->mutex);
       cursor_finish (cursor);
       pthread_mutex_unlock (&cursor->b->mutex);
+      docrel_sqlite__reader_put (cursor->b);
    }
    bson_free (cursor->sql);
    if (cursor->has_projected) {
@@ -294,12 +313,13 @@ docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor)
 }
 
 bool
-docrel_sqlite__count (docrel_backend_t *b,
+docrel_sqlite__count (docrel_backend_t *writer,
                       const char *collection,
                       const docrel_find_spec_t *spec,
                       int64_t *out,
                       bson_error_t *error)
 {
+   docrel_backend_t *b = docrel_sqlite__reader_get (writer);
    docrel_sqlite_coll_t *coll;
    docrel_sqlite_shape_t shape;
    sqlite3_stmt *stmt = NULL;
@@ -309,6 +329,7 @@ docrel_sqlite__count (docrel_backend_t *b,
 
    *out = 0;
    if (!docrel_sqlite__enter (b, error)) {
+      docrel_sqlite__reader_put (b);
       return false;
    }
    coll = docrel_sqlite__coll (b, collection, false, error);
@@ -334,6 +355,7 @@ docrel_sqlite__count (docrel_backend_t *b,
 done:
    docrel_sqlite__checkin (b, sql, stmt);
    pthread_mutex_unlock (&b->mutex);
+   docrel_sqlite__reader_put (b);
    return ok;
 }
 

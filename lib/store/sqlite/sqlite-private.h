@@ -9,16 +9,27 @@
  * functions.c defines the SQL functions that read BSON (docrel_index_key,
  * docrel_sort_key, docrel_match).
  *
- * Locking: the connection is opened SQLITE_OPEN_FULLMUTEX, and mutex guards
- * everything here. Every vtable entry takes it on entry (through
- * docrel_sqlite__enter, but commit, abort and cursor_destroy) and releases
- * it on return (cursor_next holds it for one step), so the helpers below
- * expect it held and never take it themselves. */
+ * Connections: a store has one writer connection (the struct the vtable
+ * gets). A file store also has a pool of read connections (readers.c), each
+ * a docrel_backend_t of its own (its connection, collection state and
+ * statement cache) with parent pointing at the writer: finds and counts
+ * outside the calling thread's transaction run on the thread's reader, so
+ * reads run in parallel with each other and with the writer (WAL).
+ *
+ * Locking: each connection's mutex guards everything of that struct. Every
+ * vtable entry takes it on entry (through docrel_sqlite__enter, but commit,
+ * abort and cursor_destroy) and releases it on return (cursor_next holds it
+ * for one step), so the helpers below expect it held and never take it
+ * themselves. The writer is opened SQLITE_OPEN_FULLMUTEX, readers
+ * SQLITE_OPEN_NOMUTEX (only ever used under their mutex). The pool
+ * (readers, n_readers, and each reader's owner and holds) is guarded by the
+ * writer's pool_mutex, never taken while holding a connection's mutex. */
 #ifndef DOCREL_SQLITE_PRIVATE_H
 #define DOCREL_SQLITE_PRIVATE_H
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include <bson/bson.h>
 
@@ -28,6 +39,7 @@
 
 #define DOCREL_SQLITE_CACHE_SIZE 16              /* generated-query statements kept */
 #define DOCREL_SQLITE_BUSY_MS 5000               /* busy timeout */
+#define DOCREL_SQLITE_READERS 4                  /* idle read connections kept */
 #define DOCREL_SQLITE_FILTER_PTR "docrel_filter" /* sqlite3_bind_pointer type */
 
 /* One index of a collection, as created by ensure_index (or found in the
@@ -77,6 +89,28 @@ struct _docrel_backend_t {
    size_t n_colls;
    docrel_sqlite_cached_t cache[DOCREL_SQLITE_CACHE_SIZE]; /* idle statements only */
    uint64_t clock;
+
+   /* The writer's, for the read pool (readers.c). path is the file readers
+    * open (NULL: a memory store, no pool). schema_gen counts committed index
+    * creations, so readers reload their collection state; schema_changed
+    * says the open write or transaction made one. */
+   char *path;
+   pthread_mutex_t pool_mutex;
+   docrel_backend_t **readers; /* open read connections, in use or idle */
+   size_t n_readers;
+   atomic_uint_fast64_t schema_gen;
+   bool schema_changed;
+
+   /* A reader's. parent is the writer (NULL for the writer itself). owner
+    * and holds (the thread's calls, cursors and read scopes using it; 0:
+    * idle) under the parent's pool_mutex; the rest under mutex. */
+   docrel_backend_t *parent;
+   pthread_t owner;
+   unsigned holds;
+   uint64_t seen_gen;
+   unsigned scope_depth;
+   bool began; /* the outermost read scope opened a read transaction */
+   sqlite3_stmt *begin_stmt, *commit_stmt;
 };
 
 /* What a generated statement does with its WHERE clause. A find or count
@@ -136,6 +170,34 @@ bool docrel_sqlite__write_begin (docrel_backend_t *b, bool *own, bson_error_t *e
  * commit failed, undoes everything since write_begin and returns false,
  * leaving error as it was set by the failure. May forget collection state. */
 bool docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *error);
+
+/* Whether the calling thread has its transaction open on b (a writer). */
+bool docrel_sqlite__in_own_transaction (const docrel_backend_t *b);
+
+/* Notes that the current write made an index: readers reload their
+ * collection state once it commits. */
+void docrel_sqlite__schema_changed (docrel_backend_t *b);
+
+/* readers.c --------------------------------------------------------------- */
+
+/* The connection a read of the calling thread runs on: b itself (a memory
+ * store, or inside the thread's transaction) or the thread's reader, taken
+ * from the pool (or opened) if it has none; never NULL. Every call is
+ * paired with docrel_sqlite__reader_put on what it returned. Takes neither
+ * connection's mutex. */
+docrel_backend_t *docrel_sqlite__reader_get (docrel_backend_t *b);
+void docrel_sqlite__reader_put (docrel_backend_t *conn);
+
+/* A read scope (the vtable's read_begin / read_end), token the connection. */
+void docrel_sqlite__read_begin (docrel_backend_t *b, void **token);
+void docrel_sqlite__read_end (docrel_backend_t *b, void *token);
+
+/* Closes every reader (none in use). */
+void docrel_sqlite__readers_close (docrel_backend_t *b);
+
+/* Opens a connection on path with the store's settings (busy timeout, SQL
+ * functions); flags add to READWRITE. SQLite result code. */
+int docrel_sqlite__connect (const char *path, int flags, sqlite3 **db);
 
 /* index.c ----------------------------------------------------------------- */
 

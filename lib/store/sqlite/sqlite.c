@@ -24,11 +24,13 @@
  * while it cannot, so no call reads half-written data or writes into a
  * transaction that will never commit.
  *
- * One connection serves the whole store: statements from several threads are
- * serialized by the backend mutex. It is recursive, and a transaction holds
- * it from begin to commit or abort, so the thread that began it runs its
- * statements inside it while every other thread waits for it to end, rather
- * than having its writes join someone else's transaction. */
+ * One connection writes for the whole store: writes from several threads
+ * are serialized by its mutex. It is recursive, and a transaction holds it
+ * from begin to commit or abort, so the thread that began it runs its
+ * statements inside it while every other thread's writes wait for it to
+ * end, rather than joining someone else's transaction. Reads outside the
+ * calling thread's transaction run on read connections (readers.c) on a
+ * file store, and on this one connection on a memory store. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +56,13 @@ docrel_sqlite__fail (docrel_backend_t *b, int rc, bson_error_t *error, const cha
    va_end (ap);
    /* SQLite's message belongs to rc only if rc came from the connection. */
    msg = (b && b->db && sqlite3_extended_errcode (b->db) == rc) ? sqlite3_errmsg (b->db) : sqlite3_errstr (rc);
+   if ((rc & 0xff) == SQLITE_BUSY) {
+      /* Only another process (or another store on the file) gets here:
+       * this store's own threads wait for each other inside docrel. */
+      return docrel_error__set (error, DOCREL_ERROR_SQLITE, (uint32_t) rc,
+                                "%s: %s (another connection kept the file locked for more than %d ms)", what, msg,
+                                DOCREL_SQLITE_BUSY_MS);
+   }
    return docrel_error__set (error, DOCREL_ERROR_SQLITE, (uint32_t) rc, "%s: %s", what, msg);
 }
 
@@ -269,6 +278,9 @@ recover (docrel_backend_t *b, bson_error_t *error)
 {
    int rc;
 
+   if (b->parent) {
+      return true; /* a reader writes nothing; its read scope ends itself */
+   }
    if (b->in_transaction) {
       /* The calling thread's own (the mutex is its): still open? */
       if (!sqlite3_get_autocommit (b->db)) {
@@ -303,6 +315,31 @@ docrel_sqlite__enter (docrel_backend_t *b, bson_error_t *error)
    return false;
 }
 
+/* The writer whose transaction the calling thread has open, if any. */
+static _Thread_local const docrel_backend_t *own_transaction;
+
+bool
+docrel_sqlite__in_own_transaction (const docrel_backend_t *b)
+{
+   return own_transaction == b;
+}
+
+void
+docrel_sqlite__schema_changed (docrel_backend_t *b)
+{
+   b->schema_changed = true;
+}
+
+/* After a commit: readers reload their collection state if it changed. */
+static void
+publish_schema (docrel_backend_t *b)
+{
+   if (b->schema_changed) {
+      b->schema_changed = false;
+      atomic_fetch_add (&b->schema_gen, 1);
+   }
+}
+
 bool
 docrel_sqlite__write_begin (docrel_backend_t *b, bool *own, bson_error_t *error)
 {
@@ -314,7 +351,13 @@ bool
 docrel_sqlite__write_end (docrel_backend_t *b, bool own, bool ok, bson_error_t *error)
 {
    if (ok && docrel_sqlite__exec (b, own ? "COMMIT" : "RELEASE docrel_write", "committing a write", error)) {
+      if (own) {
+         publish_schema (b);
+      }
       return true;
+   }
+   if (own) {
+      b->schema_changed = false;
    }
    if (sqlite3_get_autocommit (b->db)) {
       /* SQLite already rolled back the whole transaction (an I/O error, a
@@ -369,6 +412,7 @@ sqlite_begin (docrel_backend_t *b, bool *active, bson_error_t *error)
    }
    b->in_transaction = true;
    b->txn_broken = false;
+   own_transaction = b;
    if (active) {
       *active = true;
    }
@@ -382,6 +426,8 @@ end_transaction (docrel_backend_t *b)
    if (b->in_transaction) {
       b->in_transaction = false;
       b->txn_broken = false;
+      b->schema_changed = false; /* published by a commit before */
+      own_transaction = NULL;
       pthread_mutex_unlock (&b->mutex);
    }
 }
@@ -399,6 +445,9 @@ sqlite_commit (docrel_backend_t *b, bson_error_t *error)
                               "committing a transaction: a failed write in it could not be undone; abort it");
    } else {
       ok = docrel_sqlite__exec (b, "COMMIT", "committing a transaction", error);
+      if (ok) {
+         publish_schema (b);
+      }
    }
    if (ok || sqlite3_get_autocommit (b->db)) {
       end_transaction (b);
@@ -510,13 +559,9 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
    docrel_backend_t *b = NULL;
    char *path;
    bool memory;
-   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
    int rc;
 
    BSON_UNUSED (host); /* the embedded store makes no extra round trips */
-#ifdef SQLITE_OPEN_EXRESCODE
-   flags |= SQLITE_OPEN_EXRESCODE;
-#endif
    path = parse_uri (uri, &memory, error);
    if (!path) {
       return NULL;
@@ -533,19 +578,11 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "cannot create a mutex");
       goto fail;
    }
+   pthread_mutex_init (&b->pool_mutex, NULL);
    b->where = bson_strdup (uri);
-   rc = sqlite3_open_v2 (path, &b->db, flags, NULL);
+   rc = docrel_sqlite__connect (path, SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, &b->db);
    if (rc != SQLITE_OK) {
       docrel_sqlite__fail (b, b->db ? sqlite3_extended_errcode (b->db) : rc, error, "opening '%s'", uri);
-      goto fail;
-   }
-   sqlite3_extended_result_codes (b->db, 1);
-   rc = sqlite3_busy_timeout (b->db, DOCREL_SQLITE_BUSY_MS);
-   if (rc == SQLITE_OK) {
-      rc = docrel_sqlite__register_functions (b->db);
-   }
-   if (rc != SQLITE_OK) {
-      docrel_sqlite__fail (b, rc, error, "setting up '%s'", uri);
       goto fail;
    }
    /* Reading the schema also proves the file is a database. */
@@ -554,6 +591,10 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
        !docrel_sqlite__exec (b, "SELECT count(*) FROM sqlite_master", "opening the store", error) ||
        !docrel_sqlite__layout_check (b, error)) {
       goto fail;
+   }
+   if (!memory) {
+      b->path = path; /* for the read connections (readers.c) */
+      return b;
    }
    bson_free (path);
    return b;
@@ -570,10 +611,15 @@ sqlite_close (docrel_backend_t *b)
    if (!b) {
       return;
    }
+   docrel_sqlite__readers_close (b);
    colls_free (b);
    docrel_sqlite__cache_clear (b);
+   sqlite3_finalize (b->begin_stmt);
+   sqlite3_finalize (b->commit_stmt);
    sqlite3_close_v2 (b->db); /* rolls back an open transaction */
    pthread_mutex_destroy (&b->mutex);
+   pthread_mutex_destroy (&b->pool_mutex);
+   bson_free (b->path);
    bson_free (b->where);
    bson_free (b);
 }
@@ -597,4 +643,6 @@ const docrel_backend_vtable_t docrel_backend_sqlite = {
    .begin = sqlite_begin,
    .commit = sqlite_commit,
    .abort = sqlite_abort,
+   .read_begin = docrel_sqlite__read_begin,
+   .read_end = docrel_sqlite__read_end,
 };
