@@ -436,6 +436,49 @@ START_TEST (a_required_key_yields_when_its_rows_go_with_it)
 }
 END_TEST
 
+START_TEST (unlinking_rows_that_require_their_tag_is_refused)
+{
+   pivot_t p;
+   docrel_doc_t *tag, *row, *loaded;
+   docrel_doc_t *const *rows;
+   size_t n = 0;
+   bson_value_t id = fixture_int_key (100);
+   bson_t *defer = fixture_json ("{\"defer\": true}");
+   docrel_store_stats_t stats;
+   bson_error_t error;
+
+   pivot_open_with (&p, "setNull", "{\"required\": true}");
+   tag = fixture_get (p.session, p.tag, 10, NULL);
+   row = fixture_get (p.session, p.row, 100, NULL);
+   docrel_store_stats_reset (p.store);
+   /* outside a loaded slot these are range updates unsetting tagId */
+   ck_assert (!docrel_unlink_all (tag, "postTags", NULL, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_REQUIRED);
+   ASSERT_MENTIONS (error, "relation 'postTags'");
+   ASSERT_MENTIONS (error, "belongsTo 'PostTag.tag' is required");
+   ck_assert (!docrel_unlink_key (tag, "postTags", &id, NULL, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_REQUIRED);
+   ck_assert (!docrel_unlink (tag, "postTags", row, defer, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_REQUIRED);
+   ck_assert (!docrel_set_links (tag, "postTags", &id, 1, NULL, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_REQUIRED);
+   docrel_store_stats (p.store, &stats);
+   ck_assert_uint_eq (stats.commands, 0);
+   ck_assert (!docrel_doc_is_dirty (tag) && !docrel_doc_is_dirty (row));
+   ASSERT_OK (docrel_save_all (tag, NULL, NULL, NULL, &error), error); /* nothing was recorded */
+   ck_assert_int_eq (fixture_count_where (p.store, p.row, "{\"tagId\": 10}"), 2);
+   /* inside a loaded slot, onRemove setNull meets the row's validation */
+   loaded = fixture_get (p.session, p.tag, 11, "{\"postTags\": true}");
+   ck_assert (docrel_doc_related (loaded, "postTags", &rows, &n) && n == 1);
+   ASSERT_OK (docrel_unlink (loaded, "postTags", rows[0], defer, &error), error);
+   ck_assert (!docrel_save_all (loaded, NULL, NULL, NULL, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_REQUIRED);
+   ck_assert_int_eq (fixture_count_where (p.store, p.row, "{\"tagId\": 11}"), 1);
+   bson_destroy (defer);
+   pivot_close (&p);
+}
+END_TEST
+
 START_TEST (a_dry_run_lists_the_rows_a_tag_takes_with_it)
 {
    pivot_t p;
@@ -485,6 +528,7 @@ main (void)
    tcase_add_test (tc, restrict_yields_when_the_call_deletes_the_rows_itself);
    tcase_add_loop_test (tc, set_null_is_refused_where_the_rows_require_the_key, 0, N_CALLS);
    tcase_add_loop_test (tc, a_required_key_yields_when_its_rows_go_with_it, 0, N_CALLS);
+   tcase_add_test (tc, unlinking_rows_that_require_their_tag_is_refused);
    tcase_add_test (tc, a_dry_run_lists_the_rows_a_tag_takes_with_it);
    suite_add_tcase (s, tc);
    return fixture_run (s);

@@ -372,6 +372,10 @@ bool docrel_graph__key (const docrel_doc_t *doc, char *const *paths, size_t n, b
  * what an error about a missing key names, composite keys included. */
 const char *docrel_graph__missing (const docrel_doc_t *doc, char *const *paths, size_t n);
 
+/* The required belongsTo of model whose key shares one of paths (which
+ * unsetting them would break), or NULL. */
+const docrel_relation_t *docrel_graph__required_key (const docrel_model_t *model, char *const *paths, size_t n);
+
 /* Sets doc's paths to values where they differ (marking them dirty),
  * snapshotting doc first. */
 bool docrel_graph__set_key (docrel_undo_t *undo,

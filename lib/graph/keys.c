@@ -38,6 +38,24 @@ docrel_graph__missing (const docrel_doc_t *doc, char *const *paths, size_t n)
    return paths[0];
 }
 
+const docrel_relation_t *
+docrel_graph__required_key (const docrel_model_t *model, char *const *paths, size_t n)
+{
+   size_t i, k, j;
+
+   for (i = 0; i < model->n_relations; i++) {
+      const docrel_relation_t *b = model->relations[i];
+      for (k = 0; b->kind == DOCREL_BELONGS_TO && b->required && k < b->n_keys; k++) {
+         for (j = 0; j < n; j++) {
+            if (strcmp (b->left_keys[k], paths[j]) == 0) {
+               return b;
+            }
+         }
+      }
+   }
+   return NULL;
+}
+
 bool
 docrel_graph__set_key (docrel_undo_t *undo,
                        docrel_doc_t *doc,

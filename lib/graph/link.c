@@ -139,6 +139,24 @@ edit_belongs_to (docrel_undo_t *undo,
    return true;
 }
 
+/* hasOne / hasMany: unlinking outside a loaded slot unsets the key in the
+ * other documents in the store, which a required belongsTo of theirs
+ * forbids (inside a slot, onRemove and validation decide at save). */
+static bool
+check_unsettable (const docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error)
+{
+   const docrel_relation_t *required = docrel_graph__required_key (r->target, r->right_keys, r->n_keys);
+
+   if (!required) {
+      return true;
+   }
+   return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_REQUIRED,
+                             "model '%s': relation '%s': cannot unset the key of '%s' documents: belongsTo '%s.%s' "
+                             "is required (delete them, or link them to another '%s')",
+                             doc->model->name, r->field, r->target->name, required->model->name, required->field,
+                             doc->model->name);
+}
+
 static bool
 edit (docrel_undo_t *undo,
       docrel_doc_t *doc,
@@ -165,6 +183,9 @@ edit (docrel_undo_t *undo,
          docrel_slot__push (slot, other);
       }
       return true;
+   }
+   if (op == UNLINK && r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY && !check_unsettable (doc, r, error)) {
+      return false;
    }
    if (other) {
       if (!key_of (r, other, &own, error)) {
@@ -357,6 +378,9 @@ clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, b
    }
    if (r->kind == DOCREL_BELONGS_TO) {
       return docrel_graph__unset_key (undo, doc, r->left_keys, r->n_keys, error);
+   }
+   if (r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY && !check_unsettable (doc, r, error)) {
+      return false;
    }
    push_pending (doc, r, DOCREL_PENDING_UNLINK_ALL, NULL);
    return true;

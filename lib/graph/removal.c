@@ -340,29 +340,18 @@ refuse_required (const docrel_removal_t *rm,
 }
 
 /* The required belongsTo of the documents referencing m through r whose
- * key a setNull of r would unset (sharing a key path), or NULL. */
+ * key a setNull of r would unset, or NULL. */
 static const docrel_relation_t *
 required_by (const docrel_relation_t *r, const docrel_model_t *m)
 {
    docrel_model_t *from;
    char *const *from_paths;
    char *const *m_paths;
-   size_t i, k, j;
 
    if (!docrel_graph__reference (r, m, &from, &from_paths, &m_paths)) {
       return NULL;
    }
-   for (i = 0; i < from->n_relations; i++) {
-      const docrel_relation_t *b = from->relations[i];
-      for (k = 0; b->kind == DOCREL_BELONGS_TO && b->required && k < b->n_keys; k++) {
-         for (j = 0; j < r->n_keys; j++) {
-            if (strcmp (b->left_keys[k], from_paths[j]) == 0) {
-               return b;
-            }
-         }
-      }
-   }
-   return NULL;
+   return docrel_graph__required_key (from, from_paths, r->n_keys);
 }
 
 /* Documents of from referencing d's documents through r, other than the
