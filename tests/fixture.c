@@ -155,6 +155,21 @@ fixture_store_reopen (docrel_store_t *store)
    return open_uri (uri);
 }
 
+docrel_store_t *
+fixture_store_open_second (void)
+{
+   char uri[600];
+
+   if (strcmp (fixture_kind (), "mongodb") == 0) {
+      return open_uri (fixture_db_uri);
+   }
+   if (strcmp (fixture_kind (), "file") != 0) {
+      return NULL;
+   }
+   snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
+   return open_uri (uri);
+}
+
 void
 fixture_store_close (docrel_store_t *store)
 {

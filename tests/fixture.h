@@ -25,6 +25,12 @@ docrel_store_t *fixture_store_open (void);
  * memory stores return NULL, after closing). */
 docrel_store_t *fixture_store_reopen (docrel_store_t *store);
 
+/* Opens another store on the data of the last fixture_store_open: another
+ * connection to the same file, or another client of the same database
+ * (NULL for memory stores, which cannot be shared). Destroy it with
+ * docrel_store_destroy before fixture_store_close. */
+docrel_store_t *fixture_store_open_second (void);
+
 /* Closes the store and removes its files (or drops its database). */
 void fixture_store_close (docrel_store_t *store);
 

@@ -83,6 +83,29 @@ def cmd_end_sessions(ctx, cmd):
     return {'ok': 1.0}
 
 
+def cmd_kill_all_sessions(ctx, cmd):
+    """killAllSessions: [] (every session; no authentication here, so a
+    list of users is refused) and killAllSessionsByPattern: [{}] or
+    [{lsid: ...}]: aborts those sessions' open transactions."""
+    name = next(iter(cmd))
+    arg = cmd[name]
+    if not isinstance(arg, list):
+        raise CommandError(14, "BSON field '%s.%s' is the wrong type '%s', expected type "
+                               "'array'" % (name, name, type(arg).__name__))
+    if name == 'killAllSessions' and arg:
+        raise CommandError(115, 'killAllSessions for a list of users is not supported by the '
+                                'docrel test server (it has no authentication)')
+    if not arg or any(p == {} for p in arg):
+        ctx.txns.abort_all()
+        return {'ok': 1.0}
+    for p in arg:
+        if not isinstance(p, dict) or set(p) != {'lsid'}:
+            raise CommandError(115, 'killAllSessionsByPattern with patterns other than {} and '
+                                    '{lsid: ...} is not supported by the docrel test server')
+    ctx.txns.abort_sessions([p['lsid'] for p in arg])
+    return {'ok': 1.0}
+
+
 def cmd_start_session(ctx, cmd):
     return {'id': {'id': Binary(uuid.uuid4().bytes, UUID_SUBTYPE)}, 'timeoutMinutes': 30,
             'ok': 1.0}

@@ -15,6 +15,7 @@ import admin
 import crud
 import ddl
 import fields
+from bsonvalues import eq_key
 from errors import RETRYABLE_CODES, CommandError, error_reply
 
 CLOSE = object()
@@ -32,8 +33,8 @@ HANDLERS = {
     'killSessions': admin.cmd_end_sessions,
     'startSession': admin.cmd_start_session,
     'refreshSessions': admin.cmd_ok,
-    'killAllSessions': admin.cmd_ok,
-    'killAllSessionsByPattern': admin.cmd_ok,
+    'killAllSessions': admin.cmd_kill_all_sessions,
+    'killAllSessionsByPattern': admin.cmd_kill_all_sessions,
     'connectionStatus': admin.cmd_connection_status,
     'whatsmyuri': admin.cmd_whats_my_uri,
     'serverStatus': admin.cmd_server_status,
@@ -89,19 +90,39 @@ class Ctx:
         self.db = server.store.db(db_name)
         self.txn = None
 
+    def collection(self, name, write=False):
+        """The collection this command reads (or, with write, writes):
+        in a transaction, the transaction's snapshot or copy of it."""
+        if self.txn is None:
+            return self.db.get(name)
+        return self.txns.view(self.txn, self.db, name, write)
+
     def ensure(self, name):
-        """The collection, created if missing; an open transaction drops
-        the collections it created when it aborts, as MongoDB does."""
+        """The collection for a write, created if missing (in a
+        transaction, in its copy: the others see it from the commit)."""
+        if self.txn is not None:
+            return self.txns.ensure(self.txn, self.db, name)
         coll = self.db.get(name)
         if coll is None:
+            self.txns.freeze(self.db.name, name)
             coll = self.db.ensure(name)
-            if self.txn is not None:
-                self.txn.created.append(coll)
         return coll
 
     def record(self, coll, key):
         """Call before writing coll's document at key (see transactions.py)."""
         self.txns.record(self.txn, coll, key)
+
+    def wait_free(self, coll, docs):
+        """Outside a transaction, before writing docs of coll: waits while
+        an open transaction holds one; True if it did (read them again)."""
+        if self.txn is not None or coll is None or not docs:
+            return False
+        return self.txns.wait_free(coll, [eq_key(d['_id']) for d in docs])
+
+    def freeze(self, name):
+        """Call before a command outside transactions changes collection
+        name's definition (drop, indexes): open transactions keep theirs."""
+        self.txns.freeze(self.db.name, name)
 
 
 def command_name(cmd):

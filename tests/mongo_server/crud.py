@@ -89,6 +89,7 @@ def cmd_insert(ctx, cmd):
                 raise WriteError(2, "can't use a regex for _id")
             elif next(iter(doc)) != '_id':  # MongoDB stores _id first
                 doc = dict([('_id', doc.pop('_id'))] + list(doc.items()))
+            ctx.wait_free(coll, [doc])
             ctx.record(coll, eq_key(doc['_id']))
             coll.insert(doc)
             n += 1
@@ -101,15 +102,19 @@ def cmd_insert(ctx, cmd):
     return _write_reply(n, errors)
 
 
-def _select(ctx, name, flt, limit=None):
+def _select(ctx, name, flt, limit=None, write=False):
+    """The collection and its documents matching flt. For a write outside a
+    transaction, after waiting for any transaction holding one of them."""
     pred = compile_filter(flt)
-    coll = ctx.store.collection(ctx.db.name, name)
-    if coll is None:
-        return None, []
-    docs = coll.select(pred, id_lookup_keys(flt))
-    if limit:
-        docs = docs[:limit]
-    return coll, docs
+    while True:
+        coll = ctx.collection(name, write)
+        if coll is None:
+            return None, []
+        docs = coll.select(pred, id_lookup_keys(flt))
+        if limit:
+            docs = docs[:limit]
+        if not write or not ctx.wait_free(coll, docs):
+            return coll, docs
 
 
 def cmd_update(ctx, cmd):
@@ -132,7 +137,7 @@ def cmd_update(ctx, cmd):
                 raise WriteError(115, 'arrayFilters are not supported by the docrel test server')
             q, u, multi = st['q'], st['u'], bool(st.get('multi', False))
             validate_update(u, multi)
-            coll, docs = _select(ctx, name, q, None if multi else 1)
+            coll, docs = _select(ctx, name, q, None if multi else 1, True)
             for doc in docs:
                 new = apply_update(doc, u, q)
                 if changed(doc, new):
@@ -144,6 +149,7 @@ def cmd_update(ctx, cmd):
             if not docs and st.get('upsert'):
                 new = upsert_document(q, u)
                 coll = ctx.ensure(name)
+                ctx.wait_free(coll, [new])
                 ctx.record(coll, eq_key(new['_id']))
                 coll.insert(new)
                 upserted.append({'index': i, '_id': new['_id']})
@@ -179,7 +185,7 @@ def cmd_delete(ctx, cmd):
             if limit not in (0, 1) or isinstance(limit, bool):
                 raise WriteError(9, 'The limit field in delete objects must be 0 or 1. Got %s'
                                  % limit)
-            coll, docs = _select(ctx, name, st['q'], int(limit))
+            coll, docs = _select(ctx, name, st['q'], int(limit), True)
             for doc in docs:
                 key = eq_key(doc['_id'])
                 ctx.record(coll, key)
@@ -205,7 +211,7 @@ def cmd_find(ctx, cmd):
     transform = make_projection(cmd.get('projection'))
     sort = cmd.get('sort')
     pred = compile_filter(flt)
-    coll = ctx.store.collection(ctx.db.name, name)
+    coll = ctx.collection(name)
     docs = []
     if coll is not None:
         docs = coll.select(pred, id_lookup_keys(flt))
@@ -283,7 +289,7 @@ def cmd_find_and_modify(ctx, cmd):
     if remove == (update is not None):
         raise CommandError(9, 'Either an update or remove=true must be specified')
     transform = make_projection(cmd.get('fields'))
-    coll, docs = _select(ctx, name, query)
+    coll, docs = _select(ctx, name, query, None, True)
     if cmd.get('sort'):
         docs = sort_docs(docs, cmd['sort'])
     doc = docs[0] if docs else None
@@ -310,6 +316,7 @@ def cmd_find_and_modify(ctx, cmd):
             elif cmd.get('upsert'):
                 new = upsert_document(query, update)
                 coll = ctx.ensure(name)
+                ctx.wait_free(coll, [new])
                 ctx.record(coll, eq_key(new['_id']))
                 coll.insert(new)
                 last.update(n=1, updatedExisting=False, upserted=new['_id'])
@@ -345,7 +352,7 @@ def cmd_aggregate(ctx, cmd):
     if stages and '$match' in stages[0]:
         flt = stages.pop(0)['$match']  # run on the collection, with the _id lookup
     _, docs = _select(ctx, target, flt)
-    docs = run_stages(docs, stages, Context(ctx.store, ctx.db.name))
+    docs = run_stages(docs, stages, Context(ctx.collection))
     batch_size = cursor_opts.get('batchSize')
     ns = '%s.%s' % (ctx.db.name, target)
     return {'cursor': ctx.cursors.first_batch(ns, docs, batch_size), 'ok': 1.0}

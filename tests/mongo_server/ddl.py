@@ -9,7 +9,7 @@ import bson
 
 from bsonvalues import shell_repr
 from errors import CommandError, NAMESPACE_NOT_FOUND, WriteError
-from fields import check_collation, check_index_spec
+from fields import GENERIC, check_collation, check_index_spec
 from matcher import compile_filter
 from store import Index, default_index_name
 
@@ -23,9 +23,35 @@ def _name(cmd, field):
     return v
 
 
+# create's options on MongoDB 5.0; the server makes plain collections only,
+# so any of these fails with 115 rather than be ignored.
+CREATE_OPTIONS = {'capped', 'autoIndexId', 'idIndex', 'size', 'max', 'storageEngine',
+                  'validator', 'validationLevel', 'validationAction', 'indexOptionDefaults',
+                  'viewOn', 'pipeline', 'collation', 'timeseries', 'clusteredIndex',
+                  'expireAfterSeconds', 'encryptedFields', 'changeStreamPreAndPostImages',
+                  'recordPreImages', 'temp', 'flags'}
+
+
+def _check_create_options(cmd):
+    for k in cmd:
+        if k == 'create' or k in GENERIC:
+            continue
+        if k not in CREATE_OPTIONS:
+            raise CommandError(40415, "BSON field 'create.%s' is an unknown field." % k)
+        if k == 'collation':
+            check_collation(cmd)
+        elif k == 'autoIndexId' and cmd[k] is True:
+            pass  # what every collection has
+        else:
+            raise CommandError(115, "create option '%s' is not supported by the docrel test "
+                                    "server (views, capped, validated, clustered and time "
+                                    "series collections are not implemented)" % k)
+
+
 def cmd_create(ctx, cmd):
     name = _name(cmd, 'create')
-    if ctx.db.get(name) is not None:
+    _check_create_options(cmd)
+    if ctx.collection(name) is not None:
         raise CommandError(48, 'Collection %s.%s already exists.' % (ctx.db.name, name))
     ctx.ensure(name)
     return {'ok': 1.0}
@@ -33,6 +59,7 @@ def cmd_create(ctx, cmd):
 
 def cmd_drop(ctx, cmd):
     name = _name(cmd, 'drop')
+    ctx.freeze(name)
     coll = ctx.db.drop(name)
     if coll is None:
         raise CommandError(NAMESPACE_NOT_FOUND, 'ns not found')
@@ -41,6 +68,8 @@ def cmd_drop(ctx, cmd):
 
 
 def cmd_drop_database(ctx, cmd):
+    for name in list(ctx.db.collections):
+        ctx.freeze(name)
     ctx.store.drop_database(ctx.db.name)
     ctx.cursors.drop_namespace(ctx.db.name)
     return {'dropped': ctx.db.name, 'ok': 1.0}
@@ -141,8 +170,7 @@ def cmd_create_indexes(ctx, cmd):
     if not isinstance(raws, list) or not raws:
         raise CommandError(2, 'Must specify at least one index to create')
     specs = [_index_spec(r) for r in raws]
-    coll = ctx.db.get(name)
-    created = coll is None
+    created = ctx.collection(name) is None
     coll = ctx.ensure(name)
     before = 1 + len(coll.indexes)
     todo = []
@@ -168,9 +196,11 @@ def cmd_create_indexes(ctx, cmd):
                 raise CommandError(85, 'Index already exists with a different name: %s'
                                    % other.name)
         todo.append(spec)
-    if todo and ctx.txn is not None and coll not in ctx.txn.created:
+    if todo and ctx.txn is not None and (ctx.db.name, name) not in ctx.txn.created:
         raise CommandError(263, 'Cannot create new indexes on existing collection %s in a '
                                 'multi-document transaction.' % coll.ns)
+    if todo and ctx.txn is None:
+        ctx.freeze(name)
     for spec in todo:
         try:
             coll.add_index(Index(spec))
@@ -203,6 +233,7 @@ def cmd_drop_indexes(ctx, cmd):
         raise CommandError(NAMESPACE_NOT_FOUND, 'ns not found %s.%s' % (ctx.db.name, name))
     which = cmd.get('index')
     was = 1 + len(coll.indexes)
+    ctx.freeze(name)
     if which == '*':
         coll.indexes.clear()
     else:

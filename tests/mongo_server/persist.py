@@ -104,9 +104,9 @@ def _load_collection(store, rec, records, path):
         try:
             coll.add_index(index)
         except WriteError:
-            # Saved data breaks a unique index (an aborted transaction's
-            # before-image restored over a later write, see README.md):
-            # keep the index, first owner wins, as the running server had it.
+            # Saved data breaks a unique index (a file written by an older
+            # server, whose aborts restored before-images over later
+            # writes): keep the index, first owner wins, as that server had it.
             index = Index(spec)
             for key, doc in coll.docs.items():
                 for k, _ in index.keys_of(doc):

@@ -27,10 +27,11 @@ UNSUPPORTED_STAGES = {'$out', '$merge', '$geoNear', '$graphLookup', '$bucketAuto
 
 
 class Context:
-    """What $lookup needs: the store and the database of the aggregate."""
+    """What $lookup needs: collection(name), the aggregate's database's
+    collection as the command sees it (a transaction: its snapshot)."""
 
-    def __init__(self, store, db):
-        self.store, self.db = store, db
+    def __init__(self, collection):
+        self.collection = collection
 
 
 def stage_name(stage):
@@ -186,7 +187,7 @@ def _lookup(docs, arg, ctx):
     for k in ('from', 'localField', 'foreignField', 'as'):
         if not isinstance(arg.get(k), str):
             raise CommandError(4572, "missing '%s' option to $lookup stage specification" % k)
-    coll = ctx.store.collection(ctx.db, arg['from']) if ctx else None
+    coll = ctx.collection(arg['from']) if ctx else None
     by_key = {}
     for f in (coll.docs.values() if coll else ()):
         for v in leaf_values(f, arg['foreignField']):

@@ -547,6 +547,117 @@ class Transactions(Base):
             s.abort_transaction()
         self.assertEqual(self.db.list_collection_names(), ['old'])
 
+    def test_uncommitted_writes_are_invisible(self):
+        c = self.db.c
+        c.insert_many([{'_id': 1, 'v': 1}, {'_id': 2, 'v': 2}])
+        with self.client.start_session() as s, self.client.start_session() as other:
+            s.start_transaction()
+            c.insert_one({'_id': 3}, session=s)
+            c.update_one({'_id': 1}, {'$set': {'v': 10}}, session=s)
+            c.delete_one({'_id': 2}, session=s)
+            mine = [{'_id': 1, 'v': 10}, {'_id': 3}]
+            self.assertEqual(list(c.find(session=s)), mine)  # its own writes
+            before = [{'_id': 1, 'v': 1}, {'_id': 2, 'v': 2}]
+            self.assertEqual(list(c.find()), before)  # no session
+            self.assertEqual(list(c.find(session=other)), before)
+            self.assertEqual(list(c.aggregate([{'$match': {}}])), before)
+            s.commit_transaction()
+            self.assertEqual(list(c.find(session=other)), mine)
+
+    def test_snapshot_reads(self):
+        c = self.db.c
+        c.insert_many([{'_id': 1, 'v': 1}, {'_id': 2, 'v': 2}])
+        with self.client.start_session() as s, self.client.start_session() as w:
+            s.start_transaction()
+            self.assertEqual(c.count_documents({}, session=s), 2)
+            c.insert_one({'_id': 3})  # committed after s's snapshot
+            c.update_one({'_id': 1}, {'$set': {'v': 5}})
+            w.start_transaction()
+            c.delete_one({'_id': 2}, session=w)
+            w.commit_transaction()
+            self.db.later.insert_one({'_id': 1})
+            self.assertEqual(list(c.find(session=s)), [{'_id': 1, 'v': 1}, {'_id': 2, 'v': 2}])
+            self.assertIsNone(self.db.later.find_one(session=s))
+            # A write to what was committed after the snapshot conflicts.
+            with self.assertRaises(OperationFailure) as ctx:
+                c.update_one({'_id': 1}, {'$set': {'v': 6}}, session=s)
+            self.assertEqual(ctx.exception.code, 112)
+            self.assertTrue(ctx.exception.has_error_label('TransientTransactionError'))
+        self.assertEqual(list(c.find()), [{'_id': 1, 'v': 5}, {'_id': 3}])
+
+    def test_unique_key_conflict_at_commit(self):
+        c = self.db.c
+        c.create_index('k', unique=True)
+        with self.client.start_session() as s1, self.client.start_session() as s2:
+            s1.start_transaction()
+            s2.start_transaction()
+            c.insert_one({'_id': 1, 'k': 1}, session=s1)
+            c.insert_one({'_id': 2, 'k': 1}, session=s2)
+            s1.commit_transaction()
+            with self.assertRaises(OperationFailure) as ctx:
+                s2.commit_transaction()
+            self.assertEqual(ctx.exception.code, 112)
+        self.assertEqual(list(c.find()), [{'_id': 1, 'k': 1}])
+
+    def test_ddl_visible_at_commit(self):
+        with self.client.start_session() as s:
+            s.start_transaction()
+            self.db.create_collection('made', session=s)
+            self.db.made.insert_one({'_id': 1, 'a': 1}, session=s)
+            self.db.made.create_index('a', unique=True, session=s)
+            self.assertEqual(self.db.list_collection_names(), [])
+            s.abort_transaction()
+            self.assertEqual(self.db.list_collection_names(), [])
+            s.start_transaction()
+            self.db.made.insert_one({'_id': 1, 'a': 1}, session=s)
+            self.db.made.create_index('a', unique=True, session=s)
+            self.assertEqual(self.db.list_collection_names(), [])
+            s.commit_transaction()
+        self.assertEqual(self.db.list_collection_names(), ['made'])
+        self.assertEqual(sorted(self.db.made.index_information()), ['_id_', 'a_1'])
+        self.assertEqual(list(self.db.made.find()), [{'_id': 1, 'a': 1}])
+
+    def test_outside_write_waits_for_the_transaction(self):
+        import threading
+        c = self.db.c
+        c.insert_one({'_id': 1, 'v': 0})
+        s = self.client.start_session()
+        s.start_transaction()
+        c.update_one({'_id': 1}, {'$inc': {'v': 1}}, session=s)
+        done = []
+        t = threading.Thread(target=lambda: done.append(
+            c.update_one({'_id': 1}, {'$inc': {'v': 10}}).modified_count))
+        t.start()
+        time.sleep(0.5)
+        self.assertEqual(done, [])  # blocked behind the transaction
+        s.commit_transaction()
+        t.join(5)
+        self.assertEqual(done, [1])
+        self.assertEqual(c.find_one()['v'], 11)
+        s.end_session()
+
+    def test_kill_all_sessions_aborts(self):
+        c = self.db.c
+        s = self.client.start_session()
+        s.start_transaction()
+        c.insert_one({'_id': 1}, session=s)
+        self.client.admin.command('killAllSessions', [])
+        with self.assertRaises(OperationFailure) as ctx:
+            s.commit_transaction()
+        self.assertEqual(ctx.exception.code, 251)
+        self.assertEqual(c.count_documents({}), 0)
+        s.end_session()
+        self.assertCode(115, self.client.admin.command, 'killAllSessions', [{'user': 'u',
+                                                                             'db': 'admin'}])
+
+    def test_create_refuses_what_it_does_not_implement(self):
+        self.assertCode(115, self.db.command, SON([('create', 'v'), ('viewOn', 'c'),
+                                                   ('pipeline', [])]))
+        self.assertCode(115, self.db.command, SON([('create', 'k'), ('capped', True),
+                                                   ('size', 4096)]))
+        self.assertCode(40415, self.db.command, SON([('create', 'x'), ('bogus', 1)]))
+        self.assertEqual(self.db.list_collection_names(), [])
+
     def test_standalone_rejects_transactions(self):
         c = client(URI)
         with c.start_session() as s:

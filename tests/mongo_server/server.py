@@ -61,7 +61,7 @@ class Server:
         else:
             self.store = Store()
         self.cursors = Registry()
-        self.txns = Transactions(bool(replset), txn_lifetime)
+        self.txns = Transactions(bool(replset), txn_lifetime, self.store, self.lock)
         self.failpoints = FailPoints()
         self.connections = {}
         self.conn_lock = threading.Lock()

@@ -49,6 +49,13 @@ class Index:
         self.partial = compile_filter(partial) if partial is not None else None
         self.entries = {}  # key tuple of eq_keys -> eq_key(_id) of its owner
 
+    def copy(self):
+        """The same index with its own entries (a transaction's snapshot)."""
+        other = Index.__new__(Index)
+        other.__dict__.update(self.__dict__)
+        other.entries = dict(self.entries)
+        return other
+
     def keys_of(self, doc):
         """[(eq-key tuple, raw values)] this document puts in the index."""
         if self.partial is not None and not self.partial(doc):
@@ -74,11 +81,21 @@ class Collection:
         self.db = db
         self.name = name
         self.docs = {}      # eq_key(_id) -> document, insertion order
-        self.seq = {}       # eq_key(_id) -> insertion number, to undo a delete in place
+        self.seq = {}       # eq_key(_id) -> insertion number, to restore a document in place
         self.next_seq = 0
         self.indexes = {}   # name -> Index, besides _id_
         self.uuid = Binary(uuid.uuid4().bytes, UUID_SUBTYPE)
         self.dropped = False
+        self.changed = {}   # eq_key(_id) -> commit number of its last committed write
+
+    def clone(self):
+        """A private copy (documents shared, never mutated in place) for a
+        transaction: its snapshot, then its uncommitted writes."""
+        c = Collection.__new__(Collection)
+        c.__dict__.update(self.__dict__)
+        c.docs, c.seq, c.changed = dict(self.docs), dict(self.seq), {}
+        c.indexes = {n: ix.copy() for n, ix in self.indexes.items()}
+        return c
 
     @property
     def ns(self):
@@ -109,7 +126,7 @@ class Collection:
             return [found[k] for k in keys if pred(found[k])]
         return [d for d in docs.values() if pred(d)]
 
-    # ---- writes (callers record undo information first) ----
+    # ---- writes (callers call Transactions.record first) ----
 
     def insert(self, doc):
         """Adds doc (which has an _id); WriteError 11000 on a duplicate."""

@@ -1,20 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Sessions, multi-document transactions and retryable writes, simplified
-for a test double (see README.md).
+"""Sessions, multi-document transactions and retryable writes, isolated
+as on MongoDB (see README.md, "Transactions").
 
-A transaction's writes go straight to the store; before a document is
-first written, its previous state is kept, so abortTransaction (or a failed
-statement, or endSessions, or the lifetime limit) puts every touched
-document back, in place. commitTransaction forgets the undo log. A document
-written by one open transaction cannot be written by another: that write
-fails with WriteConflict (112) and the TransientTransactionError label, as
-on MongoDB, and a driver retries the whole transaction. Reads are not
-isolated: everyone sees uncommitted writes."""
+Snapshot isolation: a transaction sees the committed data as it was at
+its first command. It reads the committed collections themselves until
+someone else is about to change one; just before that change, every open
+transaction that has no copy of the collection yet gets one (its
+snapshot), so it keeps seeing what it saw. A transaction's own writes go
+to its private copy (cloned on its first write to the collection) and
+reach the committed store only at commitTransaction, all of them at once;
+abort just forgets the copies. Collections and indexes it creates are in
+its copies too, published at commit.
 
+Write conflicts as on MongoDB: a transaction writing a document that
+another open transaction has written, or that was committed after its
+snapshot, fails with WriteConflict (112) and the TransientTransactionError
+label. A write outside any transaction to a document an open transaction
+has written waits until that transaction ends (MongoDB blocks it too),
+then runs against what is committed by then."""
+
+import threading
 import time
 
 from bsonvalues import eq_key
-from errors import CommandError
+from errors import CommandError, WriteError
+from store import Collection, Index
 
 TRANSIENT = ['TransientTransactionError']
 
@@ -25,12 +35,14 @@ ALLOWED_IN_TXN = {'find', 'insert', 'update', 'delete', 'findAndModify', 'findan
 
 
 class Txn:
-    def __init__(self, session, number):
+    def __init__(self, session, number, snapshot):
         self.session = session
         self.number = number
         self.state = 'in_progress'  # then 'committed' or 'aborted'
-        self.undo = {}  # (collection, key) -> (document before, its insertion number)
-        self.created = []  # collections this transaction created
+        self.snapshot = snapshot    # the commit number its reads see
+        self.views = {}    # (db, name) -> its copy of the collection, or None: absent
+        self.written = {}  # (db, name) -> {eq_key(_id): True} it wrote, in order
+        self.created = set()  # (db, name) of collections it created
         self.started = time.monotonic()
 
 
@@ -43,12 +55,15 @@ class Session:
 
 
 class Transactions:
-    def __init__(self, replset, lifetime):
+    def __init__(self, replset, lifetime, store, lock):
         self.replset = replset
         self.lifetime = lifetime    # seconds, MongoDB's transactionLifetimeLimitSeconds
+        self.store = store
+        self.ended = threading.Condition(lock)  # notified when a transaction ends
         self.sessions = {}
-        self.owners = {}            # (collection, key) -> Txn holding that document
+        self.owners = {}            # (db, name, key) -> open Txn that wrote that document
         self.open = set()
+        self.clock = 0              # commit number: bumped by every committed write
 
     def session(self, lsid):
         k = eq_key(lsid.get('id') if isinstance(lsid, dict) else lsid)
@@ -92,7 +107,7 @@ class Transactions:
             if s.txn is not None and s.txn.state == 'in_progress':
                 self.abort(s.txn)
             s.txn_number = number
-            s.txn = Txn(s, number)
+            s.txn = Txn(s, number, self.clock)
             self.open.add(s.txn)
             return s.txn
         t = s.txn
@@ -107,48 +122,143 @@ class Transactions:
             raise CommandError(256, 'Transaction %d has been committed.' % number)
         return t
 
+    # ---- what a command reads and writes ----
+
+    def view(self, txn, db, name, write=False):
+        """txn's collection db.name (a Database, a name): its copy if it has
+        one, else the committed one, copied first if txn is to write it."""
+        k = (db.name, name)
+        if k in txn.views:
+            return txn.views[k]
+        base = db.get(name)
+        if not write or base is None:
+            return base
+        v = txn.views[k] = base.clone()
+        return v
+
+    def ensure(self, txn, db, name):
+        """txn's collection for a write, created in txn if it has none."""
+        v = self.view(txn, db, name, True)
+        if v is None:
+            v = txn.views[(db.name, name)] = Collection(db, name)
+            txn.created.add((db.name, name))
+        return v
+
+    def freeze(self, db, name, but=None):
+        """Call before the committed collection db.name (a database name)
+        changes: every open transaction (but `but`) without a copy of it
+        gets one, or None if it does not exist, and so keeps its snapshot."""
+        base = None
+        for t in self.open:
+            if t is not but and (db, name) not in t.views:
+                if base is None:
+                    base = self.store.collection(db, name) or False
+                t.views[(db, name)] = base.clone() if base else None
+
     def record(self, txn, coll, key):
         """Before coll's document at key is written (inserted, replaced or
-        removed): WriteConflict if another open transaction holds it, and
-        the document's previous state into txn's undo log."""
-        owner = self.owners.get((coll, key))
-        if owner is not None and owner is not txn:
-            if owner.state == 'in_progress' and txn is not None:
-                raise CommandError(112, 'WriteConflict error: this operation conflicted with '
-                                        'another operation. Please retry your operation or '
-                                        'multi-document transaction.', errorLabels=TRANSIENT)
-            # A write outside any transaction goes ahead (MongoDB would make
-            # it wait for the transaction); the transaction keeps its undo.
-        if txn is None or (coll, key) in txn.undo:
+        removed): WriteConflict if another open transaction wrote it or it
+        was committed after txn's snapshot. Outside a transaction (callers
+        have waited with wait_free), snapshots are kept first."""
+        db, name = coll.db.name, coll.name
+        if txn is None:
+            self.freeze(db, name)
+            self.clock += 1
+            coll.changed[key] = self.clock
             return
-        txn.undo[(coll, key)] = (coll.docs.get(key), coll.seq.get(key))
-        self.owners[(coll, key)] = txn
+        owner = self.owners.get((db, name, key))
+        base = self.store.collection(db, name)
+        if ((owner is not None and owner is not txn)
+                or (base is not None and base.changed.get(key, -1) > txn.snapshot)):
+            raise CommandError(112, 'WriteConflict error: this operation conflicted with '
+                                    'another operation. Please retry your operation or '
+                                    'multi-document transaction.', errorLabels=TRANSIENT)
+        self.owners[(db, name, key)] = txn
+        txn.written.setdefault((db, name), {})[key] = True
+
+    def wait_free(self, coll, keys):
+        """Outside a transaction, before writing coll's documents at keys:
+        waits (the server lock released) while an open transaction holds
+        one of them. True if it waited: the caller reads again."""
+        waited = False
+        while any((coll.db.name, coll.name, k) in self.owners for k in keys):
+            waited = True
+            self.ended.wait(0.25)
+            self._expire()
+        return waited
+
+    # ---- ends ----
 
     def commit(self, txn):
         if txn.state == 'in_progress':
+            self._publish(txn)
             self._release(txn)
             txn.state = 'committed'
 
     def abort(self, txn):
-        """Undoes txn's writes, newest first."""
+        """Forgets txn's writes: the committed store never had them."""
         if txn.state != 'in_progress':
             return
-        for (coll, key), (doc, seq) in reversed(list(txn.undo.items())):
-            if not coll.dropped:
-                coll.restore(key, doc, seq)
-        for coll in txn.created:
-            if coll.db.collections.get(coll.name) is coll and not coll.docs:
-                coll.db.drop(coll.name)
         self._release(txn)
         txn.state = 'aborted'
 
+    def _publish(self, txn):
+        """Applies txn's writes to the committed store, all or nothing: a
+        unique key another transaction committed meanwhile undoes them and
+        fails with WriteConflict, as MongoDB would have at the write."""
+        self.clock += 1
+        undo = []
+        try:
+            for (db, name), view in txn.views.items():
+                keys = txn.written.get((db, name), {})
+                new = (db, name) in txn.created
+                if view is not None and (keys or new):
+                    self.freeze(db, name, but=txn)
+                    self._publish_collection(view, keys, new, undo)
+        except WriteError:
+            for f in reversed(undo):
+                f()
+            raise CommandError(112, 'WriteConflict error: this operation conflicted with '
+                                    'another operation. Please retry your operation or '
+                                    'multi-document transaction.', errorLabels=TRANSIENT)
+
+    def _publish_collection(self, view, keys, new, undo):
+        db = view.db
+        base = db.get(view.name)
+        if base is None:
+            if new:  # created in txn: the copy becomes the collection
+                db.collections[view.name] = view
+                undo.append(lambda: db.collections.pop(view.name, None))
+                view.changed = dict.fromkeys(view.docs, self.clock)
+                return
+            base = db.ensure(view.name)  # dropped meanwhile
+            undo.append(lambda: db.collections.pop(view.name, None))
+        for ix in view.indexes.values():
+            if new and ix.name not in base.indexes:
+                base.add_index(Index(ix.spec))
+                undo.append(lambda n=ix.name: base.indexes.pop(n, None))
+        for key in keys:
+            old, seq, when = base.docs.get(key), base.seq.get(key), base.changed.get(key, -1)
+            undo.append(lambda k=key, o=old, s=seq, w=when: (base.restore(k, o, s),
+                                                            base.changed.__setitem__(k, w)))
+            doc = view.docs.get(key)
+            if doc is None:
+                if old is not None:
+                    base.remove(key)
+            elif old is None:
+                base.insert(doc)
+            else:
+                base.replace(key, doc)
+            base.changed[key] = self.clock
+
     def _release(self, txn):
-        for ck in txn.undo:
-            if self.owners.get(ck) is txn:
-                del self.owners[ck]
-        txn.undo = {}
-        txn.created = []
+        for (db, name), keys in txn.written.items():
+            for k in keys:
+                if self.owners.get((db, name, k)) is txn:
+                    del self.owners[(db, name, k)]
+        txn.views, txn.written, txn.created = {}, {}, set()
         self.open.discard(txn)
+        self.ended.notify_all()
 
     def _expire(self):
         if not self.open:
@@ -171,6 +281,13 @@ class Transactions:
         so only committed writes are kept)."""
         for t in sorted(self.open, key=lambda t: t.started, reverse=True):
             self.abort(t)
+
+    def abort_sessions(self, lsids):
+        """Aborts the open transactions of these sessions (killAllSessionsByPattern)."""
+        for lsid in lsids:
+            s = self.sessions.get(eq_key(lsid.get('id') if isinstance(lsid, dict) else lsid))
+            if s is not None and s.txn is not None:
+                self.abort(s.txn)
 
     def end_sessions(self, lsids):
         for lsid in lsids:
