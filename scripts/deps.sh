@@ -5,7 +5,7 @@
 # Usage: scripts/deps.sh [more Debian packages...]
 set -eu
 # python3-*: the MongoDB wire-protocol test server (tests/mongo_server).
-PACKAGES="gcc make cmake pkg-config libbson-dev libmongoc-dev libsqlite3-dev check python3 python3-mockupdb python3-mongomock python3-pymongo $*"
+PACKAGES="gcc make cmake pkg-config libbson-dev libmongoc-dev libsqlite3-dev libpcre2-dev check python3 python3-mockupdb python3-mongomock python3-pymongo $*"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,11 +2,16 @@
 /* docrel-query.h: reading documents: by primary key, by filter, streaming.
  *
  * Filters use MongoDB's query syntax and semantics: $eq $ne $gt $gte $lt
- * $lte $in $nin $exists $type $and $or $nor $not $all $size $elemMatch,
- * dotted paths, array element matching and MongoDB's comparison order across
- * BSON types. An operator docrel does not support is an error naming it
+ * $lte $in $nin $exists $type $and $or $nor $not $all $size $elemMatch
+ * $regex (with $options i, m, s, x; also BSON regex values, in $in, $nin,
+ * $all and under $not), dotted paths, array element matching and MongoDB's
+ * comparison order across BSON types. An operator docrel does not support is an error naming it
  * (DOCREL_ERROR_QUERY, DOCREL_ERROR_UNSUPPORTED_OPERATOR), never a silent
- * mismatch.
+ * mismatch. Regular expressions are compiled with PCRE2 in UTF-8 mode, as
+ * MongoDB does; an invalid one fails the call (DOCREL_ERROR_QUERY,
+ * DOCREL_ERROR_BAD_OPTION) naming the field and PCRE2's message. On the
+ * embedded store a case-sensitive pattern anchored at the start with a
+ * literal prefix (^abc) narrows through an index on the field.
  *
  * Find options (opts, may be NULL); an unknown key is an error naming it:
  *   "sort":       {"field": 1 | -1, ...}   MongoDB's order across types;

@@ -52,6 +52,7 @@ node_destroy (docrel_fnode_t *node)
    bson_free (node->split);
    bson_free (node->parts);
    bson_free (node->values);
+   docrel_regex__destroy (node->regex);
    bson_free (node);
 }
 
@@ -220,14 +221,38 @@ is_filter_level_op (const char *key)
    return false;
 }
 
-/* Values a comparison may hold: regular expressions are not supported. */
+/* $ne, $gt and the like cannot take a regular expression, as in MongoDB. */
 static bool
-check_value (ctx_t *ctx, const bson_iter_t *iter, const char *field)
+check_value (ctx_t *ctx, const char *op, const bson_iter_t *iter, const char *field)
 {
    if (BSON_ITER_HOLDS_REGEX (iter)) {
-      return unsupported (ctx, "$regex", field);
+      return bad (ctx, op, field, "cannot take a regular expression", iter);
    }
    return true;
+}
+
+/* A REGEX node: for the regex value iter holds, or (iter NULL) for the
+ * $regex and $options of the operator document ops. */
+static bool
+add_regex (ctx_t *ctx,
+           docrel_fnode_t *parent,
+           const char *field,
+           bool pathless,
+           const bson_iter_t *iter,
+           const bson_t *ops)
+{
+   docrel_fnode_t *node = add_leaf (parent, DOCREL_FNODE_REGEX, field, pathless);
+   const char *name = field ? field : ctx->within;
+   const char *flags;
+   const char *pattern;
+
+   if (iter) {
+      pattern = bson_iter_regex (iter, &flags);
+      node->regex = docrel_regex__new (name, pattern, strlen (pattern), flags, ctx->error);
+   } else {
+      node->regex = docrel_regex__from_operators (name, ops, ctx->error);
+   }
+   return node->regex != NULL;
 }
 
 /* An integral number (int32, int64, or a double without fraction). */
@@ -373,8 +398,12 @@ compile_in (ctx_t *ctx,
    node->values = bson_malloc0 (n * sizeof *node->values);
    bson_iter_recurse (iter, &child);
    while (bson_iter_next (&child)) {
-      if (!check_value (ctx, &child, field)) {
-         return false;
+      if (BSON_ITER_HOLDS_REGEX (&child)) {
+         /* a regex in the list: tested on each value, as in_match says */
+         if (!add_regex (ctx, node, field, true, &child, NULL)) {
+            return false;
+         }
+         continue;
       }
       if (BSON_ITER_HOLDS_DOCUMENT (&child)) {
          bson_t sub;
@@ -408,9 +437,6 @@ compile_all (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
          bool is_elem_match = false;
          bson_t sub;
 
-         if (!check_value (ctx, &child, field)) {
-            return false;
-         }
          if (BSON_ITER_HOLDS_DOCUMENT (&child)) {
             iter_sub (&child, &sub);
             if (is_operator_doc (&sub)) {
@@ -431,7 +457,11 @@ compile_all (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
          }
          elem_matches = is_elem_match;
          any = true;
-         if (!is_elem_match) {
+         if (BSON_ITER_HOLDS_REGEX (&child)) {
+            if (!add_regex (ctx, parent, field, pathless, &child, NULL)) {
+               return false;
+            }
+         } else if (!is_elem_match) {
             add_leaf (parent, DOCREL_FNODE_EQ, field, pathless)->value = iter_value (&child);
          }
       }
@@ -476,7 +506,8 @@ compile_not (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool pathles
    bson_t ops;
 
    if (BSON_ITER_HOLDS_REGEX (iter)) {
-      return unsupported (ctx, "$regex", field);
+      return add_regex (ctx, add_node (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_AND), field, pathless, iter,
+                        NULL);
    }
    if (!BSON_ITER_HOLDS_DOCUMENT (iter)) {
       return bad (ctx, "$not", field, "needs a document of operators", iter);
@@ -514,7 +545,8 @@ compile_op (ctx_t *ctx,
 
    for (i = 0; i < sizeof comparisons / sizeof comparisons[0]; i++) {
       if (strcmp (op, comparisons[i].name) == 0) {
-         if (!check_value (ctx, iter, field)) {
+         /* {$eq: /x/} is equality with the regex value itself */
+         if (comparisons[i].kind != DOCREL_FNODE_EQ && !check_value (ctx, op, iter, field)) {
             return false;
          }
          add_leaf (parent, comparisons[i].kind, field, pathless)->value = iter_value (iter);
@@ -522,7 +554,7 @@ compile_op (ctx_t *ctx,
       }
    }
    if (strcmp (op, "$ne") == 0) {
-      if (!check_value (ctx, iter, field)) {
+      if (!check_value (ctx, op, iter, field)) {
          return false;
       }
       add_leaf (add_node (parent, DOCREL_FNODE_NOT), DOCREL_FNODE_EQ, field, pathless)->value = iter_value (iter);
@@ -561,8 +593,7 @@ compile_op (ctx_t *ctx,
    if (strcmp (op, "$not") == 0) {
       return compile_not (ctx, parent, field, pathless, iter);
    }
-   /* {$options: "i", $regex: "x"} is a $regex too */
-   return unsupported (ctx, strcmp (op, "$options") == 0 ? "$regex" : op, field);
+   return unsupported (ctx, op, field);
 }
 
 /* Every key of ops ({$gt: 1, $lt: 5}) is an operator on field. */
@@ -585,7 +616,13 @@ compile_operators (ctx_t *ctx, docrel_fnode_t *parent, const char *field, bool p
                            key);
             return bad (ctx, first_key (ops), field, what, NULL);
          }
-         ok = compile_op (ctx, parent, field, pathless, key, &iter);
+         if (strcmp (key, "$regex") == 0) {
+            ok = add_regex (ctx, parent, field, pathless, NULL, ops);
+         } else if (strcmp (key, "$options") == 0) {
+            ok = bson_has_field (ops, "$regex") || bad (ctx, key, field, "needs a $regex", NULL);
+         } else {
+            ok = compile_op (ctx, parent, field, pathless, key, &iter);
+         }
       }
    }
    ctx->depth--;
@@ -635,8 +672,8 @@ compile_field (ctx_t *ctx, docrel_fnode_t *parent, const char *field, const bson
       return docrel_error__set (ctx->error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                                 "field path '%.40s...' has more than %d components", field, MAX_DEPTH);
    }
-   if (!check_value (ctx, iter, field)) {
-      return false;
+   if (BSON_ITER_HOLDS_REGEX (iter)) {
+      return add_regex (ctx, parent, field, false, iter, NULL);
    }
    if (BSON_ITER_HOLDS_DOCUMENT (iter)) {
       bson_t sub;

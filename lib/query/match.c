@@ -88,6 +88,7 @@ compare_match (docrel_fnode_kind_t kind, const bson_value_t *v, const bson_value
    }
 }
 
+/* v is one of node's values, or matches one of its regexes (children). */
 static bool
 in_match (const docrel_fnode_t *node, const bson_value_t *v)
 {
@@ -96,6 +97,11 @@ in_match (const docrel_fnode_t *node, const bson_value_t *v)
 
    if (!v || v->value_type == BSON_TYPE_NULL) {
       return node->in_null;
+   }
+   for (size_t i = 0; i < node->n_children; i++) {
+      if (docrel_regex__test (node->children[i]->regex, v)) {
+         return true;
+      }
    }
    while (lo < hi) {
       size_t mid = lo + (hi - lo) / 2;
@@ -221,6 +227,8 @@ test (const docrel_fnode_t *node, const bson_value_t *v)
    case DOCREL_FNODE_ELEM_OBJECT:
    case DOCREL_FNODE_ELEM_VALUE:
       return elem_match (node, v);
+   case DOCREL_FNODE_REGEX:
+      return docrel_regex__test (node->regex, v);
    default:
       return false;
    }
@@ -426,6 +434,9 @@ docrel_filter__key_values (const docrel_filter_t *filter, const char *path, bson
          return false;
       }
    } else {
+      if (node->n_children > 0) {
+         return false; /* regexes in the $in list */
+      }
       for (i = 0; i < node->n_values; i++) {
          if (has_regex (&node->values[i], 0)) {
             return false;
@@ -443,4 +454,21 @@ docrel_filter__key_values (const docrel_filter_t *filter, const char *path, bson
       bson_append_value (values, key_str, -1, &node->values[i]);
    }
    return true;
+}
+
+const docrel_regex_t *
+docrel_filter__key_regex (const docrel_filter_t *filter, const char *path)
+{
+   const docrel_fnode_t *root = filter ? filter->root : NULL;
+   size_t len;
+
+   for (size_t i = 0; root && path && i < root->n_children; i++) {
+      const docrel_fnode_t *node = root->children[i];
+
+      if (node->kind == DOCREL_FNODE_REGEX && node->path && strcmp (node->path, path) == 0 &&
+          (docrel_regex__prefix (node->regex, &len), len > 0)) {
+         return node->regex;
+      }
+   }
+   return NULL;
 }

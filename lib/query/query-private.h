@@ -7,6 +7,37 @@
 
 #include "util/util-private.h"
 
+/* ---- regex (regex.c) ---------------------------------------------------- */
+
+/* A MongoDB regular expression ($regex or a regex value) compiled with PCRE2
+ * in UTF mode, flags i, m, s, x (and u, which changes nothing), as MongoDB
+ * compiles it. */
+typedef struct _docrel_regex_t docrel_regex_t;
+
+/* Compiles pattern (len bytes: an embedded NUL is refused) with flags.
+ * NULL with error set (DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, naming
+ * field and, for a bad pattern, PCRE2's message and offset) on failure. */
+docrel_regex_t *
+docrel_regex__new (const char *field, const char *pattern, size_t len, const char *flags, bson_error_t *error);
+
+/* The regex of the operator document ops ({$regex: "^a", $options: "i"},
+ * $regex a string or a regex value without flags when $options is given),
+ * as docrel_regex__new. */
+docrel_regex_t *docrel_regex__from_operators (const char *field, const bson_t *ops, bson_error_t *error);
+void docrel_regex__destroy (docrel_regex_t *re); /* accepts NULL */
+
+/* True if v (NULL: missing) is a string or symbol re finds a match in, or a
+ * regex value of the same pattern and flags, as MongoDB matches it.
+ * Allocates PCRE2's match data per call (so threads may share re). */
+bool docrel_regex__test (const docrel_regex_t *re, const bson_value_t *v);
+
+/* The literal every string re matches starts with (MongoDB's rule for
+ * index bounds, see regex.c); *len 0 if there is none. Borrowed. */
+const uint8_t *docrel_regex__prefix (const docrel_regex_t *re, size_t *len);
+
+/* re as a regex value (borrowed strings). */
+void docrel_regex__value (const docrel_regex_t *re, bson_value_t *out);
+
 /* ---- filter ------------------------------------------------------------- */
 
 /* MongoDB query filters, compiled once, matched against BSON.
@@ -22,10 +53,10 @@ typedef struct _docrel_filter_t docrel_filter_t;
 
 /* Compiles spec (NULL or empty: matches everything). Returns NULL with error
  * set (DOCREL_ERROR_QUERY; DOCREL_ERROR_UNSUPPORTED_OPERATOR naming the
- * operator and field, e.g. $regex, $mod, $where, $expr or a regular
- * expression value; or DOCREL_ERROR_BAD_OPTION for a malformed argument such
- * as a non-array $in, or nesting deeper than 100 levels) if spec is not a
- * valid filter; nothing is left allocated then. The filter keeps a copy of
+ * operator and field, e.g. $mod, $where or $expr; or DOCREL_ERROR_BAD_OPTION
+ * for a malformed argument such as a non-array $in, an invalid regular
+ * expression, or nesting deeper than 100 levels) if spec is not a valid
+ * filter; nothing is left allocated then. The filter keeps a copy of
  * spec; free it with docrel_filter__destroy (which accepts NULL). */
 docrel_filter_t *docrel_filter__new (const bson_t *spec, bson_error_t *error);
 
@@ -35,7 +66,8 @@ void docrel_filter__destroy (docrel_filter_t *filter);
 const bson_t *docrel_filter__spec (const docrel_filter_t *filter);
 
 /* True if doc matches (a NULL filter matches every document; a NULL doc
- * none). Never allocates; safe to call from several threads on one filter.
+ * none). Allocates only PCRE2's match data for a regular expression; safe
+ * to call from several threads on one filter.
  * This function can't fail. */
 bool docrel_filter__match (const docrel_filter_t *filter, const bson_t *doc);
 
@@ -51,6 +83,13 @@ bool docrel_filter__match (const docrel_filter_t *filter, const bson_t *doc);
  * Returns false, appending nothing, if there is no such condition.
  * Backends use it to narrow candidates through an index on path. */
 bool docrel_filter__key_values (const docrel_filter_t *filter, const char *path, bson_t *values);
+
+/* If every match must satisfy a regular expression on path with a literal
+ * prefix (a top-level conjunct {path: /^abc/} or {path: {$regex: "^abc"}},
+ * see docrel_regex__prefix), returns that regex (borrowed), else NULL. A
+ * match then holds on path a string starting with the prefix, a regex value
+ * equal to the regex, or an array; backends narrow candidates to those. */
+const docrel_regex_t *docrel_filter__key_regex (const docrel_filter_t *filter, const char *path);
 
 /* ---- filter ------------------------------------------------------------- */
 
@@ -75,12 +114,13 @@ typedef enum {
    DOCREL_FNODE_LTE,
    DOCREL_FNODE_GT,
    DOCREL_FNODE_GTE,
-   DOCREL_FNODE_IN, /* values (sorted), in_null */
+   DOCREL_FNODE_IN, /* values (sorted), in_null; regexes as path-less REGEX children */
    DOCREL_FNODE_EXISTS,
    DOCREL_FNODE_TYPE,        /* type_mask */
    DOCREL_FNODE_SIZE,        /* size; the array itself, no traversal */
    DOCREL_FNODE_ELEM_OBJECT, /* one child (an AND filter) on element documents */
-   DOCREL_FNODE_ELEM_VALUE   /* children (path-less predicates), all on one element */
+   DOCREL_FNODE_ELEM_VALUE,  /* children (path-less predicates), all on one element */
+   DOCREL_FNODE_REGEX        /* regex */
 } docrel_fnode_kind_t;
 
 /* One component of a dotted path. name points into the node's split copy of
@@ -102,9 +142,10 @@ struct _docrel_fnode_t {
    bson_value_t value;   /* EQ, LT, LTE, GT, GTE */
    bson_value_t *values; /* IN: sorted by docrel_compare__values */
    size_t n_values;
-   bool in_null;       /* IN: null is among the values (matches missing) */
-   uint32_t type_mask; /* TYPE: bits from docrel_filter__type_bit */
-   int64_t size;       /* SIZE */
+   bool in_null;          /* IN: null is among the values (matches missing) */
+   uint32_t type_mask;    /* TYPE: bits from docrel_filter__type_bit */
+   int64_t size;          /* SIZE */
+   docrel_regex_t *regex; /* REGEX (owned) */
    docrel_fnode_t **children;
    size_t n_children;
    size_t cap_children;

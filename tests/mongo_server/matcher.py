@@ -9,6 +9,8 @@ equality tuples (docrel's composite-key joins) is one too. What is not
 compiled here ($expr, geo, bit operators) goes to mongomock's
 filter_applies. Errors are MongoDB's: code 2 BadValue."""
 
+import ctypes
+import ctypes.util
 import operator
 import re
 
@@ -290,45 +292,97 @@ def _cmp_test(op, target):
     return test
 
 
-def _regex_test(pattern, options):
-    if isinstance(pattern, Regex):
+# MongoDB compiles $regex with PCRE2 (UTF mode, flags i m s x; u changes
+# nothing): so does this server, through the same library, since Python's re
+# differs (\\d, \\w and \\b are Unicode-aware there, \\Z means \\z, ...).
+_PCRE2 = ctypes.CDLL(ctypes.util.find_library('pcre2-8') or 'libpcre2-8.so.0')
+_PCRE2.pcre2_compile_8.restype = ctypes.c_void_p
+_PCRE2.pcre2_compile_8.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint32,
+                                   ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_size_t),
+                                   ctypes.c_void_p]
+_PCRE2.pcre2_code_free_8.argtypes = [ctypes.c_void_p]
+_PCRE2.pcre2_match_data_create_8.restype = ctypes.c_void_p
+_PCRE2.pcre2_match_data_create_8.argtypes = [ctypes.c_uint32, ctypes.c_void_p]
+_PCRE2.pcre2_match_data_free_8.argtypes = [ctypes.c_void_p]
+_PCRE2.pcre2_match_8.restype = ctypes.c_int
+_PCRE2.pcre2_match_8.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t,
+                                 ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p]
+_PCRE2.pcre2_get_error_message_8.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]
+_PCRE2_FLAGS = {'i': 0x8, 'm': 0x400, 's': 0x20, 'x': 0x80, 'u': 0}
+_PCRE2_UTF = 0x80000
+# Python's re flags of a decoded BSON regex, back to BSON's letters.
+_RE_LETTERS = ((re.I, 'i'), (re.L, 'l'), (re.M, 'm'), (re.S, 's'), (re.U, 'u'), (re.X, 'x'))
+
+
+class _Pcre2:
+    def __init__(self, pattern, flags):
+        options = _PCRE2_UTF
+        for ch in flags:
+            if ch not in _PCRE2_FLAGS:
+                raise CommandError(51108, '$regex invalid flag in regex options: %s' % ch)
+            options |= _PCRE2_FLAGS[ch]
+        if '\0' in pattern:
+            raise bad_value('Regular expression cannot contain an embedded null byte')
+        raw = pattern.encode('utf-8', 'surrogatepass')
+        code, offset = ctypes.c_int(), ctypes.c_size_t()
+        self._code = _PCRE2.pcre2_compile_8(raw, len(raw), options, ctypes.byref(code),
+                                            ctypes.byref(offset), None)
+        if not self._code:
+            buf = ctypes.create_string_buffer(256)
+            _PCRE2.pcre2_get_error_message_8(code.value, buf, 256)
+            raise CommandError(51091, 'Regular expression is invalid: %s' % buf.value.decode())
+        self._free = _PCRE2.pcre2_code_free_8
+
+    def __del__(self):
+        if getattr(self, '_code', None):
+            self._free(self._code)
+
+    def search(self, s):
+        raw = s.encode('utf-8', 'surrogatepass')
+        md = _PCRE2.pcre2_match_data_create_8(1, None)
         try:
-            rx = pattern.try_compile()
-        except re.error as e:
-            raise CommandError(51091, 'Regular expression is invalid: %s' % e)
-        flags = rx.flags
-        pattern = rx.pattern
-    elif isinstance(pattern, re.Pattern):
-        flags = pattern.flags
+            return _PCRE2.pcre2_match_8(self._code, raw, len(raw), 0, 0, md, None) >= 0
+        finally:
+            _PCRE2.pcre2_match_data_free_8(md)
+
+
+def _bson_flags(flags):
+    if isinstance(flags, str):
+        return flags
+    return ''.join(ch for f, ch in _RE_LETTERS if flags & f)
+
+
+def _regex_test(pattern, options):
+    if isinstance(pattern, (Regex, re.Pattern)):
+        own = _bson_flags(pattern.flags)
+        if isinstance(pattern, re.Pattern):
+            own = own.replace('u', '')  # Python adds it to every str pattern
+        if own and options:
+            raise bad_value('options set in both $regex and $options')
+        options = options or own
         pattern = pattern.pattern
-    elif isinstance(pattern, str):
-        flags = 0
-    else:
+    elif not isinstance(pattern, str):
         raise bad_value('$regex has to be a string')
     if not isinstance(options, str):
         raise bad_value('$options has to be a string')
-    for ch in options:
-        if ch not in 'imxsu':
-            raise bad_value("invalid flag in regex options: %s" % ch)
-        if ch != 'u':
-            flags |= getattr(re, ch.upper())
-    try:
-        rx = re.compile(pattern, flags)
-    except re.error as e:
-        raise CommandError(51091, 'Regular expression is invalid: %s' % e)
+    rx = _Pcre2(pattern, options)
+
+    def one(v):
+        # a string or symbol it finds a match in, or the same regex value
+        if isinstance(v, str):
+            return rx.search(v)
+        if isinstance(v, Regex):
+            return v.pattern == pattern and _bson_flags(v.flags) == options
+        return False
 
     def test(vals):
         for v in vals:
-            if isinstance(v, str):
-                if rx.search(v):
-                    return True
-            elif isinstance(v, list):
-                if any(isinstance(e, str) and rx.search(e) for e in v):
-                    return True
+            if one(v):
+                return True
+            if isinstance(v, list) and any(one(e) for e in v):
+                return True
         return False
     return test
-
-
 def _elem_match_test(spec):
     if not isinstance(spec, dict):
         raise bad_value('$elemMatch needs an Object')

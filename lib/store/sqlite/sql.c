@@ -57,6 +57,15 @@
  *      [UNION ALL SELECT rowid FROM "c" WHERE <key> = <array marker>
  *                                      AND docrel_match(doc, ?)])
  *
+ * A regular expression with a literal prefix (docrel_filter__key_regex:
+ * {path: /^abc/}, case-sensitive) on an indexed path narrows to the range of
+ * string keycodes with that prefix, plus the keys of the regex value itself
+ * and of arrays, which may match too:
+ *
+ *   ... WHERE rowid IN (SELECT rowid FROM "c" WHERE <key> >= ? AND <key> < ?
+ *      UNION ALL SELECT rowid FROM "c" WHERE <key> IN (?, ?))
+ *      AND docrel_match(doc, ?)
+ *
  * The rowid subquery also keeps SQLite on the index when the key list is
  * long (with `<key> IN (...) ORDER BY rowid` it scans the whole table once
  * there are thousands of keys, as the scan is already in rowid order, which
@@ -197,6 +206,7 @@ typedef enum {
    WHERE_IN_MATCH,     /* WHERE <key> IN (<keycodes>) AND docrel_match(doc, ?) */
    WHERE_ID_LOOKUP,    /* a key lookup on _id: no docrel_match at all */
    WHERE_INDEX_LOOKUP, /* a key lookup on an index: docrel_match for arrays */
+   WHERE_RANGE_MATCH,  /* a regex's prefix range on an index, and docrel_match */
 } where_kind_t;
 
 typedef struct {
@@ -204,6 +214,59 @@ typedef struct {
    char *key;     /* the narrowed expression (sqlite3_malloc'd); NULL if none */
    size_t n_keys; /* the narrowing keycodes, one ? each */
 } where_t;
+
+/* Appends the keycode of a string starting with prefix, for the range's
+ * lower bound; or (upper) of the first string past every such string: the
+ * prefix with its last byte below 0xff raised by one and cut after it
+ * (string keycodes are the class byte then the bytes, see keycode.c). */
+static void
+append_bound (docrel_sqlite_params_t *p, const uint8_t *prefix, size_t len, bool upper)
+{
+   bson_value_t v;
+   docrel_buf_t key = DOCREL_BUF_INIT;
+
+   memset (&v, 0, sizeof v);
+   v.value_type = BSON_TYPE_UTF8;
+   v.value.v_utf8.str = (char *) "";
+   docrel_keycode__append (&key, &v);
+   docrel_buf__append_byte (&p->keys, key.data[0]); /* the string class */
+   docrel_buf__destroy (&key);
+   while (upper && len > 0 && prefix[len - 1] == 0xff) {
+      len--;
+   }
+   docrel_buf__append (&p->keys, prefix, len);
+   if (upper) {
+      p->keys.data[p->keys.len - 1]++; /* with no prefix left: the class byte, past every string */
+   }
+   p->ends[p->n_keys++] = p->keys.len;
+}
+
+/* If filter holds a regex with a literal prefix on path, puts in p the
+ * range of string keycodes with that prefix (two keys), then the regex's
+ * own keycode and the array marker (a regex value equal to it, and arrays,
+ * match too) and returns true. */
+static bool
+narrow_prefix (const docrel_filter_t *filter, const char *path, docrel_sqlite_params_t *p)
+{
+   const docrel_regex_t *re = docrel_filter__key_regex (filter, path);
+   const uint8_t *prefix;
+   size_t len;
+   bson_value_t value;
+
+   if (!re) {
+      return false;
+   }
+   prefix = docrel_regex__prefix (re, &len);
+   p->ends = bson_malloc (4 * sizeof *p->ends);
+   append_bound (p, prefix, len, false);
+   append_bound (p, prefix, len, true);
+   docrel_regex__value (re, &value);
+   docrel_keycode__append (&p->keys, &value);
+   p->ends[p->n_keys++] = p->keys.len;
+   docrel_buf__append_byte (&p->keys, DOCREL_KEYCODE_ARRAY_MARKER);
+   p->ends[p->n_keys++] = p->keys.len;
+   return true;
+}
 
 /* Narrows through the first index of coll whose leading path filter pins
  * to at most max values: puts their keycodes in p and the index's key
@@ -224,6 +287,12 @@ narrow_by_index (const docrel_sqlite_coll_t *coll,
       if (narrow_keys (filter, path, !lookup, max, p)) {
          *key = docrel_sqlite__key_expr (path);
          return lookup ? WHERE_INDEX_LOOKUP : WHERE_IN_MATCH;
+      }
+   }
+   for (size_t i = 0; i < coll->n_indexes && max >= 4; i++) {
+      if (narrow_prefix (filter, coll->indexes[i].paths[0], p)) {
+         *key = docrel_sqlite__key_expr (coll->indexes[i].paths[0]);
+         return WHERE_RANGE_MATCH;
       }
    }
    return WHERE_MATCH;
@@ -294,6 +363,12 @@ append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w
       append_key_in (s, w);
       sqlite3_str_appendf (s, " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_match(doc, ?))",
                            coll->table, w->key, (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+      break;
+   case WHERE_RANGE_MATCH:
+      sqlite3_str_appendf (s,
+                           " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE %s >= ? AND %s < ?"
+                           " UNION ALL SELECT rowid FROM \"%w\" WHERE %s IN (?, ?)) AND docrel_match(doc, ?)",
+                           coll->table, w->key, w->key, coll->table, w->key);
       break;
    }
 }
