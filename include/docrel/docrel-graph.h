@@ -60,7 +60,11 @@
  *               store and in loaded documents), "cascade" (they are deleted
  *               too, and their own onDelete applies), "restrict" (the call
  *               fails and deletes nothing, unless it deletes them itself),
- *               "noAction" (left as they are). Links of hasAndBelongsToMany
+ *               "noAction" (left as they are). A setNull of a key that a
+ *               "required" belongsTo of theirs holds refuses the call
+ *               instead (DOCREL_ERROR_REQUIRED), as restrict does, while
+ *               such a document the call does not delete exists (one more
+ *               count). Links of hasAndBelongsToMany
  *               are always removed with their end ("restrict": refused while
  *               a link ties it to a document the call does not delete).
  *   "onRemove": what save_all does to a hasOne / hasMany child that was
@@ -229,8 +233,12 @@ docrel_purge_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bso
  *
  * A bare key is the other document's key as the relation matches it: its
  * right key for belongsTo and hasAndBelongsToMany, its _id for hasOne and
- * hasMany. With composite keys it is a document of the key paths. doc must
- * be saved (else DOCREL_ERROR_NOT_SAVED), except with "defer". */
+ * hasMany. With composite keys it is a document of the key paths, checked
+ * when called (also with "defer"). doc must be saved (else
+ * DOCREL_ERROR_NOT_SAVED), except with "defer". Unlinking a hasOne / hasMany
+ * outside a loaded slot (by key, unlink_all, set_links) unsets a key in the
+ * store; where a "required" belongsTo of the other model holds it, the call
+ * fails with DOCREL_ERROR_REQUIRED and records nothing. */
 DOCREL_EXPORT bool
 docrel_link (docrel_doc_t *doc, const char *field, docrel_doc_t *other, const bson_t *opts, bson_error_t *error);
 DOCREL_EXPORT bool
