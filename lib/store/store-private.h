@@ -213,7 +213,8 @@ typedef struct {
     * MongoDB backend for now). A read scope of the calling thread: every
     * find, cursor step and count it makes between read_begin and read_end
     * sees one snapshot of the store (or, inside the thread's transaction,
-    * that transaction's state). Scopes nest; read_end gets the token its
+    * that transaction's state; SQLite in memory: no snapshot, see
+    * sqlite/readers.c). Scopes nest; read_end gets the token its
     * read_begin set. Never fails: a snapshot that cannot start leaves each
     * read on its own, and errors show on the reads. */
    void (*read_begin) (docrel_backend_t *backend, void **token);

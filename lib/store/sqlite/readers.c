@@ -16,11 +16,15 @@
  *
  * A read scope (docrel_store__read_begin / _end) makes every read of one
  * call see one snapshot: on a reader, BEGIN at the outermost scope and
- * COMMIT at its end; on the writer (a memory store, or inside the thread's
- * transaction), its mutex held for the scope, so no other thread writes in
- * between. A memory store has one connection only: an in-memory database is
- * private to its connection, and sharing one (shared cache or the memdb VFS)
- * brings table locks or a rollback journal where readers block the writer. */
+ * COMMIT at its end. Inside the thread's transaction the writer already
+ * gives one state (the transaction's, which holds the writer's mutex). A
+ * memory store has one connection only (an in-memory database is private to
+ * its connection, and sharing one through shared cache or the memdb VFS
+ * brings table locks or a rollback journal where readers block the writer),
+ * and its scope does nothing: holding the writer's mutex for a whole read
+ * call would order it before the store's model mutex, which a model's first
+ * use takes before the writer's, a deadlock. So on a memory store each read
+ * of a call sees the store as it is when it runs. */
 #include <string.h>
 
 #include "util/util-private.h"
@@ -175,10 +179,10 @@ docrel_sqlite__read_begin (docrel_backend_t *b, void **token)
    docrel_backend_t *r = docrel_sqlite__reader_get (b);
 
    *token = r;
-   pthread_mutex_lock (&r->mutex);
    if (!r->parent) {
-      return; /* the writer's mutex stays held until read_end */
+      return; /* the writer: see the top */
    }
+   pthread_mutex_lock (&r->mutex);
    /* A failed BEGIN only loses the snapshot: each read still runs. */
    if (r->scope_depth++ == 0 && sqlite3_get_autocommit (r->db)) {
       r->began = step_once (r->begin_stmt);
@@ -193,7 +197,6 @@ docrel_sqlite__read_end (docrel_backend_t *b, void *token)
 
    BSON_UNUSED (b);
    if (!r->parent) {
-      pthread_mutex_unlock (&r->mutex);
       return;
    }
    pthread_mutex_lock (&r->mutex);
