@@ -4,8 +4,9 @@
  * A session is a unit of work on one store. Every document created or loaded
  * through it belongs to it and is freed with it. It keeps an identity map:
  * within a session one stored document (model + _id) is one docrel_doc_t, so a
- * document reached twice is the same pointer. A session is used by one thread
- * at a time. */
+ * document reached twice is the same pointer. A session (with its documents
+ * and cursors) is used by one thread at a time; it may move between threads.
+ * Give each thread (each request) its own session on the shared store. */
 #ifndef DOCREL_SESSION_H
 #define DOCREL_SESSION_H
 

@@ -6,15 +6,20 @@
  *   sqlite:relative.db      a file relative to the working directory
  *   sqlite::memory:         a private in-memory store
  *   mongodb://host:port/db?options, mongodb+srv://...   MongoDB (libmongoc)
- * A store may be shared between threads; its sessions may not.
+ * A store may be shared between threads (and its models); its sessions, their
+ * documents and cursors are used by one thread at a time. On a file store,
+ * reads outside the calling thread's transaction run in parallel on read
+ * connections (up to 4 kept); writes take turns inside docrel. A memory
+ * store serves its threads one call at a time.
  *
  * Open options are the URI's. A MongoDB URI takes every libmongoc option;
  * where it sets none, docrel sets serverSelectionTimeoutMS=10000,
  * connectTimeoutMS=5000 (or the server selection timeout if lower) and
  * socketTimeoutMS=60000, so that opening fails within about the server
  * selection timeout and a stalled reply within a minute (docs/mongodb.md,
- * "Timeouts"). The embedded store waits up to 5 s for another connection's
- * lock on its file before a call fails with SQLITE_BUSY.
+ * "Timeouts"). The embedded store waits up to 5 s for another process's (or
+ * another store's) lock on its file before a call fails with SQLITE_BUSY,
+ * its message naming the timeout; threads of one store never see it.
  *
  * An embedded file says its layout (how tables and indexes are named) in
  * PRAGMA user_version: 2 for this version. Opening a file of the first
