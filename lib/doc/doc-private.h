@@ -61,6 +61,10 @@ struct _docrel_doc_t {
                         * (the connection failed after sending it): the next
                         * insert looks it up first (write-batch.c) */
    char **dirty;    /* changed paths since the last save (saved docs) */
+   /* A field removed since the last save was set again: it is now last in
+    * its document, where the stored one keeps its place under a $set, so
+    * the next save replaces the document (as MongoDB orders the changes). */
+   bool moved;
    size_t n_dirty;
    size_t cap_dirty;
    docrel_slot_t *slots; /* one per relation of the model, or NULL */

@@ -52,6 +52,7 @@ clear_dirty (docrel_doc_t *doc)
       bson_free (doc->dirty[i]);
    }
    doc->n_dirty = 0;
+   doc->moved = false;
 }
 
 static void
@@ -327,6 +328,11 @@ docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *v
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_IMMUTABLE,
                                 "model '%s': the _id of a saved document cannot change",
                                 docrel_model_name (doc->model));
+   }
+   /* Absent but covered by a change since the last save: it was removed
+    * (it, or the document holding it) and comes back last. */
+   if (doc->saved && !docrel_doc_has (doc, path) && docrel_doc_is_field_dirty (doc, path)) {
+      doc->moved = true;
    }
    if (!docrel_path__set (doc->fields, path, value, error)) {
       return false;

@@ -19,6 +19,7 @@ struct _docrel_undo_entry_t {
    bool saved;
    bool partial;
    bool in_doubt;
+   bool moved;
    char **dirty;
    size_t n_dirty;
    slot_copy_t *slots; /* one per relation, or NULL */
@@ -67,6 +68,7 @@ docrel_undo__touch (docrel_undo_t *undo, docrel_doc_t *doc)
    e->saved = doc->saved;
    e->partial = doc->partial;
    e->in_doubt = doc->in_doubt;
+   e->moved = doc->moved;
    e->n_dirty = doc->n_dirty;
    e->dirty = doc->n_dirty ? bson_malloc (doc->n_dirty * sizeof *e->dirty) : NULL;
    for (i = 0; i < doc->n_dirty; i++) {
@@ -148,6 +150,7 @@ docrel_undo__restore (docrel_undo_t *undo)
       doc->saved = e->saved;
       doc->partial = e->partial;
       doc->in_doubt = e->in_doubt;
+      doc->moved = e->moved;
       docrel_doc__remap (doc);
       for (k = 0; k < doc->n_dirty; k++) {
          bson_free (doc->dirty[k]);

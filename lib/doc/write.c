@@ -216,6 +216,11 @@ docrel_write__prepare_update (const docrel_doc_t *doc, bson_t *update, bson_erro
        (doc->partial ? !validate_changes (doc, error) : !docrel_model_validate (model, after, error))) {
       goto done;
    }
+   if (doc->moved && !doc->partial) {
+      bson_copy_to_excluding_noinit (after, update, "_id", NULL); /* a replacement keeps the order */
+      ok = true;
+      goto done;
+   }
    bson_append_document_begin (update, "$set", 4, &set);
    for (i = 0; i < doc->n_dirty; i++) {
       bson_iter_t iter;
