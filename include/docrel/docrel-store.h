@@ -17,7 +17,8 @@
  * connectTimeoutMS=5000 (or the server selection timeout if lower) and
  * socketTimeoutMS=60000, so that opening fails within about the server
  * selection timeout and a stalled reply within a minute (docs/mongodb.md,
- * "Timeouts"). The embedded store waits up to 5 s for another process's (or
+ * "Timeouts"). docrel's own option docrelTimeoutMS=N sets all three to N
+ * where the URI does not: a deadline for each command of the store. The embedded store waits up to 5 s for another process's (or
  * another store's) lock on its file before a call fails with SQLITE_BUSY,
  * its message naming the timeout; threads of one store never see it.
  *

@@ -27,8 +27,10 @@
  * initialised once per process: open does it (pthread_once); mongoc_cleanup
  * is left to the application, which may use libmongoc itself. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/util-private.h"
 #include "store/mongodb/mongodb-private.h"
@@ -157,8 +159,12 @@ docrel_mongodb__fail (bson_error_t *error,
       }
       return docrel_error__set (error, DOCREL_ERROR_SERVER, cause->code, "%s: %s%s", what, cause->message, label);
    }
-   return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "%s: %s (libmongoc error %u.%u)%s", what,
-                             cause->message, cause->domain, cause->code, label);
+   return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND, "%s: %s (libmongoc error %u.%u)%s%s",
+                             what, cause->message, cause->domain, cause->code,
+                             cause->domain == MONGOC_ERROR_STREAM && cause->code == MONGOC_ERROR_STREAM_SOCKET
+                                ? " [no reply within socketTimeoutMS]"
+                                : "",
+                             label);
 }
 
 /* Calls ----------------------------------------------------------------------- */
@@ -566,29 +572,70 @@ hello_has_transactions (const bson_t *hello)
    return sessions && ((replset && wire >= 7) || (mongos && wire >= 8));
 }
 
-/* docrel's timeouts where the URI sets none (mongodb-private.h). libmongoc
- * waits for a server's first reply for connectTimeoutMS (10 s) even when
+/* Takes docrel's own option docrelTimeoutMS=N out of the URI (libmongoc
+ * would warn about it): a copy of uri without it, *ms = N (0 without it),
+ * or NULL if N is not a positive int32. */
+static char *
+take_deadline (const char *uri, int32_t *ms, bson_error_t *error)
+{
+   const char *q = strchr (uri, '?');
+   const char *item = q ? q + 1 : "";
+   bson_string_t *kept = bson_string_new (NULL);
+   char *rest, *out;
+
+   *ms = 0;
+   while (*item) {
+      size_t len = strcspn (item, "&");
+      char *end = NULL;
+      long v = 0;
+
+      if (len < 16 || strncasecmp (item, "docrelTimeoutMS=", 16) != 0) {
+         bson_string_append_printf (kept, "%s%.*s", kept->len ? "&" : "", (int) len, item);
+      } else if ((v = strtol (item + 16, &end, 10)) <= 0 || v > INT32_MAX || end != item + len) {
+         docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
+                            "invalid MongoDB URI option docrelTimeoutMS=%.*s: expected milliseconds, a positive "
+                            "32-bit integer",
+                            (int) (len - 16), item + 16);
+         bson_string_free (kept, true);
+         return NULL;
+      } else {
+         *ms = (int32_t) v;
+      }
+      item += len + (item[len] == '&');
+   }
+   rest = bson_string_free (kept, false);
+   out = bson_strdup_printf ("%.*s%s%s", (int) (q ? q - uri : (ptrdiff_t) strlen (uri)), uri, *rest ? "?" : "", rest);
+   bson_free (rest);
+   return out;
+}
+
+/* Sets option to value unless the URI sets it. */
+static void
+default_timeout (mongoc_uri_t *uri, const char *option, int32_t value)
+{
+   if (!mongoc_uri_has_option (uri, option)) {
+      mongoc_uri_set_option_as_int32 (uri, option, value);
+   }
+}
+
+/* docrel's timeouts where the URI sets none (mongodb-private.h), or
+ * docrelTimeoutMS (deadline > 0) for all three. libmongoc waits for a
+ * server's first reply for connectTimeoutMS (10 s) even when
  * serverSelectionTimeoutMS is shorter, so connectTimeoutMS is never longer
  * than the server selection unless the URI says so. */
 static void
-default_timeouts (mongoc_uri_t *uri)
+default_timeouts (mongoc_uri_t *uri, int32_t deadline)
 {
    int32_t selection;
 
-   if (!mongoc_uri_has_option (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS)) {
-      mongoc_uri_set_option_as_int32 (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, DOCREL_MONGODB_SERVER_SELECTION_MS);
-   }
+   default_timeout (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, deadline ? deadline : DOCREL_MONGODB_SERVER_SELECTION_MS);
    selection = mongoc_uri_get_option_as_int32 (uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
                                                DOCREL_MONGODB_SERVER_SELECTION_MS);
-   if (!mongoc_uri_has_option (uri, MONGOC_URI_CONNECTTIMEOUTMS)) {
-      mongoc_uri_set_option_as_int32 (uri, MONGOC_URI_CONNECTTIMEOUTMS,
-                                      selection > 0 && selection < DOCREL_MONGODB_CONNECT_MS
-                                         ? selection
-                                         : DOCREL_MONGODB_CONNECT_MS);
-   }
-   if (!mongoc_uri_has_option (uri, MONGOC_URI_SOCKETTIMEOUTMS)) {
-      mongoc_uri_set_option_as_int32 (uri, MONGOC_URI_SOCKETTIMEOUTMS, DOCREL_MONGODB_SOCKET_MS);
-   }
+   default_timeout (uri, MONGOC_URI_CONNECTTIMEOUTMS,
+                    deadline                                                 ? deadline
+                    : selection > 0 && selection < DOCREL_MONGODB_CONNECT_MS ? selection
+                                                                             : DOCREL_MONGODB_CONNECT_MS);
+   default_timeout (uri, MONGOC_URI_SOCKETTIMEOUTMS, deadline ? deadline : DOCREL_MONGODB_SOCKET_MS);
 }
 
 /* Pings the deployment and reads whether it runs transactions. An
@@ -639,13 +686,19 @@ mongodb_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *
    mongoc_apm_callbacks_t *callbacks;
    bson_error_t cause;
    const char *db;
+   int32_t deadline;
+   char *given;
 
    pthread_once (&init_once, init_mongoc);
    b = bson_malloc0 (sizeof *b);
    b->host = *host;
    b->where = redact (uri);
    pthread_mutex_init (&b->mutex, NULL);
-   b->uri = mongoc_uri_new_with_error (uri, &cause);
+   if (!(given = take_deadline (uri, &deadline, error))) {
+      goto fail;
+   }
+   b->uri = mongoc_uri_new_with_error (given, &cause);
+   bson_free (given);
    if (!b->uri) {
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "invalid MongoDB URI '%s': %s", b->where,
                          cause.message);
@@ -656,7 +709,7 @@ mongodb_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *
    if (!mongoc_uri_get_appname (b->uri)) {
       mongoc_uri_set_appname (b->uri, DOCREL_MONGODB_APPNAME);
    }
-   default_timeouts (b->uri);
+   default_timeouts (b->uri, deadline);
    b->pool = mongoc_client_pool_new_with_error (b->uri, &cause);
    if (!b->pool) {
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "cannot use MongoDB URI '%s': %s",
