@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh clang-format binutils
 BUILD="${1:-build}"
-find lib include tests bench examples -name '*.[ch]' | sort | xargs clang-format --dry-run -Werror
+find lib include tests bench examples fuzz -name '*.[ch]' | sort | xargs clang-format --dry-run -Werror
 echo "lint: clang-format: every file as .clang-format has it"
 if [ ! -d "$BUILD/CMakeFiles/docrel_objects.dir" ]; then
   cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo

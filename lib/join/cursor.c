@@ -145,14 +145,20 @@ fill_batch (docrel_cursor_t *cursor)
    const bson_t *raw;
    bson_t tree;
    bool created;
+   size_t capacity = 0;
 
    docrel_store__read_begin (session->store, &scope); /* the batch and its joins: one snapshot */
-   cursor->batch = bson_malloc ((size_t) cursor->batch_size * sizeof *cursor->batch);
+   /* Grown as roots arrive: a batchSize of a billion must not allocate a
+    * billion slots up front (bson_malloc aborts when it cannot). */
    while (cursor->n_batch < (size_t) cursor->batch_size) {
       if (!docrel_store__cursor_next (session->store, cursor->backend, &raw, &cursor->error)) {
          cursor->done = true;
          cursor->failed = cursor->error.code != 0;
          break;
+      }
+      if (cursor->n_batch == capacity) {
+         capacity = capacity ? capacity * 2 : 16;
+         cursor->batch = bson_realloc (cursor->batch, capacity * sizeof *cursor->batch);
       }
       cursor->batch[cursor->n_batch++] = docrel_fetch__adopt (session, cursor->model, raw,
                                                               cursor->find.projection != NULL, &created);
