@@ -387,6 +387,34 @@ START_TEST (caller_key_model_without_id_fails_with_required)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_doc: a key {"$": 1} was saved, then could not be
+ * deleted (the delete's filters read it as an operator). MongoDB refuses it. */
+START_TEST (caller_key_document_with_dollar_fields_fails_with_wrong_type)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *model = fixture_model_new (store, "Tag", "{\"primaryKey\": \"caller\"}");
+   docrel_session_t *session = docrel_session_new (store);
+   bson_t *top = BCON_NEW ("_id", "{", "$", BCON_INT32 (1), "b", "x", "}");
+   bson_t *nested = BCON_NEW ("_id", "{", "a", "[", "{", "$in", BCON_INT32 (1), "}", "]", "}");
+   bson_t *fields[] = {top, nested};
+   bson_error_t error;
+   size_t i;
+
+   for (i = 0; i < 2; i++) {
+      docrel_doc_t *doc = docrel_doc_new_from_bson (session, model, fields[i], &error);
+
+      ASSERT_OK (doc != NULL, error);
+      ck_assert (!docrel_save (doc, &error));
+      ck_assert_uint_eq (error.code, DOCREL_ERROR_WRONG_TYPE);
+      ASSERT_MENTIONS (error, "'$'-prefixed");
+      bson_destroy (fields[i]);
+   }
+   ck_assert_int_eq (fixture_count_all (store, model), 0);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
 START_TEST (uuid_model_with_a_non_uuid_id_fails_with_wrong_type)
 {
    docrel_store_t *store = fixture_store_open ();
@@ -577,6 +605,7 @@ validation_suite (void)
 
    tc = tcase_create ("primary_keys");
    tcase_add_test (tc, caller_key_model_without_id_fails_with_required);
+   tcase_add_test (tc, caller_key_document_with_dollar_fields_fails_with_wrong_type);
    tcase_add_test (tc, uuid_model_with_a_non_uuid_id_fails_with_wrong_type);
    tcase_add_test (tc, object_id_model_with_a_string_id_fails_with_wrong_type);
    suite_add_tcase (s, tc);

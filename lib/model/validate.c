@@ -315,6 +315,28 @@ is_canonical_uuid (const char *s, uint32_t len)
    return true;
 }
 
+/* True if the document (or one inside it) has a key starting with '$'. */
+static bool
+has_dollar_key (const uint8_t *data, uint32_t len)
+{
+   bson_iter_t iter;
+   bson_t doc;
+
+   if (!bson_init_static (&doc, data, len) || !bson_iter_init (&iter, &doc)) {
+      return false;
+   }
+   while (bson_iter_next (&iter)) {
+      const bson_value_t *v = bson_iter_value (&iter);
+
+      if (bson_iter_key (&iter)[0] == '$' ||
+          ((v->value_type == BSON_TYPE_DOCUMENT || v->value_type == BSON_TYPE_ARRAY) &&
+           has_dollar_key (v->value.v_doc.data, v->value.v_doc.data_len))) {
+         return true;
+      }
+   }
+   return false;
+}
+
 /* The _id against the primary key kind and, for caller keys, its declared
  * field. */
 static bool
@@ -349,6 +371,13 @@ check_primary_key (const docrel_model_t *model, const bson_t *doc, bson_error_t 
    t = value->value_type;
    if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
       return wrong_type (model, path, "a primary key that is not an array, regex, undefined or null", value, error);
+   }
+   /* As MongoDB: such a key would read as query operators in the filters
+    * that find and delete the document by it. */
+   if (t == BSON_TYPE_DOCUMENT && has_dollar_key (value->value.v_doc.data, value->value.v_doc.data_len)) {
+      return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_WRONG_TYPE,
+                                "model '%s': field '_id': a document key may not hold '$'-prefixed fields",
+                                model->name);
    }
    return !docrel_model__field (model, "_id") ||
           docrel_model__check_value (model, docrel_model__field (model, "_id"), value, error);
