@@ -38,7 +38,8 @@ typedef enum {
 typedef enum {
    DOCREL_PK_OBJECT_ID = 0, /* generated ObjectId unless the caller sets one */
    DOCREL_PK_UUID,          /* generated UUID string unless the caller sets one */
-   DOCREL_PK_CALLER         /* the caller sets any scalar or a document */
+   DOCREL_PK_CALLER         /* the caller sets any scalar or a document (without
+                             * '$'-prefixed fields, as in MongoDB) */
 } docrel_pk_kind_t;
 
 /* What happens to fields the model does not declare (Thinky's enforce_extra). */
