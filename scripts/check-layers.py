@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 # Lowest first. A layer may use itself and the layers listed before it.
-LAYERS = ["util", "bsonx", "query", "store", "model", "doc", "join", "graph"]
+LAYERS = ["util", "bsonx", "query", "store", "model", "doc", "join", "graph", "integrity"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 
