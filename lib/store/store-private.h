@@ -240,10 +240,8 @@ struct _docrel_store_t {
    struct _docrel_model_t **models;
    size_t n_models;
    void (*free_model) (struct _docrel_model_t *model);
-   pthread_mutex_t mutex;       /* guards models and model readiness */
-   pthread_mutex_t stats_mutex; /* guards stats only: counted calls happen
-                                 * while mutex is held (model first use) */
-   docrel_store_stats_t stats;
+   pthread_mutex_t mutex;      /* guards models and model readiness */
+   docrel_store_stats_t stats; /* each field read and bumped atomically */
    /* The trace (trace.c). trace_on is all a command reads when none is set;
     * trace, trace_data and trace_generation are written under trace_lock's
     * write side and read under its read side, which callbacks run under. */
