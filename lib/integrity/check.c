@@ -267,7 +267,7 @@ append_invalid (const run_t *run, bson_t *out)
       bson_append_document_begin (&list, key, -1, &entry);
       BSON_APPEND_UTF8 (&entry, "model", run->models[i]->name);
       BSON_APPEND_INT64 (&entry, "count", run->invalid[i].count);
-      BSON_APPEND_ARRAY (&entry, "sample", &run->invalid[i].sample);
+      BSON_APPEND_ARRAY (&entry, "sample", run->invalid[i].sample);
       bson_append_document_end (&list, &entry);
    }
    bson_append_array_end (out, &list);

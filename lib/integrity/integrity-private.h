@@ -45,7 +45,8 @@ bool docrel_integrity__read_opts (docrel_store_t *store,
  * count and the first entries of its sample. */
 typedef struct {
    int64_t count;
-   bson_t sample; /* an array being built */
+   bson_t *sample; /* an array being built (a pointer: findings live in
+                    * reallocated arrays, where a bson_t cannot) */
    uint32_t n_sample;
 } docrel_finding_t;
 

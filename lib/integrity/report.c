@@ -9,14 +9,14 @@ void
 docrel_finding__init (docrel_finding_t *f)
 {
    f->count = 0;
-   bson_init (&f->sample);
+   f->sample = bson_new ();
    f->n_sample = 0;
 }
 
 void
 docrel_finding__destroy (docrel_finding_t *f)
 {
-   bson_destroy (&f->sample);
+   bson_destroy (f->sample);
 }
 
 void
@@ -28,7 +28,7 @@ docrel_finding__add (docrel_finding_t *f, bson_t *entry, int32_t max)
    f->count++;
    if (entry && f->n_sample < (uint32_t) max) {
       bson_uint32_to_string (f->n_sample++, &key, buf, sizeof buf);
-      bson_append_document (&f->sample, key, -1, entry);
+      bson_append_document (f->sample, key, -1, entry);
    }
    if (entry) {
       bson_destroy (entry);
@@ -42,7 +42,7 @@ docrel_finding__append (const docrel_finding_t *f, const char *key, bson_t *out)
 
    bson_append_document_begin (out, key, -1, &child);
    BSON_APPEND_INT64 (&child, "count", f->count);
-   BSON_APPEND_ARRAY (&child, "sample", &f->sample);
+   BSON_APPEND_ARRAY (&child, "sample", f->sample);
    bson_append_document_end (out, &child);
 }
 
