@@ -74,9 +74,10 @@ DOCREL_BEGIN_DECLS
  *
  * Memory and cost stay bounded: documents are streamed through the store's
  * cursor and held 500 at a time (their _id and keys only); each chunk sends
- * one find per referenced model. So the check sends, per relation, one find
- * for the scan plus one per chunk and end (one more, sorted, for a hasOne's
- * duplicates), and per model one find; never one per document. A repair
+ * one find per referenced model. So the check sends, per relation, one
+ * find for the scan plus one per chunk of 500 key holders (one more,
+ * sorted, for a hasOne's duplicates), and per model one find; never one
+ * per document. A repair
  * sends one update or delete per 500 documents changed and scans again
  * what it repairs.
  *
