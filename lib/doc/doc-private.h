@@ -88,9 +88,11 @@ struct _docrel_session_t {
     * from and go back to; released to the shared pool when the session is
     * freed (util-private.h). */
    docrel_pool_cache_t cache;
-   docrel_doc_t *spare;     /* freed documents to reuse (recycle.c) */
-   docrel_idmap_t map;      /* (model, keycode(_id)) -> docrel_doc_t * */
-   docrel_buf_t lookup_key; /* docrel_session__lookup's keycode, reused */
+   docrel_doc_t *spare;      /* freed documents to reuse (recycle.c) */
+   docrel_doc_t *spare_tail; /* its last, so release splices in one step */
+   size_t spare_bytes;       /* what the spare documents hold on to */
+   docrel_idmap_t map;       /* (model, keycode(_id)) -> docrel_doc_t * */
+   docrel_buf_t lookup_key;  /* docrel_session__lookup's keycode, reused */
    /* While a joining cursor loads a batch: the documents whose slots it
     * filled, so that releasing the batch leaves no slot pointing at a freed
     * document. */

@@ -7,9 +7,9 @@
  * struct, libbson's bson_t, its bytes, the key) let glibc trim the heap top
  * after every request and fault it in again on the next. A freed document
  * goes to its session's spare list instead (no lock); the session's destroy
- * hands the list to a shared one in one locked splice, keeping at most
- * SHARED_MAX bytes of documents there and freeing the rest, so a burst does
- * not pin its memory for good. A document whose bytes grew past KEEP_MAX is
+ * hands the list to a shared one in one locked splice (the list's tail and
+ * size are kept as it grows) if the shared one stays under SHARED_MAX bytes,
+ * and frees it otherwise, so a burst does not pin its memory for good. A document whose bytes grew past KEEP_MAX is
  * freed, not kept. Spare documents are poisoned under AddressSanitizer. */
 #include <pthread.h>
 #include <string.h>
@@ -20,7 +20,7 @@
 #define SHARED_MAX ((size_t) 2 << 20)
 
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
-static docrel_doc_t *shared;
+static docrel_doc_t *shared, *shared_tail;
 static size_t shared_bytes;
 
 /* What a spare document holds on to, in bytes. */
@@ -81,24 +81,37 @@ reset (docrel_doc_t *doc)
    docrel_buf__reset (&doc->key);
 }
 
+/* The shared list, taken whole (one splice under the lock). */
+static void
+take_shared (docrel_session_t *session)
+{
+   pthread_mutex_lock (&shared_lock);
+   session->spare = shared;
+   session->spare_tail = shared_tail;
+   session->spare_bytes = shared_bytes;
+   shared = shared_tail = NULL;
+   shared_bytes = 0;
+   pthread_mutex_unlock (&shared_lock);
+}
+
 docrel_doc_t *
 docrel_recycle__take (docrel_session_t *session)
 {
    docrel_doc_t *doc;
 
    if (!session->spare) {
-      pthread_mutex_lock (&shared_lock);
-      session->spare = shared;
-      shared = NULL;
-      shared_bytes = 0;
-      pthread_mutex_unlock (&shared_lock);
+      take_shared (session);
    }
    doc = session->spare;
    if (!doc) {
       return make ();
    }
-   session->spare = doc->next;
    unpoison (doc);
+   session->spare = doc->next;
+   session->spare_bytes -= footprint (doc);
+   if (!session->spare) {
+      session->spare_tail = NULL;
+   }
    reset (doc);
    return doc;
 }
@@ -112,60 +125,70 @@ docrel_recycle__put (docrel_session_t *session, docrel_doc_t *doc)
    }
    bson_reinit (doc->fields);
    doc->next = session->spare;
+   if (!session->spare) {
+      session->spare_tail = doc;
+   }
+   session->spare_bytes += footprint (doc);
    poison (doc);
    session->spare = doc;
+}
+
+/* Frees a list of spare documents for good. */
+static void
+destroy_list (docrel_doc_t *doc)
+{
+   docrel_doc_t *rest;
+
+   while (doc) {
+      rest = doc->next;
+      unpoison (doc);
+      destroy (doc);
+      doc = rest;
+   }
+}
+
+/* Splices the session's list onto the shared one if it fits: constant
+ * time under the lock, so threads ending sessions do not queue there. */
+static bool
+splice_shared (docrel_session_t *session)
+{
+   bool fits;
+
+   pthread_mutex_lock (&shared_lock);
+   fits = shared_bytes + session->spare_bytes <= SHARED_MAX;
+   if (fits) {
+      session->spare_tail->next = shared;
+      if (!shared) {
+         shared_tail = session->spare_tail;
+      }
+      shared = session->spare;
+      shared_bytes += session->spare_bytes;
+   }
+   pthread_mutex_unlock (&shared_lock);
+   return fits;
 }
 
 void
 docrel_recycle__release (docrel_session_t *session)
 {
-   docrel_doc_t *doc = session->spare, *rest;
-   docrel_doc_t *kept = NULL, *tail = NULL;
-   size_t bytes = 0;
-
-   pthread_mutex_lock (&shared_lock);
-   while (doc) {
-      size_t n = footprint (doc);
-
-      rest = doc->next;
-      if (shared_bytes + bytes + n > SHARED_MAX) {
-         break;
-      }
-      bytes += n;
-      tail = doc;
-      kept = kept ? kept : doc;
-      doc = rest;
+   /* A list too big for the shared bound goes back to malloc whole: a
+    * burst does not pin its memory, and a later session refills it. */
+   if (session->spare && !splice_shared (session)) {
+      destroy_list (session->spare);
    }
-   if (tail) {
-      tail->next = shared;
-      shared = kept;
-      shared_bytes += bytes;
-   }
-   pthread_mutex_unlock (&shared_lock);
-   session->spare = NULL;
-   /* what did not fit goes back to malloc, outside the lock */
-   while (doc) {
-      rest = doc->next;
-      unpoison (doc);
-      destroy (doc);
-      doc = rest;
-   }
+   session->spare = session->spare_tail = NULL;
+   session->spare_bytes = 0;
 }
 
 void
 docrel_recycle__drain (void)
 {
-   docrel_doc_t *doc, *rest;
+   docrel_doc_t *doc;
 
    pthread_mutex_lock (&shared_lock);
    doc = shared;
-   shared = NULL;
+   shared = shared_tail = NULL;
    shared_bytes = 0;
    pthread_mutex_unlock (&shared_lock);
-   while (doc) {
-      rest = doc->next;
-      unpoison (doc);
-      destroy (doc);
-      doc = rest;
-   }
+   destroy_list (doc);
 }
