@@ -127,12 +127,8 @@ main (int argc, char **argv)
    static const struct {
       const char *name;
       void (*run) (dbench_t *, bench_result_t *);
-   } ops[] = {{"save_all", dbench_save_all},
-              {"get_join", dbench_get_join},
-              {"get", dbench_get},
-              {"threads", dbench_threads},
-              {"cursor", dbench_cursor},
-              {"delete_all", dbench_delete_all}};
+   } ops[] = {{"save_all", dbench_save_all}, {"get_join", dbench_get_join}, {"get", dbench_get},
+              {"threads", dbench_threads},   {"cursor", dbench_cursor},     {"delete_all", dbench_delete_all}};
    const char *uri = NULL;
    int scale = 1;
    bson_error_t error;

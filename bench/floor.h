@@ -33,7 +33,7 @@ enum { FQ_POSTS_BY_AUTHOR, FQ_COMMENTS_BY_POST, FQ_LINKS_BY_POST, FQ_TAGS_BY_ID,
 typedef struct {
    sqlite3 *db;
    bench_workload_t w;
-   int gets; /* operation 3's reads: BENCH_GETS unless --gets */
+   int gets;                      /* operation 3's reads: BENCH_GETS unless --gets */
    sqlite3_stmt **in_stmts[FQ_N]; /* [query][n], n <= FLOOR_CHUNK */
 } floor_t;
 

@@ -219,8 +219,7 @@ floor_save_all (floor_t *f, bench_result_t *r)
       insert (ins[2], KEY (posts, p), FLOOR_KEY, KEY (authors, p / BENCH_POSTS_PER_AUTHOR), NULL, posts.docs[p]);
    }
    for (size_t c = 0; c < w->comments; c++) {
-      insert (ins[3], KEY (comments, c), FLOOR_KEY, KEY (posts, c / BENCH_COMMENTS_PER_POST), NULL,
-              comments.docs[c]);
+      insert (ins[3], KEY (comments, c), FLOOR_KEY, KEY (posts, c / BENCH_COMMENTS_PER_POST), NULL, comments.docs[c]);
    }
    for (size_t l = 0; l < w->links; l++) {
       int64_t k = (int64_t) (l / BENCH_TAGS_PER_POST) + 1;

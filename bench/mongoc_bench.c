@@ -300,8 +300,8 @@ main (int argc, char **argv)
    cbs = mongoc_apm_callbacks_new ();
    mongoc_apm_set_command_started_cb (cbs, started);
    mongoc_client_set_apm_callbacks (m.client, cbs, &m);
-   r = (bench_result_t){.impl = "mongoc", .op = argv[1], .store = "mongodb", .scale = scale, .commands_expected = -1,
-                      .statements = -1};
+   r = (bench_result_t){
+      .impl = "mongoc", .op = argv[1], .store = "mongodb", .scale = scale, .commands_expected = -1, .statements = -1};
    m.commands = 0;
    r.base_rss_kb = bench_peak_rss_kb ();
    t0 = bench_now ();

@@ -62,7 +62,7 @@ plain_exec (sqlite3 *db, const char *sql)
 struct _p_chunk_t {
    p_chunk_t *next;
    size_t used, size;
-   _Alignas (16) unsigned char data[];
+   _Alignas(16) unsigned char data[];
 };
 
 void *
@@ -221,8 +221,8 @@ main (int argc, char **argv)
    p.db = plain_open (p.path);
    plain_exec (p.db, SCHEMA);
    bench_statement_source = bench_statements;
-   r = (bench_result_t){.impl = "plain", .store = "sqlite", .scale = scale, .commands = -1, .commands_expected = -1,
-                        .statements = -1};
+   r = (bench_result_t){
+      .impl = "plain", .store = "sqlite", .scale = scale, .commands = -1, .commands_expected = -1, .statements = -1};
    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
       if (strcmp (argv[1], ops[i].name) == 0) {
          r.op = ops[i].name;
