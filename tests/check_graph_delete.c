@@ -504,6 +504,61 @@ START_TEST (restrict_is_satisfied_when_the_call_deletes_the_dependents)
 }
 END_TEST
 
+/* The started commands of a call, in order, by name. */
+typedef struct {
+   char names[64][24];
+   size_t n;
+} command_log_t;
+
+static void
+log_started (const docrel_trace_event_t *event, void *user_data)
+{
+   command_log_t *log = user_data;
+
+   if (log->n < 64) {
+      snprintf (log->names[log->n++], sizeof log->names[0], "%s", docrel_trace_event_command_name (event));
+   }
+}
+
+static size_t
+first_position (const command_log_t *log, const char *name)
+{
+   size_t i;
+
+   for (i = 0; i < log->n && strcmp (log->names[i], name) != 0; i++) {
+   }
+   return i;
+}
+
+/* The cascade find and the restrict count decide what the call deletes:
+ * they run inside its transaction, so no dependent can be added between
+ * the check and the delete. (A standalone MongoDB has no transaction.) */
+START_TEST (removal_reads_run_inside_the_transaction)
+{
+   docrel_trace_callbacks_t callbacks = {log_started, NULL, NULL};
+   command_log_t log = {0};
+   blog_t b;
+   docrel_doc_t *author;
+   bson_t *tree = fixture_json ("{\"posts\": true}");
+   bson_error_t error;
+   size_t begin;
+
+   blog_open_wide (&b, "restrict", "setNull");
+   author = fixture_get (b.session, b.author, 1, "{\"posts\": true}");
+   ASSERT_OK (docrel_store_set_trace (b.store, &callbacks, &log, &error), error);
+   ASSERT_OK (docrel_delete_all (author, tree, &error), error);
+   ASSERT_OK (docrel_store_set_trace (b.store, NULL, NULL, &error), error);
+   begin = first_position (&log, "startTransaction");
+   ck_assert_msg (begin < log.n, "no transaction was traced");
+   ck_assert_uint_lt (begin, first_position (&log, "find"));
+   ck_assert_uint_lt (begin, first_position (&log, "count"));
+   ck_assert_uint_lt (first_position (&log, "count"), first_position (&log, "commitTransaction"));
+   ck_assert_uint_lt (first_position (&log, "commitTransaction"), log.n);
+   bson_destroy (tree);
+   blog_close (&b);
+}
+END_TEST
+
 START_TEST (restrict_counts_only_the_dependents_the_call_leaves)
 {
    blog_t b;
@@ -663,6 +718,7 @@ main (void)
    tcase_add_loop_test (tc, no_action_leaves_dependents_untouched, 0, N_CALLS);
    tcase_add_test (tc, restrict_is_satisfied_when_the_call_deletes_the_dependents);
    tcase_add_test (tc, restrict_counts_only_the_dependents_the_call_leaves);
+   tcase_add_test (tc, removal_reads_run_inside_the_transaction);
    tcase_add_test (tc, restrict_on_links_counts_links_to_ends_the_call_leaves);
    tcase_add_loop_test (tc, deleting_100_authors_costs_the_commands_of_1, 0, 4);
    suite_add_tcase (s, tc);

@@ -151,7 +151,8 @@ docrel_save_all_many (docrel_doc_t *const *docs,
  * levels, never by documents: one find per cascade relation and level, one
  * count per restrict relation and model, one range update per setNull
  * relation and model, one range delete per link side, one delete per model
- * and level (dependents first). Those reads run before the transaction.
+ * and level (dependents first). Those reads run inside the call's
+ * transaction, before its writes.
  *
  * Afterwards the session is in line with the store: deleted documents stay
  * in it as new, unsaved documents and leave every slot that held them, and

@@ -39,13 +39,17 @@ check_docs (const char *call, docrel_doc_t *const *docs, size_t n, bson_error_t 
 static bool
 remove_seeded (docrel_removal_t *rm, bool dry_run, bson_t *plan, bson_error_t *error)
 {
-   bool ok = docrel_removal__expand (rm, error);
+   bool ok;
 
-   if (ok) {
-      docrel_removal__plan (rm);
-      if (!dry_run) {
-         ok = docrel_removal__run (rm, error);
+   if (dry_run) {
+      ok = docrel_removal__expand (rm, error);
+      if (ok) {
+         docrel_removal__plan (rm);
       }
+   } else {
+      ok = docrel_removal__run (rm, error); /* reads inside its transaction */
+   }
+   if (ok || !dry_run) {
       docrel_removal__describe (rm, dry_run, plan);
    }
    docrel_removal__destroy (rm);

@@ -52,6 +52,11 @@ typedef struct {
    docrel_undo_t *sent; /* while running: the effects of confirmed steps */
    size_t done;         /* after running: the steps the store holds (all on
                          * success, none after a rollback, else a prefix) */
+   /* If set, called once inside the transaction before the steps are sent:
+    * it reads what decides the plan and adds the steps, so that the reads
+    * and the writes see one state of the store (removal.c). */
+   bool (*prepare) (void *ctx, bson_error_t *error);
+   void *prepare_ctx;
 } docrel_plan_t;
 
 void docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session);
@@ -334,9 +339,13 @@ void docrel_removal__plan (docrel_removal_t *rm);
  * docrel_removal__run. */
 void docrel_removal__describe (const docrel_removal_t *rm, bool dry_run, bson_t *out);
 
-/* Sends the plan (one transaction where the store has them) and brings the
- * session in line with what the store then holds (all of it, or on a
- * standalone MongoDB the steps written before a failure): deleted
+/* Expands, plans and sends a seeded removal in one transaction where the
+ * store has them: the cascade finds and restrict counts run inside it, so
+ * no dependent can be added between the check and the delete. Every model
+ * the removal can reach is put in use first (first use may create
+ * collections and indexes, which cannot be done inside a transaction).
+ * Then brings the session in line with what the store holds (all of it,
+ * or on a standalone MongoDB the steps written before a failure): deleted
  * documents unsaved and out of every slot, setNull keys gone. */
 bool docrel_removal__run (docrel_removal_t *rm, bson_error_t *error);
 

@@ -270,6 +270,17 @@ forget_deleted (docrel_plan_t *plan, size_t n)
    bson_free (gone);
 }
 
+/* Runs the plan's prepare hook; only once, since a retried transaction
+ * sends the steps it planned. */
+static bool
+prepare_once (docrel_plan_t *plan, bson_error_t *error)
+{
+   bool (*prepare) (void *, bson_error_t *) = plan->prepare;
+
+   plan->prepare = NULL;
+   return prepare (plan->prepare_ctx, error);
+}
+
 /* One attempt: begin, every step, commit. On failure the transaction is
  * aborted; *rolled_back tells whether the store undid everything (a
  * transaction was open, or none could begin). */
@@ -283,6 +294,10 @@ attempt (docrel_plan_t *plan, bool *rolled_back, bson_error_t *error)
    *rolled_back = true;
    if (!docrel_store__begin (store, &active, error)) {
       return false;
+   }
+   i = 0;
+   if (plan->prepare && !prepare_once (plan, error)) {
+      goto fail;
    }
    for (i = 0; i < plan->n_steps; i++) {
       if (!run_step (plan, &plan->steps[i], error)) {
@@ -325,7 +340,7 @@ docrel_plan__run (docrel_plan_t *plan, bson_error_t *error)
    int tries;
 
    plan->done = 0;
-   if (plan->n_steps == 0) {
+   if (plan->n_steps == 0 && !plan->prepare) {
       docrel_undo__forget (&plan->undo);
       return true;
    }

@@ -676,11 +676,35 @@ bring_in_line (docrel_removal_t *rm)
    docrel_buf__destroy (&code);
 }
 
+static bool
+prepare (void *ctx, bson_error_t *error)
+{
+   docrel_removal_t *rm = ctx;
+
+   if (!docrel_removal__expand (rm, error)) {
+      return false;
+   }
+   docrel_removal__plan (rm);
+   return true;
+}
+
 bool
 docrel_removal__run (docrel_removal_t *rm, bson_error_t *error)
 {
-   bool ok = docrel_plan__use (&rm->plan, error) && docrel_plan__run (&rm->plan, error);
+   docrel_model_t **seeds = bson_malloc (rm->n_fronts * sizeof *seeds);
+   size_t i;
+   bool ok;
 
+   for (i = 0; i < rm->n_fronts; i++) {
+      seeds[i] = rm->fronts[i].model;
+   }
+   ok = docrel_relation__use_reachable (rm->plan.session->store, seeds, rm->n_fronts, error);
+   bson_free (seeds);
+   if (ok) {
+      rm->plan.prepare = prepare;
+      rm->plan.prepare_ctx = rm;
+      ok = docrel_plan__run (&rm->plan, error);
+   }
    bring_in_line (rm);
    return ok;
 }

@@ -169,6 +169,13 @@ void docrel_relation__destroy (docrel_relation_t *relation);
 /* True for hasMany and hasAndBelongsToMany, whose slots hold lists. */
 bool docrel_relation__is_many (const docrel_relation_t *relation);
 
+/* Puts in use the seeds and every model linked to them through relations,
+ * transitively (a delete's cascades and checks can reach no other). */
+bool docrel_relation__use_reachable (struct _docrel_store_t *store,
+                                     docrel_model_t *const *seeds,
+                                     size_t n_seeds,
+                                     bson_error_t *error);
+
 /* ---- schema ------------------------------------------------------------- */
 
 /* What schema.c (the walker: its passes declare a schema document through

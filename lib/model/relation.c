@@ -7,6 +7,7 @@
  * appends the relation to model a. Relations are declared at start-up, so a
  * failure part way (an index added, then a later check failing) is rare; the
  * checks that can fail all come before anything is added. */
+#include <pthread.h>
 #include <string.h>
 
 #include "util/util-private.h"
@@ -617,4 +618,76 @@ docrel_model_has_and_belongs_to_many (docrel_model_t *a,
                                       bson_error_t *error)
 {
    return declare (DOCREL_HAS_AND_BELONGS_TO_MANY, a, b, field, left_key, right_key, opts, error);
+}
+
+static bool
+in_set (docrel_model_t *const *set, size_t n, const docrel_model_t *model)
+{
+   size_t i;
+
+   for (i = 0; model && i < n; i++) {
+      if (set[i] == model) {
+         return true;
+      }
+   }
+   return false;
+}
+
+/* Adds model to set (of *n) unless it is NULL or there already. */
+static void
+add_to_set (docrel_model_t **set, size_t *n, docrel_model_t *model)
+{
+   if (model && !in_set (set, *n, model)) {
+      set[(*n)++] = model;
+   }
+}
+
+/* Adds to set the models of every relation touching one of its models. */
+static void
+reach_step (docrel_model_t *const *models, size_t n_models, docrel_model_t **set, size_t *n)
+{
+   size_t i, k;
+
+   for (i = 0; i < n_models; i++) {
+      for (k = 0; k < models[i]->n_relations; k++) {
+         docrel_relation_t *r = models[i]->relations[k];
+         if (in_set (set, *n, r->model) || in_set (set, *n, r->target) || in_set (set, *n, r->link)) {
+            add_to_set (set, n, r->model);
+            add_to_set (set, n, r->target);
+            add_to_set (set, n, r->link);
+         }
+      }
+   }
+}
+
+bool
+docrel_relation__use_reachable (struct _docrel_store_t *store,
+                                docrel_model_t *const *seeds,
+                                size_t n_seeds,
+                                bson_error_t *error)
+{
+   docrel_model_t **models, **set;
+   size_t n_models, n = 0, before, i;
+   bool ok = true;
+
+   /* the store's models, copied under its lock (declaring may grow them) */
+   pthread_mutex_lock (&store->mutex);
+   n_models = store->n_models;
+   models = bson_malloc ((n_models + 1) * sizeof *models);
+   memcpy (models, store->models, n_models * sizeof *models);
+   pthread_mutex_unlock (&store->mutex);
+   set = bson_malloc ((n_models + n_seeds + 1) * sizeof *set);
+   for (i = 0; i < n_seeds; i++) {
+      add_to_set (set, &n, seeds[i]);
+   }
+   do {
+      before = n;
+      reach_step (models, n_models, set, &n);
+   } while (n > before);
+   for (i = 0; ok && i < n; i++) {
+      ok = docrel_model__use (set[i], error);
+   }
+   bson_free (set);
+   bson_free (models);
+   return ok;
 }
