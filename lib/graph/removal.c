@@ -530,9 +530,30 @@ set_null (docrel_removal_t *rm, const deleted_t *d, const docrel_relation_t *r)
    docrel_buf__destroy (&code);
 }
 
+/* Marks done the (model, key paths) of every cascade relation towards d's
+ * model: its find took every document holding those keys into the call,
+ * so a setNull declared on the other end would only update documents the
+ * call then deletes. */
+static void
+skip_cascaded (const deleted_t *d, docrel_idmap_t *done)
+{
+   docrel_model_t *from;
+   char *const *from_paths;
+   char *const *m_paths;
+   size_t i;
+
+   for (i = 0; i < d->n_refs; i++) {
+      docrel_relation_t *r = d->refs[i];
+      if (r->on_delete == DOCREL_ON_DELETE_CASCADE && docrel_graph__reference (r, d->m, &from, &from_paths, &m_paths)) {
+         (void) docrel_graph__once (done, from, from_paths, r->n_keys);
+      }
+   }
+}
+
 /* The setNull updates and link deletes for the documents of front fi's
  * model, at every depth: once per (model, key paths) written, so a
- * relation declared from both ends costs one command. */
+ * relation declared from both ends costs one command, and none where a
+ * cascade deletes the documents holding the keys. */
 static void
 plan_model (docrel_removal_t *rm, size_t fi)
 {
@@ -542,6 +563,7 @@ plan_model (docrel_removal_t *rm, size_t fi)
 
    deleted_init (rm, rm->fronts[fi].model, &d);
    docrel_idmap__init (&done);
+   skip_cascaded (&d, &done);
    for (i = 0; i < d.n_refs; i++) {
       docrel_relation_t *r = d.refs[i];
       char *const *fields[2];
