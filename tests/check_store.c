@@ -119,15 +119,89 @@ START_TEST (absolute_uri_opens_that_file)
 }
 END_TEST
 
+/* A second store on the file, waiting for the first one's write lock. */
+typedef struct {
+   docrel_store_t *waiter;
+   docrel_model_t *model;
+   bool tried, failed;
+   int64_t waited_ms;
+   bson_error_t error;
+} lock_wait_t;
+
+/* Inside the holder's transaction: the waiter tries to write. */
+static void
+write_while_locked (const docrel_trace_event_t *event, void *user_data)
+{
+   lock_wait_t *w = user_data;
+   docrel_session_t *session;
+   docrel_doc_t *doc;
+   int64_t start;
+
+   if (w->tried || strcmp (docrel_trace_event_command_name (event), "insert") != 0) {
+      return;
+   }
+   w->tried = true;
+   session = docrel_session_new (w->waiter);
+   doc = fixture_new_doc (session, w->model, "{\"_id\": 2}");
+   start = bson_get_monotonic_time ();
+   w->failed = !docrel_save (doc, &w->error);
+   w->waited_ms = (bson_get_monotonic_time () - start) / 1000;
+   docrel_session_destroy (session);
+}
+
+/* docrelTimeoutMS on a SQLite URI is how long a write waits for another
+ * connection's lock; the error names it. */
+START_TEST (sqlite_timeout_option_bounds_the_wait_for_a_lock)
+{
+   docrel_trace_callbacks_t callbacks = {write_while_locked, NULL, NULL};
+   char dir[512], path[600], uri[700];
+   docrel_store_t *holder;
+   docrel_session_t *session;
+   lock_wait_t w = {0};
+   bson_error_t error;
+
+   make_temp_dir (dir, sizeof dir);
+   snprintf (path, sizeof path, "%s/locked.db", dir);
+   snprintf (uri, sizeof uri, "sqlite://%s", path);
+   holder = docrel_store_open (uri, &error);
+   ck_assert_msg (holder != NULL, "%s", error.message);
+   snprintf (uri, sizeof uri, "sqlite://%s?docrelTimeoutMS=300", path);
+   w.waiter = docrel_store_open (uri, &error);
+   ck_assert_msg (w.waiter != NULL, "%s", error.message);
+   w.model = fixture_keyed_model (w.waiter, "Note");
+   session = docrel_session_new (w.waiter);
+   ASSERT_OK (docrel_save (fixture_new_doc (session, w.model, "{\"_id\": 0}"), &error), error);
+   docrel_session_destroy (session);
+   session = docrel_session_new (holder);
+   ASSERT_OK (docrel_store_set_trace (holder, &callbacks, &w, &error), error);
+   ASSERT_OK (docrel_save_all (fixture_new_doc (session, fixture_keyed_model (holder, "Note"), "{\"_id\": 1}"), NULL,
+                               NULL, NULL, &error),
+              error);
+   ck_assert (w.tried && w.failed);
+   ASSERT_MENTIONS (w.error, "300 ms");
+   ck_assert_msg (w.waited_ms >= 250 && w.waited_ms < 4000, "waited %lld ms", (long long) w.waited_ms);
+   docrel_session_destroy (session);
+   docrel_store_destroy (w.waiter);
+   docrel_store_destroy (holder);
+   remove_db (dir, path);
+}
+END_TEST
+
 START_TEST (malformed_or_unknown_uris_fail_with_store_errors_naming_them)
 {
    static const struct {
       const char *uri;
       unsigned code;
    } cases[] = {
-      {"nonsense", DOCREL_ERROR_INVALID_URI},           {"sqlite:", DOCREL_ERROR_INVALID_URI},
-      {"sqlite://host/x.db", DOCREL_ERROR_INVALID_URI}, {"postgres://x", DOCREL_ERROR_UNKNOWN_BACKEND},
-      {"mongodb://h/d.b", DOCREL_ERROR_INVALID_URI}, /* a database name with a dot */
+      {"nonsense", DOCREL_ERROR_INVALID_URI},
+      {"sqlite:", DOCREL_ERROR_INVALID_URI},
+      {"sqlite://host/x.db", DOCREL_ERROR_INVALID_URI},
+      {"postgres://x", DOCREL_ERROR_UNKNOWN_BACKEND},
+      {"mongodb://h/d.b", DOCREL_ERROR_INVALID_URI},         /* a database name with a dot */
+      {"sqlite::memory:?mode=ro", DOCREL_ERROR_INVALID_URI}, /* only docrelTimeoutMS */
+      {"sqlite::memory:?docrelTimeoutMS=0", DOCREL_ERROR_INVALID_URI},
+      {"sqlite:x.db?docrelTimeoutMS=9999999999", DOCREL_ERROR_INVALID_URI},
+      {"sqlite:?docrelTimeoutMS=10", DOCREL_ERROR_INVALID_URI},
    };
    bson_error_t error;
    docrel_store_t *store;
@@ -433,6 +507,7 @@ store_suite (void)
    tcase_add_test (tc, memory_uri_opens_a_private_empty_store);
    tcase_add_test (tc, relative_uri_opens_a_file_in_the_working_directory);
    tcase_add_test (tc, absolute_uri_opens_that_file);
+   tcase_add_test (tc, sqlite_timeout_option_bounds_the_wait_for_a_lock);
    tcase_add_test (tc, malformed_or_unknown_uris_fail_with_store_errors_naming_them);
    tcase_add_test (tc, empty_or_null_uri_fails_with_invalid_uri);
    tcase_add_test (tc, file_in_a_missing_directory_fails_naming_the_path);

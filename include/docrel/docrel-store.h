@@ -18,9 +18,12 @@
  * socketTimeoutMS=60000, so that opening fails within about the server
  * selection timeout and a stalled reply within a minute (docs/mongodb.md,
  * "Timeouts"). docrel's own option docrelTimeoutMS=N sets all three to N
- * where the URI does not: a deadline for each command of the store. The embedded store waits up to 5 s for another process's (or
- * another store's) lock on its file before a call fails with SQLITE_BUSY,
- * its message naming the timeout; threads of one store never see it.
+ * where the URI does not: a deadline for each command of the store. The
+ * embedded store waits up to 5 s (or an embedded URI's docrelTimeoutMS=N,
+ * e.g. sqlite:///abs/path.db?docrelTimeoutMS=200, its only option) for
+ * another process's (or another store's) lock on its file before a call
+ * fails with SQLITE_BUSY, its message naming the timeout; threads of one
+ * store never see it.
  *
  * An embedded file says its layout (how tables and indexes are named) in
  * PRAGMA user_version: 2 for this version. Opening a file of the first

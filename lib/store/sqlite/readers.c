@@ -31,7 +31,7 @@
 #include "store/sqlite/sqlite-private.h"
 
 int
-docrel_sqlite__connect (const char *path, int flags, sqlite3 **db)
+docrel_sqlite__connect (const char *path, int flags, int busy_ms, sqlite3 **db)
 {
    int rc;
 
@@ -42,7 +42,7 @@ docrel_sqlite__connect (const char *path, int flags, sqlite3 **db)
    rc = sqlite3_open_v2 (path, db, flags, NULL);
    if (rc == SQLITE_OK) {
       sqlite3_extended_result_codes (*db, 1);
-      rc = sqlite3_busy_timeout (*db, DOCREL_SQLITE_BUSY_MS);
+      rc = sqlite3_busy_timeout (*db, busy_ms);
    }
    if (rc == SQLITE_OK) {
       rc = docrel_sqlite__register_functions (*db);
@@ -65,7 +65,8 @@ reader_open (docrel_backend_t *b)
    r->parent = b;
    r->where = bson_strdup (b->where);
    r->seen_gen = atomic_load (&b->schema_gen);
-   ok = docrel_sqlite__connect (b->path, SQLITE_OPEN_NOMUTEX, &r->db) == SQLITE_OK &&
+   r->busy_ms = b->busy_ms;
+   ok = docrel_sqlite__connect (b->path, SQLITE_OPEN_NOMUTEX, b->busy_ms, &r->db) == SQLITE_OK &&
         sqlite3_prepare_v3 (r->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &r->begin_stmt, NULL) == SQLITE_OK &&
         sqlite3_prepare_v3 (r->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &r->commit_stmt, NULL) == SQLITE_OK;
    if (!ok) {

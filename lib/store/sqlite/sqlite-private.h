@@ -95,6 +95,8 @@ struct _docrel_backend_t {
     * creations, so readers reload their collection state; schema_changed
     * says the open write or transaction made one. */
    char *path;
+   int busy_ms; /* how long a write waits for another connection's lock:
+                 * DOCREL_SQLITE_BUSY_MS or the URI's docrelTimeoutMS */
    pthread_mutex_t pool_mutex;
    docrel_backend_t **readers; /* open read connections, in use or idle */
    size_t n_readers;
@@ -197,7 +199,7 @@ void docrel_sqlite__readers_close (docrel_backend_t *b);
 
 /* Opens a connection on path with the store's settings (busy timeout, SQL
  * functions); flags add to READWRITE. SQLite result code. */
-int docrel_sqlite__connect (const char *path, int flags, sqlite3 **db);
+int docrel_sqlite__connect (const char *path, int flags, int busy_ms, sqlite3 **db);
 
 /* index.c ----------------------------------------------------------------- */
 

@@ -31,8 +31,10 @@
  * end, rather than joining someone else's transaction. Reads outside the
  * calling thread's transaction run on read connections (readers.c) on a
  * file store, and on this one connection on a memory store. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -61,7 +63,7 @@ docrel_sqlite__fail (docrel_backend_t *b, int rc, bson_error_t *error, const cha
        * this store's own threads wait for each other inside docrel. */
       return docrel_error__set (error, DOCREL_ERROR_SQLITE, (uint32_t) rc,
                                 "%s: %s (another connection kept the file locked for more than %d ms)", what, msg,
-                                DOCREL_SQLITE_BUSY_MS);
+                                b ? b->busy_ms : DOCREL_SQLITE_BUSY_MS);
    }
    return docrel_error__set (error, DOCREL_ERROR_SQLITE, (uint32_t) rc, "%s: %s", what, msg);
 }
@@ -495,9 +497,10 @@ sqlite_ensure_collection (docrel_backend_t *b, const char *collection, bson_erro
 
 /* Opening and closing ------------------------------------------------------------ */
 
-/* The file name uri names (bson_malloc'd), or NULL with error set. */
+/* The file name of uri, a URI without its query (bson_malloc'd), or NULL
+ * with error set naming full, the whole URI. */
 static char *
-parse_uri (const char *uri, bool *memory, bson_error_t *error)
+parse_path (const char *full, const char *uri, bool *memory, bson_error_t *error)
 {
    const char *rest;
 
@@ -528,8 +531,54 @@ parse_uri (const char *uri, bool *memory, bson_error_t *error)
    return bson_strdup (rest);
 bad:
    docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI, "invalid SQLite URI '%s': use %s",
-                      uri ? uri : "(null)", URI_FORMS);
+                      full ? full : "(null)", URI_FORMS);
    return NULL;
+}
+
+/* Reads the URI's query: only docrel's own docrelTimeoutMS=N, the busy
+ * timeout in milliseconds (a positive 32-bit integer). */
+static bool
+parse_query (const char *uri, const char *query, int *busy_ms, bson_error_t *error)
+{
+   const char *key = "docrelTimeoutMS=";
+   char *end;
+   long v;
+
+   if (strncasecmp (query, key, strlen (key)) != 0) {
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
+                                "invalid SQLite URI '%s': the only option is docrelTimeoutMS=<milliseconds>", uri);
+   }
+   errno = 0;
+   v = strtol (query + strlen (key), &end, 10);
+   if (errno || *end || end == query + strlen (key) || v <= 0 || v > INT32_MAX) {
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
+                                "invalid SQLite URI '%s': docrelTimeoutMS is in milliseconds, a positive 32-bit "
+                                "integer",
+                                uri);
+   }
+   *busy_ms = (int) v;
+   return true;
+}
+
+/* The file name uri names (bson_malloc'd), or NULL with error set; its
+ * docrelTimeoutMS, if any, in *busy_ms. */
+static char *
+parse_uri (const char *uri, bool *memory, int *busy_ms, bson_error_t *error)
+{
+   const char *query = uri ? strchr (uri, '?') : NULL;
+   char *head, *path;
+
+   *busy_ms = DOCREL_SQLITE_BUSY_MS;
+   if (!query) {
+      return parse_path (uri, uri, memory, error);
+   }
+   if (!parse_query (uri, query + 1, busy_ms, error)) {
+      return NULL;
+   }
+   head = bson_strndup (uri, (size_t) (query - uri));
+   path = parse_path (uri, head, memory, error);
+   bson_free (head);
+   return path;
 }
 
 static void sqlite_close (docrel_backend_t *b);
@@ -540,7 +589,7 @@ static void sqlite_close (docrel_backend_t *b);
 static bool
 set_wal (docrel_backend_t *b, bson_error_t *error)
 {
-   int64_t deadline = bson_get_monotonic_time () + (int64_t) DOCREL_SQLITE_BUSY_MS * 1000;
+   int64_t deadline = bson_get_monotonic_time () + (int64_t) b->busy_ms * 1000;
    int rc;
 
    while ((rc = sqlite3_exec (b->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) != SQLITE_OK) {
@@ -559,10 +608,11 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
    docrel_backend_t *b = NULL;
    char *path;
    bool memory;
+   int busy_ms;
    int rc;
 
    BSON_UNUSED (host); /* the embedded store makes no extra round trips */
-   path = parse_uri (uri, &memory, error);
+   path = parse_uri (uri, &memory, &busy_ms, error);
    if (!path) {
       return NULL;
    }
@@ -580,7 +630,8 @@ sqlite_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *e
    }
    pthread_mutex_init (&b->pool_mutex, NULL);
    b->where = bson_strdup (uri);
-   rc = docrel_sqlite__connect (path, SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, &b->db);
+   b->busy_ms = busy_ms;
+   rc = docrel_sqlite__connect (path, SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, busy_ms, &b->db);
    if (rc != SQLITE_OK) {
       docrel_sqlite__fail (b, b->db ? sqlite3_extended_errcode (b->db) : rc, error, "opening '%s'", uri);
       goto fail;
