@@ -312,6 +312,8 @@ typedef struct {
    docrel_idmap_t ids; /* (model, keycode(_id)) of every document to delete */
    docrel_nulled_t *nulls;
    size_t n_nulls;
+   docrel_relation_t **relations; /* the store's, when the call began */
+   size_t n_relations;
 } docrel_removal_t;
 
 void docrel_removal__init (docrel_removal_t *rm, docrel_session_t *session, const char *call);
@@ -424,11 +426,21 @@ void docrel_graph__keys_filter (docrel_doc_t *const *docs,
  * and their ids out of each other. */
 void docrel_graph__forget (docrel_undo_t *undo, docrel_session_t *session, docrel_doc_t *const *gone, size_t n);
 
-/* Every hasAndBelongsToMany relation of the store whose link holds model's
- * keys on either side (declared on it or towards it), and each
- * relation declared elsewhere that references model (belongsTo towards it)
- * or that model declares (hasOne / hasMany from it). *out is bson_malloc'd. */
-size_t docrel_graph__references (docrel_model_t *model, docrel_relation_t ***out);
+/* Every relation declared in the store, in declaration order, read under
+ * the store's lock: a graph call takes it before its transaction, since
+ * the lock order is the store's before the backend's. *out is
+ * bson_malloc'd. */
+size_t docrel_graph__all_relations (docrel_store_t *store, docrel_relation_t ***out);
+
+/* Of the relations all: every hasAndBelongsToMany relation whose link
+ * holds model's keys on either side (declared on it or towards it), and
+ * each relation declared elsewhere that references model (belongsTo
+ * towards it) or that model declares (hasOne / hasMany from it). *out is
+ * bson_malloc'd. */
+size_t docrel_graph__references (docrel_relation_t *const *all,
+                                 size_t n_all,
+                                 const docrel_model_t *model,
+                                 docrel_relation_t ***out);
 
 /* The encoded key tuple of doc at paths (keycode.h), or false if doc has
  * none. */

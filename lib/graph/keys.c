@@ -280,24 +280,42 @@ docrel_graph__forget (docrel_undo_t *undo, docrel_session_t *session, docrel_doc
 }
 
 size_t
-docrel_graph__references (docrel_model_t *model, docrel_relation_t ***out)
+docrel_graph__all_relations (docrel_store_t *store, docrel_relation_t ***out)
 {
-   docrel_store_t *store = model->store;
    docrel_relation_t **list = NULL;
-   size_t n = 0, i, k;
+   size_t n = 0, cap = 0, i, k;
 
    pthread_mutex_lock (&store->mutex);
    for (i = 0; i < store->n_models; i++) {
       docrel_model_t *m = store->models[i];
       for (k = 0; k < m->n_relations; k++) {
-         docrel_relation_t *r = m->relations[k];
-         if (r->model == model || r->target == model) {
-            list = bson_realloc (list, (n + 1) * sizeof *list);
-            list[n++] = r;
+         if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            list = bson_realloc (list, cap * sizeof *list);
          }
+         list[n++] = m->relations[k];
       }
    }
    pthread_mutex_unlock (&store->mutex);
+   *out = list;
+   return n;
+}
+
+size_t
+docrel_graph__references (docrel_relation_t *const *all,
+                          size_t n_all,
+                          const docrel_model_t *model,
+                          docrel_relation_t ***out)
+{
+   docrel_relation_t **list = NULL;
+   size_t n = 0, i;
+
+   for (i = 0; i < n_all; i++) {
+      if (all[i]->model == model || all[i]->target == model) {
+         list = bson_realloc (list, (n + 1) * sizeof *list);
+         list[n++] = all[i];
+      }
+   }
    *out = list;
    return n;
 }

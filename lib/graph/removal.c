@@ -39,6 +39,7 @@ docrel_removal__init (docrel_removal_t *rm, docrel_session_t *session, const cha
    docrel_plan__init (&rm->plan, session);
    rm->call = call;
    docrel_idmap__init (&rm->ids);
+   rm->n_relations = docrel_graph__all_relations (session->store, &rm->relations);
 }
 
 void
@@ -54,6 +55,7 @@ docrel_removal__destroy (docrel_removal_t *rm)
       docrel_idmap__destroy (&rm->nulls[i].codes);
    }
    bson_free (rm->nulls);
+   bson_free (rm->relations);
    docrel_idmap__destroy (&rm->ids);
    docrel_session_destroy (rm->scratch);
    docrel_plan__destroy (&rm->plan);
@@ -160,7 +162,7 @@ deleted_init (const docrel_removal_t *rm, docrel_model_t *m, deleted_t *d)
 {
    d->m = m;
    d->n = model_docs (rm, m, &d->docs);
-   d->n_refs = docrel_graph__references (m, &d->refs);
+   d->n_refs = docrel_graph__references (rm->relations, rm->n_relations, m, &d->refs);
 }
 
 static void
@@ -247,7 +249,7 @@ static bool
 expand_front (docrel_removal_t *rm, size_t fi, bson_error_t *error)
 {
    docrel_relation_t **refs = NULL;
-   size_t n_refs = docrel_graph__references (rm->fronts[fi].model, &refs), i;
+   size_t n_refs = docrel_graph__references (rm->relations, rm->n_relations, rm->fronts[fi].model, &refs), i;
    bool ok = true;
 
    for (i = 0; ok && i < n_refs; i++) {

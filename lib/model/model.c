@@ -314,6 +314,12 @@ docrel_model__use (docrel_model_t *model, bson_error_t *error)
    bool ok = true;
    size_t i;
 
+   /* Ready models skip the lock: a graph call uses its models inside its
+    * transaction, holding the backend's lock, which must not be taken
+    * before the store's. Ready implies frozen. */
+   if (__atomic_load_n (&model->ready, __ATOMIC_ACQUIRE)) {
+      return true;
+   }
    pthread_mutex_lock (&store->mutex);
    model->frozen = true;
    if (!model->ready) {
@@ -328,7 +334,7 @@ docrel_model__use (docrel_model_t *model, bson_error_t *error)
          spec.unique = index->unique;
          ok = docrel_store__ensure_index (store, &spec, error);
       }
-      model->ready = ok;
+      __atomic_store_n (&model->ready, ok, __ATOMIC_RELEASE);
    }
    pthread_mutex_unlock (&store->mutex);
    return ok;
