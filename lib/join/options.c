@@ -126,6 +126,10 @@ parse_option (const bson_iter_t *iter, bool counting, docrel_find_t *find, pendi
       find->spec.batch_size = n > INT32_MAX ? INT32_MAX : (int32_t) n;
       return true;
    } else if (strcmp (key, "sort") == 0) {
+      /* a repeated option takes the last value, as skip and limit do */
+      docrel_sort__destroy (find->sort);
+      find->sort = NULL;
+      find->spec.sort = NULL;
       if (!get_document (iter, key, &sub, error) || !(find->sort = docrel_sort__new (&sub, error))) {
          return false;
       }
