@@ -666,19 +666,19 @@ START_TEST (a_dry_run_names_the_tuples)
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_purge_with_opts (ann, dry, &plan, &error), error);
    assert_plan (&plan, "{ \"writes\" : [ "
-                       "{ \"op\" : \"updateWhere\", \"model\" : \"Post\", \"collection\" : \"Post\", \"level\" : 0, "
-                       "\"filter\" : { \"$or\" : [ { \"authorName\" : { \"$eq\" : \"Ann\" }, "
-                       "\"authorBorn\" : { \"$eq\" : 1990 } } ] }, "
-                       "\"update\" : { \"$unset\" : { \"authorName\" : \"\", \"authorBorn\" : \"\" } } }, "
-                       "{ \"op\" : \"updateWhere\", \"model\" : \"Passport\", \"collection\" : \"Passport\", "
-                       "\"level\" : 0, \"filter\" : { \"$or\" : [ { \"holderName\" : { \"$eq\" : \"Ann\" }, "
-                       "\"holderBorn\" : { \"$eq\" : 1990 } } ] }, "
-                       "\"update\" : { \"$unset\" : { \"holderName\" : \"\", \"holderBorn\" : \"\" } } }, "
                        "{ \"op\" : \"unlink\", \"model\" : \"Club_Person\", \"collection\" : \"Club_Person\", "
                        "\"level\" : 0, \"filter\" : { \"$or\" : [ { \"Person_name\" : { \"$eq\" : \"Ann\" }, "
                        "\"Person_born\" : { \"$eq\" : 1990 } } ] } }, "
                        "{ \"op\" : \"delete\", \"model\" : \"Person\", \"collection\" : \"Person\", \"level\" : 1, "
-                       "\"count\" : 1, \"ids\" : [ 1 ] } ] }");
+                       "\"count\" : 1, \"ids\" : [ 1 ] }, "
+                       "{ \"op\" : \"updateWhere\", \"model\" : \"Post\", \"collection\" : \"Post\", \"level\" : 2, "
+                       "\"filter\" : { \"$or\" : [ { \"authorName\" : { \"$eq\" : \"Ann\" }, "
+                       "\"authorBorn\" : { \"$eq\" : 1990 } } ] }, "
+                       "\"update\" : { \"$unset\" : { \"authorName\" : \"\", \"authorBorn\" : \"\" } } }, "
+                       "{ \"op\" : \"updateWhere\", \"model\" : \"Passport\", \"collection\" : \"Passport\", "
+                       "\"level\" : 2, \"filter\" : { \"$or\" : [ { \"holderName\" : { \"$eq\" : \"Ann\" }, "
+                       "\"holderBorn\" : { \"$eq\" : 1990 } } ] }, "
+                       "\"update\" : { \"$unset\" : { \"holderName\" : \"\", \"holderBorn\" : \"\" } } } ] }");
    bson_destroy (&plan);
    ASSERT_OK (docrel_link_with_opts (bob, "clubs", club, dry, &plan, &error), error);
    assert_plan (&plan, "{ \"writes\" : [ "

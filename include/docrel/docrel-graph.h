@@ -161,13 +161,17 @@ docrel_save_all_many (docrel_doc_t *const *docs,
  * docrel_delete_all with an empty tree. */
 
 /* The plan of a delete call (see "Plans and dry runs" above) lists, in
- * order: level 0, one "updateWhere" per setNull relation and model (the
- * filter of the deleted keys, {"$unset": {key: ""}}) and one "unlink" per
- * link collection side and model (the filter of the deleted keys); then
- * the "delete"s, one per model and level, dependents first (lower levels),
- * each with its count and ids, the cascaded documents included. A dry run
- * runs the cascade finds and restrict counts (they decide the plan) and
- * sends no write. */
+ * order: level 0, one "unlink" per link collection side and model (the
+ * filter of the deleted keys); then the "delete"s, one per model and
+ * level, dependents first (lower levels), each with its count and ids, the
+ * cascaded documents included; then, one level above the last delete, one
+ * "updateWhere" per setNull relation and model (the filter of the deleted
+ * keys, {"$unset": {key: ""}}), which so reaches only the documents the
+ * call keeps. Where the store has no transaction (a standalone MongoDB)
+ * the "updateWhere"s come first instead, at level 0, so that a call cut
+ * short never leaves a key to a deleted document. A dry run runs the
+ * cascade finds and restrict counts (they decide the plan), shows the
+ * order of a store with transactions, and sends no write. */
 
 /* Deletes doc and every saved document that tree reaches through loaded
  * slots (NULL: every loaded slot, recursively), each once, whatever the

@@ -44,7 +44,7 @@ remove_seeded (docrel_removal_t *rm, bool dry_run, bson_t *plan, bson_error_t *e
    if (dry_run) {
       ok = docrel_removal__expand (rm, error);
       if (ok) {
-         docrel_removal__plan (rm);
+         docrel_removal__plan (rm, true); /* as a store with transactions runs it */
       }
    } else {
       ok = docrel_removal__run (rm, error); /* reads inside its transaction */

@@ -54,8 +54,10 @@ typedef struct {
                          * success, none after a rollback, else a prefix) */
    /* If set, called once inside the transaction before the steps are sent:
     * it reads what decides the plan and adds the steps, so that the reads
-    * and the writes see one state of the store (removal.c). */
-   bool (*prepare) (void *ctx, bson_error_t *error);
+    * and the writes see one state of the store (removal.c). transaction
+    * tells whether the store runs one (false: a standalone MongoDB, where
+    * what is sent stays sent in the order sent). */
+   bool (*prepare) (void *ctx, bool transaction, bson_error_t *error);
    void *prepare_ctx;
 } docrel_plan_t;
 
@@ -330,11 +332,14 @@ void docrel_removal__seed (docrel_removal_t *rm, docrel_doc_t *doc, int depth);
  * models and how many. Reads only. */
 bool docrel_removal__expand (docrel_removal_t *rm, bson_error_t *error);
 
-/* Plans one range update per "setNull" relation and model ("updateWhere"
- * with the filter and the $unset), one range delete per link collection
- * side and model ("unlink" with the filter), then the deletes, deepest
- * first, one per model and depth ("delete" with the ids). */
-void docrel_removal__plan (docrel_removal_t *rm);
+/* Plans one range delete per link collection side and model ("unlink"
+ * with the filter), the deletes, deepest first, one per model and depth
+ * ("delete" with the ids), and one range update per "setNull" relation and
+ * model ("updateWhere" with the filter and the $unset): after the deletes
+ * if nulls_last, so that it touches only the documents the call keeps
+ * (inside a transaction, where the order is not seen), else before them,
+ * so that a call cut short never leaves a key to a deleted document. */
+void docrel_removal__plan (docrel_removal_t *rm, bool nulls_last);
 
 /* Describes the plan (docrel_plan__describe) into out: every step if
  * dry_run (nothing is sent), else the steps the store holds after

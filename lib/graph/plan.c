@@ -273,12 +273,12 @@ forget_deleted (docrel_plan_t *plan, size_t n)
 /* Runs the plan's prepare hook; only once, since a retried transaction
  * sends the steps it planned. */
 static bool
-prepare_once (docrel_plan_t *plan, bson_error_t *error)
+prepare_once (docrel_plan_t *plan, bool transaction, bson_error_t *error)
 {
-   bool (*prepare) (void *, bson_error_t *) = plan->prepare;
+   bool (*prepare) (void *, bool, bson_error_t *) = plan->prepare;
 
    plan->prepare = NULL;
-   return prepare (plan->prepare_ctx, error);
+   return prepare (plan->prepare_ctx, transaction, error);
 }
 
 /* One attempt: begin, every step, commit. On failure the transaction is
@@ -296,7 +296,7 @@ attempt (docrel_plan_t *plan, bool *rolled_back, bson_error_t *error)
       return false;
    }
    i = 0;
-   if (plan->prepare && !prepare_once (plan, error)) {
+   if (plan->prepare && !prepare_once (plan, active, error)) {
       goto fail;
    }
    for (i = 0; i < plan->n_steps; i++) {

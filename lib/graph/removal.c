@@ -502,7 +502,7 @@ docrel_removal__expand (docrel_removal_t *rm, bson_error_t *error)
 /* Planning ------------------------------------------------------------------ */
 
 static void
-set_null (docrel_removal_t *rm, const deleted_t *d, const docrel_relation_t *r)
+set_null (docrel_removal_t *rm, const deleted_t *d, const docrel_relation_t *r, int level)
 {
    docrel_model_t *from;
    char *const *from_paths;
@@ -513,7 +513,7 @@ set_null (docrel_removal_t *rm, const deleted_t *d, const docrel_relation_t *r)
    size_t i;
 
    docrel_graph__reference (r, d->m, &from, &from_paths, &m_paths);
-   step = docrel_plan__step (&rm->plan, DOCREL_STEP_UPDATE_WHERE, from, 0);
+   step = docrel_plan__step (&rm->plan, DOCREL_STEP_UPDATE_WHERE, from, level);
    step->filter = bson_new ();
    docrel_graph__keys_filter (d->docs, d->n, m_paths, from_paths, r->n_keys, step->filter);
    step->update = docrel_graph__unset_update (from_paths, r->n_keys);
@@ -552,12 +552,13 @@ skip_cascaded (const deleted_t *d, docrel_idmap_t *done)
    }
 }
 
-/* The setNull updates and link deletes for the documents of front fi's
- * model, at every depth: once per (model, key paths) written, so a
- * relation declared from both ends costs one command, and none where a
- * cascade deletes the documents holding the keys. */
+/* The link deletes (nulls false) or the setNull updates (nulls true, at
+ * level) for the documents of front fi's model, at every depth: once per
+ * (model, key paths) written, so a relation declared from both ends costs
+ * one command, and no update where a cascade deletes the documents holding
+ * the keys. */
 static void
-plan_model (docrel_removal_t *rm, size_t fi)
+plan_model (docrel_removal_t *rm, size_t fi, bool nulls, int level)
 {
    deleted_t d;
    docrel_idmap_t done;
@@ -565,12 +566,14 @@ plan_model (docrel_removal_t *rm, size_t fi)
 
    deleted_init (rm, rm->fronts[fi].model, &d);
    docrel_idmap__init (&done);
-   skip_cascaded (&d, &done);
+   if (nulls) {
+      skip_cascaded (&d, &done);
+   }
    for (i = 0; i < d.n_refs; i++) {
       docrel_relation_t *r = d.refs[i];
       char *const *fields[2];
       char *const *sides[2];
-      size_t n_sides = docrel_graph__link_sides (r, d.m, fields, sides);
+      size_t n_sides = nulls ? 0 : docrel_graph__link_sides (r, d.m, fields, sides);
       docrel_model_t *from;
       char *const *from_paths;
       char *const *m_paths;
@@ -582,25 +585,36 @@ plan_model (docrel_removal_t *rm, size_t fi)
             docrel_graph__keys_filter (d.docs, d.n, sides[side], fields[side], r->n_keys, step->filter);
          }
       }
-      if (r->on_delete == DOCREL_ON_DELETE_SET_NULL && docrel_graph__reference (r, d.m, &from, &from_paths, &m_paths) &&
+      if (nulls && r->on_delete == DOCREL_ON_DELETE_SET_NULL &&
+          docrel_graph__reference (r, d.m, &from, &from_paths, &m_paths) &&
           !docrel_graph__once (&done, from, from_paths, r->n_keys)) {
-         set_null (rm, &d, r);
+         set_null (rm, &d, r, level);
       }
    }
    docrel_idmap__destroy (&done);
    deleted_destroy (&d);
 }
 
+/* Every model's link deletes or setNull updates (plan_model). */
+static void
+plan_models (docrel_removal_t *rm, bool nulls, int level)
+{
+   for (size_t i = 0; i < rm->n_fronts; i++) {
+      if (!model_seen (rm, i)) {
+         plan_model (rm, i, nulls, level);
+      }
+   }
+}
+
 void
-docrel_removal__plan (docrel_removal_t *rm)
+docrel_removal__plan (docrel_removal_t *rm, bool nulls_last)
 {
    int depth, top = top_depth (rm);
    size_t i;
 
-   for (i = 0; i < rm->n_fronts; i++) {
-      if (!model_seen (rm, i)) {
-         plan_model (rm, i);
-      }
+   plan_models (rm, false, 0);
+   if (!nulls_last) {
+      plan_models (rm, true, 0);
    }
    for (depth = top; depth >= 0; depth--) { /* dependents first */
       for (i = 0; i < rm->n_fronts; i++) {
@@ -616,6 +630,9 @@ docrel_removal__plan (docrel_removal_t *rm)
             docrel_step__add (step, f->docs[k], NULL);
          }
       }
+   }
+   if (nulls_last) {
+      plan_models (rm, true, top + 2);
    }
 }
 
@@ -701,14 +718,14 @@ bring_in_line (docrel_removal_t *rm)
 }
 
 static bool
-prepare (void *ctx, bson_error_t *error)
+prepare (void *ctx, bool transaction, bson_error_t *error)
 {
    docrel_removal_t *rm = ctx;
 
    if (!docrel_removal__expand (rm, error)) {
       return false;
    }
-   docrel_removal__plan (rm);
+   docrel_removal__plan (rm, transaction);
    return true;
 }
 
