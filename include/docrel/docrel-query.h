@@ -85,6 +85,52 @@ docrel_find (docrel_session_t *session,
              const bson_t *opts,
              bson_error_t *error);
 
+/* Opens a cursor over the documents related to doc through its relation
+ * field (Amplify's `for await (const a of publication.articles)`,
+ * neko-orm's `post.comments()`), matching filter too (NULL: all), with
+ * docrel_find's options (sort, skip, limit, projection, batchSize, join,
+ * related). It is a docrel_find cursor in every other way: the same
+ * docrel_cursor_next / _keep / _destroy, the documents join the session's
+ * identity map, a joining cursor joins each batch. doc's relation slot is
+ * not filled (docrel_load loads a whole slot).
+ *
+ * doc must be saved: its related documents are found by the keys it holds
+ * (as in memory, changed or not); a new document fails with
+ * DOCREL_ERROR_DOCUMENT / DOCREL_ERROR_NOT_SAVED. A field that is not a
+ * relation of doc's model fails with DOCREL_ERROR_QUERY /
+ * DOCREL_ERROR_UNKNOWN_FIELD. A document without a (complete) key has no
+ * related documents.
+ *
+ * hasOne, hasMany, belongsTo: docrel_find on the far model with the key
+ * condition added to filter: one query, plus on MongoDB a getMore per
+ * batchSize documents; hasOne and belongsTo give 0 or 1 document (more if
+ * the stored data holds several; docrel_check_integrity reports that).
+ *
+ * hasAndBelongsToMany, through the link collection:
+ *  - without "sort": batch by batch, batchSize links (default 100, at most
+ *    10,000) are read, then the far documents they hold, in one query:
+ *    two commands per batch (one link getMore on MongoDB, where the first
+ *    batch rides on the link find; one link query for the whole iteration
+ *    on the embedded store), plus the join tree's per batch; memory is
+ *    bounded by the batch whatever the number of links. Documents come in
+ *    the links' order batch by batch, in the far model's store order within
+ *    a batch. skip and limit count across batches (skipped documents are
+ *    read, then dropped).
+ *  - with "sort": every link's far key is read in one query, then one
+ *    find sorts, skips and limits the far documents. This holds at most
+ *    10,000 keys: a document with more links (or keys too long for one
+ *    query) fails with DOCREL_ERROR_QUERY / DOCREL_ERROR_BAD_OPTION; iterate
+ *    without a sort then.
+ *
+ * Returns NULL with error set for bad arguments, options or filters, as
+ * docrel_find does. */
+DOCREL_EXPORT docrel_cursor_t *
+docrel_find_related (docrel_doc_t *doc,
+                     const char *field,
+                     const bson_t *filter,
+                     const bson_t *opts,
+                     bson_error_t *error);
+
 /* Advances the cursor. Returns true with *out set to the next document, or
  * false at the end or on error (docrel_cursor_error tells which).
  *

@@ -17,7 +17,8 @@ struct _docrel_cursor_t {
    docrel_model_t *model;
    docrel_find_t find;
    docrel_backend_cursor_t *backend;
-   docrel_doc_t *transient; /* returned, created by this cursor, not kept */
+   docrel_cursor_source_t source; /* read instead of backend when source.next is set */
+   docrel_doc_t *transient;       /* returned, created by this cursor, not kept */
    docrel_doc_t *current;
    /* Joining cursors read and join a batch of roots at a time; the documents
     * a batch created leave the session when the next batch is read. */
@@ -34,13 +35,25 @@ struct _docrel_cursor_t {
    bson_error_t error;
 };
 
-docrel_cursor_t *
-docrel_cursor__open (docrel_session_t *session,
-                     docrel_model_t *model,
-                     const bson_t *filter,
-                     const bson_t *opts,
-                     docrel_find_t *joined,
-                     bson_error_t *error)
+/* Reads the next raw document from the cursor's source or backend. */
+static bool
+read_raw (docrel_cursor_t *cursor, const bson_t **raw)
+{
+   if (cursor->source.next) {
+      return cursor->source.next (cursor->source.ctx, raw, &cursor->error);
+   }
+   return docrel_store__cursor_next (cursor->session->store, cursor->backend, raw, &cursor->error);
+}
+
+static docrel_cursor_t *
+open_cursor (docrel_session_t *session,
+             docrel_model_t *model,
+             const bson_t *filter,
+             const bson_t *opts,
+             docrel_find_t *joined,
+             docrel_cursor_source_open_t source_open,
+             void *arg,
+             bson_error_t *error)
 {
    docrel_cursor_t *cursor;
    docrel_find_t find;
@@ -80,8 +93,9 @@ docrel_cursor__open (docrel_session_t *session,
       cursor->join_len = find.join_len;
       cursor->batch_size = find.spec.batch_size > 0 ? find.spec.batch_size : 100;
    }
-   cursor->backend = docrel_store__find (session->store, model->collection, &cursor->find.spec, error);
-   if (!cursor->backend) {
+   if (source_open
+          ? !source_open (arg, session, &cursor->find, &cursor->source, error)
+          : !(cursor->backend = docrel_store__find (session->store, model->collection, &cursor->find.spec, error))) {
       docrel_find__destroy (&cursor->find);
       bson_free ((void *) cursor->join_data);
       bson_free (cursor);
@@ -91,6 +105,29 @@ docrel_cursor__open (docrel_session_t *session,
       session->journaling++;
    }
    return cursor;
+}
+
+docrel_cursor_t *
+docrel_cursor__open (docrel_session_t *session,
+                     docrel_model_t *model,
+                     const bson_t *filter,
+                     const bson_t *opts,
+                     docrel_find_t *joined,
+                     bson_error_t *error)
+{
+   return open_cursor (session, model, filter, opts, joined, NULL, NULL, error);
+}
+
+docrel_cursor_t *
+docrel_cursor__open_source (docrel_session_t *session,
+                            docrel_model_t *model,
+                            const bson_t *filter,
+                            const bson_t *opts,
+                            docrel_cursor_source_open_t source_open,
+                            void *arg,
+                            bson_error_t *error)
+{
+   return open_cursor (session, model, filter, opts, NULL, source_open, arg, error);
 }
 
 docrel_cursor_t *
@@ -151,7 +188,7 @@ fill_batch (docrel_cursor_t *cursor)
    /* Grown as roots arrive: a batchSize of a billion must not allocate a
     * billion slots up front (bson_malloc aborts when it cannot). */
    while (cursor->n_batch < (size_t) cursor->batch_size) {
-      if (!docrel_store__cursor_next (session->store, cursor->backend, &raw, &cursor->error)) {
+      if (!read_raw (cursor, &raw)) {
          cursor->done = true;
          cursor->failed = cursor->error.code != 0;
          break;
@@ -160,8 +197,12 @@ fill_batch (docrel_cursor_t *cursor)
          capacity = capacity ? capacity * 2 : 16;
          cursor->batch = bson_realloc (cursor->batch, capacity * sizeof *cursor->batch);
       }
-      cursor->batch[cursor->n_batch++] = docrel_fetch__adopt (session, cursor->model, raw,
-                                                              cursor->find.projection != NULL, &created);
+      if (!(cursor->batch[cursor->n_batch] = docrel_fetch__adopt_loaded (
+               session, cursor->model, raw, cursor->find.projection != NULL, &created, &cursor->error))) {
+         cursor->done = cursor->failed = true; /* an afterLoad hook failed */
+         break;
+      }
+      cursor->n_batch++;
    }
    if (!cursor->failed && cursor->n_batch > 0 && bson_init_static (&tree, cursor->join_data, cursor->join_len) &&
        !docrel_join__load (session, cursor->model, cursor->batch, cursor->n_batch, &tree, &cursor->error)) {
@@ -216,13 +257,17 @@ docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out)
       return false;
    }
    memset (&cursor->error, 0, sizeof cursor->error);
-   if (!docrel_store__cursor_next (cursor->session->store, cursor->backend, &raw, &cursor->error)) {
+   if (!read_raw (cursor, &raw)) {
       cursor->done = true;
       cursor->failed = cursor->error.code != 0;
       return false;
    }
-   cursor->current = docrel_fetch__adopt (cursor->session, cursor->model, raw, cursor->find.projection != NULL,
-                                          &created);
+   cursor->current = docrel_fetch__adopt_loaded (cursor->session, cursor->model, raw,
+                                                 cursor->find.projection != NULL, &created, &cursor->error);
+   if (!cursor->current) {
+      cursor->done = cursor->failed = true; /* an afterLoad hook failed */
+      return false;
+   }
    if (created) {
       cursor->transient = cursor->current;
    }
@@ -264,6 +309,9 @@ docrel_cursor_destroy (docrel_cursor_t *cursor)
       release_batch (cursor);
       bson_free ((void *) cursor->join_data);
       cursor->session->journaling--;
+   }
+   if (cursor->source.destroy) {
+      cursor->source.destroy (cursor->source.ctx);
    }
    docrel_store__cursor_destroy (cursor->session->store, cursor->backend);
    docrel_find__destroy (&cursor->find);

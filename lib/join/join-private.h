@@ -197,4 +197,32 @@ docrel_cursor_t *docrel_cursor__open (docrel_session_t *session,
                                       docrel_find_t *joined,
                                       bson_error_t *error);
 
+/* Where a cursor reads its raw documents when not from one backend find
+ * (related-cursor.c: a hasAndBelongsToMany relation, link batch by link
+ * batch). next returns false at the end (error->code 0) or on error; the
+ * document is borrowed until the next call. destroy frees ctx. */
+typedef struct {
+   bool (*next) (void *ctx, const bson_t **raw, bson_error_t *error);
+   void (*destroy) (void *ctx);
+   void *ctx;
+} docrel_cursor_source_t;
+
+/* Fills *out from the cursor's compiled options (find stays at its address
+ * while the cursor lives); false with error set, *out untouched. */
+typedef bool (*docrel_cursor_source_open_t) (void *arg,
+                                             docrel_session_t *session,
+                                             const docrel_find_t *find,
+                                             docrel_cursor_source_t *out,
+                                             bson_error_t *error);
+
+/* docrel_find's cursor over model, reading from the source source_open
+ * makes instead of one backend find. */
+docrel_cursor_t *docrel_cursor__open_source (docrel_session_t *session,
+                                             docrel_model_t *model,
+                                             const bson_t *filter,
+                                             const bson_t *opts,
+                                             docrel_cursor_source_open_t source_open,
+                                             void *arg,
+                                             bson_error_t *error);
+
 #endif
