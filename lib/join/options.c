@@ -82,7 +82,8 @@ add_related (docrel_model_t *model,
    }
    ok = docrel_join__resolve_related (model->store, model, related, &conjuncts, &n, error);
    bson_append_array_end (&combined, &conjuncts);
-   if (ok) {
+   /* n == 0: no filter, and $every / $none over no key added no condition */
+   if (ok && n > 0) {
       docrel_filter_t *compiled = docrel_filter__new (&combined, error);
       ok = compiled != NULL;
       if (ok) {
