@@ -28,12 +28,43 @@
  *                 100), joins them in one go and yields them, so memory is
  *                 bounded by the batch, not the result (one joining cursor
  *                 per session at a time)
- *   "related":    {relation field: filter on the related documents, ...}:
- *                 keeps the documents related to at least one match
- *                 (Amplify's nested predicates: the articles whose
- *                 publication is named X). Each field costs one query before
- *                 the main one (two through a hasAndBelongsToMany link);
- *                 docrel_count takes it too
+ *   "related":    {relation field: predicates, ...}: keeps the documents
+ *                 whose related documents satisfy every predicate (Prisma's
+ *                 some / every / none, Amplify's nested predicates); all
+ *                 fields and predicates hold together (AND), beside the
+ *                 filter. Per field, any of
+ *                   {"$some": filter}   at least one related document matches
+ *                   {"$every": filter}  none fails (true with none related)
+ *                   {"$none": filter}   none matches (true with none related)
+ *                 or a bare filter, meaning $some: {"posts": {"draft": true}}.
+ *                 The same for every kind; a to-one relation is a relation
+ *                 of at most one (every: it matches or is absent). Nested:
+ *                 a filter may hold "$related": {field: predicates, ...} on
+ *                 the related model's relations, e.g. the articles whose
+ *                 publication's owner is X:
+ *                   {"publication": {"$some": {"$related":
+ *                       {"owner": {"$some": {"name": "X"}}}}}}
+ *                 or, the same, a dotted path of relations (each but the
+ *                 last is $some): {"publication.owner": {"name": "X"}}.
+ *                 Cost: each predicate sends one query reading only key
+ *                 fields of the related model (two through a
+ *                 hasAndBelongsToMany link, the links one query per 10,000
+ *                 keys), plus those of the predicates nested in its filter,
+ *                 never one per document; then the main query runs with the
+ *                 keys found as a key $in ($some) or its negation ($every:
+ *                 the keys of the related documents matching {$nor: [filter]};
+ *                 $none: of those matching filter). Those keys go into the
+ *                 query itself: past 12 MB of them the call fails
+ *                 (DOCREL_ERROR_BAD_OPTION, "narrow the filter"). At most
+ *                 16 levels of nesting. Bad input fails with
+ *                 DOCREL_ERROR_QUERY naming the path ("option 'related' at
+ *                 'publication.$some.$related.ownr': model 'Publication'
+ *                 has no relation 'ownr'"): an unknown relation
+ *                 (DOCREL_ERROR_UNKNOWN_FIELD), a value that is not a
+ *                 document, a key beside $some / $every / $none
+ *                 (DOCREL_ERROR_BAD_OPTION). docrel_find, docrel_find_all and
+ *                 docrel_count take it; the keys are read when the call (or
+ *                 docrel_find) starts, into no session
  *
  * Documents loaded by any of these functions join the session's identity
  * map: if the session already holds a document with that _id, that same
