@@ -553,6 +553,53 @@ START_TEST (many_links_sorted_take_one_link_query_and_one_find)
 }
 END_TEST
 
+START_TEST (a_sort_through_more_than_ten_thousand_links_is_refused)
+{
+   blog_t b;
+   docrel_session_t *s;
+   docrel_doc_t **links, *post, *doc;
+   docrel_cursor_t *cursor;
+   docrel_store_stats_t stats;
+   bson_error_t error;
+   bson_t *opts;
+   int i, n = 0;
+
+   blog_open (&b);
+   /* links only: 10,001 keys of tags that do not exist */
+   s = docrel_session_new (b.store);
+   links = bson_malloc (10001 * sizeof *links);
+   for (i = 0; i < 10001; i++) {
+      char json[64];
+      snprintf (json, sizeof json, "{\"Post__id\": 12, \"Tag__id\": %d}", 5000 + i);
+      links[i] = fixture_new_doc (s, b.link, json);
+   }
+   ASSERT_OK (docrel_save_all_many (links, 10001, NULL, NULL, NULL, &error), error);
+   bson_free (links);
+   docrel_session_destroy (s);
+   post = fixture_get (b.session, b.post, 12, NULL);
+   opts = fixture_json ("{\"sort\": {\"label\": 1}}");
+   ck_assert_ptr_null (docrel_find_related (post, "tags", NULL, opts, &error));
+   bson_destroy (opts);
+   ck_assert_uint_eq (error.domain, DOCREL_ERROR_QUERY);
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_BAD_OPTION);
+   ASSERT_MENTIONS (error, "'tags'");
+   ASSERT_MENTIONS (error, "10000 links");
+   /* without a sort, the links stream: none of them finds a tag */
+   docrel_store_stats_reset (b.store);
+   cursor = open_related (post, "tags", NULL, "{\"batchSize\": 1000}");
+   while (docrel_cursor_next (cursor, &doc)) {
+      n++;
+   }
+   ck_assert (!docrel_cursor_error (cursor, NULL));
+   docrel_cursor_destroy (cursor);
+   ck_assert_int_eq (n, 0);
+   docrel_store_stats (b.store, &stats);
+   ck_assert_uint_eq (stats.documents_read, 10001);
+   ck_assert_uint_le (stats.commands, 2 * 11 + 2);
+   blog_close (&b);
+}
+END_TEST
+
 /* ---- composite keys and symmetric links ---------------------------------- */
 
 /* Person (composite key name, born) hasMany Post, hasOne Passport,
@@ -657,6 +704,7 @@ find_related_suite (void)
    tcase_add_test (tc, many_links_are_read_batch_by_batch_in_bounded_memory);
    tcase_add_test (tc, many_links_joined_per_batch_keep_the_session_bounded);
    tcase_add_test (tc, many_links_sorted_take_one_link_query_and_one_find);
+   tcase_add_test (tc, a_sort_through_more_than_ten_thousand_links_is_refused);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("errors");
