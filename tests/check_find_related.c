@@ -6,6 +6,8 @@
  * unsaved parent, an unknown field; composite keys and symmetric links;
  * and a hasAndBelongsToMany of 1,200 links read 100 at a time, with the
  * commands of each batch and the session's size asserted. */
+#include <malloc.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,6 +535,125 @@ START_TEST (many_links_joined_per_batch_keep_the_session_bounded)
 }
 END_TEST
 
+/* Bytes allocated through libbson's allocator and not freed yet, and their
+ * peak, while the hook is set (as check_session_memory.c counts them; the
+ * MongoDB driver's threads allocate too, hence atomics). */
+static atomic_llong held_bytes, peak_bytes;
+
+static void
+held_add (void *mem, long long sign)
+{
+   long long bytes;
+
+   if (!mem) {
+      return;
+   }
+   bytes = atomic_fetch_add (&held_bytes, sign * (long long) malloc_usable_size (mem)) +
+           sign * (long long) malloc_usable_size (mem);
+   if (bytes > atomic_load (&peak_bytes)) {
+      atomic_store (&peak_bytes, bytes);
+   }
+}
+
+static void *
+hook_malloc (size_t n)
+{
+   void *mem = malloc (n);
+   held_add (mem, 1);
+   return mem;
+}
+
+static void *
+hook_calloc (size_t n, size_t size)
+{
+   void *mem = calloc (n, size);
+   held_add (mem, 1);
+   return mem;
+}
+
+static void *
+hook_realloc (void *mem, size_t n)
+{
+   void *out;
+
+   held_add (mem, -1);
+   out = realloc (mem, n);
+   held_add (out, 1);
+   return out;
+}
+
+static void
+hook_free (void *mem)
+{
+   held_add (mem, -1);
+   free (mem);
+}
+
+static void *
+hook_aligned_alloc (size_t alignment, size_t n)
+{
+   void *mem = NULL;
+
+   if (posix_memalign (&mem, alignment, n) != 0) {
+      return NULL;
+   }
+   held_add (mem, 1);
+   return mem;
+}
+
+/* Starts counting; returns the bytes held now, the peak's base. */
+static long long
+hook_start (void)
+{
+   static const bson_mem_vtable_t vtable = {hook_malloc, hook_calloc, hook_realloc, hook_free, hook_aligned_alloc, {0}};
+
+   bson_mem_set_vtable (&vtable);
+   atomic_store (&peak_bytes, atomic_load (&held_bytes));
+   return atomic_load (&held_bytes);
+}
+
+/* Iterates the tags of post (batchSize 100) to their end and frees the
+ * cursor; returns how many. */
+static int
+stream_tags (docrel_doc_t *post)
+{
+   docrel_cursor_t *cursor = open_related (post, "tags", NULL, "{\"batchSize\": 100}");
+   docrel_doc_t *doc;
+   int n = 0;
+
+   while (docrel_cursor_next (cursor, &doc)) {
+      n++;
+   }
+   ck_assert (!docrel_cursor_error (cursor, NULL));
+   docrel_cursor_destroy (cursor);
+   return n;
+}
+
+START_TEST (streaming_many_links_holds_a_fraction_of_the_memory_of_loading_them)
+{
+   blog_t b;
+   docrel_doc_t *post;
+   bson_error_t error;
+   long long base, streamed, loaded;
+
+   blog_open (&b);
+   many_links (&b);
+   post = fixture_get (b.session, b.post, 12, NULL);
+   ck_assert_int_eq (stream_tags (post), N_LINKS); /* warm: caches, statements */
+   base = hook_start ();
+   ck_assert_int_eq (stream_tags (post), N_LINKS);
+   streamed = atomic_load (&peak_bytes) - base;
+   base = atomic_load (&held_bytes);
+   atomic_store (&peak_bytes, base);
+   ASSERT_OK (docrel_load (post, "tags", NULL, &error), error);
+   loaded = atomic_load (&peak_bytes) - base;
+   bson_mem_restore_vtable ();
+   ck_assert_uint_eq (slot_size (post, "tags"), N_LINKS);
+   ck_assert_msg (streamed * 4 < loaded, "streaming held up to %lld bytes, loading the slot %lld", streamed, loaded);
+   blog_close (&b);
+}
+END_TEST
+
 START_TEST (many_links_sorted_take_one_link_query_and_one_find)
 {
    blog_t b;
@@ -705,6 +826,7 @@ find_related_suite (void)
    tcase_add_test (tc, many_links_joined_per_batch_keep_the_session_bounded);
    tcase_add_test (tc, many_links_sorted_take_one_link_query_and_one_find);
    tcase_add_test (tc, a_sort_through_more_than_ten_thousand_links_is_refused);
+   tcase_add_test (tc, streaming_many_links_holds_a_fraction_of_the_memory_of_loading_them);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("errors");
