@@ -31,7 +31,7 @@
  * Inside a transaction the server undoes everything when the caller aborts.
  * A MongoDB error labelled TransientTransactionError says so in its message
  * (docrel_error__is_transient): the caller may retry the whole transaction. */
-#define DOCREL_BACKEND_VERSION 5
+#define DOCREL_BACKEND_VERSION 6
 
 typedef struct _docrel_backend_t docrel_backend_t;               /* per backend */
 typedef struct _docrel_backend_cursor_t docrel_backend_cursor_t; /* per backend */
@@ -103,6 +103,10 @@ typedef struct {
    int64_t elapsed;    /* microseconds spent in the store's calls on the cursor */
    uint64_t documents; /* read through it */
 } docrel_cursor_head_t;
+
+/* One group of a grouped count (the backend's group_count): key is the
+ * keycodes of its values, back to back, borrowed for the call. */
+typedef void (*docrel_group_visit_t) (const uint8_t *key, size_t len, int64_t count, void *ctx);
 
 /* What a backend may tell the store that opened it: a round trip it sends
  * on its own (a getMore, as libmongoc reads a find's results). extra_started
@@ -186,6 +190,24 @@ typedef struct {
                   const docrel_find_spec_t *spec,
                   int64_t *out,
                   bson_error_t *error);
+
+   /* Counts the documents matching filter (compiled, may be NULL) per
+    * distinct tuple of values at paths (at least one, checked), in
+    * one command, and calls visit once per tuple with its count (groups in
+    * no particular order). key is the tuple's keycodes (bsonx/keycode.c)
+    * back to back, so values equal as keys (1 and 1.0) share a group. A
+    * document missing a path or holding null there counts nowhere. With one
+    * path, a document holding an array there counts under each element
+    * (once per occurrence, as a join attaches it); with several, a document
+    * holding an array at one of them counts nowhere. */
+   bool (*group_count) (docrel_backend_t *backend,
+                        const char *collection,
+                        const docrel_filter_t *filter,
+                        const char *const *paths,
+                        size_t n_paths,
+                        docrel_group_visit_t visit,
+                        void *ctx,
+                        bson_error_t *error);
 
    /* Describes how the backend would run the query, without running it:
     * initialises *out with {"backend": name, ...backend details}. For SQLite:
@@ -333,6 +355,15 @@ bool docrel_store__count_matches (struct _docrel_store_t *store,
                                   const docrel_find_spec_t *spec,
                                   int64_t *out,
                                   bson_error_t *error);
+/* The backend's group_count, counted and traced as one count command. */
+bool docrel_store__group_count (struct _docrel_store_t *store,
+                                const char *collection,
+                                const docrel_filter_t *filter,
+                                const char *const *paths,
+                                size_t n_paths,
+                                docrel_group_visit_t visit,
+                                void *ctx,
+                                bson_error_t *error);
 bool docrel_store__explain (struct _docrel_store_t *store,
                             const char *collection,
                             const docrel_find_spec_t *spec,

@@ -31,7 +31,8 @@ vtable_complete (const docrel_backend_vtable_t *vt)
 {
    return vt->version == DOCREL_BACKEND_VERSION && vt->name && vt->open && vt->close && vt->ensure_collection &&
           vt->ensure_index && vt->insert_many && vt->update_many && vt->update_where && vt->delete_many && vt->find &&
-          vt->cursor_next && vt->cursor_destroy && vt->count && vt->explain && vt->begin && vt->commit && vt->abort;
+          vt->cursor_next && vt->cursor_destroy && vt->count && vt->group_count && vt->explain && vt->begin &&
+          vt->commit && vt->abort;
 }
 
 /* A round trip the backend made on its own, a getMore: one more find. */
@@ -611,6 +612,41 @@ docrel_store__count_matches (docrel_store_t *store,
    docrel_trace__start (store, &span, "count", collection, 0);
    ok = store->vtable->count (store->backend, collection, spec, out, error);
    docrel_trace__end (store, &span, ok && *out > 0 ? (uint64_t) *out : 0, ok ? NULL : error);
+   return ok;
+}
+
+/* A grouped count, as a count: one command whatever the number of groups. */
+bool
+docrel_store__group_count (docrel_store_t *store,
+                           const char *collection,
+                           const docrel_filter_t *filter,
+                           const char *const *paths,
+                           size_t n_paths,
+                           docrel_group_visit_t visit,
+                           void *ctx,
+                           bson_error_t *error)
+{
+   docrel_trace_span_t span;
+   bson_error_t own;
+   bool ok;
+
+   if (n_paths == 0 || !paths || !visit) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "grouped count: group paths and a visitor expected");
+   }
+   for (size_t i = 0; i < n_paths; i++) {
+      bson_error_t why;
+
+      if (!docrel_path__check (paths[i], &why)) {
+         return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "group path %zu: %s", i,
+                                   why.message);
+      }
+   }
+   error = error ? error : &own;
+   docrel_store__count (store, DOCREL_COUNT_COUNT, 0);
+   docrel_trace__start (store, &span, "count", collection, 0);
+   ok = store->vtable->group_count (store->backend, collection, filter, paths, n_paths, visit, ctx, error);
+   docrel_trace__end (store, &span, 0, ok ? NULL : error);
    return ok;
 }
 

@@ -153,4 +153,16 @@ bool docrel_mongodb__explain (docrel_backend_t *b,
                               bson_t *out,
                               bson_error_t *error);
 
+/* group.c ------------------------------------------------------------------ */
+
+/* The vtable's group_count: one aggregate. */
+bool docrel_mongodb__group_count (docrel_backend_t *b,
+                                  const char *collection,
+                                  const docrel_filter_t *filter,
+                                  const char *const *paths,
+                                  size_t n_paths,
+                                  docrel_group_visit_t visit,
+                                  void *ctx,
+                                  bson_error_t *error);
+
 #endif

@@ -774,6 +774,7 @@ const docrel_backend_vtable_t docrel_backend_mongodb = {
    .cursor_next = docrel_mongodb__cursor_next,
    .cursor_destroy = docrel_mongodb__cursor_destroy,
    .count = docrel_mongodb__count,
+   .group_count = docrel_mongodb__group_count,
    .explain = docrel_mongodb__explain,
    .begin = mongodb_begin,
    .commit = mongodb_commit,

@@ -163,6 +163,17 @@ docrel_sqlite__query_prepare (docrel_backend_t *b,
    return shape_prepare (b, coll, &shape, filter, NULL, skip, limit, sql, error);
 }
 
+sqlite3_stmt *
+docrel_sqlite__shape_prepare (docrel_backend_t *b,
+                              const docrel_sqlite_coll_t *coll,
+                              const docrel_sqlite_shape_t *shape,
+                              const docrel_filter_t *filter,
+                              char **sql,
+                              bson_error_t *error)
+{
+   return shape_prepare (b, coll, shape, filter, NULL, 0, 0, sql, error);
+}
+
 /* Queries ----------------------------------------------------------------------- */
 
 /* The shape of spec's query of kind. */

@@ -513,6 +513,12 @@ append_statement (sqlite3_str *s,
          append_count (s, coll, w);
       }
       break;
+   case DOCREL_SQLITE_QUERY_GROUP_COUNT:
+   case DOCREL_SQLITE_QUERY_GROUP_ARRAYS:
+      docrel_sqlite__group_begin (s, coll, shape); /* group.c */
+      append_where (s, coll, w);
+      docrel_sqlite__group_end (s, shape);
+      break;
    case DOCREL_SQLITE_QUERY_IDS:
       sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->table);
       append_where (s, coll, w);
@@ -533,7 +539,8 @@ docrel_sqlite__build (docrel_backend_t *b,
                       const docrel_filter_t *filter,
                       docrel_sqlite_params_t *p)
 {
-   bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS;
+   bool whole = shape->kind == DOCREL_SQLITE_QUERY_DELETE || shape->kind == DOCREL_SQLITE_QUERY_IDS ||
+                shape->kind == DOCREL_SQLITE_QUERY_GROUP_COUNT || shape->kind == DOCREL_SQLITE_QUERY_GROUP_ARRAYS;
    sqlite3_str *s;
    where_t w;
 

@@ -122,8 +122,15 @@ typedef enum {
    DOCREL_SQLITE_QUERY_FIND,   /* SELECT doc ... ORDER BY ... LIMIT ? OFFSET ? */
    DOCREL_SQLITE_QUERY_COUNT,  /* SELECT count(*) FROM (SELECT 1 ... LIMIT ? OFFSET ?) */
    DOCREL_SQLITE_QUERY_DELETE, /* DELETE FROM ... */
-   DOCREL_SQLITE_QUERY_IDS     /* SELECT id ... (the rows an update_where changes) */
+   DOCREL_SQLITE_QUERY_IDS,    /* SELECT id ... (the rows an update_where changes) */
+   /* group.c: SELECT <group keys>, count(*) ... GROUP BY <group keys> */
+   DOCREL_SQLITE_QUERY_GROUP_COUNT,
+   /* group.c: SELECT doc ... of the rows whose one group key is the array
+    * marker */
+   DOCREL_SQLITE_QUERY_GROUP_ARRAYS
 } docrel_sqlite_query_kind_t;
+
+struct _docrel_sqlite_shape_t; /* sql.c's, below */
 
 /* sqlite.c ---------------------------------------------------------------- */
 
@@ -247,6 +254,15 @@ sqlite3_stmt *docrel_sqlite__query_prepare (docrel_backend_t *b,
                                             char **sql,
                                             bson_error_t *error);
 
+/* As docrel_sqlite__query_prepare, for a statement of any shape (a
+ * grouped count's: no skip or limit). */
+sqlite3_stmt *docrel_sqlite__shape_prepare (docrel_backend_t *b,
+                                            const docrel_sqlite_coll_t *coll,
+                                            const struct _docrel_sqlite_shape_t *shape,
+                                            const docrel_filter_t *filter,
+                                            char **sql,
+                                            bson_error_t *error);
+
 /* Gives a statement back to the cache (resetting it and clearing its
  * bindings), keyed by sql, which the cache takes over. Accepts NULLs. */
 void docrel_sqlite__checkin (docrel_backend_t *b, char *sql, sqlite3_stmt *stmt);
@@ -323,6 +339,28 @@ bool docrel_sqlite__explain (docrel_backend_t *b,
                              bson_t *out,
                              bson_error_t *error);
 
+/* group.c ----------------------------------------------------------------- */
+
+/* The SQL of the group.c kinds around the WHERE clause sql.c appends:
+ *   SELECT <group keys>, count(*) FROM "c" <where> GROUP BY <group keys>
+ *   SELECT doc FROM (SELECT doc, <key> AS k FROM "c" <where>)
+ *      WHERE k = <array marker>
+ * A group key is spelt as an index spells it (id for _id). */
+void docrel_sqlite__group_begin (sqlite3_str *s,
+                                 const docrel_sqlite_coll_t *coll,
+                                 const struct _docrel_sqlite_shape_t *shape);
+void docrel_sqlite__group_end (sqlite3_str *s, const struct _docrel_sqlite_shape_t *shape);
+
+/* The vtable's group_count. */
+bool docrel_sqlite__group_count (docrel_backend_t *b,
+                                 const char *collection,
+                                 const docrel_filter_t *filter,
+                                 const char *const *paths,
+                                 size_t n_paths,
+                                 docrel_group_visit_t visit,
+                                 void *ctx,
+                                 bson_error_t *error);
+
 /* functions.c ------------------------------------------------------------- */
 
 /* Registers docrel_index_key, docrel_sort_key and docrel_match on db.
@@ -342,8 +380,9 @@ typedef struct {
 } docrel_sqlite_params_t;
 
 /* What a statement does besides filtering: its kind, its order (FIND only)
- * and the paths of its groups (FIND and COUNT; none: not grouped). */
-typedef struct {
+ * and the paths of its groups (FIND and COUNT; none: not grouped; the
+ * group.c kinds always have them). */
+typedef struct _docrel_sqlite_shape_t {
    docrel_sqlite_query_kind_t kind;
    const docrel_sort_t *sort;
    size_t n_group_paths;

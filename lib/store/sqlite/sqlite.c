@@ -690,6 +690,7 @@ const docrel_backend_vtable_t docrel_backend_sqlite = {
    .cursor_next = docrel_sqlite__cursor_next,
    .cursor_destroy = docrel_sqlite__cursor_destroy,
    .count = docrel_sqlite__count,
+   .group_count = docrel_sqlite__group_count,
    .explain = docrel_sqlite__explain,
    .begin = sqlite_begin,
    .commit = sqlite_commit,
