@@ -45,6 +45,8 @@ typedef enum {
    DOCREL_ERROR_BACKEND,       /* a backend failure with no finer code */
    DOCREL_ERROR_RESTRICTED,    /* an onDelete "restrict" refused a delete */
    DOCREL_ERROR_CASCADE_CYCLE, /* onDelete "cascade" relations form a cycle */
+   DOCREL_ERROR_HOOK_FAILED,   /* a hook returned false without an error */
+   DOCREL_ERROR_SESSION_BUSY,  /* a write call started while one runs (a hook's) */
    /* A duplicate _id or unique key, in domain DOCREL_ERROR_STORE on every
     * backend: MongoDB's own code, so callers test one number. */
    DOCREL_ERROR_DUPLICATE_KEY = 11000

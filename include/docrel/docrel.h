@@ -18,6 +18,7 @@
 #include "docrel-query.h"
 #include "docrel-relation.h"
 #include "docrel-graph.h"
+#include "docrel-hooks.h"
 #include "docrel-integrity.h"
 #include "docrel-schema.h"
 #include "docrel-trace.h"

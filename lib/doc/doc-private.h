@@ -100,7 +100,9 @@ struct _docrel_session_t {
    docrel_doc_t **journal;
    size_t n_journal;
    size_t cap_journal;
-   uint64_t epoch; /* bumped per graph call (undo and visit marks) */
+   uint64_t epoch;   /* bumped per graph call (undo and visit marks) */
+   const char *busy; /* the write call running (its hooks may not start
+                      * another), or NULL */
 };
 
 /* Frees the n documents docs (all created by one piece of work) and resets
@@ -304,6 +306,28 @@ bool docrel_write__send_updates (struct _docrel_store_t *store,
                                  docrel_undo_t *sent,
                                  bson_error_t *error);
 
+/* ---- hooks and the busy session (write.c) ------------------------------ */
+
+/* A write call (call: its public name, static storage) starts on session:
+ * fails with DOCREL_ERROR_SESSION_BUSY naming the call running if one is,
+ * as when a hook starts one; else marks the session busy with call. */
+bool docrel_session__enter (docrel_session_t *session, const char *call, bson_error_t *error);
+
+/* The write call is over. */
+void docrel_session__leave (docrel_session_t *session);
+
+/* Fails with DOCREL_ERROR_SESSION_BUSY if a write call runs on session
+ * (the link and slot-editing calls check this). */
+bool docrel_session__check_idle (const docrel_session_t *session, bson_error_t *error);
+
+/* The before-hooks of doc's write and its payload: beforeValidate, the
+ * payload prepared (validated), afterValidate, beforeInsert or
+ * beforeUpdate (doc->saved tells), and, if that event has hooks, the
+ * payload prepared again from what they left. undo snapshots doc before
+ * the first hook. As docrel_write__prepare_insert / _prepare_update
+ * otherwise (which it is when the model has no such hooks). */
+bool docrel_write__prepare_hooked (docrel_doc_t *doc, docrel_undo_t *undo, bson_t *out, bson_error_t *error);
+
 /* ---- fetch ------------------------------------------------------------- */
 
 /* The session's document for raw, a document read from model's collection
@@ -313,8 +337,19 @@ bool docrel_write__send_updates (struct _docrel_store_t *store,
 docrel_doc_t *
 docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bson_t *raw, bool partial, bool *created);
 
+/* docrel_fetch__adopt, then, for a document new to the session, its
+ * model's afterLoad hooks; if one fails, the new document leaves the
+ * session and this returns NULL with error set. */
+docrel_doc_t *docrel_fetch__adopt_loaded (docrel_session_t *session,
+                                          docrel_model_t *model,
+                                          const bson_t *raw,
+                                          bool partial,
+                                          bool *created,
+                                          bson_error_t *error);
+
 /* Runs spec (compiled and checked, store/store-private.h) on model's
- * collection and adopts every document; the session keeps them all. *out
+ * collection and adopts every document, then runs the afterLoad hooks of
+ * the ones new to the session; the session keeps them all. *out
  * is bson_malloc'd (the caller frees it, also when empty). On failure *out
  * is NULL and the documents this call created have left the session. */
 bool docrel_fetch__all (docrel_session_t *session,

@@ -33,6 +33,23 @@ docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bso
    return doc;
 }
 
+docrel_doc_t *
+docrel_fetch__adopt_loaded (docrel_session_t *session,
+                            docrel_model_t *model,
+                            const bson_t *raw,
+                            bool partial,
+                            bool *created,
+                            bson_error_t *error)
+{
+   docrel_doc_t *doc = docrel_fetch__adopt (session, model, raw, partial, created);
+
+   if (*created && !docrel_hooks__run (model, DOCREL_HOOK_AFTER_LOAD, doc, error)) {
+      docrel_doc__free (doc); /* the session as before this document */
+      return NULL;
+   }
+   return doc;
+}
+
 /* Where docrel_fetch__all puts what it reads. */
 typedef struct {
    docrel_session_t *session;
@@ -40,6 +57,9 @@ typedef struct {
    bool partial;
    docrel_doc_t **docs;
    size_t n, cap;
+   docrel_doc_t **created; /* with afterLoad hooks: the documents new to the
+                            * session, whose hooks run once the read is over */
+   size_t n_created, cap_created;
 } fetched_t;
 
 static void
@@ -52,7 +72,30 @@ adopt_one (const bson_t *raw, void *ctx)
       f->cap = f->cap ? f->cap * 2 : 16;
       f->docs = bson_realloc (f->docs, f->cap * sizeof *f->docs);
    }
-   f->docs[f->n++] = docrel_fetch__adopt (f->session, f->model, raw, f->partial, &created);
+   f->docs[f->n] = docrel_fetch__adopt (f->session, f->model, raw, f->partial, &created);
+   if (created && docrel_hooks__has (f->model, DOCREL_HOOK_AFTER_LOAD)) {
+      if (f->n_created == f->cap_created) {
+         f->cap_created = f->cap_created ? f->cap_created * 2 : 16;
+         f->created = bson_realloc (f->created, f->cap_created * sizeof *f->created);
+      }
+      f->created[f->n_created++] = f->docs[f->n];
+   }
+   f->n++;
+}
+
+/* The afterLoad hooks of the documents read, run after the read, since a
+ * hook may read too and the store is inside a call of adopt_one. */
+static bool
+run_after_load (fetched_t *f, bson_error_t *error)
+{
+   size_t i;
+   bool ok = true;
+
+   for (i = 0; ok && i < f->n_created; i++) {
+      ok = docrel_hooks__run (f->model, DOCREL_HOOK_AFTER_LOAD, f->created[i], error);
+   }
+   bson_free (f->created);
+   return ok;
 }
 
 bool
@@ -63,7 +106,7 @@ docrel_fetch__all (docrel_session_t *session,
                    size_t *n,
                    bson_error_t *error)
 {
-   fetched_t f = {session, model, spec->projection != NULL, NULL, 0, 0};
+   fetched_t f = {session, model, spec->projection != NULL, NULL, 0, 0, NULL, 0, 0};
    docrel_read_mark_t mark;
    bool ok;
 
@@ -74,6 +117,11 @@ docrel_fetch__all (docrel_session_t *session,
    }
    docrel_session__read_begin (session, &mark);
    ok = docrel_store__for_each (session->store, model->collection, spec, adopt_one, &f, error);
+   if (ok) {
+      ok = run_after_load (&f, error);
+   } else {
+      bson_free (f.created);
+   }
    docrel_session__read_end (session, &mark, !ok);
    if (!ok) {
       bson_free (f.docs);

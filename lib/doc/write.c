@@ -286,11 +286,122 @@ update_doc (docrel_doc_t *doc, bson_error_t *error)
    return ok;
 }
 
+/* ---- hooks and the busy session ---------------------------------------- */
+
+bool
+docrel_session__check_idle (const docrel_session_t *session, bson_error_t *error)
+{
+   if (session->busy) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_SESSION_BUSY,
+                                "the session is busy with %s: a hook must not start another write call, or edit "
+                                "relation slots, on the session of the call it runs in",
+                                session->busy);
+   }
+   return true;
+}
+
+bool
+docrel_session__enter (docrel_session_t *session, const char *call, bson_error_t *error)
+{
+   if (!docrel_session__check_idle (session, error)) {
+      return false;
+   }
+   session->busy = call;
+   return true;
+}
+
+void
+docrel_session__leave (docrel_session_t *session)
+{
+   session->busy = NULL;
+}
+
+#define SAVE_HOOKS                                                                                                 \
+   ((1u << DOCREL_HOOK_BEFORE_VALIDATE) | (1u << DOCREL_HOOK_AFTER_VALIDATE) | (1u << DOCREL_HOOK_BEFORE_INSERT) | \
+    (1u << DOCREL_HOOK_BEFORE_UPDATE))
+
+static bool
+prepare (const docrel_doc_t *doc, bool insert, bson_t *out, bson_error_t *error)
+{
+   return insert ? docrel_write__prepare_insert (doc, out, error) : docrel_write__prepare_update (doc, out, error);
+}
+
+bool
+docrel_write__prepare_hooked (docrel_doc_t *doc, docrel_undo_t *undo, bson_t *out, bson_error_t *error)
+{
+   const docrel_model_t *model = doc->model;
+   bool insert = !doc->saved;
+   docrel_hook_event_t before = insert ? DOCREL_HOOK_BEFORE_INSERT : DOCREL_HOOK_BEFORE_UPDATE;
+   bool ok;
+
+   if (!(model->hook_events & SAVE_HOOKS)) {
+      return prepare (doc, insert, out, error);
+   }
+   docrel_undo__touch (undo, doc);
+   bson_init (out);
+   ok = docrel_hooks__run (model, DOCREL_HOOK_BEFORE_VALIDATE, doc, error) && prepare (doc, insert, out, error) &&
+        docrel_hooks__run (model, DOCREL_HOOK_AFTER_VALIDATE, doc, error) &&
+        docrel_hooks__run (model, before, doc, error);
+   if (ok && docrel_hooks__has (model, before)) {
+      bson_destroy (out);
+      ok = prepare (doc, insert, out, error); /* what the hooks left, validated */
+   }
+   if (!ok) {
+      bson_reinit (out);
+   }
+   return ok;
+}
+
+/* docrel_save with hooks: the undo puts the document back when nothing was
+ * written (a hook refused, validation failed, the store refused), but not
+ * when its insert is in doubt: it keeps the key it was sent with. */
+static bool
+save_hooked (docrel_doc_t *doc, bson_error_t *error)
+{
+   bool insert = !doc->saved;
+   bson_t payload;
+   const bson_t *p = &payload;
+   docrel_undo_t undo;
+   bool ok;
+
+   docrel_undo__init (&undo, doc->session);
+   if (insert) {
+      docrel_undo__touch (&undo, doc);
+      docrel_write__assign_id (doc); /* the hooks see the key, as in save_all */
+   }
+   ok = docrel_write__prepare_hooked (doc, &undo, &payload, error);
+   if (ok && !insert && bson_empty (&payload)) {
+      docrel_write__finish_update (doc);
+   } else if (ok) {
+      ok = insert ? docrel_write__send_inserts (doc->session->store, doc->model->collection, &doc, &p, 1, NULL, error)
+                  : docrel_write__send_updates (doc->session->store, doc->model->collection, &doc, &p, 1, NULL, error);
+   }
+   bson_destroy (&payload);
+   if (ok || doc->in_doubt) {
+      docrel_undo__forget (&undo);
+   } else {
+      docrel_undo__restore (&undo);
+   }
+   return ok &&
+          docrel_hooks__run (doc->model, insert ? DOCREL_HOOK_AFTER_INSERT : DOCREL_HOOK_AFTER_UPDATE, doc, error);
+}
+
 bool
 docrel_save (docrel_doc_t *doc, bson_error_t *error)
 {
+   bool ok;
+
    if (!doc) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
    }
-   return doc->saved ? update_doc (doc, error) : insert_doc (doc, error);
+   if (!docrel_session__enter (doc->session, "save", error)) {
+      return false;
+   }
+   if (doc->model->n_hooks > 0 && (!doc->saved || doc->n_dirty > 0)) {
+      ok = save_hooked (doc, error);
+   } else {
+      ok = doc->saved ? update_doc (doc, error) : insert_doc (doc, error);
+   }
+   docrel_session__leave (doc->session);
+   return ok;
 }

@@ -34,10 +34,70 @@ check_docs (const char *call, docrel_doc_t *const *docs, size_t n, bson_error_t 
    return true;
 }
 
-/* Expands and plans a seeded removal, then runs it unless dry_run;
- * describes it into plan (if not NULL) and destroys it. */
+/* The beforeDelete hooks of the n documents the call was handed or walked
+ * (never of those a cascade finds in the store), snapshotting each first. */
 static bool
-remove_seeded (docrel_removal_t *rm, bool dry_run, bson_t *plan, bson_error_t *error)
+before_delete (docrel_undo_t *undo, docrel_doc_t *const *docs, size_t n, bson_error_t *error)
+{
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      if (docrel_hooks__has (docs[i]->model, DOCREL_HOOK_BEFORE_DELETE)) {
+         docrel_undo__touch (undo, docs[i]);
+         if (!docrel_hooks__run (docs[i]->model, DOCREL_HOOK_BEFORE_DELETE, docs[i], error)) {
+            return false;
+         }
+      }
+   }
+   return true;
+}
+
+static bool
+after_delete (docrel_doc_t *const *docs, size_t n, bson_error_t *error)
+{
+   size_t i;
+
+   for (i = 0; i < n; i++) {
+      if (!docrel_hooks__run (docs[i]->model, DOCREL_HOOK_AFTER_DELETE, docs[i], error)) {
+         return false;
+      }
+   }
+   return true;
+}
+
+/* Runs a seeded removal between the hooks of docs, its seeds. A failure
+ * that deleted none of them puts back what the hooks changed. */
+static bool
+run_hooked (docrel_removal_t *rm, docrel_doc_t *const *docs, size_t n, bson_error_t *error)
+{
+   docrel_undo_t undo;
+   bool ok, kept = true;
+   size_t i;
+
+   docrel_undo__init (&undo, docs[0]->session);
+   ok = before_delete (&undo, docs, n, error) && docrel_removal__run (rm, error); /* reads inside its transaction */
+   for (i = 0; i < n; i++) {
+      kept = kept && docs[i]->saved;
+   }
+   if (!ok && kept) {
+      docrel_undo__restore (&undo);
+   } else {
+      docrel_undo__forget (&undo);
+   }
+   return ok;
+}
+
+/* Expands and plans a seeded removal, then runs it unless dry_run;
+ * describes it into plan (if not NULL) and destroys it. docs are the n
+ * seeds, whose hooks run around a real run: the after-hooks once the
+ * store has the call (their failure leaves it written). */
+static bool
+remove_seeded (docrel_removal_t *rm,
+               docrel_doc_t *const *docs,
+               size_t n,
+               bool dry_run,
+               bson_t *plan,
+               bson_error_t *error)
 {
    bool ok;
 
@@ -47,13 +107,13 @@ remove_seeded (docrel_removal_t *rm, bool dry_run, bson_t *plan, bson_error_t *e
          docrel_removal__plan (rm, true); /* as a store with transactions runs it */
       }
    } else {
-      ok = docrel_removal__run (rm, error); /* reads inside its transaction */
+      ok = run_hooked (rm, docs, n, error);
    }
    if (ok || !dry_run) {
       docrel_removal__describe (rm, dry_run, plan);
    }
    docrel_removal__destroy (rm);
-   return ok;
+   return ok && (dry_run || after_delete (docs, n, error));
 }
 
 /* The delete calls: n roots walked through tree, named call in errors. */
@@ -69,7 +129,9 @@ delete_roots (const char *call,
    docrel_graph_opts_t o;
    docrel_removal_t rm;
    docrel_walk_t w;
-   size_t i;
+   docrel_doc_t **seeds;
+   size_t i, n_seeds = 0;
+   bool ok;
 
    docrel_plan__describe_none (plan);
    if (!docrel_graph__read_opts (call, opts, DOCREL_GRAPH_OPT_DRY_RUN, &o, error)) {
@@ -78,7 +140,7 @@ delete_roots (const char *call,
    if (n == 0) {
       return true;
    }
-   if (!check_docs (call, docs, n, error)) {
+   if (!check_docs (call, docs, n, error) || !docrel_session__enter (docs[0]->session, call, error)) {
       return false;
    }
    docrel_walk__init (&w);
@@ -87,19 +149,25 @@ delete_roots (const char *call,
    }
    if (!docrel_walk__run (&w, error)) {
       docrel_walk__destroy (&w);
+      docrel_session__leave (docs[0]->session);
       return false;
    }
    docrel_walk__order (&w);
    docrel_removal__init (&rm, docs[0]->session, "delete");
+   seeds = bson_malloc ((docrel_walk__n_nodes (&w) + 1) * sizeof *seeds);
    for (i = 0; i < docrel_walk__n_nodes (&w); i++) {
       docrel_doc_t *doc = docrel_walk__doc (&w, docrel_walk__ordered (&w, i));
       if (doc->saved && doc->has_id) {
          /* belongsTo targets sit above their owners: owners go first */
          docrel_removal__seed (&rm, doc, docrel_walk__level (&w, docrel_walk__ordered (&w, i)));
+         seeds[n_seeds++] = doc;
       }
    }
    docrel_walk__destroy (&w);
-   return remove_seeded (&rm, o.dry_run, plan, error);
+   ok = remove_seeded (&rm, seeds, n_seeds, o.dry_run, plan, error);
+   bson_free (seeds);
+   docrel_session__leave (docs[0]->session);
+   return ok;
 }
 
 bool
@@ -138,6 +206,7 @@ docrel_purge_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bso
 {
    docrel_graph_opts_t o;
    docrel_removal_t rm;
+   bool ok;
 
    docrel_plan__describe_none (plan);
    if (!docrel_graph__read_opts ("purge", opts, DOCREL_GRAPH_OPT_DRY_RUN, &o, error)) {
@@ -150,9 +219,14 @@ docrel_purge_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bso
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_NOT_SAVED,
                                 "model '%s': cannot purge a document that is not saved", doc->model->name);
    }
+   if (!docrel_session__enter (doc->session, "purge", error)) {
+      return false;
+   }
    docrel_removal__init (&rm, doc->session, "purge");
    docrel_removal__seed (&rm, doc, 0);
-   return remove_seeded (&rm, o.dry_run, plan, error);
+   ok = remove_seeded (&rm, &doc, 1, o.dry_run, plan, error);
+   docrel_session__leave (doc->session);
+   return ok;
 }
 
 bool

@@ -18,6 +18,9 @@ docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t
       docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc and field must not be NULL");
       return NULL;
    }
+   if (!docrel_session__check_idle (doc->session, error)) {
+      return NULL; /* a hook of a write call on the session */
+   }
    r = docrel_model_relation (doc->model, field);
    if (!r) {
       docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_UNKNOWN_FIELD, "model '%s' has no relation '%s'",

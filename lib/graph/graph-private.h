@@ -471,7 +471,9 @@ size_t docrel_graph__link_sides (const docrel_relation_t *r,
 bool docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char *const *paths, size_t n);
 
 /* The relation under field of doc's model, or NULL with error set
- * (DOCREL_ERROR_UNKNOWN_FIELD naming model and field). */
+ * (DOCREL_ERROR_UNKNOWN_FIELD naming model and field). The link and
+ * slot-editing calls start here, so it also refuses while a write call
+ * runs on doc's session (DOCREL_ERROR_SESSION_BUSY: a hook's). */
 docrel_relation_t *docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t *error);
 
 #endif

@@ -31,6 +31,12 @@ typedef struct {
    docrel_walk_t w;
    docrel_doc_t **doomed; /* removed children to delete */
    size_t n_doomed;
+   bool hooks; /* not a dry run: run the models' hooks */
+   /* the documents whose before-hooks ran, in write order, and the event
+    * of their after-hooks, run after the commit */
+   docrel_doc_t **hooked;
+   docrel_hook_event_t *after;
+   size_t n_hooked;
 } save_t;
 
 /* Keys ---------------------------------------------------------------------- */
@@ -170,6 +176,62 @@ copy_keys (save_t *s, bson_error_t *error)
 
 /* Document writes -------------------------------------------------------------- */
 
+/* Notes that d's after-hooks of event are due once the store has the call. */
+static void
+note_hooked (save_t *s, docrel_doc_t *d, docrel_hook_event_t event)
+{
+   if (d->model->n_hooks == 0) {
+      return;
+   }
+   s->hooked = bson_realloc (s->hooked, (s->n_hooked + 1) * sizeof *s->hooked);
+   s->after = bson_realloc (s->after, (s->n_hooked + 1) * sizeof *s->after);
+   s->hooked[s->n_hooked] = d;
+   s->after[s->n_hooked++] = event;
+}
+
+/* The payload of d's write: with its before-hooks unless a dry run. */
+static bool
+prepare_write (save_t *s, docrel_doc_t *d, bson_t *out, bson_error_t *error)
+{
+   if (!s->hooks) {
+      return d->saved ? docrel_write__prepare_update (d, out, error) : docrel_write__prepare_insert (d, out, error);
+   }
+   note_hooked (s, d, d->saved ? DOCREL_HOOK_AFTER_UPDATE : DOCREL_HOOK_AFTER_INSERT);
+   return docrel_write__prepare_hooked (d, &s->plan.undo, out, error);
+}
+
+/* A removed child deleted under onRemove "delete": its beforeDelete hooks. */
+static bool
+plan_doomed (save_t *s, docrel_doc_t *d, int level, bson_error_t *error)
+{
+   if (s->hooks && docrel_hooks__has (d->model, DOCREL_HOOK_BEFORE_DELETE)) {
+      docrel_undo__touch (&s->plan.undo, d);
+      if (!docrel_hooks__run (d->model, DOCREL_HOOK_BEFORE_DELETE, d, error)) {
+         return false;
+      }
+   }
+   if (s->hooks) {
+      note_hooked (s, d, DOCREL_HOOK_AFTER_DELETE);
+   }
+   docrel_step__add (docrel_plan__step (&s->plan, DOCREL_STEP_DELETE, d->model, level), d, NULL);
+   return true;
+}
+
+/* After the commit: the after-hooks, in write order, up to the first that
+ * fails (the data stays written). */
+static bool
+run_after_hooks (save_t *s, bson_error_t *error)
+{
+   size_t i;
+
+   for (i = 0; i < s->n_hooked; i++) {
+      if (!docrel_hooks__run (s->hooked[i]->model, s->after[i], s->hooked[i], error)) {
+         return false;
+      }
+   }
+   return true;
+}
+
 static bool
 plan_documents (save_t *s, bson_error_t *error)
 {
@@ -192,8 +254,7 @@ plan_documents (save_t *s, bson_error_t *error)
       docrel_doc_t *d = docrel_walk__doc (&s->w, writes[i].node);
       bson_t prepared;
       bson_t *payload;
-      ok = d->saved ? docrel_write__prepare_update (d, &prepared, error)
-                    : docrel_write__prepare_insert (d, &prepared, error);
+      ok = prepare_write (s, d, &prepared, error);
       if (ok && d->saved && bson_empty (&prepared)) {
          docrel_undo__touch (&s->plan.undo, d);
          docrel_write__finish_update (d); /* dirty, yet nothing to send */
@@ -211,7 +272,7 @@ plan_documents (save_t *s, bson_error_t *error)
    for (i = 0; ok && i < s->n_doomed; i++) {
       docrel_doc_t *d = s->doomed[i];
       if (!docrel_walk__reached (&s->w, d)) { /* not moved to another slot in this call */
-         docrel_step__add (docrel_plan__step (&s->plan, DOCREL_STEP_DELETE, d->model, top + 1), d, NULL);
+         ok = plan_doomed (s, d, top + 1, error);
       }
    }
    bson_free (writes);
@@ -226,6 +287,8 @@ save_destroy (save_t *s)
    docrel_plan__destroy (&s->plan);
    docrel_walk__destroy (&s->w);
    bson_free (s->doomed);
+   bson_free (s->hooked);
+   bson_free (s->after);
 }
 
 /* Every root is a document, all of one session. */
@@ -320,10 +383,11 @@ docrel_save_all_many (docrel_doc_t *const *docs,
    if (n == 0) {
       return true;
    }
-   if (!check_roots (docs, n, error)) {
+   if (!check_roots (docs, n, error) || !docrel_session__enter (docs[0]->session, "save_all", error)) {
       return false;
    }
    memset (&s, 0, sizeof s);
+   s.hooks = !o.dry_run;
    docrel_plan__init (&s.plan, docs[0]->session);
    docrel_walk__init (&s.w);
    if (!walk_roots (&s, docs, n, tree, error)) {
@@ -338,6 +402,7 @@ docrel_save_all_many (docrel_doc_t *const *docs,
       docrel_plan__describe (&s.plan, s.plan.n_steps, plan); /* before the keys made go */
       docrel_undo__restore (&s.plan.undo);
       save_destroy (&s);
+      docrel_session__leave (docs[0]->session);
       return true;
    }
    if (docrel_plan__use (&s.plan, error) && docrel_plan__run (&s.plan, error)) {
@@ -349,7 +414,9 @@ done:
       docrel_undo__restore (&s.plan.undo); /* a no-op if run already decided */
    }
    docrel_plan__describe (&s.plan, s.plan.done, plan); /* what the store holds */
+   ok = ok && run_after_hooks (&s, error);             /* written whatever they say */
    save_destroy (&s);
+   docrel_session__leave (docs[0]->session);
    return ok;
 }
 

@@ -5,6 +5,7 @@
 
 #include <bson/bson.h>
 
+#include "docrel/docrel-hooks.h"
 #include "docrel/docrel-model.h"
 #include "docrel/docrel-relation.h"
 
@@ -50,8 +51,11 @@ struct _docrel_model_t {
    size_t n_indexes;
    struct _docrel_relation_t **relations; /* declared on this model (owned) */
    size_t n_relations;
-   bool frozen; /* a document exists: no more definition changes */
-   bool ready;  /* the backend has the collection and its indexes */
+   bool frozen;                  /* a document exists: no more definition changes */
+   bool ready;                   /* the backend has the collection and its indexes */
+   struct _docrel_hook_t *hooks; /* in order of registration (hooks.c) */
+   size_t n_hooks;
+   unsigned hook_events; /* bit (1u << event) per event with a hook */
 };
 
 /* Frees a model (the store calls it on destroy). */
@@ -133,6 +137,32 @@ bool docrel_model__check_value (const docrel_model_t *model,
                                 const docrel_field_t *field,
                                 const bson_value_t *value,
                                 bson_error_t *error);
+
+/* ---- hooks -------------------------------------------------------------- */
+
+/* hooks.c: the hooks of docrel-hooks.h, stored on the model. Read without a
+ * lock: a model with a document is frozen, and hooks are added only
+ * before that. */
+struct _docrel_hook_t {
+   docrel_hook_event_t event;
+   docrel_hook_fn fn;
+   void *user_data;
+};
+
+/* Frees the model's hooks (model.c calls it on destroy). */
+void docrel_hooks__destroy (docrel_model_t *model);
+
+/* True if model has a hook for event. */
+static inline bool
+docrel_hooks__has (const docrel_model_t *model, docrel_hook_event_t event)
+{
+   return (model->hook_events & (1u << (unsigned) event)) != 0;
+}
+
+/* Runs model's hooks for event on doc in order, stopping at the first that
+ * fails: false with its error, or with DOCREL_ERROR_HOOK_FAILED naming the
+ * model and the event if the hook set none. True if there are none. */
+bool docrel_hooks__run (const docrel_model_t *model, docrel_hook_event_t event, docrel_doc_t *doc, bson_error_t *error);
 
 /* ---- relation ----------------------------------------------------------- */
 

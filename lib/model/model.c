@@ -125,6 +125,7 @@ docrel_model__destroy (docrel_model_t *model)
    bson_free (model->relations);
    bson_free (model->fields);
    bson_free (model->indexes);
+   docrel_hooks__destroy (model);
    bson_free (model->name);
    bson_free (model->collection);
    bson_free (model);
