@@ -271,6 +271,41 @@ START_TEST (has_and_belongs_to_many_reads_through_the_links)
 }
 END_TEST
 
+START_TEST (linked_documents_join_the_identity_map_and_may_be_kept)
+{
+   blog_t b;
+   docrel_doc_t *post10, *tag31, *doc, *kept = NULL;
+   docrel_cursor_t *cursor;
+   bson_error_t error;
+   const char *label;
+   size_t size;
+
+   blog_open (&b);
+   post10 = fixture_get (b.session, b.post, 10, NULL);
+   tag31 = fixture_get (b.session, b.tag, 31, NULL);
+   ASSERT_OK (docrel_doc_set_utf8 (tag31, "label", "changed", &error), error);
+   size = docrel_session_size (b.session);
+   cursor = open_related (post10, "tags", NULL, "{\"batchSize\": 1}");
+   while (docrel_cursor_next (cursor, &doc)) {
+      if (fixture_id_of (doc) == 31) {
+         /* the session's own document, its unsaved change kept */
+         ck_assert_ptr_eq (doc, tag31);
+         label = docrel_doc_get_utf8 (doc, "label");
+         ck_assert_str_eq (label ? label : "(none)", "changed");
+      } else if (fixture_id_of (doc) == 32) {
+         docrel_cursor_keep (cursor);
+         kept = doc;
+      }
+   }
+   docrel_cursor_destroy (cursor);
+   /* the kept tag stays, tag 30 left with its step */
+   ck_assert_ptr_nonnull (kept);
+   ck_assert_uint_eq (docrel_session_size (b.session), size + 1);
+   ck_assert_ptr_eq (fixture_get (b.session, b.tag, 32, NULL), kept);
+   blog_close (&b);
+}
+END_TEST
+
 START_TEST (the_related_option_narrows_a_relation_cursor)
 {
    blog_t b;
@@ -814,6 +849,7 @@ find_related_suite (void)
    tcase_add_test (tc, has_many_takes_sort_skip_limit_and_projection);
    tcase_add_test (tc, has_one_and_belongs_to_yield_zero_or_one_document);
    tcase_add_test (tc, has_and_belongs_to_many_reads_through_the_links);
+   tcase_add_test (tc, linked_documents_join_the_identity_map_and_may_be_kept);
    tcase_add_test (tc, the_related_option_narrows_a_relation_cursor);
    tcase_add_test (tc, composite_keys_relate_by_every_key_field);
    tcase_add_test (tc, a_symmetric_relation_reads_its_links_both_ways);
