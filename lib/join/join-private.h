@@ -38,13 +38,13 @@ bool docrel_join__load (docrel_session_t *session,
 void
 docrel_join__widen_projection (const docrel_model_t *model, const bson_t *tree, const bson_t *projection, bson_t *out);
 
-/* Resolves a "related" query option ({"publication": {"name": "X"}, ...}:
- * relation field -> filter on the related documents) into conditions on
- * model's own keys, appended to *conjuncts (an array being built) one per
- * field. Costs one query per field, two for hasAndBelongsToMany, reading
- * only key fields and loading nothing into any session. Returns false with
- * DOCREL_ERROR_QUERY naming the field for an unknown relation or a bad
- * filter. */
+/* Resolves a "related" query option (related-predicates.c: {"publication":
+ * {"$some": {"name": "X"}}, ...}, see docrel-query.h) into conditions on
+ * model's own keys, appended to *conjuncts (an array being built; *n_conjuncts
+ * counts its entries), at most one per predicate. Costs one query per
+ * predicate, two through a hasAndBelongsToMany link, reading only key fields
+ * and loading nothing into any session. Returns false with
+ * DOCREL_ERROR_QUERY naming the path for bad input. */
 bool docrel_join__resolve_related (struct _docrel_store_t *store,
                                    const docrel_model_t *model,
                                    const bson_t *related,
@@ -114,6 +114,30 @@ void docrel_chunks__init (docrel_chunks_t *chunks,
 /* Initialises *filter with the next chunk's filter (docrel_join__chunk_filter);
  * false when none is left. */
 bool docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter);
+
+struct _docrel_relation_t;
+
+/* related.c: *set (initialised here, the caller destroys it) gets the keys
+ * of model's side of r held by the related documents matching filter: one
+ * query on the far model, then for hasAndBelongsToMany one per chunk of
+ * those keys on the link. */
+bool docrel_join__related_keys (struct _docrel_store_t *store,
+                                const struct _docrel_relation_t *r,
+                                const bson_t *filter,
+                                docrel_keyset_t *set,
+                                bson_error_t *error);
+
+/* related.c: appends to conjuncts (numbered by *n_conjuncts) the condition
+ * "the model's keys of r are among set", or (negated) "are not", which for
+ * an empty set holds everywhere and adds nothing. where names the option's
+ * path in errors (a condition too large for a query). */
+bool docrel_join__related_condition (bson_t *conjuncts,
+                                     uint32_t *n_conjuncts,
+                                     const struct _docrel_relation_t *r,
+                                     const docrel_keyset_t *set,
+                                     bool negated,
+                                     const char *where,
+                                     bson_error_t *error);
 
 /* A projection that drops _id would give documents with no identity, which
  * could be neither saved nor entered in the identity map: false with
