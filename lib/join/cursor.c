@@ -57,6 +57,7 @@ open_cursor (docrel_session_t *session,
 {
    docrel_cursor_t *cursor;
    docrel_find_t find;
+   bool ok;
 
    if (!docrel_find__check_args (session, model, error) ||
        !docrel_find__parse (model, filter, opts, false, &find, error)) {
@@ -93,9 +94,14 @@ open_cursor (docrel_session_t *session,
       cursor->join_len = find.join_len;
       cursor->batch_size = find.spec.batch_size > 0 ? find.spec.batch_size : 100;
    }
-   if (source_open
-          ? !source_open (arg, session, &cursor->find, &cursor->source, error)
-          : !(cursor->backend = docrel_store__find (session->store, model->collection, &cursor->find.spec, error))) {
+   /* a source (find_related through links) reads instead of one backend find */
+   if (source_open) {
+      ok = source_open (arg, session, &cursor->find, &cursor->source, error);
+   } else {
+      cursor->backend = docrel_store__find (session->store, model->collection, &cursor->find.spec, error);
+      ok = cursor->backend != NULL;
+   }
+   if (!ok) {
       docrel_find__destroy (&cursor->find);
       bson_free ((void *) cursor->join_data);
       bson_free (cursor);
