@@ -413,6 +413,37 @@ START_TEST (documents_a_cascade_deletes_in_the_store_get_no_hooks)
 }
 END_TEST
 
+START_TEST (purge_and_a_child_save_all_deletes_run_the_delete_hooks)
+{
+   blog_t b;
+   docrel_doc_t *author, *const *posts;
+   bson_error_t error;
+   size_t n;
+
+   blog_open (&b, "{\"onRemove\": \"delete\"}");
+   add_hook (b.post, DOCREL_HOOK_BEFORE_DELETE, log_hook, &b.h);
+   add_hook (b.post, DOCREL_HOOK_AFTER_DELETE, log_hook, &b.h);
+   seed_blog (&b);
+   author = fixture_get (b.session, b.author, 1, "{\"posts\": true}");
+   ck_assert (docrel_doc_related (author, "posts", &posts, &n) && n == 2);
+   ASSERT_OK (docrel_purge (posts[1], &error), error);
+   assert_log (&b.h, "beforeDelete:Post#11 afterDelete:Post#11 ");
+   /* a child removed from a loaded slot under onRemove "delete" */
+   ASSERT_OK (docrel_doc_remove_related (author, "posts", posts[0], &error), error);
+   b.h.refuse_id = 10;
+   b.h.refuse_event = DOCREL_HOOK_BEFORE_DELETE;
+   ck_assert (!docrel_save_all (author, NULL, NULL, NULL, &error));
+   ck_assert_str_eq (error.message, "no 10");
+   ck_assert_int_eq (fixture_count_all (b.store, b.post), 1);
+   b.h.refuse_id = 0;
+   b.h.log[0] = '\0';
+   save_all (author);
+   assert_log (&b.h, "beforeDelete:Post#10 afterDelete:Post#10 ");
+   ck_assert_int_eq (fixture_count_all (b.store, b.post), 0);
+   blog_close (&b);
+}
+END_TEST
+
 /* ---- afterLoad ----------------------------------------------------------- */
 
 START_TEST (after_load_runs_once_per_document_entering_the_session)
@@ -445,8 +476,17 @@ START_TEST (after_load_runs_once_per_document_entering_the_session)
    cursor = docrel_find (other, b.author, NULL, NULL, &error);
    ck_assert_msg (cursor != NULL, "%s", error.message);
    ck_assert (docrel_cursor_next (cursor, &doc));
+   docrel_cursor_keep (cursor);
    docrel_cursor_destroy (cursor);
    assert_log (&b.h, "afterLoad:Author#1 ");
+   /* one relation of one document, streamed */
+   cursor = docrel_find_related (doc, "posts", NULL, NULL, &error);
+   ck_assert_msg (cursor != NULL, "%s", error.message);
+   while (docrel_cursor_next (cursor, NULL)) {
+   }
+   ck_assert (!docrel_cursor_error (cursor, &error));
+   docrel_cursor_destroy (cursor);
+   assert_log (&b.h, "afterLoad:Post#10 afterLoad:Post#11 ");
    docrel_session_destroy (other);
    blog_close (&b);
 }
@@ -614,6 +654,7 @@ hooks_suite (void)
    tcase_add_test (refusing, a_failing_after_hook_reports_its_error_and_the_data_stays_written);
    tcase_add_test (refusing, a_before_delete_refusal_in_delete_all_leaves_store_and_memory_as_before);
    tcase_add_test (refusing, documents_a_cascade_deletes_in_the_store_get_no_hooks);
+   tcase_add_test (refusing, purge_and_a_child_save_all_deletes_run_the_delete_hooks);
    tcase_add_test (load, after_load_runs_once_per_document_entering_the_session);
    tcase_add_test (load, a_failing_after_load_fails_the_read_and_leaves_the_session_as_before);
    tcase_add_test (limits, a_hook_starting_a_write_call_on_its_session_is_refused);
