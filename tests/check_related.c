@@ -62,7 +62,7 @@ world_open (world_t *w)
  * related_json, in _id order, as "10 11"; *finds and *counts (may be NULL)
  * the queries sent. Checks that docrel_count and a cursor agree. */
 static void
-ids_of (world_t *w,
+ids_of (docrel_store_t *store,
         docrel_model_t *model,
         const char *filter_json,
         const char *related_json,
@@ -71,7 +71,7 @@ ids_of (world_t *w,
         uint64_t *finds)
 {
    bson_error_t error;
-   docrel_session_t *session = docrel_session_new (w->store);
+   docrel_session_t *session = docrel_session_new (store);
    bson_t *filter = filter_json ? fixture_json (filter_json) : NULL;
    char *opts_json = bson_strdup_printf ("{\"sort\": {\"_id\": 1}, \"related\": %s}", related_json);
    char *count_json = bson_strdup_printf ("{\"related\": %s}", related_json);
@@ -83,9 +83,9 @@ ids_of (world_t *w,
    size_t n, i, len = 0, seen = 0;
    int64_t count;
 
-   docrel_store_stats_reset (w->store);
+   docrel_store_stats_reset (store);
    ASSERT_OK (docrel_find_all (session, model, filter, opts, &docs, &n, &error), error);
-   docrel_store_stats (w->store, &stats);
+   docrel_store_stats (store, &stats);
    if (finds) {
       *finds = stats.finds;
    }
@@ -95,9 +95,9 @@ ids_of (world_t *w,
    }
    bson_free (docs);
    /* docrel_count: the same key queries, then one count */
-   docrel_store_stats_reset (w->store);
+   docrel_store_stats_reset (store);
    ASSERT_OK (docrel_count (session, model, filter, count_opts, &count, &error), error);
-   docrel_store_stats (w->store, &stats);
+   docrel_store_stats (store, &stats);
    ck_assert_int_eq (count, (int64_t) n);
    ck_assert_uint_eq (stats.counts, 1);
    if (finds) {
@@ -123,13 +123,13 @@ ids_of (world_t *w,
 }
 
 /* Asserts the ids and the finds (key queries plus the main one). */
-#define ASSERT_IDS(w, model, filter, related, expected, expected_finds)       \
-   do {                                                                       \
-      char got_[256];                                                         \
-      uint64_t finds_;                                                        \
-      ids_of ((w), (model), (filter), (related), got_, sizeof got_, &finds_); \
-      ck_assert_str_eq (got_, (expected));                                    \
-      ck_assert_uint_eq (finds_, (expected_finds));                           \
+#define ASSERT_IDS(store, model, filter, related, expected, expected_finds)       \
+   do {                                                                           \
+      char got_[256];                                                             \
+      uint64_t finds_;                                                            \
+      ids_of ((store), (model), (filter), (related), got_, sizeof got_, &finds_); \
+      ck_assert_str_eq (got_, (expected));                                        \
+      ck_assert_uint_eq (finds_, (expected_finds));                               \
    } while (0)
 
 START_TEST (some_keeps_the_parents_with_a_match_bare_or_named)
@@ -138,13 +138,13 @@ START_TEST (some_keeps_the_parents_with_a_match_bare_or_named)
 
    world_open (&w);
    /* a bare filter means $some, as before */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"score\": 9}}", "10 11", 2);
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$some\": {\"score\": 9}}}", "10 11", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"score\": 9}}", "10 11", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$some\": {\"score\": 9}}}", "10 11", 2);
    /* an empty filter: at least one related document */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$some\": {}}}", "10 11", 2);
-   ASSERT_IDS (&w, w.article, NULL, "{\"publication\": {\"$some\": {\"name\": \"Science\"}}}", "102 103", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$some\": {}}}", "10 11", 2);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"publication\": {\"$some\": {\"name\": \"Science\"}}}", "102 103", 2);
    /* nothing matches: no parent */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$some\": {\"score\": 99}}}", "", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$some\": {\"score\": 99}}}", "", 2);
    fixture_store_close (w.store);
 }
 END_TEST
@@ -155,12 +155,12 @@ START_TEST (every_is_true_over_an_empty_relation)
 
    world_open (&w);
    /* Nature has a 5; Empty and Orphan have no article */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$every\": {\"score\": {\"$gte\": 8}}}}", "11 12 13", 2);
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$every\": {\"score\": 99}}}", "12 13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$every\": {\"score\": {\"$gte\": 8}}}}", "11 12 13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$every\": {\"score\": 99}}}", "12 13", 2);
    /* every over an empty filter: every parent, the key query finds nothing */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$every\": {}}}", "10 11 12 13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$every\": {}}}", "10 11 12 13", 2);
    /* to one: the publication matches, or there is none (104) */
-   ASSERT_IDS (&w, w.article, NULL, "{\"publication\": {\"$every\": {\"name\": \"Nature\"}}}", "100 101 104", 2);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"publication\": {\"$every\": {\"name\": \"Nature\"}}}", "100 101 104", 2);
    fixture_store_close (w.store);
 }
 END_TEST
@@ -170,13 +170,13 @@ START_TEST (none_is_true_over_an_empty_relation)
    world_t w;
 
    world_open (&w);
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$none\": {\"score\": 9}}}", "12 13", 2);
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$none\": {}}}", "12 13", 2);
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$none\": {\"score\": 99}}}", "10 11 12 13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$none\": {\"score\": 9}}}", "12 13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$none\": {}}}", "12 13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$none\": {\"score\": 99}}}", "10 11 12 13", 2);
    /* a missing key references nothing: 104 has no publication */
-   ASSERT_IDS (&w, w.article, NULL, "{\"publication\": {\"$none\": {\"name\": \"Nature\"}}}", "102 103 104", 2);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"publication\": {\"$none\": {\"name\": \"Nature\"}}}", "102 103 104", 2);
    /* Orphan has no owner */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"owner\": {\"$none\": {}}}", "13", 2);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"owner\": {\"$none\": {}}}", "13", 2);
    fixture_store_close (w.store);
 }
 END_TEST
@@ -187,12 +187,12 @@ START_TEST (predicates_through_a_link_cost_two_queries)
 
    world_open (&w);
    /* the tags, then the links holding their keys, then the articles */
-   ASSERT_IDS (&w, w.article, NULL, "{\"tags\": {\"$some\": {\"name\": \"go\"}}}", "101 102", 3);
-   ASSERT_IDS (&w, w.article, NULL, "{\"tags\": {\"$every\": {\"name\": \"c\"}}}", "100 103 104", 3);
-   ASSERT_IDS (&w, w.article, NULL, "{\"tags\": {\"$none\": {\"name\": \"c\"}}}", "102 103 104", 3);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"tags\": {\"$some\": {\"name\": \"go\"}}}", "101 102", 3);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"tags\": {\"$every\": {\"name\": \"c\"}}}", "100 103 104", 3);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"tags\": {\"$none\": {\"name\": \"c\"}}}", "102 103 104", 3);
    /* and from the other side */
-   ASSERT_IDS (&w, w.tag, NULL, "{\"articles\": {\"$every\": {\"score\": 9}}}", "1001", 3);
-   ASSERT_IDS (&w, w.tag, NULL, "{\"articles\": {\"$none\": {\"score\": 5}}}", "1001", 3);
+   ASSERT_IDS (w.store, w.tag, NULL, "{\"articles\": {\"$every\": {\"score\": 9}}}", "1001", 3);
+   ASSERT_IDS (w.store, w.tag, NULL, "{\"articles\": {\"$none\": {\"score\": 5}}}", "1001", 3);
    fixture_store_close (w.store);
 }
 END_TEST
@@ -204,25 +204,25 @@ START_TEST (predicates_nest_through_relations)
    world_open (&w);
    /* the articles whose publication's owner is Ann: users, publications,
     * articles */
-   ASSERT_IDS (&w, w.article, NULL,
+   ASSERT_IDS (w.store, w.article, NULL,
                "{\"publication\": {\"$some\": {\"$related\": {\"owner\": {\"$some\": {\"name\": \"Ann\"}}}}}}",
                "100 101", 3);
    /* a bare filter takes $related too; the dotted form says the same */
-   ASSERT_IDS (&w, w.article, NULL, "{\"publication\": {\"$related\": {\"owner\": {\"name\": \"Ann\"}}}}", "100 101",
-               3);
-   ASSERT_IDS (&w, w.article, NULL, "{\"publication.owner\": {\"name\": \"Ann\"}}", "100 101", 3);
-   ASSERT_IDS (&w, w.article, NULL, "{\"publication.owner\": {\"$none\": {\"name\": \"Ann\"}}}", "102 103", 3);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"publication\": {\"$related\": {\"owner\": {\"name\": \"Ann\"}}}}",
+               "100 101", 3);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"publication.owner\": {\"name\": \"Ann\"}}", "100 101", 3);
+   ASSERT_IDS (w.store, w.article, NULL, "{\"publication.owner\": {\"$none\": {\"name\": \"Ann\"}}}", "102 103", 3);
    /* the users all of whose publications have no article under 8: Ann's
     * Nature has a 5 */
-   ASSERT_IDS (&w, w.user, NULL,
+   ASSERT_IDS (w.store, w.user, NULL,
                "{\"publications\": {\"$every\": {\"$related\": {\"articles\": {\"$none\": {\"score\": {\"$lt\": "
                "8}}}}}}}",
                "2", 3);
    /* three levels, through a link at the bottom: the users with a
     * publication with an article tagged go */
-   ASSERT_IDS (&w, w.user, NULL, "{\"publications.articles.tags\": {\"name\": \"go\"}}", "1 2", 5);
+   ASSERT_IDS (w.store, w.user, NULL, "{\"publications.articles.tags\": {\"name\": \"go\"}}", "1 2", 5);
    /* $related beside a filter on the same documents */
-   ASSERT_IDS (&w, w.article, NULL,
+   ASSERT_IDS (w.store, w.article, NULL,
                "{\"publication\": {\"name\": {\"$ne\": \"Nature\"}, \"$related\": {\"owner\": {\"name\": \"Ann\"}}}}",
                "", 3);
    fixture_store_close (w.store);
@@ -235,18 +235,92 @@ START_TEST (predicates_combine_with_the_filter_and_each_other)
 
    world_open (&w);
    /* the filter and the predicate both hold */
-   ASSERT_IDS (&w, w.article, "{\"score\": 9}", "{\"publication\": {\"$every\": {\"name\": \"Nature\"}}}", "101", 2);
-   ASSERT_IDS (&w, w.publication, "{\"ownerId\": 1}", "{\"articles\": {\"$none\": {}}}", "12", 2);
+   ASSERT_IDS (w.store, w.article, "{\"score\": 9}", "{\"publication\": {\"$every\": {\"name\": \"Nature\"}}}", "101",
+               2);
+   ASSERT_IDS (w.store, w.publication, "{\"ownerId\": 1}", "{\"articles\": {\"$none\": {}}}", "12", 2);
    /* several fields: all of them */
-   ASSERT_IDS (&w, w.article, NULL,
+   ASSERT_IDS (w.store, w.article, NULL,
                "{\"publication\": {\"name\": \"Science\"}, \"tags\": {\"$none\": {\"name\": \"c\"}}}", "102 103", 4);
    /* several predicates on one relation: all of them */
-   ASSERT_IDS (&w, w.publication, NULL,
+   ASSERT_IDS (w.store, w.publication, NULL,
                "{\"articles\": {\"$some\": {\"score\": 9}, \"$none\": {\"score\": {\"$lt\": 8}}}}", "11", 3);
    /* every and none whose key sets are empty add no condition at all */
-   ASSERT_IDS (&w, w.publication, NULL, "{\"articles\": {\"$every\": {}, \"$none\": {\"score\": 0}}}", "10 11 12 13",
-               3);
+   ASSERT_IDS (w.store, w.publication, NULL, "{\"articles\": {\"$every\": {}, \"$none\": {\"score\": 0}}}",
+               "10 11 12 13", 3);
    fixture_store_close (w.store);
+}
+END_TEST
+
+START_TEST (composite_keys_negate_their_tuples)
+{
+   static const char *const people[] = {"{\"_id\": 1, \"name\": \"Ann\", \"born\": 1990}",
+                                        "{\"_id\": 2, \"name\": \"Ann\", \"born\": 1991}",
+                                        "{\"_id\": 3, \"name\": \"Bob\", \"born\": 1990}", NULL};
+   /* 13's author (Bob, 1991) does not exist */
+   static const char *const posts[] = {"{\"_id\": 10, \"authorName\": \"Ann\", \"authorBorn\": 1990, \"draft\": true}",
+                                       "{\"_id\": 11, \"authorName\": \"Ann\", \"authorBorn\": 1990, \"draft\": false}",
+                                       "{\"_id\": 12, \"authorName\": \"Ann\", \"authorBorn\": 1991, \"draft\": false}",
+                                       "{\"_id\": 13, \"authorName\": \"Bob\", \"authorBorn\": 1991, \"draft\": true}",
+                                       NULL};
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *person = fixture_keyed_model (store, "Person");
+   docrel_model_t *post = fixture_keyed_model (store, "Post");
+
+   fixture_declare (docrel_model_has_many, person, post, "posts", NULL, NULL,
+                    "{\"leftKeys\": [\"name\", \"born\"], \"rightKeys\": [\"authorName\", \"authorBorn\"]}");
+   fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
+                    "{\"leftKeys\": [\"authorName\", \"authorBorn\"], \"rightKeys\": [\"name\", \"born\"]}");
+   fixture_seed (store, person, people);
+   fixture_seed (store, post, posts);
+   ASSERT_IDS (store, person, NULL, "{\"posts\": {\"$some\": {\"draft\": true}}}", "1", 2);
+   ASSERT_IDS (store, person, NULL, "{\"posts\": {\"$every\": {\"draft\": false}}}", "2 3", 2);
+   ASSERT_IDS (store, person, NULL, "{\"posts\": {\"$none\": {\"draft\": false}}}", "3", 2);
+   ASSERT_IDS (store, post, NULL, "{\"author\": {\"$every\": {\"born\": 1990}}}", "10 11 13", 2);
+   ASSERT_IDS (store, post, NULL, "{\"author\": {\"$none\": {}}}", "13", 2);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (has_one_is_a_relation_of_at_most_one)
+{
+   static const char *const countries[] = {"{\"_id\": 1}", "{\"_id\": 2}", "{\"_id\": 3}", NULL};
+   static const char *const capitals[] = {"{\"_id\": 10, \"countryId\": 1, \"big\": true}",
+                                          "{\"_id\": 20, \"countryId\": 2, \"big\": false}", NULL};
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *country = fixture_keyed_model (store, "Country");
+   docrel_model_t *capital = fixture_keyed_model (store, "Capital");
+
+   fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
+   fixture_seed (store, country, countries);
+   fixture_seed (store, capital, capitals);
+   ASSERT_IDS (store, country, NULL, "{\"capital\": {}}", "1 2", 2);
+   ASSERT_IDS (store, country, NULL, "{\"capital\": {\"$every\": {\"big\": true}}}", "1 3", 2);
+   ASSERT_IDS (store, country, NULL, "{\"capital\": {\"$none\": {\"big\": true}}}", "2 3", 2);
+   fixture_store_close (store);
+}
+END_TEST
+
+START_TEST (a_symmetric_link_counts_both_ways)
+{
+   static const char *const humans[] = {"{\"_id\": 1, \"age\": 30}", "{\"_id\": 2, \"age\": 20}",
+                                        "{\"_id\": 3, \"age\": 40}", "{\"_id\": 4, \"age\": 50}",
+                                        "{\"_id\": 5, \"age\": 60}", NULL};
+   /* friends: 1 {2, 3}, 2 {1, 4}, 3 {1}, 4 {2}, 5 none; each link stored once */
+   static const char *const links[] = {"{\"Human__id\": 1, \"Human__id_2\": 2}",
+                                       "{\"Human__id\": 3, \"Human__id_2\": 1}",
+                                       "{\"Human__id\": 2, \"Human__id_2\": 4}", NULL};
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *human = fixture_keyed_model (store, "Human");
+
+   fixture_declare (docrel_model_has_and_belongs_to_many, human, human, "friends", "_id", "_id",
+                    "{\"symmetric\": true}");
+   fixture_seed (store, human, humans);
+   fixture_seed (store, docrel_store_model (store, "Human_Human"), links);
+   /* the humans, the links by either field, then the main query */
+   ASSERT_IDS (store, human, NULL, "{\"friends\": {\"$every\": {\"age\": {\"$gte\": 30}}}}", "2 3 5", 4);
+   ASSERT_IDS (store, human, NULL, "{\"friends\": {\"$none\": {\"age\": {\"$lt\": 25}}}}", "2 3 5", 4);
+   ASSERT_IDS (store, human, NULL, "{\"friends\": {\"$some\": {\"age\": 50}}}", "2", 4);
+   fixture_store_close (store);
 }
 END_TEST
 
@@ -328,7 +402,7 @@ START_TEST (nesting_is_capped)
    /* each level costs a query: 16 are fine, one query each, then the main */
    path_of (path, sizeof path, 16);
    snprintf (json, sizeof json, "{\"%s\": {}}", path);
-   ASSERT_IDS (&w, w.publication, NULL, json, "10 11 12", 17);
+   ASSERT_IDS (w.store, w.publication, NULL, json, "10 11 12", 17);
    path_of (path, sizeof path, 17);
    snprintf (json, sizeof json, "{\"%s\": {}}", path);
    assert_refused (&w, w.publication, json, DOCREL_ERROR_BAD_OPTION, "nested more than 16 relations deep");
@@ -413,6 +487,9 @@ main (void)
    tcase_add_test (tc, predicates_through_a_link_cost_two_queries);
    tcase_add_test (tc, predicates_nest_through_relations);
    tcase_add_test (tc, predicates_combine_with_the_filter_and_each_other);
+   tcase_add_test (tc, composite_keys_negate_their_tuples);
+   tcase_add_test (tc, has_one_is_a_relation_of_at_most_one);
+   tcase_add_test (tc, a_symmetric_link_counts_both_ways);
    tcase_add_test (tc, bad_input_names_the_field_and_what_was_expected);
    tcase_add_test (tc, nesting_is_capped);
    tcase_add_test (tc, a_large_key_set_goes_in_chunks_and_in_the_query);
