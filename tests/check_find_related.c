@@ -318,6 +318,13 @@ START_TEST (the_related_option_narrows_a_relation_cursor)
    assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"_id\": 11}}}", "[31]");
    assert_related (post10, "tags", "{\"label\": \"x\"}", "{\"related\": {\"posts\": {\"_id\": 11}}}", "[]");
    assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"_id\": 11}}, \"sort\": {\"label\": 1}}", "[31]");
+   /* Prisma's every and none, also where they add no condition at all */
+   assert_related_set (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {\"_id\": 10}}}}", "[30, 32]");
+   assert_related_set (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$none\": {\"_id\": 11}}}}", "[30, 32]");
+   assert_related_set (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {}}}}", "[30, 31, 32]");
+   assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {}}}, \"sort\": {\"_id\": -1}}",
+                   "[32, 31, 30]");
+   assert_related (ann, "posts", NULL, "{\"related\": {\"comments\": {\"$none\": {}}}}", "[12]");
    blog_close (&b);
 }
 END_TEST

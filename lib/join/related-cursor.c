@@ -360,7 +360,8 @@ find_linked (docrel_doc_t *doc,
       }
       bson_append_array_end (&combined, &conjuncts);
       bson_copy_to_excluding_noinit (opts, &rest, "related", NULL);
-      args.filter = &combined;
+      /* n == 0: no filter, and no condition came of the option ($every over nothing) */
+      args.filter = n > 0 ? &combined : NULL;
       opts = &rest;
    }
    cursor = docrel_cursor__open_source (doc->session, r->target, args.filter, opts, open_linked_source, &args, error);
