@@ -3,7 +3,9 @@
  * path, value views, unset, path errors, rendering to BSON and JSON, saved
  * and dirty state, the immutable _id of a saved document, and sessions as
  * the owners of documents. */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -457,6 +459,78 @@ START_TEST (new_from_bson_copies_the_fields)
 }
 END_TEST
 
+/* An array whose keys are not "0", "1", ... (libbson prints a warning when
+ * one is appended as it is): MongoDB reads arrays by position, so docrel
+ * renumbers what it is given, in documents and filters, printing nothing. */
+static void
+append_misnumbered (bson_t *parent, const char *key, int32_t first)
+{
+   bson_t array;
+
+   bson_append_array_begin (parent, key, -1, &array);
+   BSON_APPEND_INT32 (&array, "x", first);
+   BSON_APPEND_INT32 (&array, "7", first + 1);
+   bson_append_array_end (parent, &array);
+}
+
+#define EXPECTED "{\"tags\": [1, 2], \"meta\": {\"list\": [3, 4]}, \"more\": {\"inner\": [5, 6]}, \"list\": [[5, 6]]}"
+
+START_TEST (arrays_with_other_keys_are_renumbered_and_nothing_is_printed)
+{
+   bson_t *expected = fixture_json (EXPECTED);
+   bson_t own;
+   world_t w;
+   docrel_doc_t *doc;
+   docrel_doc_t **found = NULL;
+   bson_error_t error;
+   bson_t fields = BSON_INITIALIZER, meta, filter = BSON_INITIALIZER, value = BSON_INITIALIZER;
+   bson_value_t v;
+   size_t n = 0;
+   FILE *captured = tmpfile ();
+   int saved_stderr = dup (2);
+   long printed;
+
+   ck_assert (captured && saved_stderr >= 0);
+   fflush (stderr);
+   dup2 (fileno (captured), 2);
+   world_open (&w);
+   append_misnumbered (&fields, "tags", 1);
+   bson_append_document_begin (&fields, "meta", -1, &meta);
+   append_misnumbered (&meta, "list", 3);
+   bson_append_document_end (&fields, &meta);
+   doc = docrel_doc_new_from_bson (w.session, w.model, &fields, &error);
+   ck_assert_msg (doc != NULL, "%s", error.message);
+   append_misnumbered (&value, "inner", 5);
+   v.value_type = BSON_TYPE_DOCUMENT;
+   v.value.v_doc.data = (uint8_t *) bson_get_data (&value);
+   v.value.v_doc.data_len = value.len;
+   ASSERT_OK (docrel_doc_set_value (doc, "more", &v, &error), error);
+   ASSERT_OK (docrel_doc_set_array (doc, "list", &value, &error), error);
+   ASSERT_OK (docrel_save (doc, &error), error);
+   append_misnumbered (&filter, "tags", 1);
+   ASSERT_OK (docrel_find_all (w.session, w.model, &filter, NULL, &found, &n, &error), error);
+   fflush (stderr);
+   printed = ftell (captured);
+   dup2 (saved_stderr, 2);
+   close (saved_stderr);
+   fclose (captured);
+   ck_assert_uint_eq (n, 1);
+   ck_assert_ptr_eq (found[0], doc);
+   bson_init (&own);
+   bson_copy_to_excluding_noinit (docrel_doc_bson (doc), &own, "_id", NULL);
+   ck_assert (bson_equal (&own, expected));
+   ck_assert_int_eq (fixture_count_where (w.store, w.model, EXPECTED), 1);
+   ck_assert_msg (printed == 0, "the library printed %ld bytes to stderr", printed);
+   bson_free (found);
+   bson_destroy (&fields);
+   bson_destroy (&filter);
+   bson_destroy (&value);
+   bson_destroy (&own);
+   bson_destroy (expected);
+   world_close (&w);
+}
+END_TEST
+
 /* ---- state ----------------------------------------------------------- */
 
 START_TEST (new_document_is_dirty_and_unsaved_until_saved)
@@ -696,6 +770,7 @@ doc_suite (void)
    tcase_add_test (tc, new_from_json_reads_canonical_and_relaxed_json);
    tcase_add_test (tc, new_from_json_with_bad_json_is_an_error);
    tcase_add_test (tc, new_from_bson_copies_the_fields);
+   tcase_add_test (tc, arrays_with_other_keys_are_renumbered_and_nothing_is_printed);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("state");

@@ -260,8 +260,13 @@ new_document (docrel_session_t *session, docrel_model_t *model, const bson_t *fi
       return NULL;
    }
    doc = docrel_doc__alloc (session, model);
-   if (fields) {
+   if (fields && docrel_arrays__numbered (bson_get_data (fields), fields->len, false)) {
       docrel_doc__replace_fields (doc, fields);
+   } else if (fields) {
+      bson_t renumbered;
+      docrel_arrays__renumber (bson_get_data (fields), fields->len, false, &renumbered);
+      docrel_doc__replace_fields (doc, &renumbered);
+      bson_destroy (&renumbered);
    }
    docrel_model__apply_defaults (model, doc->fields);
    refresh_id (doc);
@@ -314,12 +319,35 @@ docrel_doc_session (const docrel_doc_t *doc)
    return doc ? doc->session : NULL;
 }
 
+/* A document or array value whose arrays are not numbered "0", "1", ...
+ * (arrays.c) is set renumbered. */
+static bool
+set_renumbered (docrel_doc_t *doc, const char *path, const bson_value_t *value, bson_error_t *error)
+{
+   bson_value_t v = *value;
+   bson_t renumbered;
+   bool ok;
+
+   docrel_arrays__renumber (value->value.v_doc.data, value->value.v_doc.data_len, value->value_type == BSON_TYPE_ARRAY,
+                            &renumbered);
+   v.value.v_doc.data = (uint8_t *) bson_get_data (&renumbered);
+   v.value.v_doc.data_len = renumbered.len;
+   ok = docrel_doc_set_value (doc, path, &v, error);
+   bson_destroy (&renumbered);
+   return ok;
+}
+
 bool
 docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *value, bson_error_t *error)
 {
    if (!doc || !value) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
                                 "set needs a document and a value");
+   }
+   if ((value->value_type == BSON_TYPE_ARRAY || value->value_type == BSON_TYPE_DOCUMENT) &&
+       !docrel_arrays__numbered (value->value.v_doc.data, value->value.v_doc.data_len,
+                                 value->value_type == BSON_TYPE_ARRAY)) {
+      return set_renumbered (doc, path, value, error);
    }
    if (!docrel_path__check (path, error)) {
       return false;
@@ -420,32 +448,16 @@ static bool
 set_container (docrel_doc_t *doc, const char *path, const bson_t *value, bool is_array, bson_error_t *error)
 {
    bson_value_t v;
-   bson_t renumbered = BSON_INITIALIZER;
-   bool ok;
 
    if (!value) {
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
                                 "field '%s': the value must not be NULL", path ? path : "");
    }
-   if (is_array) {
-      bson_iter_t iter;
-      uint32_t i = 0;
-      char numkey[16];
-      const char *key;
-      if (bson_iter_init (&iter, value)) {
-         while (bson_iter_next (&iter)) {
-            bson_uint32_to_string (i++, &key, numkey, sizeof numkey);
-            bson_append_iter (&renumbered, key, -1, &iter);
-         }
-      }
-      value = &renumbered;
-   }
+   /* an array's keys are renumbered by docrel_doc_set_value */
    v.value_type = is_array ? BSON_TYPE_ARRAY : BSON_TYPE_DOCUMENT;
    v.value.v_doc.data = (uint8_t *) bson_get_data (value);
    v.value.v_doc.data_len = value->len;
-   ok = docrel_doc_set_value (doc, path, &v, error);
-   bson_destroy (&renumbered);
-   return ok;
+   return docrel_doc_set_value (doc, path, &v, error);
 }
 
 bool

@@ -737,7 +737,14 @@ docrel_filter__new (const bson_t *spec, bson_error_t *error)
       return NULL;
    }
    filter = bson_malloc0 (sizeof *filter);
-   filter->spec = spec ? bson_copy (spec) : bson_new ();
+   if (spec && !docrel_arrays__numbered (bson_get_data (spec), spec->len, false)) {
+      bson_t renumbered; /* arrays are read by position (arrays.c) */
+      docrel_arrays__renumber (bson_get_data (spec), spec->len, false, &renumbered);
+      filter->spec = bson_copy (&renumbered);
+      bson_destroy (&renumbered);
+   } else {
+      filter->spec = spec ? bson_copy (spec) : bson_new ();
+   }
    filter->root = bson_malloc0 (sizeof *filter->root);
    filter->root->kind = DOCREL_FNODE_AND;
    if (!compile_filter (&ctx, filter->root, filter->spec)) {
