@@ -122,11 +122,14 @@ docrel_find (docrel_session_t *session,
  * docrel_find's options (sort, skip, limit, projection, batchSize, join,
  * related). It is a docrel_find cursor in every other way: the same
  * docrel_cursor_next / _keep / _destroy, the documents join the session's
- * identity map, a joining cursor joins each batch. doc's relation slot is
- * not filled (docrel_load loads a whole slot).
+ * identity map, a joining cursor joins each batch (one joining cursor per
+ * session at a time). doc's relation slot is not filled (docrel_load loads
+ * a whole slot), and the cursor keeps no reference to doc, which may change
+ * or leave the session while it streams.
  *
- * doc must be saved: its related documents are found by the keys it holds
- * (as in memory, changed or not); a new document fails with
+ * doc must be saved: its related documents are found by the key fields it
+ * holds when the cursor opens (in memory: an unsaved change of a key field
+ * counts); a new document fails with
  * DOCREL_ERROR_DOCUMENT / DOCREL_ERROR_NOT_SAVED. A field that is not a
  * relation of doc's model fails with DOCREL_ERROR_QUERY /
  * DOCREL_ERROR_UNKNOWN_FIELD. A document without a (complete) key has no
