@@ -268,8 +268,8 @@ docrel_cursor_next (docrel_cursor_t *cursor, docrel_doc_t **out)
       cursor->failed = cursor->error.code != 0;
       return false;
    }
-   cursor->current = docrel_fetch__adopt_loaded (cursor->session, cursor->model, raw,
-                                                 cursor->find.projection != NULL, &created, &cursor->error);
+   cursor->current = docrel_fetch__adopt_loaded (cursor->session, cursor->model, raw, cursor->find.projection != NULL,
+                                                 &created, &cursor->error);
    if (!cursor->current) {
       cursor->done = cursor->failed = true; /* an afterLoad hook failed */
       return false;
