@@ -220,6 +220,29 @@ START_TEST (malformed_or_unknown_uris_fail_with_store_errors_naming_them)
 }
 END_TEST
 
+START_TEST (an_option_given_twice_is_refused_naming_it)
+{
+   static const struct {
+      const char *uri, *mention;
+   } cases[] = {
+      {"sqlite::memory:?docrelTimeoutMS=5&docrelTimeoutMS=6", "given once"},
+      {"sqlite::memory:?docrelTimeoutMS=5&mode=ro", "given once"},
+      {"mongodb://127.0.0.1:1/?appname=a&appName=b", "option 'appName' is given twice"},
+      {"mongodb://127.0.0.1:1/?docrelTimeoutMS=50&docrelTimeoutMS=60", "option 'docrelTimeoutMS' is given twice"},
+   };
+   bson_error_t error;
+   size_t i;
+
+   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+      memset (&error, 0, sizeof error);
+      ck_assert_msg (docrel_store_open (cases[i].uri, &error) == NULL, "\"%s\" opened", cases[i].uri);
+      ck_assert_uint_eq (error.domain, DOCREL_ERROR_STORE);
+      ck_assert_uint_eq (error.code, DOCREL_ERROR_INVALID_URI);
+      ASSERT_MENTIONS (error, cases[i].mention);
+   }
+}
+END_TEST
+
 START_TEST (empty_or_null_uri_fails_with_invalid_uri)
 {
    bson_error_t error;
@@ -509,6 +532,7 @@ store_suite (void)
    tcase_add_test (tc, absolute_uri_opens_that_file);
    tcase_add_test (tc, sqlite_timeout_option_bounds_the_wait_for_a_lock);
    tcase_add_test (tc, malformed_or_unknown_uris_fail_with_store_errors_naming_them);
+   tcase_add_test (tc, an_option_given_twice_is_refused_naming_it);
    tcase_add_test (tc, empty_or_null_uri_fails_with_invalid_uri);
    tcase_add_test (tc, file_in_a_missing_directory_fails_naming_the_path);
    tcase_add_test (tc, backend_name_is_sqlite_for_the_fixture_store);

@@ -572,11 +572,34 @@ hello_has_transactions (const bson_t *hello)
    return sessions && ((replset && wire >= 7) || (mongos && wire >= 8));
 }
 
+/* True if the option at item (its name runs to '=' or '&') is named
+ * before it in query, case aside. libmongoc would print a warning and take
+ * the last value; readPreferenceTags alone is a list, given once per entry. */
+static bool
+repeated (const char *query, const char *item)
+{
+   size_t name_len = strcspn (item, "=&");
+   const char *p = query;
+
+   if (name_len == 18 && strncasecmp (item, "readPreferenceTags", 18) == 0) {
+      return false;
+   }
+   while (p < item) {
+      if (strcspn (p, "=&") == name_len && strncasecmp (p, item, name_len) == 0) {
+         return true;
+      }
+      p += strcspn (p, "&");
+      p += *p == '&';
+   }
+   return false;
+}
+
 /* Takes docrel's own option docrelTimeoutMS=N out of the URI (libmongoc
  * would warn about it): a copy of uri without it, *ms = N (0 without it),
- * or NULL if N is not a positive int32. */
+ * or NULL if N is not a positive int32 or an option is given twice (where
+ * names the URI, redacted, in errors). */
 static char *
-take_deadline (const char *uri, int32_t *ms, bson_error_t *error)
+take_deadline (const char *uri, const char *where, int32_t *ms, bson_error_t *error)
 {
    const char *q = strchr (uri, '?');
    const char *item = q ? q + 1 : "";
@@ -589,7 +612,13 @@ take_deadline (const char *uri, int32_t *ms, bson_error_t *error)
       char *end = NULL;
       long v = 0;
 
-      if (len < 16 || strncasecmp (item, "docrelTimeoutMS=", 16) != 0) {
+      if (repeated (q + 1, item)) {
+         docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
+                            "invalid MongoDB URI '%s': option '%.*s' is given twice", where, (int) strcspn (item, "=&"),
+                            item);
+         bson_string_free (kept, true);
+         return NULL;
+      } else if (len < 16 || strncasecmp (item, "docrelTimeoutMS=", 16) != 0) {
          bson_string_append_printf (kept, "%s%.*s", kept->len ? "&" : "", (int) len, item);
       } else if ((v = strtol (item + 16, &end, 10)) <= 0 || v > INT32_MAX || end != item + len) {
          docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
@@ -694,7 +723,7 @@ mongodb_open (const char *uri, const docrel_backend_host_t *host, bson_error_t *
    b->host = *host;
    b->where = redact (uri);
    pthread_mutex_init (&b->mutex, NULL);
-   if (!(given = take_deadline (uri, &deadline, error))) {
+   if (!(given = take_deadline (uri, b->where, &deadline, error))) {
       goto fail;
    }
    b->uri = mongoc_uri_new_with_error (given, &cause);

@@ -544,6 +544,12 @@ parse_query (const char *uri, const char *query, int *busy_ms, bson_error_t *err
    char *end;
    long v;
 
+   if (strchr (query, '&')) {
+      return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
+                                "invalid SQLite URI '%s': it takes one option, docrelTimeoutMS=<milliseconds>, given "
+                                "once",
+                                uri);
+   }
    if (strncasecmp (query, key, strlen (key)) != 0) {
       return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_INVALID_URI,
                                 "invalid SQLite URI '%s': the only option is docrelTimeoutMS=<milliseconds>", uri);
