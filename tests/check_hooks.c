@@ -530,6 +530,21 @@ START_TEST (a_failing_after_load_fails_the_read_and_leaves_the_session_as_before
    ck_assert (docrel_cursor_error (cursor, &error));
    ck_assert_str_eq (error.message, "no 11");
    docrel_cursor_destroy (cursor);
+   /* a joining cursor: the batch fails, its documents leave */
+   {
+      bson_t *opts = fixture_json ("{\"join\": {\"posts\": true}}");
+      docrel_session_t *other = docrel_session_new (b.store);
+
+      cursor = docrel_find (other, b.author, NULL, opts, &error);
+      ck_assert_msg (cursor != NULL, "%s", error.message);
+      ck_assert (!docrel_cursor_next (cursor, &doc));
+      ck_assert (docrel_cursor_error (cursor, &error));
+      ck_assert_str_eq (error.message, "no 11");
+      docrel_cursor_destroy (cursor);
+      ck_assert_uint_eq (docrel_session_size (other), 0);
+      docrel_session_destroy (other);
+      bson_destroy (opts);
+   }
    bson_destroy (tree);
    blog_close (&b);
 }

@@ -27,7 +27,8 @@
  *
  * AFTER_LOAD runs for each document a read brings into a session for the
  * first time (docrel_find, docrel_find_all, docrel_get, joins,
- * docrel_load), before the read joins its relations; a document the
+ * docrel_load, docrel_find_related), before the read joins its relations
+ * (a joining cursor: before it joins the batch); a document the
  * session holds already is not loaded again and gets no second call.
  *
  * The hooks of one event run in the order they were added. The first one
