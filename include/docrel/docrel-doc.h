@@ -156,6 +156,31 @@ docrel_doc_is_dirty (const docrel_doc_t *doc);
 DOCREL_EXPORT bool
 docrel_doc_is_field_dirty (const docrel_doc_t *doc, const char *path);
 
+/* Link payloads (hasAndBelongsToMany). A link document may hold fields
+ * beside its _id and two keys (docrel_link's "payload" option,
+ * docrel_doc_add_related_with_payload: docrel-graph.h). A join-tree edge
+ * {"tags": {"$payload": "link"}} reads them with the links it reads
+ * anyway (no extra query): each related document's payload is kept in the
+ * parent's slot, since it belongs to the (parent, related document) pair
+ * (the same tag linked to two posts may carry two payloads), and
+ * docrel_doc_to_bson with joins renders it under the edge's name inside
+ * each related document: "tags": [{"_id": 1, "name": "c", "link":
+ * {"quantity": 2}}], {} for a link without payload. The name must be a
+ * plain field name (not empty, no '$', no '.'), on a hasAndBelongsToMany
+ * edge only (else DOCREL_ERROR_QUERY naming the path); a related document
+ * holding a field of that name shows its own field, not the payload.
+ *
+ * docrel_doc_link_payload returns the payload of the link between doc and
+ * other (a document in doc's loaded slot field): the fields read by a
+ * $payload edge and those set in memory since, or {} if the slot was
+ * joined with $payload and the link holds none. NULL if field is not a
+ * hasAndBelongsToMany relation, the slot is not loaded or does not hold
+ * other, or nothing is known of the payload (the slot was loaded without
+ * $payload and none was set). Borrowed until the slot next changes (a
+ * reload, a save_all, a payload set). */
+DOCREL_EXPORT const bson_t *
+docrel_doc_link_payload (const docrel_doc_t *doc, const char *field, const docrel_doc_t *other);
+
 DOCREL_END_DECLS
 
 #endif /* DOCREL_DOC_H */

@@ -102,6 +102,26 @@ docrel_doc_add_related (docrel_doc_t *doc, const char *field, docrel_doc_t *othe
 DOCREL_EXPORT bool
 docrel_doc_remove_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other, bson_error_t *error);
 
+/* hasAndBelongsToMany only: docrel_doc_add_related, and the fields of
+ * payload (a document) set on the link document between doc and other,
+ * each replacing the field of its name, as MongoDB's $set does (fields not
+ * named are kept). Calling it for a document already in the slot changes
+ * its link's payload. save_all writes it: a new link is inserted with the
+ * payload; a link the store holds already (in the slot's base, or found by
+ * the lookup of links to insert) gets the fields in one update command per
+ * link collection ("updateLinks" in the plan). docrel_doc_link_payload
+ * (docrel-doc.h) shows the payload at once. payload may not name _id
+ * or the link's key fields (e.g. "Post__id", "Tag__id"), nor a field
+ * starting with '$' or holding a '.': DOCREL_ERROR_BAD_OPTION naming the
+ * field, and the slot is unchanged. Another relation kind is refused the
+ * same way. */
+DOCREL_EXPORT bool
+docrel_doc_add_related_with_payload (docrel_doc_t *doc,
+                                     const char *field,
+                                     docrel_doc_t *other,
+                                     const bson_t *payload,
+                                     bson_error_t *error);
+
 /* Writing graphs ---------------------------------------------------------- */
 
 /* Saves doc and the documents its loaded slots reach, following tree (a join
@@ -235,6 +255,20 @@ docrel_purge_with_opts (docrel_doc_t *doc, const bson_t *opts, bson_t *plan, bso
  *     linking a hasOne removes the key from the one it replaces.
  *   hasAndBelongsToMany: inserts (or deletes) a link document; linking
  *     twice is harmless, and nothing checks that the other end exists.
+ *     docrel_link and docrel_link_key also take {"payload": {...}}: fields
+ *     written on the link document beside its _id and keys (a quantity, a
+ *     role). Linking a pair already linked sets those fields on the stored
+ *     link, as MongoDB's upsert with $set does (other fields it holds
+ *     stay; the lookup of stored links that every link call makes finds
+ *     it, and one update command per link collection writes them, shown
+ *     as "updateLinks" in the plan); without "payload" a stored link's
+ *     payload is kept. A payload naming _id or a key field of the link
+ *     (e.g. "Post__id"), or a field starting with '$' or holding a '.', or
+ *     given for another relation kind, fails with DOCREL_ERROR_BAD_OPTION
+ *     naming the field, and nothing is recorded or written. With "defer"
+ *     the payload is kept with the change for the next save_all; with
+ *     "dryRun" the plan's "link" step shows it in the link document.
+ *     Unlinking deletes the link document, payload and all.
  *
  * A bare key is the other document's key as the relation matches it: its
  * right key for belongsTo and hasAndBelongsToMany, its _id for hasOne and
@@ -304,7 +338,10 @@ docrel_unlink_all_with_opts (docrel_doc_t *doc,
                              bson_error_t *error);
 
 /* Makes the related set exactly keys (bare keys as above): links not in it
- * are removed and missing ones added, as Medusa's many-to-many update does. */
+ * are removed and missing ones added, as Medusa's many-to-many update does.
+ * hasAndBelongsToMany: the links that stay are not touched, so they keep
+ * their payloads (one range delete of the others, {"$nin": keys}, one
+ * lookup, one insert of the missing ones, without payload). */
 DOCREL_EXPORT bool
 docrel_set_links (docrel_doc_t *doc,
                   const char *field,

@@ -18,6 +18,9 @@
 /* One relation slot of a document: not loaded, or loaded with its related
  * documents (possibly none), in order. base is what the store held as of
  * the last load or graph write: save_all writes the difference. */
+typedef struct _docrel_payloads_t docrel_payloads_t; /* payload.c */
+struct _docrel_relation_t;
+
 typedef struct {
    bool loaded;
    docrel_doc_t **docs;
@@ -26,6 +29,7 @@ typedef struct {
    docrel_doc_t **base;
    size_t n_base;
    size_t cap_base;
+   docrel_payloads_t *payloads; /* hasAndBelongsToMany: link payloads, or NULL */
 } docrel_slot_t;
 
 /* A link change recorded with {"defer": true} for the next save_all. */
@@ -34,7 +38,9 @@ typedef enum { DOCREL_PENDING_LINK, DOCREL_PENDING_UNLINK, DOCREL_PENDING_UNLINK
 typedef struct {
    docrel_pending_op_t op;
    size_t relation;  /* index in the model's relations */
-   bson_value_t key; /* owned; the far key (BSON_TYPE_EOD for UNLINK_ALL) */
+   bson_value_t key; /* owned; the far key (UNLINK_ALL: BSON_TYPE_EOD, or
+                      * an array of the far keys whose links stay) */
+   bson_t *payload;  /* owned; LINK: fields to set on the link, or NULL */
 } docrel_pending_t;
 
 struct _docrel_doc_t {
@@ -214,6 +220,65 @@ void docrel_doc__clear_pending (docrel_doc_t *doc);
 
 /* The session's document for (model, id), or NULL. */
 docrel_doc_t *docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);
+
+/* ---- payload (payload.c) ----------------------------------------------- */
+
+/* The link payloads of a hasAndBelongsToMany slot, per related document:
+ * the fields its link document holds beyond _id and the two keys, as read
+ * through a {"$payload": name} join edge or set in memory, and the fields
+ * the next save_all sets on the stored link. A payload belongs to the
+ * (parent, related document) pair, so it lives in the parent's slot. */
+typedef struct {
+   docrel_doc_t *doc; /* the related document */
+   bson_t *payload;   /* what the link holds, as far as known (never NULL) */
+   bson_t *set;       /* fields to $set at the next save_all, or NULL */
+} docrel_payload_t;
+
+struct _docrel_payloads_t {
+   char *render_as; /* the $payload edge's name, or NULL */
+   docrel_payload_t *entries;
+   size_t n;
+};
+
+/* The entry of doc in slot, or NULL. */
+docrel_payload_t *docrel_payloads__get (const docrel_slot_t *slot, const docrel_doc_t *doc);
+
+/* A join read doc's link (payload: its fields beyond _id and the keys):
+ * the entry holds that, nothing to set. */
+void docrel_payloads__load (docrel_slot_t *slot, docrel_doc_t *doc, const bson_t *payload);
+
+/* A $payload edge filled the slot: its rendering shows each payload under
+ * render_as. */
+void docrel_payloads__name (docrel_slot_t *slot, const char *render_as);
+
+/* Sets fields (checked) on doc's link in memory, and for the next save_all:
+ * each replaces the field of that name, as a $set does. */
+void docrel_payloads__set (docrel_slot_t *slot, docrel_doc_t *doc, const bson_t *fields);
+
+/* Frees every entry (the slot was emptied or reloaded). */
+void docrel_payloads__clear (docrel_slot_t *slot);
+
+/* After a write: entries of documents no longer in the slot go, and
+ * nothing is left to set. */
+void docrel_payloads__settle (docrel_slot_t *slot);
+
+/* A deep copy (NULL for NULL), and its free (accepts NULL): the undo's. */
+docrel_payloads_t *docrel_payloads__copy (const docrel_payloads_t *p);
+void docrel_payloads__free (docrel_payloads_t *p);
+
+/* Appends doc's payload under the slot's render_as name to item (a
+ * rendering of doc), {} if the link holds none; nothing when the slot was
+ * not joined with $payload or item holds a field of that name. */
+void docrel_payloads__render (const docrel_slot_t *slot, const docrel_doc_t *doc, bson_t *item);
+
+/* Checks a payload given for relation r (a hasAndBelongsToMany) in call:
+ * a document whose fields are not _id nor the link's key fields, nor
+ * start with '$' or hold a '.'. Fails with DOCREL_ERROR_BAD_OPTION naming
+ * the model, relation and field. */
+bool docrel_payload__check (const char *call,
+                            const struct _docrel_relation_t *r,
+                            const bson_t *payload,
+                            bson_error_t *error);
 
 /* ---- undo --------------------------------------------------------------- */
 

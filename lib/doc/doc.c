@@ -190,6 +190,9 @@ docrel_doc__clear_pending (docrel_doc_t *doc)
 
    for (i = 0; i < doc->n_pending; i++) {
       bson_value_destroy (&doc->pending[i].key);
+      if (doc->pending[i].payload) {
+         bson_destroy (doc->pending[i].payload);
+      }
    }
    doc->n_pending = 0;
 }

@@ -33,6 +33,7 @@ docrel_doc__reset_slot (docrel_doc_t *doc, size_t index)
    slot->n = 0;
    slot->n_base = 0;
    slot->loaded = true;
+   docrel_payloads__clear (slot);
    docrel_session__journal (doc->session, doc);
    return slot;
 }
@@ -128,6 +129,7 @@ docrel_slot__settle (docrel_slot_t *slot)
       memcpy (slot->base, slot->docs, slot->n * sizeof *slot->docs);
    }
    slot->n_base = slot->n;
+   docrel_payloads__settle (slot);
 }
 
 void
@@ -142,6 +144,7 @@ docrel_doc__free_slots (docrel_doc_t *doc)
       docrel_slot_t *s = &doc->slots[i];
       docrel_pool__free (&doc->session->cache, s->docs, s->cap * sizeof *s->docs);
       docrel_pool__free (&doc->session->cache, s->base, s->cap_base * sizeof *s->base);
+      docrel_payloads__clear (s);
    }
    docrel_pool__free (&doc->session->cache, doc->slots, slots_size (doc));
    doc->slots = NULL;
@@ -221,6 +224,7 @@ render_slots (const docrel_doc_t *doc, render_path_t *path, bson_t *out)
             bson_uint32_to_string ((uint32_t) k, &key, numkey, sizeof numkey);
             bson_append_document_begin (&child, key, -1, &item);
             render (slot->docs[k], path, &item);
+            docrel_payloads__render (slot, slot->docs[k], &item);
             bson_append_document_end (&child, &item);
          }
          bson_append_array_end (out, &child);

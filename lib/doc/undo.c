@@ -11,6 +11,7 @@ typedef struct {
    size_t n;
    docrel_doc_t **base;
    size_t n_base;
+   docrel_payloads_t *payloads;
 } slot_copy_t;
 
 struct _docrel_undo_entry_t {
@@ -83,6 +84,7 @@ docrel_undo__touch (docrel_undo_t *undo, docrel_doc_t *doc)
          e->slots[i].n = s->n;
          e->slots[i].base = copy_list (s->base, s->n_base);
          e->slots[i].n_base = s->n_base;
+         e->slots[i].payloads = docrel_payloads__copy (s->payloads);
       }
    }
    e->n_pending = doc->n_pending;
@@ -90,6 +92,7 @@ docrel_undo__touch (docrel_undo_t *undo, docrel_doc_t *doc)
    for (i = 0; i < doc->n_pending; i++) {
       e->pending[i] = doc->pending[i];
       bson_value_copy (&doc->pending[i].key, &e->pending[i].key);
+      e->pending[i].payload = doc->pending[i].payload ? bson_copy (doc->pending[i].payload) : NULL;
    }
 }
 
@@ -109,11 +112,14 @@ put_list (docrel_doc_t ***dst, size_t *n_dst, size_t *cap, docrel_doc_t *const *
 }
 
 static void
-restore_slot (docrel_slot_t *s, const slot_copy_t *c)
+restore_slot (docrel_slot_t *s, slot_copy_t *c)
 {
    s->loaded = c->loaded;
    put_list (&s->docs, &s->n, &s->cap, c->docs, c->n);
    put_list (&s->base, &s->n_base, &s->cap_base, c->base, c->n_base);
+   docrel_payloads__clear (s);
+   s->payloads = c->payloads; /* taken over */
+   c->payloads = NULL;
 }
 
 static void
@@ -129,10 +135,14 @@ entry_free (docrel_undo_entry_t *e, size_t n_relations)
    for (i = 0; e->slots && i < n_relations; i++) {
       bson_free (e->slots[i].docs);
       bson_free (e->slots[i].base);
+      docrel_payloads__free (e->slots[i].payloads);
    }
    bson_free (e->slots);
    for (i = 0; i < e->n_pending; i++) {
       bson_value_destroy (&e->pending[i].key);
+      if (e->pending[i].payload) {
+         bson_destroy (e->pending[i].payload);
+      }
    }
    bson_free (e->pending);
 }
@@ -166,6 +176,7 @@ docrel_undo__restore (docrel_undo_t *undo)
          } else {
             doc->slots[k].loaded = false;
             doc->slots[k].n = doc->slots[k].n_base = 0;
+            docrel_payloads__clear (&doc->slots[k]);
          }
       }
       docrel_doc__clear_pending (doc);

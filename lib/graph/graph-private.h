@@ -22,9 +22,12 @@ typedef enum {
    DOCREL_STEP_UNLINK,       /* link documents matching filter */
    DOCREL_STEP_UPDATE_WHERE, /* update applied to every match of filter */
    DOCREL_STEP_DELETE_WHERE, /* every match of filter */
-   DOCREL_STEP_DELETE_IDS    /* docs, by _id, memory left to the caller (the
+   DOCREL_STEP_DELETE_IDS,   /* docs, by _id, memory left to the caller (the
                               * removal engine's: some were only found in
                               * the store); shown as "delete" */
+   DOCREL_STEP_LINK_UPDATE   /* stored links' payloads: payloads are
+                              * {"_id": the link's, "keys": {...}, "$set":
+                              * {...}}; shown as "updateLinks" */
 } docrel_step_kind_t;
 
 typedef struct {
@@ -475,5 +478,27 @@ bool docrel_graph__once (docrel_idmap_t *done, const docrel_model_t *model, char
  * slot-editing calls start here, so it also refuses while a write call
  * runs on doc's session (DOCREL_ERROR_SESSION_BUSY: a hook's). */
 docrel_relation_t *docrel_graph__relation (const docrel_doc_t *doc, const char *field, bson_error_t *error);
+
+/* Link payloads (link-payload.c) -------------------------------------- */
+
+/* Splits a link call's opts: *rest (initialised; the caller destroys it)
+ * gets every option but "payload", for docrel_graph__read_opts; *payload
+ * a copy of the "payload" document (the caller destroys it) or NULL. A
+ * payload that is not a document, or that docrel_payload__check refuses
+ * for r, fails naming the field. */
+bool docrel_graph__split_payload (const char *call,
+                                  const docrel_relation_t *r,
+                                  const bson_t *opts,
+                                  bson_t *rest,
+                                  bson_t **payload,
+                                  bson_error_t *error);
+
+/* A DOCREL_STEP_LINK_UPDATE step's payload as its plan shows it: the link's
+ * key pair and the fields set, appended to out. */
+void docrel_graph__describe_link_update (const bson_t *payload, bson_t *out);
+
+/* Sends a DOCREL_STEP_LINK_UPDATE step: one update command, each link by
+ * its _id with its own $set. */
+bool docrel_graph__send_link_updates (docrel_store_t *store, const docrel_step_t *s, bson_error_t *error);
 
 #endif

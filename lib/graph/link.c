@@ -20,7 +20,11 @@
 typedef enum { LINK, UNLINK } link_op_t;
 
 static void
-push_pending (docrel_doc_t *doc, const docrel_relation_t *r, docrel_pending_op_t op, const bson_value_t *key)
+push_pending (docrel_doc_t *doc,
+              const docrel_relation_t *r,
+              docrel_pending_op_t op,
+              const bson_value_t *key,
+              const bson_t *payload)
 {
    docrel_pending_t *p;
 
@@ -28,6 +32,7 @@ push_pending (docrel_doc_t *doc, const docrel_relation_t *r, docrel_pending_op_t
    p = &doc->pending[doc->n_pending++];
    p->op = op;
    p->relation = r->index;
+   p->payload = payload && !bson_empty (payload) ? bson_copy (payload) : NULL;
    if (key) {
       bson_value_copy (key, &p->key);
    } else {
@@ -78,6 +83,7 @@ unload (docrel_doc_t *doc, const docrel_relation_t *r)
       docrel_slot_t *slot = docrel_doc__slot (doc, r->index);
       slot->loaded = false;
       slot->n = slot->n_base = 0;
+      docrel_payloads__clear (slot);
    }
 }
 
@@ -164,6 +170,7 @@ edit (docrel_undo_t *undo,
       link_op_t op,
       docrel_doc_t *other,
       const bson_value_t *key,
+      const bson_t *payload,
       bson_error_t *error)
 {
    bson_value_t own, values[DOCREL_MAX_KEYS];
@@ -182,6 +189,9 @@ edit (docrel_undo_t *undo,
       } else if (!docrel_slot__holds (slot, other)) {
          docrel_slot__push (slot, other);
       }
+      if (op == LINK && payload && !bson_empty (payload)) {
+         docrel_payloads__set (slot, other, payload);
+      }
       return true;
    }
    if (op == UNLINK && r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY && !check_unsettable (doc, r, error)) {
@@ -191,7 +201,7 @@ edit (docrel_undo_t *undo,
       if (!key_of (r, other, &own, error)) {
          return false;
       }
-      push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, &own);
+      push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, &own, payload);
       bson_value_destroy (&own);
       return true;
    }
@@ -199,7 +209,7 @@ edit (docrel_undo_t *undo,
    if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY && !docrel_graph__bare_key (r, key, values, error)) {
       return false;
    }
-   push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, key);
+   push_pending (doc, r, op == LINK ? DOCREL_PENDING_LINK : DOCREL_PENDING_UNLINK, key, payload);
    unload (doc, r); /* the slot may no longer say what the store holds */
    return true;
 }
@@ -274,6 +284,9 @@ link_op (const char *call,
    docrel_relation_t *r;
    docrel_graph_opts_t o;
    docrel_undo_t undo;
+   bson_t rest;
+   bson_t *payload = NULL;
+   bool ok;
 
    docrel_plan__describe_none (plan);
    if (!doc || (!other && !key)) {
@@ -288,11 +301,22 @@ link_op (const char *call,
                                 "model '%s': relation '%s': expected a '%s' document of the same session",
                                 doc->model->name, field, r->target->name);
    }
-   if (!start (call, doc, field, opts, &o, error)) {
+   if (op == LINK && !docrel_graph__split_payload (call, r, opts, &rest, &payload, error)) {
+      bson_destroy (&rest);
       return false;
    }
-   docrel_undo__init (&undo, doc->session);
-   return finish (&undo, doc, r, &o, edit (&undo, doc, r, op, other, key, error), plan, error);
+   ok = start (call, doc, field, op == LINK ? &rest : opts, &o, error);
+   if (ok) {
+      docrel_undo__init (&undo, doc->session);
+      ok = finish (&undo, doc, r, &o, edit (&undo, doc, r, op, other, key, payload, error), plan, error);
+   }
+   if (op == LINK) {
+      bson_destroy (&rest);
+   }
+   if (payload) {
+      bson_destroy (payload);
+   }
+   return ok;
 }
 
 bool
@@ -370,7 +394,11 @@ docrel_unlink_key (docrel_doc_t *doc,
 /* Clears every relation of doc under r: the loaded slot empties (its
  * removals follow onRemove), and one deferred change covers the rest. */
 static bool
-clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, bson_error_t *error)
+clear_all (docrel_undo_t *undo,
+           docrel_doc_t *doc,
+           const docrel_relation_t *r,
+           const bson_value_t *keep,
+           bson_error_t *error)
 {
    docrel_undo__touch (undo, doc);
    if (slot_loaded (doc, r)) {
@@ -382,7 +410,7 @@ clear_all (docrel_undo_t *undo, docrel_doc_t *doc, const docrel_relation_t *r, b
    if (r->kind != DOCREL_HAS_AND_BELONGS_TO_MANY && !check_unsettable (doc, r, error)) {
       return false;
    }
-   push_pending (doc, r, DOCREL_PENDING_UNLINK_ALL, NULL);
+   push_pending (doc, r, DOCREL_PENDING_UNLINK_ALL, keep && keep->value_type == BSON_TYPE_ARRAY ? keep : NULL, NULL);
    return true;
 }
 
@@ -406,7 +434,7 @@ docrel_unlink_all_with_opts (docrel_doc_t *doc,
       return false;
    }
    docrel_undo__init (&undo, doc->session);
-   return finish (&undo, doc, r, &o, clear_all (&undo, doc, r, error), plan, error);
+   return finish (&undo, doc, r, &o, clear_all (&undo, doc, r, NULL, error), plan, error);
 }
 
 bool
@@ -424,16 +452,33 @@ set_keys (docrel_undo_t *undo,
           size_t n,
           bson_error_t *error)
 {
+   bson_value_t keep = {.value_type = BSON_TYPE_EOD};
+   bson_t list = BSON_INITIALIZER;
    size_t i;
+   bool ok = true;
 
-   if (!clear_all (undo, doc, r, error)) {
+   if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY && n > 0) {
+      /* the links that stay are not deleted, so they keep their payloads */
+      for (i = 0; i < n; i++) {
+         char buf[16];
+         const char *idx;
+         bson_uint32_to_string ((uint32_t) i, &idx, buf, sizeof buf);
+         bson_append_value (&list, idx, -1, &keys[i]);
+      }
+      keep.value_type = BSON_TYPE_ARRAY;
+      keep.value.v_doc.data = (uint8_t *) bson_get_data (&list);
+      keep.value.v_doc.data_len = list.len;
+   }
+   ok = clear_all (undo, doc, r, &keep, error);
+   bson_destroy (&list);
+   if (!ok) {
       return false;
    }
    if (r->kind != DOCREL_BELONGS_TO) {
       unload (doc, r); /* it would show only what was loaded of the old set */
    }
    for (i = 0; i < n; i++) {
-      if (!edit (undo, doc, r, LINK, NULL, &keys[i], error)) {
+      if (!edit (undo, doc, r, LINK, NULL, &keys[i], NULL, error)) {
          return false;
       }
    }

@@ -9,8 +9,8 @@
 #include "store/store-private.h"
 #include "doc/doc-private.h"
 
-static const char *const step_names[] = {"insert", "update",      "delete",      "link",
-                                         "unlink", "updateWhere", "deleteWhere", "delete"};
+static const char *const step_names[] = {"insert",      "update",      "delete", "link",       "unlink",
+                                         "updateWhere", "deleteWhere", "delete", "updateLinks"};
 
 void
 docrel_plan__init (docrel_plan_t *plan, docrel_session_t *session)
@@ -97,7 +97,7 @@ shown_id (const docrel_step_t *s, size_t k, bson_iter_t *iter)
 static void
 describe_targets (const docrel_step_t *s, bson_t *w)
 {
-   bool links = s->kind == DOCREL_STEP_LINK;
+   bool links = s->kind == DOCREL_STEP_LINK || s->kind == DOCREL_STEP_LINK_UPDATE;
    bson_t list;
    size_t k;
 
@@ -116,7 +116,11 @@ describe_targets (const docrel_step_t *s, bson_t *w)
       if (links) {
          bson_t pair; /* the link's key pair: its generated _id says nothing */
          bson_append_document_begin (&list, key, -1, &pair);
-         bson_copy_to_excluding_noinit (s->payloads[k], &pair, "_id", NULL);
+         if (s->kind == DOCREL_STEP_LINK_UPDATE) {
+            docrel_graph__describe_link_update (s->payloads[k], &pair);
+         } else {
+            bson_copy_to_excluding_noinit (s->payloads[k], &pair, "_id", NULL);
+         }
          bson_append_document_end (&list, &pair);
       } else if ((id = shown_id (s, k, &iter))) {
          bson_append_value (&list, key, -1, id);
@@ -216,6 +220,8 @@ run_step (docrel_plan_t *plan, docrel_step_t *s, bson_error_t *error)
    case DOCREL_STEP_LINK:
       return docrel_store__insert_many (store, s->model->collection, (const bson_t *const *) s->payloads, s->n, NULL,
                                         error);
+   case DOCREL_STEP_LINK_UPDATE:
+      return docrel_graph__send_link_updates (store, s, error);
    case DOCREL_STEP_UPDATE:
       return docrel_write__send_updates (store, s->model->collection, s->docs, (const bson_t *const *) s->payloads,
                                          s->n, plan->sent, error);

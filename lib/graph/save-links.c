@@ -20,6 +20,7 @@ typedef struct {
    bson_t *payload;
    bool check;        /* may already be stored */
    docrel_buf_t code; /* pair_code */
+   bool has_set;      /* if stored: $set its payload fields instead */
 } link_insert_t;
 
 typedef struct {
@@ -31,6 +32,9 @@ typedef struct {
    link_insert_t *inserts;
    size_t n_inserts;
    docrel_idmap_t pairs; /* canonical pair -> 1 */
+   bson_t **updates;     /* stored links whose payload changes (a
+                          * DOCREL_STEP_LINK_UPDATE's payloads) */
+   size_t n_updates;
 } batch_t;
 
 typedef struct {
@@ -121,24 +125,120 @@ add_unlink (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, co
    }
 }
 
-static void
-add_clear (batch_t *b, const docrel_relation_t *r, const bson_value_t *left)
+/* Appends to clause what keeps the links to the bare keys of keep (an
+ * array) out of a clear: {far: {$nin: [...]}}, or with composite keys
+ * {$nor: [{far...: values...}, ...]}. */
+static bool
+keep_out (const docrel_relation_t *r, char *const *far, const bson_value_t *keep, bson_t *clause, bson_error_t *error)
+{
+   bson_value_t values[DOCREL_MAX_KEYS];
+   bson_t list, in, one;
+   bson_t arr;
+   bson_iter_t iter;
+   size_t i;
+
+   if (!bson_init_static (&arr, keep->value.v_doc.data, keep->value.v_doc.data_len) || !bson_iter_init (&iter, &arr)) {
+      return true;
+   }
+   if (r->n_keys == 1) {
+      bson_append_document_begin (clause, far[0], -1, &in);
+      bson_append_array_begin (&in, "$nin", 4, &list);
+   } else {
+      bson_append_array_begin (clause, "$nor", 4, &list);
+   }
+   while (bson_iter_next (&iter)) {
+      if (!docrel_graph__bare_key (r, bson_iter_value (&iter), values, error)) {
+         return false;
+      }
+      if (r->n_keys == 1) {
+         bson_append_value (&list, bson_iter_key (&iter), -1, &values[0]);
+         continue;
+      }
+      bson_append_document_begin (&list, bson_iter_key (&iter), -1, &one);
+      for (i = 0; i < r->n_keys; i++) {
+         docrel_graph__append_eq (&one, far[i], &values[i]);
+      }
+      bson_append_document_end (&list, &one);
+   }
+   if (r->n_keys == 1) {
+      bson_append_array_end (&in, &list);
+      bson_append_document_end (clause, &in);
+   } else {
+      bson_append_array_end (clause, &list);
+   }
+   return true;
+}
+
+/* Removes every link of left, but those to the keys of keep if it is an
+ * array (set_links: the links that stay keep their payloads). */
+static bool
+add_clear (batch_t *b,
+           const docrel_relation_t *r,
+           const bson_value_t *left,
+           const bson_value_t *keep,
+           bson_error_t *error)
 {
    bson_t clause;
    size_t i;
    int side;
+   bool ok = true;
 
    for (side = 0; side < (r->symmetric ? 2 : 1); side++) {
       clause_begin (b, &clause);
       for (i = 0; i < r->n_keys; i++) {
          docrel_graph__append_eq (&clause, side ? r->link_right[i] : r->link_left[i], &left[i]);
       }
+      if (ok && keep->value_type == BSON_TYPE_ARRAY) {
+         ok = keep_out (r, side ? r->link_left : r->link_right, keep, &clause, error);
+      }
       clause_end (b, &clause);
    }
+   return ok;
 }
 
+/* The insert of b whose pair code is code, or NULL. */
+static link_insert_t *
+insert_of (batch_t *b, const docrel_buf_t *code)
+{
+   size_t i;
+
+   for (i = 0; i < b->n_inserts; i++) {
+      if (b->inserts[i].code.len == code->len && memcmp (b->inserts[i].code.data, code->data, code->len) == 0) {
+         return &b->inserts[i];
+      }
+   }
+   return NULL;
+}
+
+/* A pair linked twice in one call: the later payload's fields win. */
 static void
-add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, const bson_value_t *right, bool check)
+merge_set (link_insert_t *ins, const bson_t *set)
+{
+   bson_t *merged = bson_new ();
+   bson_iter_t iter;
+
+   if (bson_iter_init (&iter, ins->payload)) {
+      while (bson_iter_next (&iter)) {
+         if (!bson_has_field (set, bson_iter_key (&iter))) {
+            bson_append_iter (merged, NULL, 0, &iter);
+         }
+      }
+   }
+   bson_concat (merged, set);
+   bson_destroy (ins->payload);
+   ins->payload = merged;
+   ins->has_set = true;
+}
+
+/* Adds the link (left, right) to insert, with the payload fields of set
+ * (may be NULL): set on the stored link instead if it exists. */
+static void
+add_link (batch_t *b,
+          const docrel_relation_t *r,
+          const bson_value_t *left,
+          const bson_value_t *right,
+          bool check,
+          const bson_t *set)
 {
    docrel_buf_t code = DOCREL_BUF_INIT;
    bson_t *payload;
@@ -147,6 +247,10 @@ add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, cons
 
    pair_code (r, left, right, &code);
    if (docrel_idmap__get (&b->pairs, NULL, code.data, code.len)) {
+      link_insert_t *ins = set && !bson_empty (set) ? insert_of (b, &code) : NULL;
+      if (ins) {
+         merge_set (ins, set);
+      }
       docrel_buf__destroy (&code);
       return; /* already linked in this call */
    }
@@ -158,10 +262,14 @@ add_link (batch_t *b, const docrel_relation_t *r, const bson_value_t *left, cons
       bson_append_value (payload, r->link_left[i], -1, &left[i]);
       bson_append_value (payload, r->link_right[i], -1, &right[i]);
    }
+   if (set) {
+      bson_concat (payload, set);
+   }
    b->inserts = bson_realloc (b->inserts, (b->n_inserts + 1) * sizeof *b->inserts);
    b->inserts[b->n_inserts].payload = payload;
    b->inserts[b->n_inserts].check = check;
    b->inserts[b->n_inserts].code = code; /* taken over */
+   b->inserts[b->n_inserts].has_set = set && !bson_empty (set);
    b->n_inserts++;
 }
 
@@ -206,8 +314,11 @@ diff_slot (batches_t *all,
    }
    for (k = 0; k < slot->n; k++) {
       docrel_doc_t *c = slot->docs[k];
+      const docrel_payload_t *pl = docrel_payloads__get (slot, c);
+      const bson_t *set = pl ? pl->set : NULL; /* a payload to write */
+      bool in_base = docrel_slot__base_holds (slot, c);
       bool fresh_pair;
-      if (docrel_slot__base_holds (slot, c)) {
+      if (in_base && !set) {
          continue;
       }
       if (!docrel_graph__key (e->parent, r->left_keys, r->n_keys, left)) {
@@ -216,8 +327,8 @@ diff_slot (batches_t *all,
       if (!docrel_graph__key (c, r->right_keys, r->n_keys, right)) {
          return no_key (c, r, error);
       }
-      fresh_pair = parent_fresh && docrel_idmap__get (fresh, NULL, (const uint8_t *) &c, sizeof c);
-      add_link (b, r, left, right, !fresh_pair);
+      fresh_pair = !in_base && parent_fresh && docrel_idmap__get (fresh, NULL, (const uint8_t *) &c, sizeof c);
+      add_link (b, r, left, right, !fresh_pair, set);
    }
    return true;
 }
@@ -280,12 +391,13 @@ plan_pending (docrel_plan_t *plan, batches_t *all, docrel_doc_t *p, int level, b
       if (r->kind == DOCREL_HAS_AND_BELONGS_TO_MANY) {
          batch_t *b = batch_for (all, r);
          if (op->op == DOCREL_PENDING_UNLINK_ALL) {
-            add_clear (b, r, left);
-            cleared[op->relation] = true; /* links after it are new: no lookup */
+            ok = add_clear (b, r, left, &op->key, error);
+            /* links after it are new (no lookup), unless some stayed */
+            cleared[op->relation] = op->key.value_type != BSON_TYPE_ARRAY;
          } else if (!docrel_graph__bare_key (r, &op->key, right, error)) {
             ok = false;
          } else if (op->op == DOCREL_PENDING_LINK) {
-            add_link (b, r, left, right, !cleared[op->relation]);
+            add_link (b, r, left, right, !cleared[op->relation], op->payload);
          } else {
             add_unlink (b, r, left, right);
          }
@@ -374,18 +486,81 @@ stored_pair (const docrel_relation_t *r, const bson_t *found, docrel_buf_t *code
 /* Where find_stored puts what it finds. */
 typedef struct {
    const docrel_relation_t *r;
-   docrel_idmap_t *stored;
+   docrel_idmap_t *stored; /* pair code -> 1 + its index in ids */
    docrel_buf_t code;
+   bson_value_t *ids; /* the stored links' _ids (copies) */
+   size_t n_ids;
 } stored_pairs_t;
 
 static void
 put_stored_pair (const bson_t *found, void *ctx)
 {
    stored_pairs_t *s = ctx;
+   bson_iter_t iter;
 
-   if (stored_pair (s->r, found, &s->code)) {
-      docrel_idmap__put (s->stored, NULL, s->code.data, s->code.len, (void *) 1);
+   if (stored_pair (s->r, found, &s->code) && bson_iter_init_find (&iter, found, "_id")) {
+      s->ids = bson_realloc (s->ids, (s->n_ids + 1) * sizeof *s->ids);
+      bson_value_copy (bson_iter_value (&iter), &s->ids[s->n_ids++]);
+      docrel_idmap__put (s->stored, NULL, s->code.data, s->code.len, (void *) (uintptr_t) s->n_ids);
    }
+}
+
+static void
+stored_pairs_destroy (stored_pairs_t *s)
+{
+   size_t i;
+
+   for (i = 0; i < s->n_ids; i++) {
+      bson_value_destroy (&s->ids[i]);
+   }
+   bson_free (s->ids);
+   docrel_buf__destroy (&s->code);
+}
+
+/* True if field is one of r's link key fields. */
+static bool
+is_link_key (const docrel_relation_t *r, const char *field)
+{
+   size_t i;
+
+   for (i = 0; i < r->n_keys; i++) {
+      if (strcmp (field, r->link_left[i]) == 0 || strcmp (field, r->link_right[i]) == 0) {
+         return true;
+      }
+   }
+   return false;
+}
+
+/* The stored link id gets the payload fields of ins: an entry of b's
+ * DOCREL_STEP_LINK_UPDATE, {"_id": id, "keys": {...}, "$set": {...}}. */
+static void
+add_update (batch_t *b, const link_insert_t *ins, const bson_value_t *id)
+{
+   bson_t *u = bson_new ();
+   bson_t keys, set;
+   bson_iter_t iter;
+
+   bson_append_value (u, "_id", 3, id);
+   bson_append_document_begin (u, "keys", 4, &keys);
+   if (bson_iter_init (&iter, ins->payload)) {
+      while (bson_iter_next (&iter)) {
+         if (is_link_key (b->r, bson_iter_key (&iter))) {
+            bson_append_iter (&keys, NULL, 0, &iter);
+         }
+      }
+   }
+   bson_append_document_end (u, &keys);
+   bson_append_document_begin (u, "$set", 4, &set);
+   if (bson_iter_init (&iter, ins->payload)) {
+      while (bson_iter_next (&iter)) {
+         if (strcmp (bson_iter_key (&iter), "_id") != 0 && !is_link_key (b->r, bson_iter_key (&iter))) {
+            bson_append_iter (&set, NULL, 0, &iter);
+         }
+      }
+   }
+   bson_append_document_end (u, &set);
+   b->updates = bson_realloc (b->updates, (b->n_updates + 1) * sizeof *b->updates);
+   b->updates[b->n_updates++] = u;
 }
 
 /* Puts into stored the pair code of every link of b's matching spec. */
@@ -393,33 +568,37 @@ static bool
 find_stored (docrel_session_t *session,
              const batch_t *b,
              const bson_t *spec,
-             docrel_idmap_t *stored,
+             stored_pairs_t *found,
              bson_error_t *error)
 {
    docrel_filter_t *filter = docrel_filter__new (spec, error);
    docrel_find_spec_t find = {0};
-   stored_pairs_t found = {b->r, stored, DOCREL_BUF_INIT};
    bool ok;
 
    find.filter = filter;
    ok = filter && docrel_model__use (b->link, error) &&
-        docrel_store__for_each (session->store, b->link->collection, &find, put_stored_pair, &found, error);
+        docrel_store__for_each (session->store, b->link->collection, &find, put_stored_pair, found, error);
    if (filter) {
       docrel_filter__destroy (filter);
    }
-   docrel_buf__destroy (&found.code);
    return ok;
 }
 
-/* Removes from b's inserts those to check whose pair is in stored, keeping
- * the others in order. */
+/* Removes from b's inserts those to check whose pair is stored, keeping
+ * the others in order; those with a payload to set become updates. */
 static void
-drop_found (batch_t *b, const docrel_idmap_t *stored)
+drop_found (batch_t *b, const stored_pairs_t *stored)
 {
    size_t i, kept = 0;
 
    for (i = 0; i < b->n_inserts; i++) {
-      if (b->inserts[i].check && docrel_idmap__get (stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)) {
+      void *at = b->inserts[i].check
+                    ? docrel_idmap__get (stored->stored, NULL, b->inserts[i].code.data, b->inserts[i].code.len)
+                    : NULL;
+      if (at) {
+         if (b->inserts[i].has_set) { /* MongoDB's upsert: $set on the one stored */
+            add_update (b, &b->inserts[i], &stored->ids[(uintptr_t) at - 1]);
+         }
          bson_destroy (b->inserts[i].payload); /* linking twice is harmless */
          docrel_buf__destroy (&b->inserts[i].code);
          continue;
@@ -437,6 +616,7 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
 {
    bson_t spec;
    docrel_idmap_t stored;
+   stored_pairs_t found = {b->r, &stored, DOCREL_BUF_INIT, NULL, 0};
    bool ok;
 
    if (!any_to_check (b)) {
@@ -445,13 +625,49 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
    bson_init (&spec);
    candidates_spec (b, &spec);
    docrel_idmap__init (&stored);
-   ok = find_stored (session, b, &spec, &stored, error);
+   ok = find_stored (session, b, &spec, &found, error);
    if (ok) {
-      drop_found (b, &stored);
+      drop_found (b, &found);
    }
+   stored_pairs_destroy (&found);
    docrel_idmap__destroy (&stored);
    bson_destroy (&spec);
    return ok;
+}
+
+/* b's steps (if ok): one unlink, one link of the inserts, one updateLinks
+ * of the stored links' payloads; then frees b. */
+static void
+emit_batch (docrel_plan_t *plan, batch_t *b, bool ok, int level)
+{
+   size_t k;
+
+   if (ok && b->unlinks) {
+      docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UNLINK, b->link, level);
+      step->filter = bson_new ();
+      BSON_APPEND_ARRAY (step->filter, "$or", b->unlinks);
+   }
+   for (k = 0; k < b->n_inserts; k++) {
+      if (ok) {
+         docrel_step__add (docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL, b->inserts[k].payload);
+      } else {
+         bson_destroy (b->inserts[k].payload);
+      }
+      docrel_buf__destroy (&b->inserts[k].code);
+   }
+   for (k = 0; k < b->n_updates; k++) {
+      if (ok) {
+         docrel_step__add (docrel_plan__step (plan, DOCREL_STEP_LINK_UPDATE, b->link, level + 1), NULL, b->updates[k]);
+      } else {
+         bson_destroy (b->updates[k]);
+      }
+   }
+   if (b->unlinks) {
+      bson_destroy (b->unlinks);
+   }
+   bson_free (b->inserts);
+   bson_free (b->updates);
+   docrel_idmap__destroy (&b->pairs);
 }
 
 bool
@@ -459,7 +675,7 @@ docrel_graph__plan_links (docrel_plan_t *plan, const docrel_walk_t *walk, int le
 {
    batches_t all = {NULL, 0};
    docrel_idmap_t fresh_set;
-   size_t i, k;
+   size_t i;
    bool ok = true;
 
    docrel_idmap__init (&fresh_set);
@@ -481,26 +697,7 @@ docrel_graph__plan_links (docrel_plan_t *plan, const docrel_walk_t *walk, int le
       ok = drop_stored (plan->session, &all.batches[i], error);
    }
    for (i = 0; i < all.n; i++) {
-      batch_t *b = &all.batches[i];
-      if (ok && b->unlinks) {
-         docrel_step_t *step = docrel_plan__step (plan, DOCREL_STEP_UNLINK, b->link, level);
-         step->filter = bson_new ();
-         BSON_APPEND_ARRAY (step->filter, "$or", b->unlinks);
-      }
-      for (k = 0; k < b->n_inserts; k++) {
-         if (ok) {
-            docrel_step__add (docrel_plan__step (plan, DOCREL_STEP_LINK, b->link, level + 1), NULL,
-                              b->inserts[k].payload);
-         } else {
-            bson_destroy (b->inserts[k].payload);
-         }
-         docrel_buf__destroy (&b->inserts[k].code);
-      }
-      if (b->unlinks) {
-         bson_destroy (b->unlinks);
-      }
-      bson_free (b->inserts);
-      docrel_idmap__destroy (&b->pairs);
+      emit_batch (plan, &all.batches[i], ok, level);
    }
    bson_free (all.batches);
    docrel_idmap__destroy (&fresh_set);

@@ -32,6 +32,31 @@ bool docrel_join__load (docrel_session_t *session,
                         const bson_t *tree,
                         bson_error_t *error);
 
+/* ---- payload (payload.c): {"$payload": name} edges -------------------- */
+
+struct _docrel_relation_t;
+
+/* Checks the $payload option of edge (a join tree's field of relation r)
+ * at where: only on a hasAndBelongsToMany, a plain field name. True if
+ * the edge has none. */
+bool docrel_join__check_payload (const struct _docrel_relation_t *r,
+                                 const bson_iter_t *edge,
+                                 const char *where,
+                                 bson_error_t *error);
+
+/* After a hasAndBelongsToMany edge filled the slots of the n parents with
+ * targets: gives each (parent, target) pair in a slot the payload of the
+ * link joining them (links[side], n_links[side]: the link documents read
+ * per side, side 1 for a symmetric link only), to be rendered under name. */
+void docrel_join__attach_payloads (const struct _docrel_relation_t *r,
+                                   docrel_doc_t *const *parents,
+                                   size_t n,
+                                   docrel_doc_t *const *targets,
+                                   size_t n_targets,
+                                   docrel_doc_t **const links[2],
+                                   const size_t n_links[2],
+                                   const char *name);
+
 /* Initialises *out with projection, widened when it is an inclusion by the
  * key fields that the relations named at the top of tree read in model's
  * documents, so a projected document can still be joined. */

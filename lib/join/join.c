@@ -88,6 +88,7 @@ typedef struct {
    bson_t filter, sort, fields; /* views */
    bool has_filter, has_sort, has_fields;
    int64_t skip, limit;
+   const char *payload; /* "$payload": the name of the links' payloads */
 } edge_t;
 
 static void
@@ -116,6 +117,8 @@ read_edge (const docrel_model_t *model, bson_iter_t *iter, edge_t *edge)
          edge->skip = bson_iter_as_int64 (&opt);
       } else if (strcmp (key, "$limit") == 0) {
          edge->limit = bson_iter_as_int64 (&opt);
+      } else if (strcmp (key, "$payload") == 0) {
+         edge->payload = bson_iter_utf8 (&opt, NULL);
       }
    }
 }
@@ -520,6 +523,10 @@ load_linked (docrel_session_t *session,
    ok = fetch_links (session, &l, parents, n, error) && fetch_far (session, &l, targets, n_targets, error);
    if (ok) {
       attach_linked (&l, parents, n, *targets, *n_targets);
+   }
+   if (ok && edge->payload) { /* payload.c */
+      docrel_join__attach_payloads (edge->relation, parents, n, *targets, *n_targets, l.links, l.n_links,
+                                    edge->payload);
    }
    linked_destroy (&l);
    return ok;
