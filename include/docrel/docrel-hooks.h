@@ -23,7 +23,8 @@
  * Documents the store deletes through an onDelete "cascade" get no hooks,
  * loaded in the session or not: hooks run for the documents a call was
  * handed or walked, as Mongoose's document middleware does not run for a
- * deleteMany. A dry run ({"dryRun": true}) runs no hooks.
+ * deleteMany. A dry run ({"dryRun": true}) runs no hooks, nor does
+ * docrel_check_integrity, which reads and repairs the store directly.
  *
  * AFTER_LOAD runs for each document a read brings into a session for the
  * first time (docrel_find, docrel_find_all, docrel_get, joins,
