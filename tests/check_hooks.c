@@ -275,6 +275,7 @@ START_TEST (a_refusal_in_the_middle_of_save_all_leaves_store_and_memory_as_befor
 {
    blog_t b;
    docrel_doc_t *author, *posts[3];
+   docrel_store_stats_t stats;
    bson_error_t error;
    int i;
 
@@ -291,7 +292,11 @@ START_TEST (a_refusal_in_the_middle_of_save_all_leaves_store_and_memory_as_befor
    }
    b.h.refuse_id = 11;
    b.h.refuse_event = DOCREL_HOOK_BEFORE_INSERT;
+   docrel_store_stats_reset (b.store);
    ck_assert (!docrel_save_all (author, NULL, NULL, NULL, &error));
+   docrel_store_stats (b.store, &stats);
+   ck_assert_uint_eq (stats.commands, 0); /* refused while planned: nothing sent */
+   ck_assert_uint_eq (stats.transactions, 0);
    ck_assert_uint_eq (error.domain, 42);
    ck_assert_uint_eq (error.code, 7);
    ck_assert_str_eq (error.message, "no 11");
@@ -309,7 +314,10 @@ START_TEST (a_refusal_in_the_middle_of_save_all_leaves_store_and_memory_as_befor
    ck_assert_str_eq (docrel_doc_get_utf8 (author, "name"), "Anna");
    /* without the refusal the same call writes it all */
    b.h.refuse_id = 0;
+   docrel_store_stats_reset (b.store);
    save_all (author);
+   docrel_store_stats (b.store, &stats);
+   ck_assert_uint_eq (stats.commands, 2); /* as without hooks: the author's update, the posts' insert */
    ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": 1, \"updatedAt\": {\"$gt\": 0}}"), 3);
    ck_assert_int_eq (fixture_count_where (b.store, b.author, "{\"name\": \"Anna\"}"), 1);
    blog_close (&b);
