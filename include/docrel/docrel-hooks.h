@@ -58,15 +58,16 @@
  * session is left as before the read (a cursor stops: docrel_cursor_next
  * returns false, docrel_cursor_error gives the error).
  *
- * What a hook may not do. While a write call runs its hooks, the session is
- * busy: docrel_save, docrel_save_all(_many), docrel_delete,
- * docrel_delete_all(_many), docrel_purge and the link calls (docrel_link,
- * _unlink, _unlink_all, docrel_set_links) on the same session fail at once
- * with DOCREL_ERROR_DOCUMENT / DOCREL_ERROR_SESSION_BUSY naming the call
- * running, and change nothing; the hook may return that error, which then
- * fails the outer call; so do docrel_doc_set_related, _add_related and
- * _remove_related, whose slot edits the running call would take as
- * written. A hook may read through the session (finds, get) and write
+ * What a hook may not do. While a write call runs its hooks (before and
+ * after ones), its session is busy: on that session, docrel_save,
+ * docrel_save_all(_many), docrel_delete, docrel_delete_all(_many),
+ * docrel_purge, the link calls (docrel_link, _unlink, _unlink_all,
+ * docrel_set_links) and the slot edits (docrel_doc_set_related,
+ * _add_related, _remove_related, which the running call would take as
+ * written) fail at once with DOCREL_ERROR_DOCUMENT /
+ * DOCREL_ERROR_SESSION_BUSY naming the call running, and change nothing.
+ * The hook may return that error, which then fails the outer call as any
+ * refusal does. A hook may read through the session (finds, get) and write
  * through another session. It must not call docrel_load on a document of
  * the call, nor free the session. */
 #ifndef DOCREL_HOOKS_H
