@@ -67,7 +67,7 @@
  * written) fail at once with DOCREL_ERROR_DOCUMENT /
  * DOCREL_ERROR_SESSION_BUSY naming the call running, and change nothing.
  * The hook may return that error, which then fails the outer call as any
- * refusal does. A hook may read through the session (finds, get) and write
+ * failing hook does. A hook may read through the session (finds, get) and write
  * through another session. It must not call docrel_load on a document of
  * the call, nor free the session. */
 #ifndef DOCREL_HOOKS_H
