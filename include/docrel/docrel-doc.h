@@ -127,7 +127,9 @@ docrel_doc_bson (const docrel_doc_t *doc);
 /* Copies the document into *out, which is always initialised (the caller
  * destroys it). with_joins adds the loaded relation slots in Thinky's shape
  * (a document for hasOne / belongsTo, an array for hasMany /
- * hasAndBelongsToMany); without relations it equals the own fields. */
+ * hasAndBelongsToMany), then the relations a join tree counted as
+ * "_count": {"<field>": n} (docrel-relation.h, "Counts per relation");
+ * without relations it equals the own fields. */
 DOCREL_EXPORT bool
 docrel_doc_to_bson (const docrel_doc_t *doc, bool with_joins, bson_t *out, bson_error_t *error);
 

@@ -144,6 +144,49 @@ docrel_doc_related (const docrel_doc_t *doc, const char *field, docrel_doc_t *co
 DOCREL_EXPORT docrel_doc_t *
 docrel_doc_related_one (const docrel_doc_t *doc, const char *field);
 
+/* Counts per relation. A join tree's edge {"$count": true} (Prisma's
+ * _count) gives each parent the number of its related documents matching
+ * the edge's "$filter" (all of them without one) without loading them:
+ * the slot stays as it was (a slot never loaded stays so, and save_all
+ * removes nothing because of a count) and no related document enters the
+ * session. Beside "$count" an edge takes only "$filter": "$sort", "$skip",
+ * "$limit", "$fields" and relations below it are refused with
+ * DOCREL_ERROR_QUERY naming the path, as a count has nothing to order,
+ * page, project or join ({"$count": false} is an ordinary edge). A count
+ * edge may sit at any level of a tree, beside loaded edges, and be
+ * docrel_load's edge.
+ *
+ * Cost per edge, whatever the number of parents (each once per chunk of
+ * 10,000 parent keys, as a join's; a joining cursor per batch): one grouped
+ * count (docrel_store_stats: counts) on the related model by key, with the
+ * filter, for hasOne, belongsTo and hasMany, and on the link collection for
+ * a hasAndBelongsToMany without $filter (every link counts, also one whose
+ * far document is missing: docrel_check_integrity finds those). A
+ * hasAndBelongsToMany with $filter, or symmetric, reads the parents' links
+ * (key fields only, one find; two when symmetric), then, with $filter, one
+ * grouped count on the far side by the far keys they hold (per chunk of
+ * 10,000); memory grows with the number of those links, not of the
+ * documents behind them. A count is what loading the edge would put in the
+ * slot: a far document linked both ways to one parent counts once, a
+ * document holding an array of keys counts under each of them, but a hasOne
+ * or belongsTo matching several documents counts them instead of failing.
+ * A count is the store's as the tree was joined: nothing updates it later
+ * (docrel_save_all, the link calls and slot edits leave it as read; join
+ * again for a fresh one).
+ *
+ * docrel_doc_related_count sets *n (may be NULL) to the count of relation
+ * field of doc and returns true, or sets *n to 0 and returns false if field
+ * is not a relation of the document's model or no $count edge counted it (a
+ * loaded slot is not a count: docrel_doc_related gives its size).
+ * docrel_doc_to_bson with joins renders a document's counts after its
+ * relations as "_count": {"<field>": n, ...} (DOCREL_COUNT_FIELD, int64
+ * values; no "_count" when nothing was counted). */
+DOCREL_EXPORT bool
+docrel_doc_related_count (const docrel_doc_t *doc, const char *field, int64_t *n);
+
+/* The field under which docrel_doc_to_bson renders the counts. */
+#define DOCREL_COUNT_FIELD "_count"
+
 /* Lazy loading: loads the relation `field` of doc now (reloading it if it
  * was loaded). edge may be NULL or the edge's document in a join tree
  * ({"$sort": ..., "$limit": 3, "comments": true} loads the relation and,

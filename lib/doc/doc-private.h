@@ -17,12 +17,16 @@
  * doc.c (fields and state), write.c (save, delete) and fetch.c (loading). */
 /* One relation slot of a document: not loaded, or loaded with its related
  * documents (possibly none), in order. base is what the store held as of
- * the last load or graph write: save_all writes the difference. */
+ * the last load or graph write: save_all writes the difference. counted:
+ * a join tree's {"$count": true} edge counted the relation (count), which
+ * neither loads the slot nor says anything to save_all. */
 typedef struct _docrel_payloads_t docrel_payloads_t; /* payload.c */
 struct _docrel_relation_t;
 
 typedef struct {
    bool loaded;
+   bool counted;
+   int64_t count;
    docrel_doc_t **docs;
    size_t n;
    size_t cap;
@@ -191,6 +195,14 @@ void docrel_doc__free_slots (docrel_doc_t *doc);
 /* Empties doc's slot for relation number index, marks it loaded and notes
  * doc in the session's journal (see docrel_session__journal). */
 docrel_slot_t *docrel_doc__reset_slot (docrel_doc_t *doc, size_t index);
+
+/* count.c: sets the count of doc's relation number index (a $count edge)
+ * and notes doc in the session's journal, as docrel_doc__reset_slot does. */
+void docrel_doc__set_count (docrel_doc_t *doc, size_t index, int64_t count);
+
+/* count.c: appends "_count": {"<field>": n, ...} for the counted relations
+ * of doc, if any (docrel_doc_to_bson with joins). */
+void docrel_doc__render_counts (const docrel_doc_t *doc, bson_t *out);
 
 /* Appends a loaded document to the slot (and to its base). */
 void docrel_slot__append (docrel_slot_t *slot, docrel_doc_t *doc);

@@ -107,6 +107,7 @@ docrel_session__discard (docrel_session_t *session, docrel_doc_t **docs, size_t 
       if (!doc->releasing && doc->slots) {
          for (k = 0; k < doc->model->n_relations; k++) {
             doc->slots[k].loaded = false;
+            doc->slots[k].counted = false;
             doc->slots[k].n = 0;
             doc->slots[k].n_base = 0;
             docrel_payloads__clear (&doc->slots[k]);

@@ -253,6 +253,7 @@ render (const docrel_doc_t *doc, render_path_t *path, bson_t *out)
    }
    path->docs[path->n++] = doc;
    render_slots (doc, path, out);
+   docrel_doc__render_counts (doc, out); /* count.c */
    path->n--;
 }
 

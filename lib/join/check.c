@@ -19,7 +19,8 @@ docrel_join__projection_keeps_id (const bson_t *spec, bson_error_t *error)
    return true;
 }
 
-static const char *const edge_options[] = {"$filter", "$sort", "$skip", "$limit", "$fields", "$payload", NULL};
+static const char *const edge_options[] = {"$filter", "$sort",  "$skip",    "$limit",
+                                           "$fields", "$count", "$payload", NULL};
 
 static bool
 check_option (const docrel_model_t *model, const char *where, const bson_iter_t *iter, bson_error_t *error)
@@ -37,6 +38,11 @@ check_option (const docrel_model_t *model, const char *where, const bson_iter_t 
    }
    if (strcmp (key, "$payload") == 0) {
       return true; /* checked with its relation: docrel_join__check_payload */
+   }
+   if (strcmp (key, "$count") == 0) {
+      return BSON_ITER_HOLDS_BOOL (iter) ||
+             docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
+                                "join tree at '%s': option '$count' expects true or false", where);
    }
    if (!BSON_ITER_HOLDS_DOCUMENT (iter) || !docrel_join__doc_view (iter, &view)) {
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
@@ -106,6 +112,7 @@ check_level (const docrel_model_t *model, const bson_t *tree, const char *where,
       } else if (BSON_ITER_HOLDS_DOCUMENT (&iter)) {
          bson_t sub;
          ok = docrel_join__doc_view (&iter, &sub) && check_level (relation->target, &sub, path, false, error) &&
+              docrel_join__check_count (&iter, path, error) &&
               docrel_join__check_payload (relation, &iter, path, error);
       } else if (!BSON_ITER_HOLDS_BOOL (&iter)) {
          ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,

@@ -32,6 +32,25 @@ bool docrel_join__load (docrel_session_t *session,
                         const bson_t *tree,
                         bson_error_t *error);
 
+/* ---- count (count.c): {"$count": true} edges --------------------------- */
+
+/* True if edge (a join tree's field) is a document holding "$count": true. */
+bool docrel_join__is_count (const bson_iter_t *edge);
+
+/* Checks a $count edge at where (a path in the tree): only $filter may be
+ * beside $count. True for any other edge. */
+bool docrel_join__check_count (const bson_iter_t *edge, const char *where, bson_error_t *error);
+
+/* Counts, for each of the n parents of model, the documents related under
+ * edge (a checked $count edge) that match its $filter, and sets their
+ * counts (docrel_doc_related_count); loads nothing. Costs are in count.c. */
+bool docrel_join__count (docrel_session_t *session,
+                         const docrel_model_t *model,
+                         docrel_doc_t *const *parents,
+                         size_t n,
+                         const bson_iter_t *edge,
+                         bson_error_t *error);
+
 /* ---- payload (payload.c): {"$payload": name} edges -------------------- */
 
 struct _docrel_relation_t;

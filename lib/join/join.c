@@ -573,6 +573,12 @@ load_level (docrel_session_t *session,
       if (bson_iter_key (&iter)[0] == '$' || (BSON_ITER_HOLDS_BOOL (&iter) && !bson_iter_bool (&iter))) {
          continue;
       }
+      if (docrel_join__is_count (&iter)) { /* count.c: counts, loads nothing */
+         if (!docrel_join__count (session, model, docs, n, &iter, error)) {
+            return false;
+         }
+         continue;
+      }
       read_edge (model, &iter, &edge);
       if (!edge.relation) {
          continue; /* docrel_join__check rejected such trees already */
