@@ -3,9 +3,7 @@
  * path, value views, unset, path errors, rendering to BSON and JSON, saved
  * and dirty state, the immutable _id of a saved document, and sessions as
  * the owners of documents. */
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fixture.h"
 
@@ -486,13 +484,9 @@ START_TEST (arrays_with_other_keys_are_renumbered_and_nothing_is_printed)
    bson_t fields = BSON_INITIALIZER, meta, filter = BSON_INITIALIZER, value = BSON_INITIALIZER;
    bson_value_t v;
    size_t n = 0;
-   FILE *captured = tmpfile ();
-   int saved_stderr = dup (2);
    long printed;
 
-   ck_assert (captured && saved_stderr >= 0);
-   fflush (stderr);
-   dup2 (fileno (captured), 2);
+   fixture_stderr_begin ();
    world_open (&w);
    append_misnumbered (&fields, "tags", 1);
    bson_append_document_begin (&fields, "meta", -1, &meta);
@@ -509,11 +503,7 @@ START_TEST (arrays_with_other_keys_are_renumbered_and_nothing_is_printed)
    ASSERT_OK (docrel_save (doc, &error), error);
    append_misnumbered (&filter, "tags", 1);
    ASSERT_OK (docrel_find_all (w.session, w.model, &filter, NULL, &found, &n, &error), error);
-   fflush (stderr);
-   printed = ftell (captured);
-   dup2 (saved_stderr, 2);
-   close (saved_stderr);
-   fclose (captured);
+   printed = fixture_stderr_end ();
    ck_assert_uint_eq (n, 1);
    ck_assert_ptr_eq (found[0], doc);
    bson_init (&own);

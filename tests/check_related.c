@@ -474,6 +474,36 @@ START_TEST (a_large_key_set_goes_in_chunks_and_in_the_query)
 }
 END_TEST
 
+START_TEST (arrays_in_related_are_read_by_position_and_nothing_is_printed)
+{
+   /* found fuzzing: libbson printed a warning when the related option's
+    * filter held an array whose keys are not "0", "1", ... */
+   world_t w;
+   docrel_session_t *session;
+   bson_t *opts = fixture_json_misnumbered (
+      "{\"sort\": {\"_id\": 1}, "
+      "\"related\": {\"tags\": {\"$or\": [{\"name\": \"go\"}, {\"name\": \"x\"}]}}}");
+   docrel_doc_t **docs = NULL;
+   bson_error_t error;
+   size_t n = 0;
+   bool ok;
+
+   world_open (&w);
+   session = docrel_session_new (w.store);
+   fixture_stderr_begin ();
+   ok = docrel_find_all (session, w.article, NULL, opts, &docs, &n, &error);
+   ck_assert_int_eq (fixture_stderr_end (), 0);
+   ASSERT_OK (ok, error);
+   ck_assert_uint_eq (n, 2);
+   ck_assert_int_eq (fixture_id_of (docs[0]), 101);
+   ck_assert_int_eq (fixture_id_of (docs[1]), 102);
+   bson_free (docs);
+   bson_destroy (opts);
+   docrel_session_destroy (session);
+   fixture_store_close (w.store);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -482,6 +512,7 @@ main (void)
 
    tcase_set_timeout (tc, 120);
    tcase_add_test (tc, some_keeps_the_parents_with_a_match_bare_or_named);
+   tcase_add_test (tc, arrays_in_related_are_read_by_position_and_nothing_is_printed);
    tcase_add_test (tc, every_is_true_over_an_empty_relation);
    tcase_add_test (tc, none_is_true_over_an_empty_relation);
    tcase_add_test (tc, predicates_through_a_link_cost_two_queries);

@@ -461,6 +461,37 @@ START_TEST (invalid_json_and_null_arguments_fail)
 }
 END_TEST
 
+START_TEST (arrays_are_read_by_position_and_nothing_is_printed)
+{
+   /* found fuzzing: an enum's values were appended as given, and libbson
+    * printed a warning for an array whose keys are not "0", "1", ... */
+   docrel_store_t *store = fixture_store_open ();
+   char *json = bson_strdup (blog_schema);
+   docrel_session_t *session;
+   docrel_doc_t *doc;
+   bson_error_t error;
+   bson_t *schema;
+   bool ok;
+
+   for (char *p = json; *p; p++) {
+      *p = *p == '\'' ? '"' : *p;
+   }
+   schema = fixture_json_misnumbered (json);
+   fixture_stderr_begin ();
+   ok = docrel_store_define (store, schema, &error);
+   ck_assert_int_eq (fixture_stderr_end (), 0);
+   ASSERT_OK (ok, error);
+   session = docrel_session_new (store);
+   doc = save_new (session, docrel_store_model (store, "Post"), "{'title': 'T', 'status': 'LIVE'}");
+   ck_assert (!docrel_doc_set_utf8 (doc, "status", "ARCHIVED", &error) || !docrel_save (doc, &error));
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_OUT_OF_RANGE);
+   docrel_session_destroy (session);
+   bson_destroy (schema);
+   bson_free (json);
+   fixture_store_close (store);
+}
+END_TEST
+
 static Suite *
 schema_suite (void)
 {
@@ -471,6 +502,7 @@ schema_suite (void)
    tcase_add_test (tc, blog_schema_declares_models_with_their_key_kind_and_collection);
    tcase_add_test (tc, blog_schema_declares_every_association_as_a_relation);
    tcase_add_test (tc, declared_fields_validate_as_the_schema_says);
+   tcase_add_test (tc, arrays_are_read_by_position_and_nothing_is_printed);
    tcase_add_test (tc, declared_unique_index_rejects_a_duplicate);
    tcase_add_test (tc, joins_through_declared_relations_load);
    tcase_add_test (tc, association_may_target_a_model_declared_before_the_schema);

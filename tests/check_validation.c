@@ -571,6 +571,34 @@ START_TEST (model_validate_checks_a_document_without_writing)
 }
 END_TEST
 
+START_TEST (model_validate_reads_arrays_by_position_and_prints_nothing)
+{
+   /* found fuzzing: the error message rendered the key with libbson, which
+    * printed a warning for an array whose keys are not "0", "1", ... */
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *model = fixture_keyed_model (store, "Item");
+   bson_t *bad_key = fixture_json_misnumbered ("{\"_id\": [1, \"x\"]}");
+   bson_t *tags = fixture_json_misnumbered ("{\"_id\": 1, \"tags\": [\"a\", [\"b\"]]}");
+   bson_error_t error;
+   bool ok;
+
+   fixture_add_field (model, "tags", DOCREL_TYPE_ARRAY, "{\"maxLength\": 2}");
+   fixture_stderr_begin ();
+   ok = docrel_model_validate (model, bad_key, &error);
+   ck_assert_int_eq (fixture_stderr_end (), 0);
+   ck_assert (!ok);
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_WRONG_TYPE);
+   ASSERT_MENTIONS (error, "[ 1, \"x\" ]");
+   fixture_stderr_begin ();
+   ok = docrel_model_validate (model, tags, &error);
+   ck_assert_int_eq (fixture_stderr_end (), 0);
+   ASSERT_OK (ok, error);
+   bson_destroy (bad_key);
+   bson_destroy (tags);
+   fixture_store_close (store);
+}
+END_TEST
+
 static Suite *
 validation_suite (void)
 {
@@ -620,6 +648,7 @@ validation_suite (void)
 
    tc = tcase_create ("validate");
    tcase_add_test (tc, model_validate_checks_a_document_without_writing);
+   tcase_add_test (tc, model_validate_reads_arrays_by_position_and_prints_nothing);
    suite_add_tcase (s, tc);
    return s;
 }

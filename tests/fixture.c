@@ -345,3 +345,71 @@ fixture_run (Suite *suite)
    srunner_free (runner);
    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+static FILE *stderr_file;
+static int stderr_saved = -1;
+
+void
+fixture_stderr_begin (void)
+{
+   fflush (stderr);
+   stderr_file = tmpfile ();
+   stderr_saved = dup (2);
+   ck_assert (stderr_file && stderr_saved >= 0 && dup2 (fileno (stderr_file), 2) >= 0);
+}
+
+long
+fixture_stderr_end (void)
+{
+   long printed;
+
+   fflush (stderr);
+   printed = ftell (stderr_file);
+   dup2 (stderr_saved, 2);
+   close (stderr_saved);
+   fclose (stderr_file);
+   stderr_saved = -1;
+   return printed;
+}
+
+static void
+misnumber (bson_iter_t *iter, bson_t *out, bool is_array)
+{
+   uint32_t i = 0;
+
+   while (bson_iter_next (iter)) {
+      const char *key = bson_iter_key (iter);
+      char numkey[24];
+      bson_iter_t child;
+      bson_t sub;
+
+      if (is_array) {
+         snprintf (numkey, sizeof numkey, "k%u", (unsigned) i++);
+         key = numkey;
+      }
+      if (BSON_ITER_HOLDS_ARRAY (iter) && bson_iter_recurse (iter, &child)) {
+         bson_append_array_begin (out, key, -1, &sub);
+         misnumber (&child, &sub, true);
+         bson_append_array_end (out, &sub);
+      } else if (BSON_ITER_HOLDS_DOCUMENT (iter) && bson_iter_recurse (iter, &child)) {
+         bson_append_document_begin (out, key, -1, &sub);
+         misnumber (&child, &sub, false);
+         bson_append_document_end (out, &sub);
+      } else {
+         bson_append_iter (out, key, -1, iter);
+      }
+   }
+}
+
+bson_t *
+fixture_json_misnumbered (const char *json)
+{
+   bson_t *parsed = fixture_json (json);
+   bson_t *out = bson_new ();
+   bson_iter_t iter;
+
+   ck_assert (bson_iter_init (&iter, parsed));
+   misnumber (&iter, out, false);
+   bson_destroy (parsed);
+   return out;
+}

@@ -37,6 +37,17 @@ void fixture_store_close (docrel_store_t *store);
 /* kind "mongodb": the server's URI, without the test's database. */
 const char *fixture_mongodb_uri (void);
 
+/* fixture_json, with the keys of every array renamed "k0", "k1", ...
+ * (libbson prints a warning when such an array is appended; MongoDB reads
+ * arrays by position). The caller destroys it. */
+bson_t *fixture_json_misnumbered (const char *json);
+
+/* Sends what the process writes to stderr to a temporary file until
+ * fixture_stderr_end, which returns how many bytes were written there (the
+ * library never prints). */
+void fixture_stderr_begin (void);
+long fixture_stderr_end (void);
+
 /* Runs the suite with Check and returns the process exit status. */
 int fixture_run (Suite *suite);
 

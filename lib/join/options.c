@@ -8,6 +8,7 @@
 
 #include "docrel/docrel-query.h"
 #include "util/util-private.h"
+#include "bsonx/bsonx-private.h"
 #include "store/store-private.h"
 #include "model/model-private.h"
 #include "doc/doc-private.h"
@@ -75,6 +76,13 @@ add_related (docrel_model_t *model,
    uint32_t n = 0;
    bool ok;
 
+   if (!docrel_arrays__numbered (bson_get_data (related), related->len, false)) {
+      bson_t renumbered; /* arrays are read by position (bsonx/arrays.c) */
+      docrel_arrays__renumber (bson_get_data (related), related->len, false, &renumbered);
+      ok = add_related (model, filter, &renumbered, find, error);
+      bson_destroy (&renumbered);
+      return ok;
+   }
    bson_append_array_begin (&combined, "$and", 4, &conjuncts);
    if (filter && !bson_empty (filter)) {
       bson_append_document (&conjuncts, "0", 1, filter);

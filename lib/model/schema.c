@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "docrel/docrel-schema.h"
+#include "bsonx/bsonx-private.h"
 #include "model/model-private.h"
 #include "util/util-private.h"
 
@@ -435,6 +436,13 @@ docrel_store_define (docrel_store_t *store, const bson_t *schema, bson_error_t *
    if (!store || !schema) {
       return docrel_error__set (error, DOCREL_ERROR_MODEL, DOCREL_ERROR_INVALID_ARGUMENT,
                                 "docrel_store_define: needs a store and a schema");
+   }
+   if (!docrel_arrays__numbered (bson_get_data (schema), schema->len, false)) {
+      bson_t renumbered; /* arrays are read by position (bsonx/arrays.c) */
+      docrel_arrays__renumber (bson_get_data (schema), schema->len, false, &renumbered);
+      ok = docrel_store_define (store, &renumbered, error);
+      bson_destroy (&renumbered);
+      return ok;
    }
    scratch = docrel_store_open ("sqlite::memory:", error);
    if (!scratch) {

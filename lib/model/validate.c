@@ -398,6 +398,14 @@ docrel_model_validate (const docrel_model_t *model, const bson_t *document, bson
       return docrel_error__set (error, DOCREL_ERROR_VALIDATION, DOCREL_ERROR_INVALID_ARGUMENT,
                                 "model '%s': the document is not valid BSON", model->name);
    }
+   if (!docrel_arrays__numbered (bson_get_data (document), document->len, false)) {
+      bson_t renumbered; /* arrays are read by position (bsonx/arrays.c) */
+      bool ok;
+      docrel_arrays__renumber (bson_get_data (document), document->len, false, &renumbered);
+      ok = docrel_model_validate (model, &renumbered, error);
+      bson_destroy (&renumbered);
+      return ok;
+   }
    if (!check_primary_key (model, document, error)) {
       return false;
    }
