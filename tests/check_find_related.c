@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "docrel/docrel-trace.h"
 
 /* Authors 1 (posts 10, 11, 12; profile 20) and 2 (nothing); post 13 has no
  * author; comments 100, 101 on post 10, 110 on 11; tags 30, 31, 32 on post
@@ -243,6 +244,23 @@ START_TEST (has_one_and_belongs_to_yield_zero_or_one_document)
 }
 END_TEST
 
+/* Asserts that every tag find_related yields under opts lacks its label. */
+static void
+assert_projected (docrel_doc_t *doc, const char *field, const char *opts)
+{
+   docrel_cursor_t *cursor = open_related (doc, field, NULL, opts);
+   docrel_doc_t *next;
+   int n = 0;
+
+   while (docrel_cursor_next (cursor, &next)) {
+      ck_assert_msg (!docrel_doc_has (next, "label"), "opts %s: a label was read", opts);
+      n++;
+   }
+   ck_assert (!docrel_cursor_error (cursor, NULL));
+   docrel_cursor_destroy (cursor);
+   ck_assert_int_eq (n, 3);
+}
+
 START_TEST (has_and_belongs_to_many_reads_through_the_links)
 {
    blog_t b;
@@ -325,6 +343,9 @@ START_TEST (the_related_option_narrows_a_relation_cursor)
    assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {}}}, \"sort\": {\"_id\": -1}}",
                    "[32, 31, 30]");
    assert_related (ann, "posts", NULL, "{\"related\": {\"comments\": {\"$none\": {}}}}", "[12]");
+   /* no tag is in the session: each comes partial */
+   assert_projected (post10, "tags", "{\"projection\": {\"_id\": 1}}");
+   assert_projected (post10, "tags", "{\"projection\": {\"_id\": 1}, \"sort\": {\"_id\": 1}}");
    blog_close (&b);
 }
 END_TEST
@@ -390,6 +411,54 @@ START_TEST (a_join_tree_is_joined_for_each_batch)
    ck_assert_uint_ge (commands (b.store) - before, 7);
    /* the batch's documents left with it, the slots they filled were reset */
    ck_assert (!docrel_doc_is_loaded (post10, "posts"));
+   blog_close (&b);
+}
+END_TEST
+
+/* Appends "name collection, " of each started command to the string
+ * user_data points at. */
+static void
+trace_started (const docrel_trace_event_t *event, void *user_data)
+{
+   const char *collection = docrel_trace_event_collection (event);
+
+   bson_string_append_printf (user_data, "%s %s, ", docrel_trace_event_command_name (event),
+                              collection ? collection : "-");
+}
+
+START_TEST (each_batch_reads_its_links_then_their_far_documents)
+{
+   blog_t b;
+   docrel_doc_t *post10, *doc;
+   docrel_cursor_t *cursor;
+   docrel_trace_callbacks_t callbacks = {trace_started, NULL, NULL};
+   bson_string_t *seen = bson_string_new ("");
+   bson_error_t error;
+   const char *sqlite = "find Post_Tag, find Tag, find Tag, find Tag, ";
+   const char *mongodb = "find Post_Tag, find Tag, getMore Post_Tag, find Tag, getMore Post_Tag, find Tag, ";
+   int n = 0;
+
+   blog_open (&b);
+   post10 = fixture_get (b.session, b.post, 10, NULL);
+   ASSERT_OK (docrel_store_set_trace (b.store, &callbacks, seen, &error), error);
+   cursor = open_related (post10, "tags", NULL, "{\"batchSize\": 1}");
+   while (docrel_cursor_next (cursor, &doc)) {
+      n++;
+   }
+   docrel_cursor_destroy (cursor);
+   ASSERT_OK (docrel_store_set_trace (b.store, NULL, NULL, &error), error);
+   ck_assert_int_eq (n, 3);
+   if (on_sqlite (b.store)) {
+      /* one statement reads the links as the batches ask for them */
+      ck_assert_str_eq (seen->str, sqlite);
+   } else {
+      /* a getMore of one link a batch; the last may only find the end */
+      ck_assert_msg (strcmp (seen->str, mongodb) == 0 ||
+                        (strncmp (seen->str, mongodb, strlen (mongodb)) == 0 &&
+                         strcmp (seen->str + strlen (mongodb), "getMore Post_Tag, ") == 0),
+                     "commands: %s", seen->str);
+   }
+   bson_string_free (seen, true);
    blog_close (&b);
 }
 END_TEST
@@ -865,6 +934,7 @@ find_related_suite (void)
    tc = tcase_create ("batches");
    tcase_set_timeout (tc, 120);
    tcase_add_test (tc, a_join_tree_is_joined_for_each_batch);
+   tcase_add_test (tc, each_batch_reads_its_links_then_their_far_documents);
    tcase_add_test (tc, many_links_are_read_batch_by_batch_in_bounded_memory);
    tcase_add_test (tc, many_links_joined_per_batch_keep_the_session_bounded);
    tcase_add_test (tc, many_links_sorted_take_one_link_query_and_one_find);
