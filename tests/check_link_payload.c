@@ -480,6 +480,172 @@ START_TEST (a_deferred_link_keeps_its_payload_for_the_next_save_all)
 }
 END_TEST
 
+START_TEST (a_dry_run_leaves_the_payloads_in_memory_as_they_were)
+{
+   app_t a;
+   docrel_doc_t *post, *tag;
+   bson_t *dry = fixture_json ("{\"payload\": {\"quantity\": 8}, \"dryRun\": true}");
+   bson_t *q1 = fixture_json ("{\"quantity\": 1}");
+   bson_error_t error;
+
+   app_open (&a);
+   post = fixture_get (a.session, a.post, 1, "{\"tags\": true}");
+   tag = fixture_get (a.session, a.tag, 100, NULL);
+   ASSERT_OK (docrel_doc_add_related_with_payload (post, "tags", tag, q1, &error), error);
+   ASSERT_OK (docrel_link (post, "tags", tag, dry, &error), error);
+   ck_assert (bson_equal (docrel_doc_link_payload (post, "tags", tag), q1)); /* undone */
+   ASSERT_LINK (&a, 1, 100, "none");
+   ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
+   ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"quantity\" : 1 }");
+   bson_destroy (dry);
+   bson_destroy (q1);
+   app_close (&a);
+}
+END_TEST
+
+START_TEST (a_pair_linked_twice_before_one_save_all_merges_its_payloads)
+{
+   app_t a;
+   docrel_doc_t *post;
+   bson_value_t key = fixture_int_key (100);
+   bson_t *first = fixture_json ("{\"payload\": {\"quantity\": 1, \"note\": \"a\"}, \"defer\": true}");
+   bson_t *second = fixture_json ("{\"payload\": {\"quantity\": 2}, \"defer\": true}");
+   bson_error_t error;
+
+   app_open (&a);
+   post = fixture_get (a.session, a.post, 1, NULL);
+   ASSERT_OK (docrel_link_key (post, "tags", &key, first, &error), error);
+   ASSERT_OK (docrel_link_key (post, "tags", &key, second, &error), error);
+   ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
+   ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"note\" : \"a\", \"quantity\" : 2 }");
+   /* the same pair again, stored now: both become one update */
+   ASSERT_OK (docrel_link_key (post, "tags", &key, second, &error), error);
+   ASSERT_OK (docrel_link_key (post, "tags", &key, first, &error), error);
+   docrel_store_stats_reset (a.store);
+   ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
+   assert_commands (a.store, 1, 0, 1, 0);
+   ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"note\" : \"a\", \"quantity\" : 1 }");
+   bson_destroy (first);
+   bson_destroy (second);
+   app_close (&a);
+}
+END_TEST
+
+START_TEST (a_related_field_of_the_payloads_name_is_shown_not_the_payload)
+{
+   app_t a;
+   docrel_doc_t **posts;
+   size_t n;
+   bson_t *opts = fixture_json ("{\"join\": {\"tags\": {\"$payload\": \"name\"}}}");
+   bson_t *two = fixture_json ("{\"_id\": 2}");
+   bson_t out;
+   char *json;
+   bson_error_t error;
+
+   app_open (&a);
+   ASSERT_OK (link_json (fixture_get (a.session, a.post, 2, NULL), fixture_get (a.session, a.tag, 100, NULL),
+                         "{\"payload\": {\"quantity\": 1}}", &error),
+              error);
+   docrel_session_destroy (a.session);
+   a.session = docrel_session_new (a.store);
+   ASSERT_OK (docrel_find_all (a.session, a.post, two, opts, &posts, &n, &error), error);
+   ck_assert_uint_eq (n, 1);
+   ASSERT_OK (docrel_doc_to_bson (posts[0], true, &out, &error), error);
+   json = bson_as_relaxed_extended_json (&out, NULL);
+   ck_assert_str_eq (json, "{ \"_id\" : 2, \"tags\" : [ { \"_id\" : 100, \"name\" : \"c\" } ] }");
+   bson_free (json);
+   bson_destroy (&out);
+   bson_free (posts);
+   bson_destroy (two);
+   bson_destroy (opts);
+   app_close (&a);
+}
+END_TEST
+
+START_TEST (a_symmetric_link_shows_its_payload_from_both_ends)
+{
+   app_t a;
+   docrel_model_t *human;
+   docrel_relation_t *r;
+   docrel_doc_t **docs;
+   docrel_doc_t *const *friends;
+   size_t n, i;
+   static const char *const humans[] = {"{\"_id\": 1}", "{\"_id\": 2}", NULL};
+   bson_t *opts = fixture_json ("{\"sort\": {\"_id\": 1}, \"join\": {\"friends\": {\"$payload\": \"since\"}}}");
+   bson_t *payload = fixture_json ("{\"payload\": {\"year\": 2020}}");
+   bson_t *year = fixture_json ("{\"year\": 2020}");
+   bson_t *bad = fixture_json ("{\"payload\": {\"Human__id_2\": 1}}");
+   bson_error_t error;
+
+   app_open (&a);
+   human = fixture_keyed_model (a.store, "Human");
+   r = fixture_declare (docrel_model_has_and_belongs_to_many, human, human, "friends", "_id", "_id",
+                        "{\"symmetric\": true}");
+   fixture_seed (a.store, human, humans);
+   ck_assert (!docrel_link (fixture_get (a.session, human, 1, NULL), "friends", fixture_get (a.session, human, 2, NULL),
+                            bad, &error));
+   ASSERT_MENTIONS (error, "'Human__id_2'");
+   ASSERT_OK (docrel_link (fixture_get (a.session, human, 1, NULL), "friends", fixture_get (a.session, human, 2, NULL),
+                           payload, &error),
+              error);
+   ck_assert_int_eq (fixture_count_all (a.store, docrel_relation_link_model (r)), 1);
+   docrel_session_destroy (a.session);
+   a.session = docrel_session_new (a.store);
+   ASSERT_OK (docrel_find_all (a.session, human, NULL, opts, &docs, &n, &error), error);
+   ck_assert_uint_eq (n, 2);
+   for (i = 0; i < 2; i++) {
+      size_t k;
+      ck_assert (docrel_doc_related (docs[i], "friends", &friends, &k) && k == 1);
+      ck_assert (bson_equal (docrel_doc_link_payload (docs[i], "friends", friends[0]), year));
+   }
+   bson_free (docs);
+   bson_destroy (opts);
+   bson_destroy (payload);
+   bson_destroy (year);
+   bson_destroy (bad);
+   app_close (&a);
+}
+END_TEST
+
+START_TEST (set_links_keeps_payloads_on_composite_keys)
+{
+   docrel_store_t *store = fixture_store_open ();
+   docrel_session_t *session = docrel_session_new (store);
+   docrel_model_t *person = fixture_keyed_model (store, "Person");
+   docrel_model_t *club = fixture_keyed_model (store, "Club");
+   static const char *const people[] = {"{\"_id\": 1, \"name\": \"Ann\", \"born\": 1990}", NULL};
+   static const char *const clubs[] = {"{\"_id\": 30, \"code\": \"chess\", \"region\": \"north\"}",
+                                       "{\"_id\": 31, \"code\": \"chess\", \"region\": \"south\"}", NULL};
+   docrel_relation_t *r =
+      fixture_declare (docrel_model_has_and_belongs_to_many, person, club, "clubs", NULL, NULL,
+                       "{\"leftKeys\": [\"name\", \"born\"], \"rightKeys\": [\"code\", \"region\"]}");
+   docrel_doc_t *ann;
+   bson_t *keep = fixture_json ("{\"k\": {\"code\": \"chess\", \"region\": \"south\"}}");
+   bson_t *rank = fixture_json ("{\"payload\": {\"rank\": 3}}");
+   bson_iter_t iter;
+   bson_value_t key;
+   bson_error_t error;
+
+   fixture_seed (store, person, people);
+   fixture_seed (store, club, clubs);
+   ann = fixture_get (session, person, 1, NULL);
+   ASSERT_OK (docrel_link (ann, "clubs", fixture_get (session, club, 30, NULL), NULL, &error), error);
+   ASSERT_OK (docrel_link (ann, "clubs", fixture_get (session, club, 31, NULL), rank, &error), error);
+   ck_assert (bson_iter_init_find (&iter, keep, "k"));
+   key = *bson_iter_value (&iter);
+   ASSERT_OK (docrel_set_links (ann, "clubs", &key, 1, NULL, &error), error);
+   ck_assert_int_eq (fixture_count_all (store, docrel_relation_link_model (r)), 1);
+   ck_assert_int_eq (fixture_count_where (store, docrel_relation_link_model (r),
+                                          "{\"Club_region\": \"south\", "
+                                          "\"rank\": 3}"),
+                     1);
+   bson_destroy (keep);
+   bson_destroy (rank);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -493,6 +659,10 @@ main (void)
    tcase_add_test (tc, set_links_keeps_the_payloads_of_links_that_stay);
    tcase_add_test (tc, a_dry_run_plans_the_payload_and_writes_nothing);
    tcase_add_test (tc, a_deferred_link_keeps_its_payload_for_the_next_save_all);
+   tcase_add_test (tc, a_dry_run_leaves_the_payloads_in_memory_as_they_were);
+   tcase_add_test (tc, a_pair_linked_twice_before_one_save_all_merges_its_payloads);
+   tcase_add_test (tc, set_links_keeps_payloads_on_composite_keys);
+   tcase_add_test (tc, a_symmetric_link_shows_its_payload_from_both_ends);
    suite_add_tcase (s, tc);
    tc = tcase_create ("slot");
    tcase_add_test (tc, a_payload_added_in_the_slot_is_written_by_save_all);
@@ -501,6 +671,7 @@ main (void)
    tc = tcase_create ("join");
    tcase_add_test (tc, a_payload_join_renders_each_parents_own_payload);
    tcase_add_test (tc, a_bad_payload_edge_is_refused_naming_the_path);
+   tcase_add_test (tc, a_related_field_of_the_payloads_name_is_shown_not_the_payload);
    suite_add_tcase (s, tc);
    return fixture_run (s);
 }

@@ -250,6 +250,7 @@ struct _docrel_payloads_t {
    char *render_as; /* the $payload edge's name, or NULL */
    docrel_payload_t *entries;
    size_t n;
+   docrel_idmap_t by_doc; /* the related document's address -> 1 + its entry */
 };
 
 /* The entry of doc in slot, or NULL. */

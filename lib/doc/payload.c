@@ -12,14 +12,22 @@
 docrel_payload_t *
 docrel_payloads__get (const docrel_slot_t *slot, const docrel_doc_t *doc)
 {
-   size_t i;
+   void *at;
 
-   for (i = 0; slot->payloads && i < slot->payloads->n; i++) {
-      if (slot->payloads->entries[i].doc == doc) {
-         return &slot->payloads->entries[i];
-      }
+   if (!slot->payloads) {
+      return NULL;
    }
-   return NULL;
+   at = docrel_idmap__get (&slot->payloads->by_doc, NULL, (const uint8_t *) &doc, sizeof doc);
+   return at ? &slot->payloads->entries[(uintptr_t) at - 1] : NULL;
+}
+
+/* Indexes entry i by its document. */
+static void
+index_entry (docrel_payloads_t *p, size_t i)
+{
+   docrel_doc_t *doc = p->entries[i].doc;
+
+   docrel_idmap__put (&p->by_doc, NULL, (const uint8_t *) &doc, sizeof doc, (void *) (uintptr_t) (i + 1));
 }
 
 /* The entry of doc, added (with an empty payload) if missing. */
@@ -34,6 +42,7 @@ entry_for (docrel_slot_t *slot, docrel_doc_t *doc)
    }
    if (!slot->payloads) {
       slot->payloads = bson_malloc0 (sizeof *slot->payloads);
+      docrel_idmap__init (&slot->payloads->by_doc);
    }
    p = slot->payloads;
    p->entries = bson_realloc (p->entries, (p->n + 1) * sizeof *p->entries);
@@ -41,6 +50,7 @@ entry_for (docrel_slot_t *slot, docrel_doc_t *doc)
    e->doc = doc;
    e->payload = bson_new ();
    e->set = NULL;
+   index_entry (p, p->n - 1);
    return e;
 }
 
@@ -62,6 +72,7 @@ docrel_payloads__name (docrel_slot_t *slot, const char *render_as)
 {
    if (!slot->payloads) {
       slot->payloads = bson_malloc0 (sizeof *slot->payloads);
+      docrel_idmap__init (&slot->payloads->by_doc);
    }
    bson_free (slot->payloads->render_as);
    slot->payloads->render_as = bson_strdup (render_as);
@@ -113,6 +124,7 @@ docrel_payloads__free (docrel_payloads_t *p)
    }
    bson_free (p->entries);
    bson_free (p->render_as);
+   docrel_idmap__destroy (&p->by_doc);
    bson_free (p);
 }
 
@@ -143,6 +155,10 @@ docrel_payloads__settle (docrel_slot_t *slot)
    }
    if (p) {
       p->n = kept;
+      docrel_idmap__destroy (&p->by_doc); /* entries moved: index them again */
+      for (i = 0; i < kept; i++) {
+         index_entry (p, i);
+      }
    }
 }
 
@@ -156,6 +172,7 @@ docrel_payloads__copy (const docrel_payloads_t *p)
       return NULL;
    }
    out = bson_malloc0 (sizeof *out);
+   docrel_idmap__init (&out->by_doc);
    out->render_as = p->render_as ? bson_strdup (p->render_as) : NULL;
    out->n = p->n;
    out->entries = p->n ? bson_malloc (p->n * sizeof *out->entries) : NULL;
@@ -163,6 +180,7 @@ docrel_payloads__copy (const docrel_payloads_t *p)
       out->entries[i].doc = p->entries[i].doc;
       out->entries[i].payload = bson_copy (p->entries[i].payload);
       out->entries[i].set = p->entries[i].set ? bson_copy (p->entries[i].set) : NULL;
+      index_entry (out, i);
    }
    return out;
 }

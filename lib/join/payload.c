@@ -69,7 +69,8 @@ bucket (const docrel_keyindex_t *index, const bson_t *fields, char *const *paths
 }
 
 /* One side's links: each gives its payload to every (parent, target) pair
- * it joins whose target is in the parent's slot. */
+ * it joins (a target the edge's $skip / $limit left out of the slot gets
+ * one too: what its link holds, unseen until it joins the slot). */
 static void
 attach_side (const docrel_relation_t *r,
              const docrel_keyindex_t *parents,
@@ -94,9 +95,7 @@ attach_side (const docrel_relation_t *r,
       for (p = 0; p < ps->n; p++) {
          docrel_slot_t *slot = docrel_doc__slot (ps->entries[p].doc, r->index);
          for (t = 0; t < ts->n; t++) {
-            if (docrel_slot__holds (slot, ts->entries[t].doc)) {
-               docrel_payloads__load (slot, ts->entries[t].doc, &payload);
-            }
+            docrel_payloads__load (slot, ts->entries[t].doc, &payload);
          }
       }
       bson_destroy (&payload);
