@@ -518,6 +518,90 @@ START_TEST (an_edge_costs_one_command_for_1_and_for_50_parents)
 }
 END_TEST
 
+START_TEST (a_joining_cursor_counts_batch_by_batch)
+{
+   world_t w;
+   bson_error_t error;
+   docrel_session_t *session;
+   docrel_cursor_t *cursor;
+   docrel_store_stats_t stats;
+   docrel_doc_t *doc;
+   bson_t *opts;
+   char got[128] = "";
+
+   world_open (&w);
+   session = docrel_session_new (w.store);
+   opts = fixture_json ("{\"sort\": {\"_id\": 1}, \"batchSize\": 2, \"join\": {\"posts\": {\"$count\": true}}}");
+   docrel_store_stats_reset (w.store);
+   cursor = docrel_find (session, w.author, NULL, opts, &error);
+   ASSERT_OK (cursor != NULL, error);
+   while (docrel_cursor_next (cursor, &doc)) {
+      char part[48];
+
+      describe_counts (&doc, 1, "posts", part, sizeof part);
+      strncat (got, got[0] ? " " : "", sizeof got - strlen (got) - 1);
+      strncat (got, part, sizeof got - strlen (got) - 1);
+   }
+   ASSERT_OK (!docrel_cursor_error (cursor, &error), error);
+   docrel_cursor_destroy (cursor);
+   docrel_store_stats (w.store, &stats);
+   ck_assert_str_eq (got, "1:2 2:1 3:0");
+   ck_assert_uint_eq (stats.counts, 2); /* one per batch of two authors */
+   bson_destroy (opts);
+   docrel_session_destroy (session);
+   fixture_store_close (w.store);
+}
+END_TEST
+
+/* 10,001 parents: two chunks of keys, two grouped counts. */
+START_TEST (a_count_over_10001_parents_is_one_command_per_chunk)
+{
+   enum { N = 10001 };
+   world_t w;
+   bson_error_t error;
+   docrel_session_t *session;
+   docrel_store_stats_t stats;
+   docrel_doc_t **docs = bson_malloc ((N + 2) * sizeof *docs), **found;
+   size_t n;
+   bson_t *filter, *opts;
+   int64_t total = 0;
+
+   world_open (&w);
+   session = docrel_session_new (w.store);
+   for (int i = 0; i < N; i++) {
+      char json[48];
+      bson_snprintf (json, sizeof json, "{\"_id\": %d}", 100000 + i);
+      docs[i] = docrel_doc_new_from_json (session, w.author, json, &error);
+      ASSERT_OK (docs[i] != NULL, error);
+   }
+   docs[N] = docrel_doc_new_from_json (session, w.post, "{\"_id\": 900, \"authorId\": 100000}", &error);
+   docs[N + 1] = docrel_doc_new_from_json (session, w.post, "{\"_id\": 901, \"authorId\": 110000}", &error);
+   ASSERT_OK (docs[N] && docs[N + 1] && docrel_save_all_many (docs, N + 2, NULL, NULL, NULL, &error), error);
+   docrel_session_destroy (session);
+
+   session = docrel_session_new (w.store);
+   filter = fixture_json ("{\"_id\": {\"$gte\": 100000}}");
+   opts = fixture_json ("{\"join\": {\"posts\": {\"$count\": true}}}");
+   docrel_store_stats_reset (w.store);
+   ASSERT_OK (docrel_find_all (session, w.author, filter, opts, &found, &n, &error), error);
+   docrel_store_stats (w.store, &stats);
+   ck_assert_uint_eq (n, N);
+   ck_assert_uint_eq (stats.counts, 2);
+   for (size_t i = 0; i < n; i++) {
+      int64_t count;
+      ck_assert (docrel_doc_related_count (found[i], "posts", &count));
+      total += count;
+   }
+   ck_assert_int_eq (total, 2);
+   bson_free (found);
+   bson_free (docs);
+   bson_destroy (filter);
+   bson_destroy (opts);
+   docrel_session_destroy (session);
+   fixture_store_close (w.store);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -536,6 +620,8 @@ main (void)
    tcase_add_test (tc, bad_count_edges_are_refused);
    tcase_add_test (tc, a_false_count_loads_the_edge);
    tcase_add_test (tc, an_edge_costs_one_command_for_1_and_for_50_parents);
+   tcase_add_test (tc, a_joining_cursor_counts_batch_by_batch);
+   tcase_add_test (tc, a_count_over_10001_parents_is_one_command_per_chunk);
    suite_add_tcase (suite, tc);
    return fixture_run (suite);
 }
