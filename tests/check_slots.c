@@ -3,8 +3,10 @@
  * its relation slots are filled (issue 13): the documents in its slots are
  * neither inserted nor updated, no key is copied into them or into it, and
  * no link is written; the slots stay as they were for a later save_all.
- * What the store holds is read back through a fresh session. The graph
- * calls that do write slots are check_graph_save.c. */
+ * What the store holds is read back through a fresh session. And what
+ * save_all does to a hasOne / hasMany child removed from a loaded slot
+ * when the relation says onRemove "keep": nothing. The graph calls that
+ * do write slots, and the other onRemove policies, are check_graph_save.c. */
 #include "fixture.h"
 
 /* Author hasMany posts, Post belongsTo author, Post hasAndBelongsToMany
@@ -162,6 +164,57 @@ START_TEST (a_loaded_document_updates_its_own_fields_only)
 }
 END_TEST
 
+/* ---- onRemove "keep" ---------------------------------------------------- */
+
+START_TEST (on_remove_keep_leaves_a_removed_child_as_it_is)
+{
+   static const char *const authors[] = {"{\"_id\": 1}", NULL};
+   static const char *const posts[] = {"{\"_id\": 10, \"authorId\": 1}", "{\"_id\": 11, \"authorId\": 1}", NULL};
+   static const char *const profiles[] = {"{\"_id\": 50, \"authorId\": 1}", NULL};
+   docrel_store_t *store = fixture_store_open ();
+   docrel_model_t *author_m = fixture_keyed_model (store, "Author");
+   docrel_model_t *post_m = fixture_keyed_model (store, "Post");
+   docrel_model_t *profile_m = fixture_keyed_model (store, "Profile");
+   docrel_session_t *session, *fresh;
+   docrel_doc_t *author, *removed;
+   docrel_doc_t *const *loaded;
+   docrel_store_stats_t stats;
+   bson_error_t error;
+   size_t n;
+
+   fixture_declare (docrel_model_has_many, author_m, post_m, "posts", "_id", "authorId", "{\"onRemove\": \"keep\"}");
+   fixture_declare (docrel_model_has_one, author_m, profile_m, "profile", "_id", "authorId",
+                    "{\"onRemove\": \"keep\"}");
+   fixture_seed (store, author_m, authors);
+   fixture_seed (store, post_m, posts);
+   fixture_seed (store, profile_m, profiles);
+   session = docrel_session_new (store);
+   author = fixture_get (session, author_m, 1, "{\"posts\": {\"$sort\": {\"_id\": 1}}, \"profile\": true}");
+   ck_assert (docrel_doc_related (author, "posts", &loaded, &n) && n == 2);
+   removed = loaded[0];
+   ASSERT_OK (docrel_doc_remove_related (author, "posts", removed, &error), error);
+   ASSERT_OK (docrel_doc_set_related (author, "profile", NULL, 0, &error), error);
+   docrel_store_stats_reset (store);
+   ASSERT_OK (docrel_save_all (author, NULL, NULL, NULL, &error), error);
+   docrel_store_stats (store, &stats);
+   ck_assert_uint_eq (stats.inserts + stats.updates + stats.deletes, 0);
+   /* untouched in the store and in memory; the slots say what was edited */
+   ck_assert_int_eq (fixture_count_where (store, post_m, "{\"authorId\": 1}"), 2);
+   ck_assert_int_eq (fixture_count_where (store, profile_m, "{\"_id\": 50, \"authorId\": 1}"), 1);
+   ck_assert (docrel_doc_has (removed, "authorId") && !docrel_doc_is_dirty (removed));
+   ck_assert_uint_eq (slot_count (author, "posts"), 1);
+   ck_assert_uint_eq (slot_count (author, "profile"), 0);
+   /* so a fresh load finds them related again */
+   fresh = docrel_session_new (store);
+   author = fixture_get (fresh, author_m, 1, "{\"posts\": true, \"profile\": true}");
+   ck_assert_uint_eq (slot_count (author, "posts"), 2);
+   ck_assert_uint_eq (slot_count (author, "profile"), 1);
+   docrel_session_destroy (fresh);
+   docrel_session_destroy (session);
+   fixture_store_close (store);
+}
+END_TEST
+
 static Suite *
 slots_suite (void)
 {
@@ -170,6 +223,10 @@ slots_suite (void)
 
    tcase_add_test (tc, a_new_document_is_inserted_alone_whatever_its_slots_hold);
    tcase_add_test (tc, a_loaded_document_updates_its_own_fields_only);
+   suite_add_tcase (s, tc);
+
+   tc = tcase_create ("on_remove_keep");
+   tcase_add_test (tc, on_remove_keep_leaves_a_removed_child_as_it_is);
    suite_add_tcase (s, tc);
    return s;
 }
