@@ -193,6 +193,76 @@ START_TEST (a_deferred_change_waits_for_the_next_save_all)
 }
 END_TEST
 
+/* Reloads user 1 in a fresh session with its posts, roles and profile. */
+static docrel_doc_t *
+reload_user (app_t *a)
+{
+   docrel_session_destroy (a->session);
+   a->session = docrel_session_new (a->store);
+   return fixture_get (a->session, a->user, 1, "{\"posts\": true, \"roles\": true, \"profile\": true}");
+}
+
+START_TEST (a_deferred_unlink_waits_for_the_next_save_all)
+{
+   /* issue 13: unlink with "defer" changes memory only; save_all writes
+    * it, once, on every relation kind. */
+   app_t a;
+   docrel_doc_t *user, *post, *profile, *owner;
+   docrel_doc_t *const *docs;
+   bson_t *defer = fixture_json ("{\"defer\": true}");
+   bson_value_t role = fixture_int_key (100);
+   docrel_store_stats_t stats;
+   bson_error_t error;
+   size_t n;
+
+   app_open (&a);
+   user = fixture_get (a.session, a.user, 1, NULL);
+   ASSERT_OK (docrel_link (user, "posts", fixture_get (a.session, a.post, 10, NULL), NULL, &error), error);
+   ASSERT_OK (docrel_link_key (user, "roles", &role, NULL, &error), error);
+   ASSERT_OK (docrel_link (fixture_get (a.session, a.post, 11, NULL), "user", fixture_get (a.session, a.user, 2, NULL),
+                           NULL, &error),
+              error);
+   user = reload_user (&a);
+   post = fixture_get (a.session, a.post, 10, NULL);
+   profile = fixture_get (a.session, a.profile, 50, NULL);
+   docrel_store_stats_reset (a.store);
+   ASSERT_OK (docrel_unlink (user, "posts", post, defer, &error), error);
+   ASSERT_OK (docrel_unlink (user, "profile", profile, defer, &error), error);
+   ASSERT_OK (docrel_unlink_key (user, "roles", &role, defer, &error), error);
+   owner = fixture_get (a.session, a.user, 2, NULL);
+   ASSERT_OK (docrel_unlink (fixture_get (a.session, a.post, 11, NULL), "user", owner, defer, &error), error);
+   /* nothing written; memory says it already */
+   docrel_store_stats (a.store, &stats);
+   ck_assert_uint_eq (stats.inserts + stats.updates + stats.deletes, 0);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"userId\": {\"$ne\": null}}"), 2);
+   ck_assert_int_eq (fixture_count_where (a.store, a.profile, "{\"userId\": 1}"), 1);
+   ck_assert_int_eq (fixture_count_all (a.store, a.link), 1);
+   ck_assert (docrel_doc_related (user, "posts", &docs, &n) && n == 0);
+   /* a bare key: the slot can no longer say what the store holds */
+   ck_assert (!docrel_doc_related (user, "roles", &docs, &n));
+   ck_assert (!docrel_doc_has (fixture_get (a.session, a.post, 11, NULL), "userId"));
+   /* save_all of each root writes its own */
+   ASSERT_OK (docrel_save_all (user, NULL, NULL, NULL, &error), error);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 10, \"userId\": null}"), 1);
+   ck_assert_int_eq (fixture_count_where (a.store, a.profile, "{\"userId\": 1}"), 0);
+   ck_assert_int_eq (fixture_count_all (a.store, a.link), 0);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"_id\": 11, \"userId\": 2}"), 1);
+   ASSERT_OK (docrel_save_all (fixture_get (a.session, a.post, 11, NULL), NULL, NULL, NULL, &error), error);
+   ck_assert_int_eq (fixture_count_where (a.store, a.post, "{\"userId\": {\"$ne\": null}}"), 0);
+   /* done once: saving again writes nothing, and a fresh load agrees */
+   docrel_store_stats_reset (a.store);
+   ASSERT_OK (docrel_save_all (user, NULL, NULL, NULL, &error), error);
+   docrel_store_stats (a.store, &stats);
+   ck_assert_uint_eq (stats.inserts + stats.updates + stats.deletes, 0);
+   user = reload_user (&a);
+   ck_assert (docrel_doc_related (user, "posts", &docs, &n) && n == 0);
+   ck_assert (docrel_doc_related (user, "roles", &docs, &n) && n == 0);
+   ck_assert (docrel_doc_related (user, "profile", &docs, &n) && n == 0);
+   bson_destroy (defer);
+   app_close (&a);
+}
+END_TEST
+
 START_TEST (linking_needs_a_saved_document_unless_deferred)
 {
    app_t a;
@@ -229,6 +299,7 @@ main (void)
    tcase_add_test (tc, links_by_document_and_by_bare_key_without_checking_the_far_end);
    tcase_add_test (tc, set_links_replaces_the_set_as_medusa_does);
    tcase_add_test (tc, a_deferred_change_waits_for_the_next_save_all);
+   tcase_add_test (tc, a_deferred_unlink_waits_for_the_next_save_all);
    tcase_add_test (tc, linking_needs_a_saved_document_unless_deferred);
    suite_add_tcase (s, tc);
    return fixture_run (s);
