@@ -16,7 +16,10 @@
  *
  *   SELECT doc FROM (SELECT doc, <k0> AS k FROM "c" <where>) WHERE k = <marker>
  *
- * only when the first statement met the marker. */
+ * only when the first statement met the marker. A count without $filter
+ * (the filter a key lookup on the group path) drops docrel_match and the
+ * rowid subquery: sql.c's append_group_lookup counts straight off the key
+ * index (1,000,000 children of 200 parents: 0.18 s instead of 2.4 s). */
 #include <string.h>
 
 #include "util/util-private.h"
