@@ -13,7 +13,10 @@
  *              sorted order ("Post_Tag"); a link holds the fields
  *              "<A>_<left_key>" and "<B>_<right_key>" under a unique
  *              compound index, so linking twice is harmless and no
- *              concatenation of keys can collide.
+ *              concatenation of keys can collide. A link may hold more
+ *              fields, its payload (docrel_link's "payload" option in
+ *              docrel-graph.h; the join edge option "$payload" and
+ *              docrel_doc_link_payload in docrel-doc.h).
  *
  * Declaring a relation creates the index its joins need (on b.right_key for
  * hasOne / hasMany / belongsTo when it is not _id; the link collection's
