@@ -344,6 +344,19 @@ START_TEST (a_payload_join_renders_each_parents_own_payload)
    ck_assert (!bson_has_field (&out, "link"));
    bson_destroy (&out);
    bson_free (posts);
+   /* docrel_load takes the same edge */
+   {
+      docrel_session_t *other = docrel_session_new (a.store);
+      docrel_doc_t *post = fixture_get (other, a.post, 2, NULL);
+      bson_t *edge = fixture_json ("{\"$payload\": \"link\"}");
+      bson_t *q2 = fixture_json ("{\"quantity\": 2}");
+      ASSERT_OK (docrel_load (post, "tags", edge, &error), error);
+      ck_assert (docrel_doc_related (post, "tags", &tags, &n) && n == 1);
+      ck_assert (bson_equal (docrel_doc_link_payload (post, "tags", tags[0]), q2));
+      bson_destroy (edge);
+      bson_destroy (q2);
+      docrel_session_destroy (other);
+   }
    /* joined again without $payload: nothing known, nothing rendered */
    ASSERT_OK (docrel_find_all (a.session, a.post, NULL, plain, &posts, &n, &error), error);
    ck_assert (docrel_doc_related (posts[0], "tags", &tags, &n) && n == 1);
@@ -646,6 +659,44 @@ START_TEST (set_links_keeps_payloads_on_composite_keys)
 }
 END_TEST
 
+START_TEST (a_joining_cursor_reads_payloads_batch_by_batch)
+{
+   app_t a;
+   docrel_cursor_t *cursor;
+   docrel_doc_t *doc;
+   docrel_doc_t *const *tags;
+   size_t n;
+   int32_t seen = 0;
+   bson_t *opts = fixture_json (
+      "{\"sort\": {\"_id\": 1}, \"batchSize\": 1, \"join\": {\"tags\": {\"$payload\": \"link\"}}}");
+   bson_error_t error;
+
+   app_open (&a);
+   ASSERT_OK (link_json (fixture_get (a.session, a.post, 1, NULL), fixture_get (a.session, a.tag, 100, NULL),
+                         "{\"payload\": {\"quantity\": 1}}", &error),
+              error);
+   ASSERT_OK (link_json (fixture_get (a.session, a.post, 2, NULL), fixture_get (a.session, a.tag, 100, NULL),
+                         "{\"payload\": {\"quantity\": 2}}", &error),
+              error);
+   docrel_session_destroy (a.session);
+   a.session = docrel_session_new (a.store);
+   cursor = docrel_find (a.session, a.post, NULL, opts, &error);
+   ck_assert_msg (cursor != NULL, "%s", error.message);
+   while (docrel_cursor_next (cursor, &doc)) {
+      bson_iter_t iter;
+      ck_assert (docrel_doc_related (doc, "tags", &tags, &n) && n == 1);
+      ck_assert (bson_iter_init_find (&iter, docrel_doc_link_payload (doc, "tags", tags[0]), "quantity"));
+      ck_assert_int_eq (bson_iter_int32 (&iter), fixture_id_of (doc));
+      seen++;
+   }
+   ck_assert (!docrel_cursor_error (cursor, &error));
+   ck_assert_int_eq (seen, 2);
+   docrel_cursor_destroy (cursor);
+   bson_destroy (opts);
+   app_close (&a);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -672,6 +723,7 @@ main (void)
    tcase_add_test (tc, a_payload_join_renders_each_parents_own_payload);
    tcase_add_test (tc, a_bad_payload_edge_is_refused_naming_the_path);
    tcase_add_test (tc, a_related_field_of_the_payloads_name_is_shown_not_the_payload);
+   tcase_add_test (tc, a_joining_cursor_reads_payloads_batch_by_batch);
    suite_add_tcase (s, tc);
    return fixture_run (s);
 }
