@@ -38,14 +38,17 @@
  * plan (may be NULL) is always initialised (the caller destroys it) with
  * one entry per command, in the order they are (or would be) sent:
  *   {"writes": [{"op": "insert" | "update" | "delete" | "link" | "unlink"
- *                      | "updateWhere",
+ *                      | "updateWhere" | "updateLinks",
  *                "model": name, "collection": name, "level": n,
  *                "count": n, "ids": [...],      (documents by key)
- *                "count": n, "links": [...],    ("link": the links' key pairs)
+ *                "count": n, "links": [...],    ("link": the links' key pairs
+ *                                                and payloads; "updateLinks":
+ *                                                each stored link's key pair
+ *                                                and the payload fields set)
  *                "filter": {...},               (range steps)
  *                "update": {"$unset": ...}}, ...]}   ("updateWhere")
  * "count" (an int64) is the number of documents a step names ("ids") or
- * inserts ("links"); a range step ("unlink", "updateWhere") names a filter
+ * inserts or updates ("links"); a range step ("unlink", "updateWhere") names a filter
  * instead, and how many documents match it is the store's business.
  * Without "dryRun", plan lists the writes the store holds when the call
  * returns: all of them on success, none after a failure the store rolled
