@@ -435,6 +435,40 @@ START_TEST (a_false_count_loads_the_edge)
 }
 END_TEST
 
+/* The succeeded events of a trace, as "command collection documents; ...". */
+static void
+trace_succeeded (const docrel_trace_event_t *event, void *user_data)
+{
+   char *out = user_data;
+   char part[96];
+
+   bson_snprintf (part, sizeof part, "%s%s %s %" PRIu64, out[0] ? "; " : "", docrel_trace_event_command_name (event),
+                  docrel_trace_event_collection (event), docrel_trace_event_documents (event));
+   strncat (out, part, 255 - strlen (out));
+}
+
+START_TEST (a_count_edge_is_traced_as_one_count_command)
+{
+   world_t w;
+   bson_error_t error;
+   docrel_session_t *session;
+   docrel_trace_callbacks_t callbacks = {NULL, trace_succeeded, NULL};
+   char events[256] = "";
+
+   world_open (&w);
+   session = docrel_session_new (w.store);
+   ASSERT_OK (docrel_store_set_trace (w.store, &callbacks, events, &error), error);
+   fixture_get (session, w.author, 1, "{\"posts\": {\"$count\": true}}");
+   ASSERT_OK (docrel_store_set_trace (w.store, NULL, NULL, &error), error);
+   /* the find ends when its cursor does, maybe after the count */
+   ck_assert_msg (strcmp (events, "find Author 1; count Post 2") == 0 ||
+                     strcmp (events, "count Post 2; find Author 1") == 0,
+                  "events: %s", events);
+   docrel_session_destroy (session);
+   fixture_store_close (w.store);
+}
+END_TEST
+
 /* Authors 1..n with two posts each, each post with a tag. */
 static void
 seed_many (world_t *w, int n)
@@ -621,6 +655,7 @@ main (void)
    tcase_add_test (tc, a_false_count_loads_the_edge);
    tcase_add_test (tc, an_edge_costs_one_command_for_1_and_for_50_parents);
    tcase_add_test (tc, a_joining_cursor_counts_batch_by_batch);
+   tcase_add_test (tc, a_count_edge_is_traced_as_one_count_command);
    tcase_add_test (tc, a_count_over_10001_parents_is_one_command_per_chunk);
    suite_add_tcase (suite, tc);
    return fixture_run (suite);

@@ -17,7 +17,10 @@
  *   "getMore"           MongoDB only: one more batch of a find's results,
  *                       sent by libmongoc as the find is read (documents:
  *                       then the batch's)
- *   "count"             one count (documents: then the number counted)
+ *   "count"             one count (documents: then the number counted),
+ *                       also a join tree's grouped count of a $count edge
+ *                       (docrel-relation.h: the number counted over every
+ *                       key it was sent, in one command)
  *   "explain"           one query plan, nothing read
  *   "create"            making sure a collection exists (a model's first use)
  *   "createIndexes"     making sure one index exists (documents: its keys)

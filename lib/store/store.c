@@ -615,6 +615,22 @@ docrel_store__count_matches (docrel_store_t *store,
    return ok;
 }
 
+/* The caller's visitor, and the documents counted (the trace's). */
+typedef struct {
+   docrel_group_visit_t visit;
+   void *ctx;
+   uint64_t counted;
+} group_tally_t;
+
+static void
+group_visit (const uint8_t *key, size_t len, int64_t count, void *ctx)
+{
+   group_tally_t *t = ctx;
+
+   t->counted += count > 0 ? (uint64_t) count : 0;
+   t->visit (key, len, count, t->ctx);
+}
+
 /* A grouped count, as a count: one command whatever the number of groups. */
 bool
 docrel_store__group_count (docrel_store_t *store,
@@ -626,6 +642,7 @@ docrel_store__group_count (docrel_store_t *store,
                            void *ctx,
                            bson_error_t *error)
 {
+   group_tally_t tally = {visit, ctx, 0};
    docrel_trace_span_t span;
    bson_error_t own;
    bool ok;
@@ -645,8 +662,8 @@ docrel_store__group_count (docrel_store_t *store,
    error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_COUNT, 0);
    docrel_trace__start (store, &span, "count", collection, 0);
-   ok = store->vtable->group_count (store->backend, collection, filter, paths, n_paths, visit, ctx, error);
-   docrel_trace__end (store, &span, 0, ok ? NULL : error);
+   ok = store->vtable->group_count (store->backend, collection, filter, paths, n_paths, group_visit, &tally, error);
+   docrel_trace__end (store, &span, tally.counted, ok ? NULL : error);
    return ok;
 }
 
