@@ -159,6 +159,11 @@ void docrel_chunks__init (docrel_chunks_t *chunks,
  * false when none is left. */
 bool docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter);
 
+/* The next chunk of a one-key set without an edge filter, as the values of
+ * a key lookup: *values (bson_malloc'd, *n of them) borrow from the set.
+ * False when none is left. */
+bool docrel_chunks__next_values (docrel_chunks_t *chunks, bson_value_t **values, size_t *n);
+
 struct _docrel_relation_t;
 
 /* related.c: *set (initialised here, the caller destroys it) gets the keys

@@ -23,6 +23,56 @@
 #include "bsonx/bsonx-private.h"
 #include "model/model-private.h"
 
+/* Appends the documents of one chunk's query to *all (*n_all of them). */
+static bool
+fetch_chunk (docrel_session_t *session,
+             docrel_model_t *model,
+             const docrel_find_spec_t *spec,
+             docrel_doc_t ***all,
+             size_t *n_all,
+             bson_error_t *error)
+{
+   docrel_doc_t **docs;
+   size_t n;
+
+   if (!docrel_fetch__all (session, model, spec, &docs, &n, error)) {
+      return false;
+   }
+   *all = bson_realloc (*all, (*n_all + n + 1) * sizeof **all);
+   if (n > 0) {
+      memcpy (*all + *n_all, docs, n * sizeof *docs);
+   }
+   *n_all += n;
+   bson_free (docs);
+   return true;
+}
+
+/* Each chunk of a one-key set without an edge filter as a key lookup: no
+ * filter to build or compile. */
+static bool
+fetch_lookups (docrel_session_t *session,
+               docrel_model_t *model,
+               docrel_chunks_t *chunks,
+               const char *path,
+               const docrel_find_spec_t *find,
+               docrel_doc_t ***all,
+               size_t *n_all,
+               bson_error_t *error)
+{
+   docrel_key_lookup_t lookup = {path, NULL, 0};
+   docrel_find_spec_t spec = *find;
+   bson_value_t *values;
+   bool ok = true;
+
+   spec.lookup = &lookup;
+   while (ok && docrel_chunks__next_values (chunks, &values, &lookup.n)) {
+      lookup.values = values;
+      ok = fetch_chunk (session, model, &spec, all, n_all, error);
+      bson_free (values);
+   }
+   return ok;
+}
+
 /* Loads the documents of model matching any tuple of set at paths, chunk
  * by chunk, into one array (bson_malloc'd, may be empty). find holds the
  * edge's compiled sort, projection and window; grouped applies the window
@@ -44,35 +94,32 @@ fetch (docrel_session_t *session,
    bson_t filter;
    docrel_doc_t **all = NULL;
    size_t n_all = 0;
+   bool lookups = n_paths == 1 && !edge_filter && !grouped;
+   bool ok = true;
 
    *out = NULL;
    *n_out = 0;
    docrel_chunks__init (&chunks, set, paths, n_paths, edge_filter);
-   while (docrel_chunks__next (&chunks, &filter)) {
+   if (lookups) {
+      ok = fetch_lookups (session, model, &chunks, paths[0], find, &all, &n_all, error);
+   }
+   while (ok && !lookups && docrel_chunks__next (&chunks, &filter)) {
       docrel_find_spec_t spec = *find;
       docrel_filter_t *compiled = docrel_filter__new (&filter, error);
-      docrel_doc_t **docs;
-      size_t n;
-      bool ok = compiled != NULL;
 
       bson_destroy (&filter);
+      ok = compiled != NULL;
       if (ok) {
          spec.filter = compiled;
          spec.group_paths = grouped ? (const char *const *) paths : NULL;
          spec.n_group_paths = grouped ? n_paths : 0;
-         ok = docrel_fetch__all (session, model, &spec, &docs, &n, error);
+         ok = fetch_chunk (session, model, &spec, &all, &n_all, error);
          docrel_filter__destroy (compiled);
       }
-      if (!ok) {
-         bson_free (all);
-         return false;
-      }
-      all = bson_realloc (all, (n_all + n + 1) * sizeof *all);
-      if (n > 0) {
-         memcpy (all + n_all, docs, n * sizeof *docs);
-      }
-      n_all += n;
-      bson_free (docs);
+   }
+   if (!ok) {
+      bson_free (all);
+      return false;
    }
    *out = all;
    *n_out = n_all;

@@ -187,6 +187,30 @@ docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter)
    return true;
 }
 
+bool
+docrel_chunks__next_values (docrel_chunks_t *chunks, bson_value_t **values, size_t *n)
+{
+   uint32_t count;
+
+   *values = NULL;
+   *n = 0;
+   if (chunks->left == 0) {
+      return false;
+   }
+   count = chunk_count (&chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths,
+                        chunks->n_paths);
+   *values = bson_malloc (count * sizeof **values);
+   while (*n < count && bson_iter_next (&chunks->cursor)) {
+      bson_iter_t tuple;
+
+      if (bson_iter_recurse (&chunks->cursor, &tuple) && bson_iter_next (&tuple)) {
+         (*values)[(*n)++] = *bson_iter_value (&tuple); /* points into the set's tuples */
+      }
+   }
+   chunks->left -= count;
+   return true;
+}
+
 /* ---- indexing documents by key tuple ---------------------------------- */
 
 void

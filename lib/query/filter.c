@@ -772,3 +772,20 @@ docrel_filter__spec (const docrel_filter_t *filter)
 {
    return filter->spec;
 }
+
+void
+docrel_filter__append_in (bson_t *out, const char *path, const bson_value_t *values, size_t n)
+{
+   bson_t spec, list;
+   char key[16];
+   const char *k;
+
+   bson_append_document_begin (out, path, -1, &spec);
+   bson_append_array_begin (&spec, "$in", 3, &list);
+   for (size_t i = 0; i < n; i++) {
+      bson_uint32_to_string ((uint32_t) i, &k, key, sizeof key);
+      bson_append_value (&list, k, -1, &values[i]);
+   }
+   bson_append_array_end (&spec, &list);
+   bson_append_document_end (out, &spec);
+}

@@ -60,6 +60,10 @@ typedef struct _docrel_filter_t docrel_filter_t;
  * spec; free it with docrel_filter__destroy (which accepts NULL). */
 docrel_filter_t *docrel_filter__new (const bson_t *spec, bson_error_t *error);
 
+/* Appends {path: {"$in": [values[0..n)]}} to out: the filter of a key
+ * lookup (store-private.h), for a backend that needs one. */
+void docrel_filter__append_in (bson_t *out, const char *path, const bson_value_t *values, size_t n);
+
 void docrel_filter__destroy (docrel_filter_t *filter);
 
 /* The spec it was compiled from. Borrowed. */

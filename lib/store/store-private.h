@@ -46,6 +46,16 @@ typedef struct {
    bool unique;
 } docrel_index_spec_t;
 
+/* A key lookup, what a join sends: the documents whose value at path is
+ * one of values[0..n), as the filter {path: {$in: [values]}} finds them.
+ * The embedded store binds the values' keycodes to one cached statement,
+ * so a join compiles no filter and formats no SQL per call. */
+typedef struct {
+   const char *path;
+   const bson_value_t *values;
+   size_t n;
+} docrel_key_lookup_t;
+
 /* One query, checked by the store before any backend sees it (skip and
  * limit not negative, group paths valid), as index specs are. filter, sort
  * and projection are compiled and already checked; each may be NULL (everything; insertion order; whole documents). They are
@@ -64,6 +74,9 @@ typedef struct {
     * across groups. */
    size_t n_group_paths;
    const char *const *group_paths;
+   /* Instead of filter (which is then NULL), for a find only (never grouped):
+    * borrowed as the rest. */
+   const docrel_key_lookup_t *lookup;
 } docrel_find_spec_t;
 
 /* One document's update: the _id and a MongoDB update document holding
@@ -313,6 +326,7 @@ bool docrel_store__update_where (struct _docrel_store_t *store,
  * tells whether the backend runs one. Counted in stats.transactions when
  * active. */
 bool docrel_store__begin (struct _docrel_store_t *store, bool *active, bson_error_t *error);
+
 bool docrel_store__commit (struct _docrel_store_t *store, bson_error_t *error);
 /* Rolls back the calling thread's transaction, if any; its own error is not
  * reported over the failure that led to it. */

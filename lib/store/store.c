@@ -430,6 +430,10 @@ check_find_spec (const docrel_find_spec_t *spec, bson_error_t *error)
                                 "skip and limit must not be negative (skip %" PRId64 ", limit %" PRId64 ")", spec->skip,
                                 spec->limit);
    }
+   if (spec->lookup && (spec->filter || spec->n_group_paths > 0 || (spec->lookup->n > 0 && !spec->lookup->values))) {
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "a key lookup takes no filter and no groups");
+   }
    if (spec->n_group_paths > 0 && !spec->group_paths) {
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
                                 "%zu group paths but no array", spec->n_group_paths);
@@ -606,6 +610,11 @@ docrel_store__count_matches (docrel_store_t *store,
    if (!check_find_spec (spec, error)) {
       *out = 0;
       return false;
+   }
+   if (spec->lookup) {
+      *out = 0;
+      return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "a count takes no key lookup");
    }
    error = error ? error : &own;
    docrel_store__count (store, DOCREL_COUNT_COUNT, 0);

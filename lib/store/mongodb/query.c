@@ -72,6 +72,19 @@ docrel_mongodb__filter_doc (const docrel_filter_t *filter)
    return spec ? spec : &empty;
 }
 
+/* A find's filter document: the compiled filter's, or a key lookup's
+ * $in built into own (initialised here; the caller destroys it). */
+static const bson_t *
+find_filter (const docrel_find_spec_t *spec, bson_t *own)
+{
+   bson_init (own);
+   if (spec->lookup) {
+      docrel_filter__append_in (own, spec->lookup->path, spec->lookup->values, spec->lookup->n);
+      return own;
+   }
+   return docrel_mongodb__filter_doc (spec->filter);
+}
+
 /* Building commands --------------------------------------------------------------- */
 
 static int32_t
@@ -414,6 +427,7 @@ docrel_mongodb__find (docrel_backend_t *b, const char *collection, const docrel_
    mongoc_collection_t *coll;
    bson_t opts = BSON_INITIALIZER;
    bson_t pipeline = BSON_INITIALIZER;
+   bson_t lookup;
    const bson_t *doc;
 
    cursor = bson_malloc0 (sizeof *cursor);
@@ -428,7 +442,8 @@ docrel_mongodb__find (docrel_backend_t *b, const char *collection, const docrel_
       cursor->cursor = mongoc_collection_aggregate (coll, MONGOC_QUERY_NONE, &pipeline, &opts, NULL);
    } else {
       find_opts (spec, &opts);
-      cursor->cursor = mongoc_collection_find_with_opts (coll, docrel_mongodb__filter_doc (spec->filter), &opts, NULL);
+      cursor->cursor = mongoc_collection_find_with_opts (coll, find_filter (spec, &lookup), &opts, NULL);
+      bson_destroy (&lookup); /* the cursor keeps a copy */
    }
    mongoc_collection_destroy (coll);
    if (mongoc_cursor_next (cursor->cursor, &doc)) {
@@ -610,6 +625,7 @@ docrel_mongodb__explain (docrel_backend_t *b,
    bson_t command, cursor;
    bson_t pipeline = BSON_INITIALIZER;
    bson_t opts = BSON_INITIALIZER;
+   bson_t lookup;
    bson_iter_t iter;
 
    (void) error; /* building the command cannot fail */
@@ -628,7 +644,8 @@ docrel_mongodb__explain (docrel_backend_t *b,
       BSON_APPEND_BOOL (&command, "allowDiskUse", true);
    } else {
       BSON_APPEND_UTF8 (&command, "find", collection);
-      BSON_APPEND_DOCUMENT (&command, "filter", docrel_mongodb__filter_doc (spec->filter));
+      BSON_APPEND_DOCUMENT (&command, "filter", find_filter (spec, &lookup));
+      bson_destroy (&lookup);
       find_opts (spec, &opts);
       bson_concat (&command, &opts);
    }

@@ -20,7 +20,8 @@
  *       the parameter with sqlite3_bind_pointer(..., "docrel_filter", NULL).
  *
  * The first two are deterministic (index expressions require it) and
- * innocuous (so they work with trusted_schema off). */
+ * innocuous (so they work with trusted_schema off). lookup.c adds
+ * docrel_keys and docrel_lookup_match. */
 #include <string.h>
 
 #include "bsonx/bsonx-private.h"
@@ -187,6 +188,9 @@ docrel_sqlite__register_functions (sqlite3 *db)
       /* Reads a pointer parameter: only in our own statements. */
       rc = sqlite3_create_function_v2 (db, "docrel_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_match, NULL,
                                        NULL, NULL);
+   }
+   if (rc == SQLITE_OK) {
+      rc = docrel_sqlite__register_lookups (db);
    }
    return rc;
 }

@@ -23,6 +23,7 @@ struct _docrel_backend_cursor_t {
    sqlite3_stmt *stmt;                    /* NULL once exhausted (or for a missing collection) */
    char *sql;                             /* the statement's cache key */
    docrel_filter_t *filter;               /* own copy, bound to stmt; NULL if it needs none */
+   docrel_sqlite_lookup_t *lookup;        /* a key lookup's keycodes, bound to stmt, or NULL */
    const docrel_projection_t *projection; /* borrowed from the spec */
    bson_t view;                           /* the current row, static over the statement's blob */
    bson_t projected;                      /* the current row projected, if has_projected */
@@ -110,12 +111,13 @@ shape_prepare (docrel_backend_t *b,
                const docrel_sqlite_shape_t *shape,
                const docrel_filter_t *filter,
                docrel_filter_t **own,
+               const docrel_sqlite_lookup_t *lookup,
                int64_t skip,
                int64_t limit,
                char **sql,
                bson_error_t *error)
 {
-   docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
+   docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false, lookup, 0};
    sqlite3_stmt *stmt = NULL;
    char *text = docrel_sqlite__build (b, coll, shape, filter, &p);
 
@@ -160,7 +162,7 @@ docrel_sqlite__query_prepare (docrel_backend_t *b,
 {
    docrel_sqlite_shape_t shape = {kind, sort, 0, NULL};
 
-   return shape_prepare (b, coll, &shape, filter, NULL, skip, limit, sql, error);
+   return shape_prepare (b, coll, &shape, filter, NULL, NULL, skip, limit, sql, error);
 }
 
 sqlite3_stmt *
@@ -171,7 +173,7 @@ docrel_sqlite__shape_prepare (docrel_backend_t *b,
                               char **sql,
                               bson_error_t *error)
 {
-   return shape_prepare (b, coll, shape, filter, NULL, 0, 0, sql, error);
+   return shape_prepare (b, coll, shape, filter, NULL, NULL, 0, 0, sql, error);
 }
 
 /* Queries ----------------------------------------------------------------------- */
@@ -217,8 +219,9 @@ docrel_sqlite__find (docrel_backend_t *writer,
       ok = true; /* no table yet: no documents */
    } else if (coll) {
       /* The cursor may outlive the caller's filter: it binds its own. */
-      cursor->stmt = shape_prepare (b, coll, &shape, spec->filter, &cursor->filter, spec->skip, spec->limit,
-                                    &cursor->sql, error);
+      cursor->lookup = spec->lookup ? docrel_sqlite__lookup_new (spec->lookup) : NULL;
+      cursor->stmt = shape_prepare (b, coll, &shape, spec->filter, &cursor->filter, cursor->lookup, spec->skip,
+                                    spec->limit, &cursor->sql, error);
       ok = cursor->stmt != NULL;
    }
    pthread_mutex_unlock (&b->mutex);
@@ -319,6 +322,7 @@ docrel_sqlite__cursor_destroy (docrel_backend_cursor_t *cursor)
       bson_destroy (&cursor->projected);
    }
    docrel_filter__destroy (cursor->filter); /* after the statement lets go of it */
+   docrel_sqlite__lookup_destroy (cursor->lookup);
    bson_free (cursor->collection);
    bson_free (cursor);
 }
@@ -352,7 +356,7 @@ docrel_sqlite__count (docrel_backend_t *writer,
       goto done;
    }
    shape = spec_shape (spec, DOCREL_SQLITE_QUERY_COUNT);
-   stmt = shape_prepare (b, coll, &shape, spec->filter, NULL, spec->skip, spec->limit, &sql, error);
+   stmt = shape_prepare (b, coll, &shape, spec->filter, NULL, NULL, spec->skip, spec->limit, &sql, error);
    if (!stmt) {
       goto done;
    }
@@ -377,7 +381,8 @@ docrel_sqlite__explain (docrel_backend_t *b,
                         bson_t *out,
                         bson_error_t *error)
 {
-   docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false};
+   docrel_sqlite_lookup_t *lookup = spec->lookup ? docrel_sqlite__lookup_new (spec->lookup) : NULL;
+   docrel_sqlite_params_t p = {DOCREL_BUF_INIT, NULL, 0, false, false, false, lookup, 0};
    docrel_sqlite_coll_t *coll;
    docrel_sqlite_shape_t shape;
    sqlite3_stmt *stmt = NULL;
@@ -430,6 +435,7 @@ done:
    sqlite3_free (explain);
    sqlite3_free (sql);
    docrel_sqlite__params_destroy (&p);
+   docrel_sqlite__lookup_destroy (lookup);
    pthread_mutex_unlock (&b->mutex);
    return ok;
 }

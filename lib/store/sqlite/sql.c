@@ -48,7 +48,7 @@
  * One case needs no docrel_match on most rows: a key lookup, a filter that
  * is nothing but {path: v}, {path: {$eq: v}} or {path: {$in: [v, ...]}} on
  * _id or on an indexed path, with every v a scalar whose keycode is equal
- * exactly when the filter calls it equal (see lookup_value). A document
+ * exactly when the filter calls it equal (see docrel_sqlite__lookup_value). A document
  * whose index key is one of those keycodes matches, one whose key is
  * anything else but the array marker does not, so only the documents with an
  * array on the path (never an _id) are matched in C:
@@ -65,6 +65,17 @@
  *   ... WHERE rowid IN (SELECT rowid FROM "c" WHERE <key> >= ? AND <key> < ?
  *      UNION ALL SELECT rowid FROM "c" WHERE <key> IN (?, ?))
  *      AND docrel_match(doc, ?)
+ *
+ * A join sends its keys as a key lookup (docrel_key_lookup_t), not a filter:
+ * their keycodes are bound as one pointer to the docrel_keys table-valued
+ * function (lookup.c), so the statement's text is the same whatever the
+ * number of keys and the statement cache always holds it; no filter is
+ * compiled (docrel_lookup_match compiles one only for a row with an array
+ * on the path, or for keys no index decides):
+ *
+ *   ... WHERE rowid IN (SELECT "c".rowid FROM docrel_keys(?) CROSS JOIN "c"
+ *      WHERE <key> = value [UNION ALL SELECT rowid FROM "c"
+ *      WHERE <key> = <array marker> AND docrel_lookup_match(doc, ?)])
  *
  * The rowid subquery also keeps SQLite on the index when the key list is
  * long (with `<key> IN (...) ORDER BY rowid` it scans the whole table once
@@ -111,8 +122,8 @@ docrel_sqlite__filter_is_empty (const docrel_filter_t *filter)
  * calls equal (compare.c and keycode.c share that order), and neither null
  * (which also matches a missing field) nor NaN. Types join keys do not use
  * are left out rather than argued about. */
-static bool
-lookup_value (const bson_value_t *v)
+bool
+docrel_sqlite__lookup_value (const bson_value_t *v)
 {
    switch (v->value_type) {
    case BSON_TYPE_INT32:
@@ -144,16 +155,16 @@ is_key_lookup (const docrel_filter_t *filter, const char *path)
       return false;
    }
    if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
-      ok = lookup_value (bson_iter_value (&iter));
+      ok = docrel_sqlite__lookup_value (bson_iter_value (&iter));
    } else if (!bson_iter_recurse (&iter, &op) || !bson_iter_next (&op)) {
       ok = false;
    } else if (strcmp (bson_iter_key (&op), "$eq") == 0) {
-      ok = lookup_value (bson_iter_value (&op)) && !bson_iter_next (&op);
+      ok = docrel_sqlite__lookup_value (bson_iter_value (&op)) && !bson_iter_next (&op);
    } else if (strcmp (bson_iter_key (&op), "$in") == 0 && BSON_ITER_HOLDS_ARRAY (&op) &&
               bson_iter_recurse (&op, &values)) {
       ok = true;
       while (ok && bson_iter_next (&values)) {
-         ok = lookup_value (bson_iter_value (&values));
+         ok = docrel_sqlite__lookup_value (bson_iter_value (&values));
       }
       ok = ok && !bson_iter_next (&op);
    } else {
@@ -207,6 +218,9 @@ typedef enum {
    WHERE_ID_LOOKUP,    /* a key lookup on _id: no docrel_match at all */
    WHERE_INDEX_LOOKUP, /* a key lookup on an index: docrel_match for arrays */
    WHERE_RANGE_MATCH,  /* a regex's prefix range on an index, and docrel_match */
+   WHERE_KEYS_ID,      /* a key lookup (lookup.c) on _id */
+   WHERE_KEYS_INDEX,   /* a key lookup on an index: docrel_lookup_match for arrays */
+   WHERE_KEYS_MATCH,   /* any other key lookup: docrel_lookup_match */
 } where_kind_t;
 
 typedef struct {
@@ -298,6 +312,31 @@ narrow_by_index (const docrel_sqlite_coll_t *coll,
    return WHERE_MATCH;
 }
 
+/* The WHERE clause of p's key lookup on coll: through _id or an index whose
+ * leading path is the lookup's when keycodes decide, else matched. */
+static bool
+choose_lookup_where (const docrel_sqlite_coll_t *coll, docrel_sqlite_params_t *p, where_t *w)
+{
+   const char *path = docrel_sqlite__lookup_path (p->lookup);
+   bool exact = docrel_sqlite__lookup_exact (p->lookup);
+
+   w->kind = WHERE_KEYS_MATCH;
+   if (exact && strcmp (path, "_id") == 0) {
+      w->kind = WHERE_KEYS_ID;
+      w->key = sqlite3_mprintf ("id");
+   }
+   for (size_t i = 0; exact && w->kind == WHERE_KEYS_MATCH && i < coll->n_indexes; i++) {
+      if (strcmp (coll->indexes[i].paths[0], path) == 0) {
+         w->kind = WHERE_KEYS_INDEX;
+         w->key = docrel_sqlite__key_expr (path);
+      }
+   }
+   w->n_keys = 0;
+   p->match = false;
+   p->n_lookup = w->kind == WHERE_KEYS_INDEX ? 2 : 1;
+   return w->kind == WHERE_KEYS_MATCH || w->key;
+}
+
 /* Chooses the WHERE clause for filter on coll: narrowed by _id if the filter
  * pins it, else by an index, else not at all. Puts the narrowing keycodes
  * in p, sets p->match, and returns false on out-of-memory. */
@@ -312,6 +351,9 @@ choose_where (docrel_backend_t *b,
    size_t max = limit > 3 ? (size_t) limit - 3 : 0; /* filter, limit, offset */
 
    w->key = NULL;
+   if (p->lookup) {
+      return choose_lookup_where (coll, p, w);
+   }
    if (docrel_sqlite__filter_is_empty (filter)) {
       w->kind = WHERE_NONE;
    } else if (narrow_keys (filter, "_id", false, max, p)) {
@@ -369,6 +411,22 @@ append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w
                            " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE %s >= ? AND %s < ?"
                            " UNION ALL SELECT rowid FROM \"%w\" WHERE %s IN (?, ?)) AND docrel_match(doc, ?)",
                            coll->table, w->key, w->key, coll->table, w->key);
+      break;
+   case WHERE_KEYS_ID:
+   case WHERE_KEYS_INDEX:
+      /* the keys drive the loop, each one index search; no list to sort */
+      sqlite3_str_appendf (
+         s, " WHERE rowid IN (SELECT \"%w\".rowid FROM docrel_keys(?) CROSS JOIN \"%w\" WHERE %s = value", coll->table,
+         coll->table, w->key);
+      if (w->kind == WHERE_KEYS_INDEX) {
+         sqlite3_str_appendf (s,
+                              " UNION ALL SELECT rowid FROM \"%w\" WHERE %s = X'%02X' AND docrel_lookup_match(doc, ?)",
+                              coll->table, w->key, (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
+      }
+      sqlite3_str_appendall (s, ")");
+      break;
+   case WHERE_KEYS_MATCH:
+      sqlite3_str_appendall (s, " WHERE docrel_lookup_match(doc, ?)");
       break;
    }
 }
@@ -633,6 +691,9 @@ docrel_sqlite__bind (docrel_backend_t *b,
    for (size_t k = 0; k < p->n_keys && rc == SQLITE_OK; k++) {
       rc = sqlite3_bind_blob (stmt, i++, p->keys.data + start, (int) (p->ends[k] - start), SQLITE_TRANSIENT);
       start = p->ends[k];
+   }
+   for (int k = 0; k < p->n_lookup && rc == SQLITE_OK; k++) {
+      rc = sqlite3_bind_pointer (stmt, i++, (void *) p->lookup, DOCREL_SQLITE_LOOKUP_PTR, NULL);
    }
    if (p->match && rc == SQLITE_OK) {
       rc = sqlite3_bind_pointer (stmt, i++, (void *) filter, DOCREL_SQLITE_FILTER_PTR, NULL);

@@ -367,7 +367,30 @@ bool docrel_sqlite__group_count (docrel_backend_t *b,
  * Returns a SQLite result code. */
 int docrel_sqlite__register_functions (sqlite3 *db);
 
+/* ---- lookups (lookup.c): key lookups bound to one statement ----------- */
+
+#define DOCREL_SQLITE_LOOKUP_PTR "docrel_lookup"
+
+/* A key lookup's keycodes, bound with sqlite3_bind_pointer (...,
+ * DOCREL_SQLITE_LOOKUP_PTR, NULL) to docrel_keys(?) and
+ * docrel_lookup_match(doc, ?). It borrows spec (path and values) and must
+ * outlive every statement it is bound to. */
+typedef struct _docrel_sqlite_lookup_t docrel_sqlite_lookup_t;
+
+docrel_sqlite_lookup_t *docrel_sqlite__lookup_new (const docrel_key_lookup_t *spec);
+void docrel_sqlite__lookup_destroy (docrel_sqlite_lookup_t *lookup); /* accepts NULL */
+const char *docrel_sqlite__lookup_path (const docrel_sqlite_lookup_t *lookup);
+/* True if keycode equality is the filter's equality for every value (see
+ * docrel_sqlite__lookup_value), so an index answers the lookup alone. */
+bool docrel_sqlite__lookup_exact (const docrel_sqlite_lookup_t *lookup);
+/* Registers docrel_keys and docrel_lookup_match on db. */
+int docrel_sqlite__register_lookups (sqlite3 *db);
+
 /* ---- sql (sql.c): the SQL of queries ---------------------------------- */
+
+/* True if a filter's equality with v, on a path that holds no array, is
+ * equality of keycodes (sql.c's file comment, "key lookup"). */
+bool docrel_sqlite__lookup_value (const bson_value_t *v);
 
 /* The parameters a generated statement needs besides filter, skip, limit. */
 typedef struct {
@@ -377,6 +400,10 @@ typedef struct {
    bool match;   /* docrel_match(doc, ?) is in the WHERE clause */
    bool paged;   /* LIMIT ? OFFSET ? ends the statement */
    bool grouped; /* rn > ? AND rn <= ? ends it instead */
+   /* A key lookup (lookup.c) instead of a filter, set by the caller, and
+    * how many of the WHERE clause's parameters bind it (build sets it). */
+   const docrel_sqlite_lookup_t *lookup;
+   int n_lookup;
 } docrel_sqlite_params_t;
 
 /* What a statement does besides filtering: its kind, its order (FIND only)
