@@ -45,6 +45,9 @@ SEEDS = {
         "profile": {"profile": True, "posts": False},
         "unknown": {"nope": True},
         "bad-option": {"posts": {"$limit": -1}},
+        "count": {"posts": {"comments": {"$count": True}, "tags": {"$count": True, "$filter": {"name": "c"}}},
+                  "profile": {"$count": True, "$filter": {}}},
+        "count-bad": {"posts": {"$count": True, "$limit": 1, "comments": True}},
     },
     "find_options": {
         "empty": {},
