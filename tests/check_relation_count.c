@@ -160,6 +160,9 @@ START_TEST (has_and_belongs_to_many_counts_links_whose_far_end_matches)
    ck_assert_str_eq (got, "10:2 11:1 12:0 13:0");
    ck_assert_uint_eq (stats.counts, 1); /* the links, grouped */
    ck_assert_uint_eq (stats.commands, 2);
+   counts_of (&w, w.post, "{\"tags\": {\"$count\": true, \"$filter\": {}}}", "tags", got, sizeof got, &stats);
+   ck_assert_str_eq (got, "10:2 11:1 12:0 13:0");
+   ck_assert_uint_eq (stats.commands, 2); /* {} is no filter */
    counts_of (&w, w.post, "{\"tags\": {\"$count\": true, \"$filter\": {\"name\": \"db\"}}}", "tags", got, sizeof got,
               &stats);
    ck_assert_str_eq (got, "10:1 11:1 12:0 13:0");

@@ -291,7 +291,9 @@ docrel_join__count (docrel_session_t *session,
    if (!r || !docrel_join__doc_view (edge, &sub)) {
       return true; /* docrel_join__check rejected such trees already */
    }
-   has_filter = bson_iter_init_find (&opt, &sub, "$filter") && docrel_join__doc_view (&opt, &filter);
+   /* {} is no filter: the key index alone may count then */
+   has_filter = bson_iter_init_find (&opt, &sub, "$filter") && docrel_join__doc_view (&opt, &filter) &&
+                !bson_empty (&filter);
    docrel_keyset__init (&set);
    for (size_t i = 0; i < n; i++) {
       if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
