@@ -34,7 +34,9 @@ DOCREL_EXPORT docrel_doc_t *
 docrel_doc_new (docrel_session_t *session, docrel_model_t *model, bson_error_t *error);
 
 /* As docrel_doc_new, with the fields of `fields` copied in (defaults fill
- * only what `fields` lacks). Every field given counts as changed. */
+ * only what `fields` lacks). Every field given counts as changed. Arrays
+ * are read by position, as MongoDB reads them: an array whose keys are not
+ * "0", "1", ... (at any depth) is copied renumbered. */
 DOCREL_EXPORT docrel_doc_t *
 docrel_doc_new_from_bson (docrel_session_t *session, docrel_model_t *model, const bson_t *fields, bson_error_t *error);
 
@@ -48,7 +50,8 @@ docrel_doc_model (const docrel_doc_t *doc);
 DOCREL_EXPORT docrel_session_t *
 docrel_doc_session (const docrel_doc_t *doc);
 
-/* Setters. Each returns false with error set, leaving doc unchanged. */
+/* Setters. Each returns false with error set, leaving doc unchanged. An
+ * array within a value is renumbered as by docrel_doc_new_from_bson. */
 DOCREL_EXPORT bool
 docrel_doc_set_value (docrel_doc_t *doc, const char *path, const bson_value_t *value, bson_error_t *error);
 DOCREL_EXPORT bool
