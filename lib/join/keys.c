@@ -274,16 +274,21 @@ docrel_keyindex__docs (docrel_keyindex_t *index,
 
    for (i = 0; i < n; i++) {
       bson_iter_t iter, elem;
-      if (n_paths == 1 && docrel_path__find (docs[i]->fields, paths[0], &iter) && BSON_ITER_HOLDS_ARRAY (&iter) &&
-          bson_iter_recurse (&iter, &elem)) {
+      if (n_paths > 1) {
+         if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
+            docrel_keyindex__add (index, &key, docs[i], i);
+         }
+      } else if (!docrel_path__find (docs[i]->fields, paths[0], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
+         continue; /* references nothing, as docrel_join__tuple_key says */
+      } else if (BSON_ITER_HOLDS_ARRAY (&iter) && bson_iter_recurse (&iter, &elem)) {
          while (bson_iter_next (&elem)) {
             docrel_buf__reset (&key);
             docrel_keycode__append (&key, bson_iter_value (&elem));
             docrel_keyindex__add (index, &key, docs[i], i);
          }
-         continue;
-      }
-      if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
+      } else {
+         docrel_buf__reset (&key); /* one key: found once, not again by tuple_key */
+         docrel_keycode__append (&key, bson_iter_value (&iter));
          docrel_keyindex__add (index, &key, docs[i], i);
       }
    }
