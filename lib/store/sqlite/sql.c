@@ -57,6 +57,8 @@
  *      [UNION ALL SELECT rowid FROM "c" WHERE <key> = <array marker>
  *                                      AND docrel_match(doc, ?)])
  *
+ * (a lookup of one _id, which finds one row at most, is `WHERE id = ?`)
+ *
  * A regular expression with a literal prefix (docrel_filter__key_regex:
  * {path: /^abc/}, case-sensitive) on an indexed path narrows to the range of
  * string keycodes with that prefix, plus the keys of the regex value itself
@@ -396,6 +398,11 @@ append_where (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const where_t *w
       sqlite3_str_appendall (s, " AND docrel_match(doc, ?)");
       break;
    case WHERE_ID_LOOKUP:
+      if (w->n_keys == 1) {
+         /* one row at most: no rowid list to build and sort (docrel_get) */
+         sqlite3_str_appendall (s, " WHERE id = ?");
+         break;
+      }
       sqlite3_str_appendf (s, " WHERE rowid IN (SELECT rowid FROM \"%w\" WHERE ", coll->table);
       append_key_in (s, w);
       sqlite3_str_appendall (s, ")");
