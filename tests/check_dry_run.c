@@ -517,6 +517,7 @@ START_TEST (options_are_parsed_in_one_place_and_unknown_keys_named)
    /* the calls without a plan parameter take the same options */
    ck_assert (!docrel_link (b.first, "posts", b.post11, misspelt, &error));
    ASSERT_MENTIONS (error, "'dryrun'");
+   ASSERT_MENTIONS (error, "(expected \"dryRun\" or \"defer\": bool, \"payload\": a document)");
    bson_destroy (misspelt);
    bson_destroy (not_bool);
    bson_destroy (defer);

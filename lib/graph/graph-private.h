@@ -364,6 +364,9 @@ bool docrel_removal__run (docrel_removal_t *rm, bson_error_t *error);
 /* The options a graph call accepts (options.c parses them all). */
 #define DOCREL_GRAPH_OPT_DRY_RUN (1u << 0) /* "dryRun": bool */
 #define DOCREL_GRAPH_OPT_DEFER (1u << 1)   /* "defer": bool */
+/* "payload": a document, read by docrel_graph__split_payload before
+ * docrel_graph__read_opts, which only names it among what it expects */
+#define DOCREL_GRAPH_OPT_PAYLOAD (1u << 2)
 
 typedef struct {
    bool dry_run; /* plan, write nothing, change nothing in memory */

@@ -246,17 +246,20 @@ finish (docrel_undo_t *undo,
    return ok;
 }
 
-/* Reads opts of call, and checks that doc is saved unless the change is
- * deferred. */
+/* Reads opts of call (with_payload: a link call, whose "payload" is read
+ * already), and checks that doc is saved unless the change is deferred. */
 static bool
 start (const char *call,
        docrel_doc_t *doc,
        const char *field,
        const bson_t *opts,
+       bool with_payload,
        docrel_graph_opts_t *o,
        bson_error_t *error)
 {
-   if (!docrel_graph__read_opts (call, opts, DOCREL_GRAPH_OPT_DRY_RUN | DOCREL_GRAPH_OPT_DEFER, o, error)) {
+   unsigned accepted = DOCREL_GRAPH_OPT_DRY_RUN | DOCREL_GRAPH_OPT_DEFER;
+
+   if (!docrel_graph__read_opts (call, opts, accepted | (with_payload ? DOCREL_GRAPH_OPT_PAYLOAD : 0u), o, error)) {
       return false;
    }
    if (!o->defer && !doc->saved) {
@@ -305,7 +308,7 @@ link_op (const char *call,
       bson_destroy (&rest);
       return false;
    }
-   ok = start (call, doc, field, op == LINK ? &rest : opts, &o, error);
+   ok = start (call, doc, field, op == LINK ? &rest : opts, op == LINK, &o, error);
    if (ok) {
       docrel_undo__init (&undo, doc->session);
       ok = finish (&undo, doc, r, &o, edit (&undo, doc, r, op, other, key, payload, error), plan, error);
@@ -430,7 +433,7 @@ docrel_unlink_all_with_opts (docrel_doc_t *doc,
       return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT, "doc must not be NULL");
    }
    r = docrel_graph__relation (doc, field, error);
-   if (!r || !start ("unlink_all", doc, field, opts, &o, error)) {
+   if (!r || !start ("unlink_all", doc, field, opts, false, &o, error)) {
       return false;
    }
    docrel_undo__init (&undo, doc->session);
@@ -512,7 +515,7 @@ docrel_set_links_with_opts (docrel_doc_t *doc,
                                 "model '%s': relation '%s' holds one document, got %zu keys", doc->model->name, field,
                                 n);
    }
-   if (!start ("set_links", doc, field, opts, &o, error)) {
+   if (!start ("set_links", doc, field, opts, false, &o, error)) {
       return false;
    }
    docrel_undo__init (&undo, doc->session);

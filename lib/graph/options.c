@@ -15,8 +15,8 @@ static const option_t options[] = {{"dryRun", DOCREL_GRAPH_OPT_DRY_RUN}, {"defer
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
-/* What call accepts, for error messages: "\"dryRun\"" or "\"dryRun\" or
- * \"defer\"". */
+/* What call accepts, for error messages: "\"dryRun\": bool" or "\"dryRun\"
+ * or \"defer\": bool", and ", \"payload\": a document" for the link calls. */
 static void
 expected (unsigned accepted, char *buf, size_t size)
 {
@@ -27,6 +27,10 @@ expected (unsigned accepted, char *buf, size_t size)
       if (accepted & options[i].flag) {
          len += (size_t) bson_snprintf (buf + len, size - len, "%s\"%s\"", len ? " or " : "", options[i].key);
       }
+   }
+   len += (size_t) bson_snprintf (buf + len, size - len, ": bool");
+   if (accepted & DOCREL_GRAPH_OPT_PAYLOAD) {
+      bson_snprintf (buf + len, size - len, ", \"payload\": a document");
    }
 }
 
@@ -52,7 +56,7 @@ docrel_graph__read_opts (const char *call,
                          bson_error_t *error)
 {
    bson_iter_t iter;
-   char want[64];
+   char want[96];
 
    memset (out, 0, sizeof *out);
    if (!opts || !bson_iter_init (&iter, opts)) {
@@ -65,7 +69,7 @@ docrel_graph__read_opts (const char *call,
 
       if (!(flag & accepted)) {
          return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
-                                   "%s: unknown option '%s' (expected %s: bool)", call, key, want);
+                                   "%s: unknown option '%s' (expected %s)", call, key, want);
       }
       if (!BSON_ITER_HOLDS_BOOL (&iter)) {
          return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
