@@ -326,6 +326,40 @@ START_TEST (setting_through_a_scalar_fails_and_leaves_the_document_unchanged)
 }
 END_TEST
 
+START_TEST (an_array_index_with_a_leading_zero_or_a_huge_backfill_is_an_error)
+{
+   /* found fuzzing: "tags.01" appended a second element keyed "01" (an
+    * array libbson warns about), and "tags.034436060" padded 34 million
+    * nulls, for a minute; MongoDB refuses both (CannotBackfillArray past
+    * 1,500,000) */
+   world_t w;
+   docrel_doc_t *doc;
+   bson_error_t error;
+   char *before, *after;
+
+   world_open (&w);
+   doc = fixture_new_doc (w.session, w.model, "{\"tags\": [\"a\", \"b\"]}");
+   before = docrel_doc_to_json (doc, false);
+   ck_assert (!docrel_doc_set_utf8 (doc, "tags.01", "x", &error));
+   ck_assert_uint_eq (error.domain, DOCREL_ERROR_DOCUMENT);
+   ASSERT_MENTIONS (error, "'01' is not an index");
+   ck_assert (!docrel_doc_set_utf8 (doc, "tags.1500002", "x", &error));
+   ck_assert_uint_eq (error.domain, DOCREL_ERROR_DOCUMENT);
+   ASSERT_MENTIONS (error, "at most 1500000");
+   after = docrel_doc_to_json (doc, false);
+   ck_assert_str_eq (after, before);
+   /* up to the limit, and index "0", pad and set as before */
+   ASSERT_OK (docrel_doc_set_utf8 (doc, "tags.5", "f", &error), error);
+   ASSERT_OK (docrel_doc_set_utf8 (doc, "more.0", "m", &error), error);
+   assert_fields (doc, "{\"tags\": [\"a\", \"b\", null, null, null, \"f\"], \"more\": {\"0\": \"m\"}}");
+   ASSERT_OK (docrel_doc_set_utf8 (doc, "tags.1500000", "x", &error), error);
+   ASSERT_OK (docrel_doc_unset (doc, "tags", &error), error);
+   bson_free (before);
+   bson_free (after);
+   world_close (&w);
+}
+END_TEST
+
 START_TEST (empty_path_or_dollar_component_is_an_error)
 {
    static const char *const bad[] = {"", "$x", "a.$b", "a..b", ".a", "a."};
@@ -752,6 +786,7 @@ doc_suite (void)
    tc = tcase_create ("path_errors");
    tcase_add_test (tc, setting_through_a_scalar_fails_and_leaves_the_document_unchanged);
    tcase_add_test (tc, empty_path_or_dollar_component_is_an_error);
+   tcase_add_test (tc, an_array_index_with_a_leading_zero_or_a_huge_backfill_is_an_error);
    suite_add_tcase (s, tc);
 
    tc = tcase_create ("rendering");

@@ -7,7 +7,9 @@
  *
  * Paths: every accessor takes a field name or a dotted path into
  * sub-documents ("address.city"); an array element is addressed by its
- * index ("tags.0"). Setting a path creates the sub-documents it needs.
+ * index ("tags.0", no leading zero). Setting a path creates the
+ * sub-documents it needs, and an index past an array's end pads it with
+ * nulls, at most 1,500,000 of them as MongoDB does.
  *
  * Setters validate nothing beyond the path; docrel_save validates the whole
  * document against its model. A setter fails with DOCREL_ERROR_DOCUMENT if

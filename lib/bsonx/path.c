@@ -64,14 +64,20 @@ docrel_path__find (const bson_t *doc, const char *path, bson_iter_t *out)
    return bson_iter_find_descendant (&iter, path, out);
 }
 
-/* Parses a non-negative array index; false if the component is not one. */
+/* MongoDB's limit on the nulls one update may pad an array with (its
+ * CannotBackfillArray): a short path must not build a huge array. */
+#define MAX_PADDING 1500000
+
+/* Parses a non-negative array index; false if the component is not one.
+ * As in MongoDB, "01" is not one: it would name element 1 and yet not
+ * match its key "1". */
 static bool
 parse_index (const char *key, size_t len, uint32_t *out)
 {
    uint64_t v = 0;
    size_t i;
 
-   if (len == 0 || len > 9) {
+   if (len == 0 || len > 9 || (len > 1 && key[0] == '0')) {
       return false;
    }
    for (i = 0; i < len; i++) {
@@ -209,6 +215,12 @@ edit_container (const bson_t *src, bool is_array, const char *path, edit_t *edit
       return true;
    }
    /* The head is missing: create it (padding arrays with nulls). */
+   if (is_array && count <= index && index + 1 - count > MAX_PADDING) {
+      return docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
+                                "cannot set '%s': an array is padded with at most %d elements, as MongoDB does "
+                                "(index %u of %u elements needs %u)",
+                                edit->full, MAX_PADDING, index, count, index + 1 - count);
+   }
    if (is_array) {
       while (count < index) {
          bson_uint32_to_string (count++, &k, numkey, sizeof numkey);
