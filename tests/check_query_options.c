@@ -276,6 +276,29 @@ START_TEST (projection_with_a_bad_value_or_an_operator_is_an_error)
 }
 END_TEST
 
+START_TEST (a_bad_projection_value_is_named_without_printing)
+{
+   /* found fuzzing: the message rendered an array whose keys are not "0",
+    * "1", ... with libbson, which printed a warning */
+   people_t t;
+   bson_t *opts = fixture_json_misnumbered ("{\"projection\": {\"name\": [1, \"x\"]}}");
+   docrel_doc_t **docs = NULL;
+   bson_error_t error;
+   size_t n = 0;
+   bool ok;
+
+   people_open (&t);
+   fixture_stderr_begin ();
+   ok = docrel_find_all (t.session, t.model, NULL, opts, &docs, &n, &error);
+   ck_assert_int_eq (fixture_stderr_end (), 0);
+   ck_assert (!ok);
+   ck_assert_uint_eq (error.code, DOCREL_ERROR_BAD_OPTION);
+   ASSERT_MENTIONS (error, "[ 1, \"x\" ]");
+   bson_destroy (opts);
+   people_close (&t);
+}
+END_TEST
+
 START_TEST (projected_document_saves_only_what_was_changed)
 {
    people_t t;
@@ -606,6 +629,7 @@ query_options_suite (void)
    tcase_add_test (tc, projection_that_excludes_id_is_an_error);
    tcase_add_test (tc, projection_mixing_inclusion_and_exclusion_is_an_error);
    tcase_add_test (tc, projection_with_a_bad_value_or_an_operator_is_an_error);
+   tcase_add_test (tc, a_bad_projection_value_is_named_without_printing);
    tcase_add_test (tc, projected_document_saves_only_what_was_changed);
    tcase_add_test (tc, projection_does_not_trim_a_document_the_session_holds);
    suite_add_tcase (s, tc);

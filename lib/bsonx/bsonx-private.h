@@ -107,16 +107,4 @@ bool docrel_path__set (bson_t *doc, const char *path, const bson_value_t *value,
 /* Removes the value at path; *removed tells whether there was one (may be NULL). */
 bool docrel_path__unset (bson_t *doc, const char *path, bool *removed, bson_error_t *error);
 
-/* ---- arrays ------------------------------------------------------------- */
-
-/* True if every array in the document or array at data (itself too, if
- * is_array), down to DOCREL_COMPARE_MAX_DEPTH, has the keys "0", "1", ...
- * in order. libbson prints a warning when docrel appends one that has not
- * (arrays.c). */
-bool docrel_arrays__numbered (const uint8_t *data, uint32_t len, bool is_array);
-
-/* Initialises out to a copy of the document or array at data with every
- * array's keys (its own too, if is_array) renumbered "0", "1", ... */
-void docrel_arrays__renumber (const uint8_t *data, uint32_t len, bool is_array, bson_t *out);
-
 #endif

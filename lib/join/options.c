@@ -8,7 +8,6 @@
 
 #include "docrel/docrel-query.h"
 #include "util/util-private.h"
-#include "bsonx/bsonx-private.h"
 #include "store/store-private.h"
 #include "model/model-private.h"
 #include "doc/doc-private.h"
@@ -77,7 +76,7 @@ add_related (docrel_model_t *model,
    bool ok;
 
    if (!docrel_arrays__numbered (bson_get_data (related), related->len, false)) {
-      bson_t renumbered; /* arrays are read by position (bsonx/arrays.c) */
+      bson_t renumbered; /* arrays are read by position (util/arrays.c) */
       docrel_arrays__renumber (bson_get_data (related), related->len, false, &renumbered);
       ok = add_related (model, filter, &renumbered, find, error);
       bson_destroy (&renumbered);

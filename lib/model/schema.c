@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "docrel/docrel-schema.h"
-#include "bsonx/bsonx-private.h"
 #include "model/model-private.h"
 #include "util/util-private.h"
 
@@ -438,7 +437,7 @@ docrel_store_define (docrel_store_t *store, const bson_t *schema, bson_error_t *
                                 "docrel_store_define: needs a store and a schema");
    }
    if (!docrel_arrays__numbered (bson_get_data (schema), schema->len, false)) {
-      bson_t renumbered; /* arrays are read by position (bsonx/arrays.c) */
+      bson_t renumbered; /* arrays are read by position (util/arrays.c) */
       docrel_arrays__renumber (bson_get_data (schema), schema->len, false, &renumbered);
       ok = docrel_store_define (store, &renumbered, error);
       bson_destroy (&renumbered);

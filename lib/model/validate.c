@@ -399,7 +399,7 @@ docrel_model_validate (const docrel_model_t *model, const bson_t *document, bson
                                 "model '%s': the document is not valid BSON", model->name);
    }
    if (!docrel_arrays__numbered (bson_get_data (document), document->len, false)) {
-      bson_t renumbered; /* arrays are read by position (bsonx/arrays.c) */
+      bson_t renumbered; /* arrays are read by position (util/arrays.c) */
       bool ok;
       docrel_arrays__renumber (bson_get_data (document), document->len, false, &renumbered);
       ok = docrel_model_validate (model, &renumbered, error);

@@ -22,6 +22,24 @@ docrel_error__set (bson_error_t *error, uint32_t domain, uint32_t code, const ch
    return false;
 }
 
+/* A value holding an array whose keys are not "0", "1", ... (arrays.c),
+ * rendered renumbered: libbson would print a warning appending it. */
+static char *
+misnumbered_json (const bson_value_t *value)
+{
+   bson_value_t v = *value;
+   bson_t renumbered;
+   char *out;
+
+   docrel_arrays__renumber (value->value.v_doc.data, value->value.v_doc.data_len, value->value_type == BSON_TYPE_ARRAY,
+                            &renumbered);
+   v.value.v_doc.data = (uint8_t *) bson_get_data (&renumbered);
+   v.value.v_doc.data_len = renumbered.len;
+   out = docrel_error__value_json (&v);
+   bson_destroy (&renumbered);
+   return out;
+}
+
 char *
 docrel_error__value_json (const bson_value_t *value)
 {
@@ -33,6 +51,11 @@ docrel_error__value_json (const bson_value_t *value)
 
    if (!value) {
       return bson_strdup ("(missing)");
+   }
+   if ((value->value_type == BSON_TYPE_ARRAY || value->value_type == BSON_TYPE_DOCUMENT) &&
+       !docrel_arrays__numbered (value->value.v_doc.data, value->value.v_doc.data_len,
+                                 value->value_type == BSON_TYPE_ARRAY)) {
+      return misnumbered_json (value);
    }
    /* libbson renders values only inside a document: wrap, render, unwrap. */
    bson_append_value (&wrapper, "v", 1, value);

@@ -171,4 +171,19 @@ void docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *k
 /* Removes (owner, key) if present. */
 void docrel_idmap__remove (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
 
+/* ---- arrays ------------------------------------------------------------- */
+
+/* Containers deeper than this are left as they are (bounds recursion). */
+#define DOCREL_ARRAYS_MAX_DEPTH 100
+
+/* True if every array in the document or array at data (itself too, if
+ * is_array), down to DOCREL_ARRAYS_MAX_DEPTH, has the keys "0", "1", ...
+ * in order. libbson prints a warning when docrel appends one that has not
+ * (arrays.c). */
+bool docrel_arrays__numbered (const uint8_t *data, uint32_t len, bool is_array);
+
+/* Initialises out to a copy of the document or array at data with every
+ * array's keys (its own too, if is_array) renumbered "0", "1", ... */
+void docrel_arrays__renumber (const uint8_t *data, uint32_t len, bool is_array, bson_t *out);
+
 #endif

@@ -5,9 +5,10 @@
  * a warning to stderr whenever such an array is appended as a value, and
  * docrel never prints. What a caller hands in (a document's fields, a
  * filter) is renumbered once on the way in, so every array docrel holds is
- * well numbered. Containers deeper than DOCREL_COMPARE_MAX_DEPTH are left as
- * they are, which bounds recursion. */
-#include "bsonx/bsonx-private.h"
+ * well numbered, and an error message renders one without a warning.
+ * Containers deeper than DOCREL_ARRAYS_MAX_DEPTH are left as they are, which
+ * bounds recursion. */
+#include "util/util-private.h"
 
 #include <string.h>
 
@@ -20,7 +21,7 @@ numbered (const uint8_t *data, uint32_t len, bool is_array, int depth)
    const char *want;
    uint32_t i = 0;
 
-   if (depth > DOCREL_COMPARE_MAX_DEPTH || !bson_init_static (&doc, data, len) || !bson_iter_init (&iter, &doc)) {
+   if (depth > DOCREL_ARRAYS_MAX_DEPTH || !bson_init_static (&doc, data, len) || !bson_iter_init (&iter, &doc)) {
       return true; /* not ours to judge: too deep, or not BSON at all */
    }
    while (bson_iter_next (&iter)) {
@@ -67,11 +68,11 @@ copy (bson_iter_t *iter, bson_t *out, bool is_array, int depth)
       if (is_array) {
          key_len = (int) bson_uint32_to_string (i++, &key, buf, sizeof buf);
       }
-      if (depth < DOCREL_COMPARE_MAX_DEPTH && BSON_ITER_HOLDS_ARRAY (iter) && bson_iter_recurse (iter, &child)) {
+      if (depth < DOCREL_ARRAYS_MAX_DEPTH && BSON_ITER_HOLDS_ARRAY (iter) && bson_iter_recurse (iter, &child)) {
          bson_append_array_begin (out, key, key_len, &sub);
          copy (&child, &sub, true, depth + 1);
          bson_append_array_end (out, &sub);
-      } else if (depth < DOCREL_COMPARE_MAX_DEPTH && BSON_ITER_HOLDS_DOCUMENT (iter) &&
+      } else if (depth < DOCREL_ARRAYS_MAX_DEPTH && BSON_ITER_HOLDS_DOCUMENT (iter) &&
                  bson_iter_recurse (iter, &child)) {
          bson_append_document_begin (out, key, key_len, &sub);
          copy (&child, &sub, false, depth + 1);
