@@ -135,6 +135,8 @@ main (int argc, char **argv)
    dbench_t b = {0};
    bench_result_t r = {0};
 
+   bench_sqlite_setup ();
+
    for (int i = 2; i + 1 < argc; i += 2) {
       if (strcmp (argv[i], "--uri") == 0) {
          uri = argv[i + 1];

@@ -199,6 +199,8 @@ main (int argc, char **argv)
    int scale = 1;
    bench_result_t r = {0};
 
+   bench_sqlite_setup ();
+
    for (int i = 2; i + 1 < argc; i += 2) {
       if (strcmp (argv[i], "--db") == 0) {
          p.path = argv[i + 1];

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static atomic_llong statements;
 static int print_sql = -1; /* BENCH_PRINT_SQL=1: each statement to stderr */
@@ -33,6 +34,16 @@ bench_count_statements (sqlite3 *db)
       print_sql = env && *env == '1';
    }
    sqlite3_trace_v2 (db, SQLITE_TRACE_STMT, on_trace, NULL);
+}
+
+void
+bench_sqlite_setup (void)
+{
+   const char *env = getenv ("BENCH_SQLITE_MEMSTATUS");
+
+   if (env && strcmp (env, "0") == 0) {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+   }
 }
 
 int64_t

@@ -22,4 +22,10 @@ void bench_count_statements (sqlite3 *db);
 /* Statement executions counted so far, over every counted connection. */
 int64_t bench_statements (void);
 
+/* Before any SQLite use: with BENCH_SQLITE_MEMSTATUS=0 in the environment,
+ * turns SQLite's memory statistics off (sqlite3_config), which otherwise
+ * take one process-wide mutex per allocation (Debian's SQLite has no
+ * lookaside, so every small allocation is one). For measuring threads. */
+void bench_sqlite_setup (void);
+
 #endif

@@ -7,9 +7,13 @@
  * struct, libbson's bson_t, its bytes, the key) let glibc trim the heap top
  * after every request and fault it in again on the next. A freed document
  * goes to its session's spare list instead (no lock); the session's destroy
- * hands the list to a shared one in one locked splice (the list's tail and
+ * hands the list to its thread's (no lock either) if that stays under
+ * THREAD_MAX bytes, where the thread's next session takes it back, so
+ * threads serving requests neither queue on a lock nor take each other's
+ * documents; else to a shared one in one locked splice (the list's tail and
  * size are kept as it grows) if the shared one stays under SHARED_MAX bytes,
- * and frees it otherwise, so a burst does not pin its memory for good. A document whose bytes grew past KEEP_MAX is
+ * and frees it otherwise, so a burst does not pin its memory for good. A
+ * thread's list goes to the shared one (or is freed) when the thread exits. A document whose bytes grew past KEEP_MAX is
  * freed, not kept. Spare documents are poisoned under AddressSanitizer. */
 #include <pthread.h>
 #include <string.h>
@@ -19,9 +23,22 @@
 #define KEEP_MAX 4096
 #define SHARED_MAX ((size_t) 2 << 20)
 
+#define THREAD_MAX ((size_t) 1 << 20)
+
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 static docrel_doc_t *shared, *shared_tail;
 static size_t shared_bytes;
+
+/* The calling thread's spare documents. */
+typedef struct {
+   docrel_doc_t *head, *tail;
+   size_t bytes;
+} spare_list_t;
+
+static _Thread_local spare_list_t *mine;
+static pthread_key_t thread_key; /* its destructor gives a thread's list back */
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static bool thread_key_made;
 
 /* What a spare document holds on to, in bytes. */
 static size_t
@@ -81,10 +98,18 @@ reset (docrel_doc_t *doc)
    docrel_buf__reset (&doc->key);
 }
 
-/* The shared list, taken whole (one splice under the lock). */
+/* The thread's list if it has one, else the shared list, taken whole (one
+ * splice under the lock). */
 static void
 take_shared (docrel_session_t *session)
 {
+   if (mine && mine->head) {
+      session->spare = mine->head;
+      session->spare_tail = mine->tail;
+      session->spare_bytes = mine->bytes;
+      memset (mine, 0, sizeof *mine);
+      return;
+   }
    pthread_mutex_lock (&shared_lock);
    session->spare = shared;
    session->spare_tail = shared_tail;
@@ -168,16 +193,80 @@ splice_shared (docrel_session_t *session)
    return fits;
 }
 
+static void give_back (void *list);
+
+static void
+make_thread_key (void)
+{
+   thread_key_made = pthread_key_create (&thread_key, give_back) == 0;
+}
+
+/* The calling thread's list, made on first use; NULL if the thread could
+ * not be given a destructor. */
+static spare_list_t *
+thread_list (void)
+{
+   if (!mine) {
+      pthread_once (&thread_once, make_thread_key);
+      if (!thread_key_made) {
+         return NULL;
+      }
+      mine = bson_malloc0 (sizeof *mine);
+      if (pthread_setspecific (thread_key, mine) != 0) {
+         bson_free (mine);
+         mine = NULL;
+      }
+   }
+   return mine;
+}
+
+/* Splices the session's list onto the thread's if it fits there. */
+static bool
+keep_in_thread (docrel_session_t *session)
+{
+   spare_list_t *t = thread_list ();
+
+   if (!t || t->bytes + session->spare_bytes > THREAD_MAX) {
+      return false;
+   }
+   session->spare_tail->next = t->head;
+   if (!t->head) {
+      t->tail = session->spare_tail;
+   }
+   t->head = session->spare;
+   t->bytes += session->spare_bytes;
+   return true;
+}
+
 void
 docrel_recycle__release (docrel_session_t *session)
 {
-   /* A list too big for the shared bound goes back to malloc whole: a
-    * burst does not pin its memory, and a later session refills it. */
-   if (session->spare && !splice_shared (session)) {
+   /* A list too big for the bounds goes back to malloc whole: a burst does
+    * not pin its memory, and a later session refills it. */
+   if (session->spare && !keep_in_thread (session) && !splice_shared (session)) {
       destroy_list (session->spare);
    }
    session->spare = session->spare_tail = NULL;
    session->spare_bytes = 0;
+}
+
+/* A thread's destructor: its list to the shared one, or freed. */
+static void
+give_back (void *list)
+{
+   spare_list_t *t = list;
+   docrel_session_t carrier = {0};
+
+   carrier.spare = t->head;
+   carrier.spare_tail = t->tail;
+   carrier.spare_bytes = t->bytes;
+   if (carrier.spare && !splice_shared (&carrier)) {
+      destroy_list (carrier.spare);
+   }
+   bson_free (t);
+   if (mine == t) {
+      mine = NULL;
+   }
 }
 
 void
@@ -185,6 +274,10 @@ docrel_recycle__drain (void)
 {
    docrel_doc_t *doc;
 
+   if (mine) { /* the calling thread's list, then the shared one */
+      destroy_list (mine->head);
+      memset (mine, 0, sizeof *mine);
+   }
    pthread_mutex_lock (&shared_lock);
    doc = shared;
    shared = shared_tail = NULL;

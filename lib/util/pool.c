@@ -7,9 +7,14 @@
  * glibc gives the top back to the kernel (brk), to fault it in again on the
  * next request: most of a warm request's time went to the kernel. Here a
  * session frees into its own lists (no lock), and its destroy hands them to
- * one shared pool in a single locked splice; the next session takes a batch
- * of a class at a time. The shared pool keeps at most SHARED_MAX bytes, so a burst
- * (one session of 70,000 documents) does not pin its memory for good.
+ * its thread's lists (no lock either, up to THREAD_MAX bytes), where the
+ * thread's next session takes them back whole: threads serving requests
+ * neither queue on a lock nor pass each other's memory around. What a thread
+ * does not keep goes to one shared pool in a locked splice, and a thread's
+ * lists go there when it exits; a session finding neither takes a batch of
+ * a class at a time from the shared pool. The shared pool keeps at most
+ * SHARED_MAX bytes, so a burst (one session of 70,000 documents) does not
+ * pin its memory for good.
  *
  * A free block holds the next pointer in its first word. Under
  * AddressSanitizer the rest of a free block is poisoned, so a stale pointer
@@ -26,11 +31,23 @@
 #define MIN_SHIFT 5                                                     /* 32 B */
 #define MAX_BLOCK ((size_t) 1 << (MIN_SHIFT + DOCREL_POOL_CLASSES - 1)) /* 64 KiB */
 #define SHARED_MAX ((size_t) 4 << 20)
+#define THREAD_MAX ((size_t) 2 << 20)
 #define BATCH 4096
 
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 static docrel_pool_list_t shared[DOCREL_POOL_CLASSES];
 static size_t shared_bytes;
+
+/* The calling thread's blocks (NULL until its first session ends). */
+typedef struct {
+   docrel_pool_cache_t cache;
+   size_t bytes;
+} thread_lists_t;
+
+static _Thread_local thread_lists_t *mine;
+static pthread_key_t thread_key; /* its destructor gives a thread's lists back */
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static bool thread_key_made;
 
 /* The class of a block of size bytes (size <= MAX_BLOCK). */
 static int
@@ -120,6 +137,11 @@ refill (docrel_pool_cache_t *cache, int c)
 {
    size_t n = BATCH / class_size (c) ? BATCH / class_size (c) : 1;
 
+   if (mine && mine->cache.lists[c].head) {
+      mine->bytes -= mine->cache.lists[c].n * class_size (c);
+      splice (&cache->lists[c], &mine->cache.lists[c]);
+      return;
+   }
    pthread_mutex_lock (&shared_lock);
    while (n-- > 0 && shared[c].head) {
       push (&cache->lists[c], pop (&shared[c], c), c);
@@ -245,8 +267,64 @@ take_fitting (docrel_pool_list_t *list, int c, size_t room, docrel_pool_list_t *
    }
 }
 
-void
-docrel_pool__release (docrel_pool_cache_t *cache)
+static void give_back (void *lists);
+
+static void
+make_thread_key (void)
+{
+   thread_key_made = pthread_key_create (&thread_key, give_back) == 0;
+}
+
+/* The calling thread's lists, made on first use; NULL if the thread could
+ * not be given a destructor (its blocks then go to the shared pool). */
+static thread_lists_t *
+thread_lists (void)
+{
+   if (!mine) {
+      pthread_once (&thread_once, make_thread_key);
+      if (!thread_key_made) {
+         return NULL;
+      }
+      mine = bson_malloc0 (sizeof *mine);
+      if (pthread_setspecific (thread_key, mine) != 0) {
+         bson_free (mine);
+         mine = NULL;
+      }
+   }
+   return mine;
+}
+
+/* Moves cache's lists to the calling thread's, while they stay under
+ * THREAD_MAX bytes. */
+static void
+keep_in_thread (docrel_pool_cache_t *cache)
+{
+   thread_lists_t *t = thread_lists ();
+
+   for (int c = 0; t && c < DOCREL_POOL_CLASSES; c++) {
+      size_t bytes = cache->lists[c].n * class_size (c);
+      if (bytes > 0 && t->bytes + bytes <= THREAD_MAX) {
+         splice (&t->cache.lists[c], &cache->lists[c]);
+         t->bytes += bytes;
+      }
+   }
+}
+
+static bool
+is_empty (const docrel_pool_cache_t *cache)
+{
+   for (int c = 0; c < DOCREL_POOL_CLASSES; c++) {
+      if (cache->lists[c].head) {
+         return false;
+      }
+   }
+   return true;
+}
+
+/* Gives cache's blocks to the shared pool, up to its bound, and frees the
+ * rest. */
+static void
+release_shared (docrel_pool_cache_t *cache)
 {
    int c;
 
@@ -265,12 +343,40 @@ docrel_pool__release (docrel_pool_cache_t *cache)
    }
 }
 
+/* A thread's destructor: its lists to the shared pool. */
+static void
+give_back (void *lists)
+{
+   thread_lists_t *t = lists;
+
+   release_shared (&t->cache);
+   bson_free (t);
+   if (mine == t) {
+      mine = NULL;
+   }
+}
+
+void
+docrel_pool__release (docrel_pool_cache_t *cache)
+{
+   keep_in_thread (cache);
+   if (!is_empty (cache)) {
+      release_shared (cache);
+   }
+}
+
 void
 docrel_pool__drain (void)
 {
    docrel_pool_list_t all[DOCREL_POOL_CLASSES];
    int c;
 
+   if (mine) { /* the calling thread's lists, then the shared pool */
+      for (c = 0; c < DOCREL_POOL_CLASSES; c++) {
+         free_list (&mine->cache.lists[c], c);
+      }
+      mine->bytes = 0;
+   }
    pthread_mutex_lock (&shared_lock);
    memcpy (all, shared, sizeof all);
    memset (shared, 0, sizeof shared);
