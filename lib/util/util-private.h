@@ -68,9 +68,10 @@ void docrel_buf__destroy (docrel_buf_t *buf); /* frees memory; buf reusable */
  *
  * A docrel_pool_cache_t is one session's free blocks, by size class (32 B to
  * 64 KiB), used by one thread at a time without a lock. When it runs out of
- * a class it takes a batch (about 4 KiB) of the process's shared list;
- * docrel_pool__release gives its blocks back to the shared pool, which keeps
- * at most a few MiB and frees the rest. Blocks come from bson_malloc, so the
+ * a class it takes its thread's list of that class, else a batch (about 4
+ * KiB) of the process's shared list; docrel_pool__release gives its blocks
+ * to its thread's lists (at most 2 MiB, no lock), then to the shared pool,
+ * which keeps at most a few MiB, and frees the rest. Blocks come from bson_malloc, so the
  * allocator hook sees them. Callers pass the size they allocated with to
  * free and realloc (any size of the same class does). Without a cache
  * (NULL) blocks come from and go to the shared pool directly, under its
@@ -115,8 +116,9 @@ void *docrel_pool__realloc (docrel_pool_cache_t *cache, void *mem, size_t old_si
 /* Returns mem (may be NULL), allocated with size bytes, to cache. */
 void docrel_pool__free (docrel_pool_cache_t *cache, void *mem, size_t size);
 
-/* Gives every block of cache to the shared pool, up to its bound, and frees
- * the rest; cache is empty afterwards. */
+/* Gives every block of cache to the calling thread's lists, then to the
+ * shared pool, up to their bounds, and frees the rest; cache is empty
+ * afterwards. */
 void docrel_pool__release (docrel_pool_cache_t *cache);
 
 /* Frees every block of the shared pool (the pool stays usable). For the
