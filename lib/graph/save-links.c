@@ -14,6 +14,7 @@
 #include "bsonx/bsonx-private.h"
 #include "model/model-private.h"
 #include "store/store-private.h"
+#include "join/join-private.h"
 
 /* A link document to insert. */
 typedef struct {
@@ -584,6 +585,42 @@ find_stored (docrel_session_t *session,
    return ok;
 }
 
+/* find_stored for a link that is not symmetric: the distinct left keys of
+ * the candidates as key lookups (no filter to build or compile), one find
+ * per chunk of 10,000 keys. */
+static bool
+find_stored_by_keys (docrel_session_t *session, const batch_t *b, stored_pairs_t *found, bson_error_t *error)
+{
+   char *const *path = b->r->link_left;
+   docrel_buf_t code = DOCREL_BUF_INIT;
+   docrel_find_spec_t find = {0};
+   docrel_key_lookup_t lookup = {path[0], NULL, 0};
+   docrel_keyset_t set;
+   docrel_chunks_t chunks;
+   bson_value_t *values;
+   bool ok = docrel_model__use (b->link, error);
+
+   docrel_keyset__init (&set);
+   for (size_t i = 0; i < b->n_inserts; i++) {
+      bson_iter_t iter;
+      if (b->inserts[i].check && bson_iter_init_find (&iter, b->inserts[i].payload, path[0])) {
+         docrel_buf__reset (&code);
+         docrel_keycode__append (&code, bson_iter_value (&iter));
+         docrel_keyset__add (&set, &code, bson_iter_value (&iter), 1);
+      }
+   }
+   find.lookup = &lookup;
+   docrel_chunks__init (&chunks, &set, path, 1, NULL);
+   while (ok && docrel_chunks__next_values (&chunks, &values, &lookup.n)) {
+      lookup.values = values;
+      ok = docrel_store__for_each (session->store, b->link->collection, &find, put_stored_pair, found, error);
+      bson_free (values);
+   }
+   docrel_keyset__destroy (&set);
+   docrel_buf__destroy (&code);
+   return ok;
+}
+
 /* Removes from b's inserts those to check whose pair is stored, keeping
  * the others in order; those with a payload to set become updates. */
 static void
@@ -609,8 +646,9 @@ drop_found (batch_t *b, const stored_pairs_t *stored)
 }
 
 /* Drops the inserts of b that the store already holds: one find by the
- * left keys of the candidates (an $in on the indexed link field). On
- * failure b is left as it was. */
+ * left keys of the candidates (a key lookup on the indexed link field per
+ * 10,000 keys; for a symmetric link an $in on either field). On failure b
+ * is left as it was. */
 static bool
 drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
 {
@@ -623,9 +661,13 @@ drop_stored (docrel_session_t *session, batch_t *b, bson_error_t *error)
       return true;
    }
    bson_init (&spec);
-   candidates_spec (b, &spec);
    docrel_idmap__init (&stored);
-   ok = find_stored (session, b, &spec, &found, error);
+   if (b->r->symmetric) {
+      candidates_spec (b, &spec);
+      ok = find_stored (session, b, &spec, &found, error);
+   } else {
+      ok = find_stored_by_keys (session, b, &found, error);
+   }
    if (ok) {
       drop_found (b, &found);
    }
