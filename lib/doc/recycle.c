@@ -35,10 +35,10 @@ typedef struct {
    size_t bytes;
 } spare_list_t;
 
-static _Thread_local spare_list_t *mine;
-static pthread_key_t thread_key; /* its destructor gives a thread's list back */
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-static bool thread_key_made;
+static void give_back (void *list);
+
+/* Gives a thread's list back when it exits. */
+static docrel_thread_value_t spare_tv = DOCREL_THREAD_VALUE_INIT (give_back);
 
 /* What a spare document holds on to, in bytes. */
 static size_t
@@ -103,6 +103,8 @@ reset (docrel_doc_t *doc)
 static void
 take_shared (docrel_session_t *session)
 {
+   spare_list_t *mine = docrel_thread_value__peek (&spare_tv);
+
    if (mine && mine->head) {
       session->spare = mine->head;
       session->spare_tail = mine->tail;
@@ -193,38 +195,11 @@ splice_shared (docrel_session_t *session)
    return fits;
 }
 
-static void give_back (void *list);
-
-static void
-make_thread_key (void)
-{
-   thread_key_made = pthread_key_create (&thread_key, give_back) == 0;
-}
-
-/* The calling thread's list, made on first use; NULL if the thread could
- * not be given a destructor. */
-static spare_list_t *
-thread_list (void)
-{
-   if (!mine) {
-      pthread_once (&thread_once, make_thread_key);
-      if (!thread_key_made) {
-         return NULL;
-      }
-      mine = bson_malloc0 (sizeof *mine);
-      if (pthread_setspecific (thread_key, mine) != 0) {
-         bson_free (mine);
-         mine = NULL;
-      }
-   }
-   return mine;
-}
-
 /* Splices the session's list onto the thread's if it fits there. */
 static bool
 keep_in_thread (docrel_session_t *session)
 {
-   spare_list_t *t = thread_list ();
+   spare_list_t *t = docrel_thread_value__get (&spare_tv, sizeof *t);
 
    if (!t || t->bytes + session->spare_bytes > THREAD_MAX) {
       return false;
@@ -264,15 +239,13 @@ give_back (void *list)
       destroy_list (carrier.spare);
    }
    bson_free (t);
-   if (mine == t) {
-      mine = NULL;
-   }
 }
 
 void
 docrel_recycle__drain (void)
 {
    docrel_doc_t *doc;
+   spare_list_t *mine = docrel_thread_value__peek (&spare_tv);
 
    if (mine) { /* the calling thread's list, then the shared one */
       destroy_list (mine->head);

@@ -44,10 +44,10 @@ typedef struct {
    size_t bytes;
 } thread_lists_t;
 
-static _Thread_local thread_lists_t *mine;
-static pthread_key_t thread_key; /* its destructor gives a thread's lists back */
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-static bool thread_key_made;
+static void give_back (void *lists);
+
+/* Gives a thread's lists back when it exits. */
+static docrel_thread_value_t thread_lists_tv = DOCREL_THREAD_VALUE_INIT (give_back);
 
 /* The class of a block of size bytes (size <= MAX_BLOCK). */
 static int
@@ -136,6 +136,8 @@ static void
 refill (docrel_pool_cache_t *cache, int c)
 {
    size_t n = BATCH / class_size (c) ? BATCH / class_size (c) : 1;
+
+   thread_lists_t *mine = docrel_thread_value__peek (&thread_lists_tv);
 
    if (mine && mine->cache.lists[c].head) {
       mine->bytes -= mine->cache.lists[c].n * class_size (c);
@@ -267,39 +269,13 @@ take_fitting (docrel_pool_list_t *list, int c, size_t room, docrel_pool_list_t *
    }
 }
 
-static void give_back (void *lists);
-
-static void
-make_thread_key (void)
-{
-   thread_key_made = pthread_key_create (&thread_key, give_back) == 0;
-}
-
-/* The calling thread's lists, made on first use; NULL if the thread could
- * not be given a destructor (its blocks then go to the shared pool). */
-static thread_lists_t *
-thread_lists (void)
-{
-   if (!mine) {
-      pthread_once (&thread_once, make_thread_key);
-      if (!thread_key_made) {
-         return NULL;
-      }
-      mine = bson_malloc0 (sizeof *mine);
-      if (pthread_setspecific (thread_key, mine) != 0) {
-         bson_free (mine);
-         mine = NULL;
-      }
-   }
-   return mine;
-}
-
 /* Moves cache's lists to the calling thread's, while they stay under
  * THREAD_MAX bytes. */
 static void
 keep_in_thread (docrel_pool_cache_t *cache)
 {
-   thread_lists_t *t = thread_lists ();
+   /* NULL without a key: the blocks go to the shared pool */
+   thread_lists_t *t = docrel_thread_value__get (&thread_lists_tv, sizeof *t);
 
    for (int c = 0; t && c < DOCREL_POOL_CLASSES; c++) {
       size_t bytes = cache->lists[c].n * class_size (c);
@@ -351,9 +327,6 @@ give_back (void *lists)
 
    release_shared (&t->cache);
    bson_free (t);
-   if (mine == t) {
-      mine = NULL;
-   }
 }
 
 void
@@ -369,6 +342,7 @@ void
 docrel_pool__drain (void)
 {
    docrel_pool_list_t all[DOCREL_POOL_CLASSES];
+   thread_lists_t *mine = docrel_thread_value__peek (&thread_lists_tv);
    int c;
 
    if (mine) { /* the calling thread's lists, then the shared pool */

@@ -4,6 +4,8 @@
 #define DOCREL_UTIL_PRIVATE_H
 
 #include <bson/bson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "docrel/docrel-error.h"
 
@@ -125,6 +127,29 @@ void docrel_pool__release (docrel_pool_cache_t *cache);
  * store's destroy, which does not call it yet: the pool is the process's,
  * not a store's, and holds at most its bound until then. */
 void docrel_pool__drain (void);
+
+/* ---- thread values (thread.c) ----------------------------------------- */
+
+/* A value each thread gets of its own on first use, handed to release when
+ * the thread exits (after the thread's slot is cleared). Static, set up
+ * with DOCREL_THREAD_VALUE_INIT. */
+typedef struct {
+   pthread_mutex_t lock;
+   pthread_key_t key;
+   atomic_int state; /* 0: no key yet, 1: made, -1: could not be made */
+   void (*release) (void *value);
+} docrel_thread_value_t;
+
+#define DOCREL_THREAD_VALUE_INIT(release)        \
+   {                                             \
+      PTHREAD_MUTEX_INITIALIZER, 0, 0, (release) \
+   }
+
+/* The calling thread's value, size bytes zeroed on first use; NULL if no
+ * key could be made (the caller then does without). */
+void *docrel_thread_value__get (docrel_thread_value_t *tv, size_t size);
+/* The calling thread's value if it has one, else NULL. */
+void *docrel_thread_value__peek (docrel_thread_value_t *tv);
 
 /* ---- idmap -------------------------------------------------------------- */
 
