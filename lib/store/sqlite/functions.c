@@ -2,7 +2,7 @@
 /* functions.c: the SQL functions that let SQLite read BSON.
  *
  * Documents are stored as BSON blobs, so SQLite needs help to see inside
- * them. Three functions are registered on every connection:
+ * them. Four functions are registered on every connection:
  *
  *   docrel_index_key(doc, 'path')      the keycode (keycode.c) of the value
  *       at the dotted path: the expression of every index and of the
@@ -18,10 +18,12 @@
  *       DESC as dir says.
  *   docrel_match(doc, ?)               1 if doc matches the filter bound to
  *       the parameter with sqlite3_bind_pointer(..., "docrel_filter", NULL).
+ *   docrel_lookup_match(doc, ?)        the same for the filter of a key
+ *       lookup bound as a pointer (lookup.c).
  *
  * The first two are deterministic (index expressions require it) and
- * innocuous (so they work with trusted_schema off). lookup.c adds
- * docrel_keys and docrel_lookup_match. */
+ * innocuous (so they work with trusted_schema off). lookup.c adds the
+ * docrel_keys table-valued function. */
 #include <string.h>
 
 #include "bsonx/bsonx-private.h"
@@ -155,23 +157,49 @@ fn_sort_key (sqlite3_context *ctx, int argc, sqlite3_value **argv)
    result_buf (ctx, &buf);
 }
 
+/* 1 if the document in arg matches filter (fn names the function in
+ * errors). */
+static void
+result_match (sqlite3_context *ctx, sqlite3_value *arg, const docrel_filter_t *filter, const char *fn)
+{
+   bson_t doc;
+
+   if (doc_arg (ctx, arg, fn, &doc)) {
+      sqlite3_result_int (ctx, docrel_filter__match (filter, &doc) ? 1 : 0);
+   }
+}
+
 /* docrel_match(doc, filter pointer). */
 static void
 fn_match (sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-   const docrel_filter_t *filter;
-   bson_t doc;
+   const docrel_filter_t *filter = sqlite3_value_pointer (argv[1], DOCREL_SQLITE_FILTER_PTR);
 
    BSON_UNUSED (argc);
-   filter = sqlite3_value_pointer (argv[1], DOCREL_SQLITE_FILTER_PTR);
    if (!filter) {
       sqlite3_result_error (ctx, "docrel_match: no filter bound", -1);
       return;
    }
-   if (!doc_arg (ctx, argv[0], "docrel_match", &doc)) {
+   result_match (ctx, argv[0], filter, "docrel_match");
+}
+
+/* docrel_lookup_match(doc, lookup pointer): the lookup's filter (lookup.c). */
+static void
+fn_lookup_match (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+   docrel_sqlite_lookup_t *lookup = sqlite3_value_pointer (argv[1], DOCREL_SQLITE_LOOKUP_PTR);
+   const docrel_filter_t *filter;
+
+   BSON_UNUSED (argc);
+   if (!lookup) {
+      sqlite3_result_error (ctx, "docrel_lookup_match: no lookup bound", -1);
       return;
    }
-   sqlite3_result_int (ctx, docrel_filter__match (filter, &doc) ? 1 : 0);
+   if (!(filter = docrel_sqlite__lookup_filter (lookup))) {
+      sqlite3_result_error_nomem (ctx);
+      return;
+   }
+   result_match (ctx, argv[0], filter, "docrel_lookup_match");
 }
 
 int
@@ -188,6 +216,10 @@ docrel_sqlite__register_functions (sqlite3 *db)
       /* Reads a pointer parameter: only in our own statements. */
       rc = sqlite3_create_function_v2 (db, "docrel_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_match, NULL,
                                        NULL, NULL);
+   }
+   if (rc == SQLITE_OK) {
+      rc = sqlite3_create_function_v2 (db, "docrel_lookup_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                       fn_lookup_match, NULL, NULL, NULL);
    }
    if (rc == SQLITE_OK) {
       rc = docrel_sqlite__register_lookups (db);

@@ -9,10 +9,12 @@
  *       per keycode of the lookup bound to ? (sqlite3_bind_pointer, type
  *       DOCREL_SQLITE_LOOKUP_PTR), column "value". Joined first (CROSS
  *       JOIN), it drives one index search per key.
- *   docrel_lookup_match(doc, ?)  1 if doc matches {path: {$in: values}}:
- *       for the rows whose index key is the array marker, and for lookups
- *       no index answers. The filter is compiled the first time a row
- *       needs it, which a join on scalar keys never does. */
+ *
+ * and functions.c's docrel_lookup_match(doc, ?), 1 if doc matches {path:
+ * {$in: values}}: for the rows whose index key is the array marker, and
+ * for lookups no index answers. Its filter is compiled the first time a row
+ * needs it (docrel_sqlite__lookup_filter), which a join on scalar keys
+ * never does. */
 #include <string.h>
 
 #include "util/util-private.h"
@@ -69,20 +71,9 @@ docrel_sqlite__lookup_exact (const docrel_sqlite_lookup_t *lookup)
    return lookup->exact;
 }
 
-/* docrel_lookup_match(doc, lookup pointer). */
-static void
-fn_lookup_match (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+const docrel_filter_t *
+docrel_sqlite__lookup_filter (docrel_sqlite_lookup_t *l)
 {
-   docrel_sqlite_lookup_t *l = sqlite3_value_pointer (argv[1], DOCREL_SQLITE_LOOKUP_PTR);
-   const uint8_t *data = sqlite3_value_blob (argv[0]);
-   int len = sqlite3_value_bytes (argv[0]);
-   bson_t doc;
-
-   BSON_UNUSED (argc);
-   if (!l || !data || len < 5 || !bson_init_static (&doc, data, (size_t) len)) {
-      sqlite3_result_error (ctx, "docrel_lookup_match: no lookup bound, or not a BSON document", -1);
-      return;
-   }
    if (!l->filter && !l->failed) {
       bson_t spec = BSON_INITIALIZER;
 
@@ -91,11 +82,7 @@ fn_lookup_match (sqlite3_context *ctx, int argc, sqlite3_value **argv)
       l->failed = !l->filter;
       bson_destroy (&spec);
    }
-   if (!l->filter) {
-      sqlite3_result_error_nomem (ctx);
-      return;
-   }
-   sqlite3_result_int (ctx, docrel_filter__match (l->filter, &doc) ? 1 : 0);
+   return l->filter;
 }
 
 /* The docrel_keys table-valued function --------------------------------------- */
@@ -245,12 +232,5 @@ static const sqlite3_module keys_module = {
 int
 docrel_sqlite__register_lookups (sqlite3 *db)
 {
-   int rc = sqlite3_create_module (db, "docrel_keys", &keys_module, NULL);
-
-   if (rc == SQLITE_OK) {
-      /* Reads a pointer parameter: only in our own statements. */
-      rc = sqlite3_create_function_v2 (db, "docrel_lookup_match", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
-                                       fn_lookup_match, NULL, NULL, NULL);
-   }
-   return rc;
+   return sqlite3_create_module (db, "docrel_keys", &keys_module, NULL);
 }

@@ -383,7 +383,10 @@ const char *docrel_sqlite__lookup_path (const docrel_sqlite_lookup_t *lookup);
 /* True if keycode equality is the filter's equality for every value (see
  * docrel_sqlite__lookup_value), so an index answers the lookup alone. */
 bool docrel_sqlite__lookup_exact (const docrel_sqlite_lookup_t *lookup);
-/* Registers docrel_keys and docrel_lookup_match on db. */
+/* The lookup's filter, {path: {$in: values}}, compiled on first use; NULL
+ * if that ran out of memory. */
+const docrel_filter_t *docrel_sqlite__lookup_filter (docrel_sqlite_lookup_t *lookup);
+/* Registers the docrel_keys table-valued function on db. */
 int docrel_sqlite__register_lookups (sqlite3 *db);
 
 /* ---- sql (sql.c): the SQL of queries ---------------------------------- */
