@@ -41,10 +41,14 @@ docrel_schema__push (docrel_schema_ctx_t *ctx, const char *part)
    return len;
 }
 
+/* Cuts the path back to len, never past its end: a path pushed beyond
+ * the buffer was cut short, and len + strlen (".part") then lies past it. */
 void
 docrel_schema__pop (docrel_schema_ctx_t *ctx, size_t len)
 {
-   ctx->path[len] = '\0';
+   if (len < strlen (ctx->path)) {
+      ctx->path[len] = '\0';
+   }
 }
 
 bool
@@ -330,6 +334,7 @@ docrel_schema__read_type (docrel_schema_ctx_t *ctx,
 {
    static const char *const type_keys[] = {"model", "nonModel", "enum", NULL};
    bson_iter_t iter, inner;
+   size_t len;
    bson_t tdoc, edoc;
    const char *key, *name;
    int t;
@@ -347,7 +352,7 @@ docrel_schema__read_type (docrel_schema_ctx_t *ctx,
       *type = (docrel_type_t) t;
       return true;
    }
-   docrel_schema__push (ctx, "type");
+   len = docrel_schema__push (ctx, "type");
    if (!docrel_schema__view (&iter, false, &tdoc) || !docrel_schema__check_keys (ctx, &tdoc, type_keys) ||
        bson_count_keys (&tdoc) != 1 || !bson_iter_init (&inner, &tdoc) || !bson_iter_next (&inner) ||
        !BSON_ITER_HOLDS_UTF8 (&inner)) {
@@ -376,7 +381,7 @@ docrel_schema__read_type (docrel_schema_ctx_t *ctx,
       *type = DOCREL_TYPE_STRING;
       *has_enum = true;
    }
-   ctx->path[strlen (ctx->path) - strlen (".type")] = '\0';
+   docrel_schema__pop (ctx, len);
    return true;
 }
 
