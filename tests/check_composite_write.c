@@ -135,19 +135,6 @@ assert_stored (people_t *p, docrel_model_t *model, const char *filter_json, cons
    bson_free (got);
 }
 
-/* Asserts the commands of the last call. */
-static void
-assert_commands (docrel_store_t *store, uint64_t finds, uint64_t inserts, uint64_t updates, uint64_t deletes)
-{
-   docrel_store_stats_t stats;
-
-   docrel_store_stats (store, &stats);
-   ck_assert_uint_eq (stats.finds, finds);
-   ck_assert_uint_eq (stats.inserts, inserts);
-   ck_assert_uint_eq (stats.updates, updates);
-   ck_assert_uint_eq (stats.deletes, deletes);
-}
-
 /* A key document as a bson_value_t; the caller destroys it with
  * bson_value_destroy. */
 static bson_value_t
@@ -182,7 +169,7 @@ START_TEST (save_all_copies_both_key_fields_into_new_children)
    ASSERT_OK (docrel_doc_add_related (cid, "passport", passport, &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (cid, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 3, 0, 0); /* the person, then its posts and passport */
+   fixture_assert_commands (p.store, 0, 3, 0, 0); /* the person, then its posts and passport */
    assert_stored (&p, p.post, NULL,
                   "[{ \"_id\" : 14, \"authorName\" : \"Cid\", \"authorBorn\" : 2000 }, "
                   "{ \"_id\" : 15, \"authorName\" : \"Cid\", \"authorBorn\" : 2000 }]");
@@ -205,13 +192,13 @@ START_TEST (save_all_sets_changes_and_clears_a_composite_belongs_to)
    ASSERT_OK (docrel_doc_add_related (post, "author", ann85, &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 1, 0, 0); /* the keys are in the insert */
+   fixture_assert_commands (p.store, 0, 1, 0, 0); /* the keys are in the insert */
    assert_stored (&p, p.post, "{\"_id\": 14}", "[{ \"_id\" : 14, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }]");
    /* to another author: both fields change */
    ASSERT_OK (docrel_doc_add_related (post, "author", bob, &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 1, 0);
+   fixture_assert_commands (p.store, 0, 0, 1, 0);
    assert_stored (&p, p.post, "{\"_id\": 14}", "[{ \"_id\" : 14, \"authorName\" : \"Bob\", \"authorBorn\" : 1990 }]");
    /* cleared: both fields go */
    ASSERT_OK (docrel_doc_set_related (post, "author", NULL, 0, &error), error);
@@ -234,7 +221,7 @@ START_TEST (a_changed_composite_key_reaches_the_loaded_children)
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (ann, NULL, NULL, NULL, &error), error);
    /* the person, then its posts and passport: one update per model */
-   assert_commands (p.store, 0, 0, 3, 0);
+   fixture_assert_commands (p.store, 0, 0, 3, 0);
    assert_stored (&p, p.post, "{\"authorBorn\": 1991}",
                   "[{ \"_id\" : 10, \"authorName\" : \"Ann\", \"authorBorn\" : 1991 }, "
                   "{ \"_id\" : 11, \"authorName\" : \"Ann\", \"authorBorn\" : 1991 }]");
@@ -258,7 +245,7 @@ START_TEST (save_all_links_and_unlinks_by_both_pairs)
    ASSERT_OK (docrel_doc_set_related (bob, "clubs", clubs, 2, &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (bob, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 1, 1, 0, 0); /* the lookup of stored links, one insert */
+   fixture_assert_commands (p.store, 1, 1, 0, 0); /* the lookup of stored links, one insert */
    assert_stored (&p, p.link, "{\"Person_name\": \"Bob\"}",
                   "[{ \"Person_name\" : \"Bob\", \"Club_code\" : \"chess\", \"Person_born\" : 1990, "
                   "\"Club_region\" : \"north\" }, "
@@ -267,7 +254,7 @@ START_TEST (save_all_links_and_unlinks_by_both_pairs)
    ASSERT_OK (docrel_doc_remove_related (bob, "clubs", clubs[0], &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (bob, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 0, 1);
+   fixture_assert_commands (p.store, 0, 0, 0, 1);
    ck_assert_int_eq (fixture_count_where (p.store, p.link, "{\"Person_name\": \"Bob\"}"), 1);
    ck_assert_int_eq (fixture_count_where (p.store, p.link, "{\"Club_region\": \"north\"}"), 2); /* both Anns */
    people_close (&p);
@@ -309,7 +296,7 @@ START_TEST (link_key_of_a_has_one_replaces_the_holder)
    ann = fixture_get (p.session, p.person, 1, NULL);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_link_key (ann, "passport", &passport, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 2, 0); /* the one it replaces, then the new one */
+   fixture_assert_commands (p.store, 0, 0, 2, 0); /* the one it replaces, then the new one */
    assert_stored (&p, p.passport, NULL,
                   "[{ \"_id\" : 20 }, { \"_id\" : 21, \"holderName\" : \"Ann\", \"holderBorn\" : 1990 }]");
    people_close (&p);
@@ -361,7 +348,7 @@ START_TEST (link_key_takes_a_key_document)
    bob = fixture_get (p.session, p.person, 3, NULL);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_link_key (post, "author", &ann85, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 1, 0);
+   fixture_assert_commands (p.store, 0, 0, 1, 0);
    assert_stored (&p, p.post, "{\"_id\": 13}", "[{ \"_id\" : 13, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }]");
    /* a link holds both pairs; linking twice writes nothing more */
    ASSERT_OK (docrel_link_key (bob, "clubs", &north, NULL, &error), error);
@@ -412,7 +399,7 @@ START_TEST (a_bad_key_document_names_what_is_wrong_and_writes_nothing)
    ASSERT_MENTIONS (error, "lacks 'region'");
    ASSERT_OK (docrel_save_all (bob, NULL, NULL, NULL, &error), error);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 0, 0);
+   fixture_assert_commands (p.store, 0, 0, 0, 0);
    ck_assert_str_eq (docrel_doc_get_utf8 (post, "authorName"), "Bob");
    ck_assert (!docrel_doc_is_dirty (post) && !docrel_doc_is_dirty (bob));
    assert_stored (&p, p.post, "{\"_id\": 13}", "[{ \"_id\" : 13, \"authorName\" : \"Bob\", \"authorBorn\" : 1990 }]");
@@ -441,13 +428,13 @@ START_TEST (unlink_key_removes_only_the_matching_tuple)
    ck_assert_int_eq (docrel_doc_has (post, "authorBorn"), true);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_unlink_key (post, "author", &ann90, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 1, 0);
+   fixture_assert_commands (p.store, 0, 0, 1, 0);
    assert_stored (&p, p.post, "{\"_id\": 10}", "[{ \"_id\" : 10 }]");
    ck_assert (!docrel_doc_has (post, "authorName") && !docrel_doc_has (post, "authorBorn"));
    /* hasAndBelongsToMany: the link of this Ann to the north club only */
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_unlink_key (ann, "clubs", &north, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 0, 1);
+   fixture_assert_commands (p.store, 0, 0, 0, 1);
    assert_stored (&p, p.link, NULL,
                   "[{ \"Person_name\" : \"Ann\", \"Person_born\" : 1985, \"Club_code\" : \"chess\", "
                   "\"Club_region\" : \"north\" }, "
@@ -474,7 +461,7 @@ START_TEST (unlink_all_and_set_links_match_the_whole_tuple)
    ann = fixture_get (p.session, p.person, 1, NULL);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_set_links (ann, "clubs", &south, 1, NULL, &error), error);
-   assert_commands (p.store, 1, 0, 0, 1); /* one range delete, one lookup: the kept link stays */
+   fixture_assert_commands (p.store, 1, 0, 0, 1); /* one range delete, one lookup: the kept link stays */
    assert_stored (&p, p.link, NULL,
                   "[{ \"Person_name\" : \"Ann\", \"Person_born\" : 1985, \"Club_code\" : \"chess\", "
                   "\"Club_region\" : \"north\" }, "
@@ -482,7 +469,7 @@ START_TEST (unlink_all_and_set_links_match_the_whole_tuple)
                   "\"Club_region\" : \"south\" }]");
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_unlink_all (ann, "posts", NULL, &error), error);
-   assert_commands (p.store, 0, 0, 1, 0);
+   fixture_assert_commands (p.store, 0, 0, 1, 0);
    assert_stored (&p, p.post, NULL,
                   "[{ \"_id\" : 10 }, { \"_id\" : 11 }, "
                   "{ \"_id\" : 12, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }, "
@@ -532,7 +519,7 @@ START_TEST (set_null_unsets_every_key_field_on_every_path)
    docrel_store_stats_reset (p.store);
    ASSERT_OK (delete_person ((call_t) _i, ann, bob, &error), error);
    /* posts and passports unset (one update each), links, then people */
-   assert_commands (p.store, 0, 0, 2, 2);
+   fixture_assert_commands (p.store, 0, 0, 2, 2);
    assert_stored (&p, p.post, NULL,
                   many ? "[{ \"_id\" : 10 }, { \"_id\" : 11 }, "
                          "{ \"_id\" : 12, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }, { \"_id\" : 13 }]"
@@ -565,7 +552,7 @@ START_TEST (cascade_deletes_by_the_whole_tuple_on_every_path)
    docrel_store_stats_reset (p.store);
    ASSERT_OK (delete_person ((call_t) _i, ann, bob, &error), error);
    /* one find (the posts), the passports unset, then links, posts, people */
-   assert_commands (p.store, 1, 0, 1, 3);
+   fixture_assert_commands (p.store, 1, 0, 1, 3);
    assert_stored (&p, p.post, NULL,
                   many ? "[{ \"_id\" : 12, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }]"
                        : "[{ \"_id\" : 12, \"authorName\" : \"Ann\", \"authorBorn\" : 1985 }, "
@@ -686,7 +673,7 @@ START_TEST (a_dry_run_names_the_tuples)
                        "\"level\" : 3, \"count\" : 1, \"links\" : [ { \"Person_name\" : \"Bob\", "
                        "\"Club_code\" : \"chess\", \"Person_born\" : 1990, \"Club_region\" : \"north\" } ] } ] }");
    bson_destroy (&plan);
-   assert_commands (p.store, 1, 0, 0, 0); /* the lookup of the link */
+   fixture_assert_commands (p.store, 1, 0, 0, 0); /* the lookup of the link */
    ck_assert_int_eq (fixture_count_all (p.store, p.link), 3);
    ck_assert (docrel_doc_is_saved (ann));
    bson_destroy (dry);

@@ -148,16 +148,6 @@ check_integrity (const char *path, const char *where)
    ck_assert_int_eq (sqlite3_close (db), SQLITE_OK);
 }
 
-static size_t
-related_count (const docrel_doc_t *doc, const char *field)
-{
-   docrel_doc_t *const *related;
-   size_t n = 0;
-
-   ck_assert (docrel_doc_related (doc, field, &related, &n));
-   return n;
-}
-
 /* Every author whole; nothing else. Returns the number of authors. */
 static int64_t
 check_graphs (const char *uri, const char *where)
@@ -179,9 +169,9 @@ check_graphs (const char *uri, const char *where)
       ck_assert (docrel_doc_related (authors[a], "posts", &posts, &np));
       ck_assert_msg (np == 2, "%s: author %d has %zu posts", where, fixture_id_of (authors[a]), np);
       for (size_t p = 0; p < np; p++) {
-         ck_assert_msg (related_count (posts[p], "comments") == 2 && related_count (posts[p], "tags") == 2,
+         ck_assert_msg (fixture_slot_size (posts[p], "comments") == 2 && fixture_slot_size (posts[p], "tags") == 2,
                         "%s: post %d has %zu comments and %zu tags", where, fixture_id_of (posts[p]),
-                        related_count (posts[p], "comments"), related_count (posts[p], "tags"));
+                        fixture_slot_size (posts[p], "comments"), fixture_slot_size (posts[p], "tags"));
       }
    }
    /* Nothing outlives its graph. */

@@ -77,56 +77,6 @@ blog_close (blog_t *b)
    fixture_store_close (b->store);
 }
 
-/* Opens find_related with filter and opts as JSON (NULL: none); fails the
- * test on error. */
-static docrel_cursor_t *
-open_related (docrel_doc_t *doc, const char *field, const char *filter_json, const char *opts_json)
-{
-   bson_t *filter = filter_json ? fixture_json (filter_json) : NULL;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   bson_error_t error;
-   docrel_cursor_t *cursor = docrel_find_related (doc, field, filter, opts, &error);
-
-   ck_assert_msg (cursor != NULL, "find_related '%s': %s", field, error.message);
-   if (filter) {
-      bson_destroy (filter);
-   }
-   if (opts) {
-      bson_destroy (opts);
-   }
-   return cursor;
-}
-
-/* The _ids the cursor yields, as "[1, 2]", in order; the cursor is read to
- * its end without error and destroyed. */
-static char *
-ids_of (docrel_cursor_t *cursor)
-{
-   bson_string_t *out = bson_string_new ("[");
-   docrel_doc_t *doc;
-   bson_error_t error;
-   int n = 0;
-
-   while (docrel_cursor_next (cursor, &doc)) {
-      bson_string_append_printf (out, "%s%d", n++ ? ", " : "", (int) fixture_id_of (doc));
-   }
-   ck_assert_msg (!docrel_cursor_error (cursor, &error), "cursor: %s", error.message);
-   docrel_cursor_destroy (cursor);
-   bson_string_append (out, "]");
-   return bson_string_free (out, false);
-}
-
-/* Asserts that find_related yields exactly the ids expected (as "[...]"). */
-static void
-assert_related (docrel_doc_t *doc, const char *field, const char *filter, const char *opts, const char *expected)
-{
-   char *ids = ids_of (open_related (doc, field, filter, opts));
-
-   ck_assert_msg (strcmp (ids, expected) == 0, "'%s' with filter %s, opts %s: got %s, expected %s", field,
-                  filter ? filter : "null", opts ? opts : "null", ids, expected);
-   bson_free (ids);
-}
-
 /* The same, with the ids sorted (where the order is the store's). */
 static int
 compare_int (const void *a, const void *b)
@@ -137,7 +87,7 @@ compare_int (const void *a, const void *b)
 static void
 assert_related_set (docrel_doc_t *doc, const char *field, const char *filter, const char *opts, const char *expected)
 {
-   docrel_cursor_t *cursor = open_related (doc, field, filter, opts);
+   docrel_cursor_t *cursor = fixture_find_related (doc, field, filter, opts);
    bson_string_t *out = bson_string_new ("[");
    docrel_doc_t *next;
    int ids[64], n = 0, i;
@@ -158,21 +108,6 @@ assert_related_set (docrel_doc_t *doc, const char *field, const char *filter, co
    bson_string_free (out, true);
 }
 
-static bool
-on_sqlite (docrel_store_t *store)
-{
-   return strcmp (docrel_store_backend_name (store), "sqlite") == 0;
-}
-
-static uint64_t
-commands (docrel_store_t *store)
-{
-   docrel_store_stats_t stats;
-
-   docrel_store_stats (store, &stats);
-   return stats.commands;
-}
-
 /* ---- the four kinds ------------------------------------------------------ */
 
 START_TEST (has_many_yields_the_children_matching_the_filter)
@@ -182,11 +117,11 @@ START_TEST (has_many_yields_the_children_matching_the_filter)
 
    blog_open (&b);
    ann = fixture_get (b.session, b.author, 1, NULL);
-   assert_related (ann, "posts", NULL, NULL, "[10, 11, 12]");
-   assert_related (ann, "posts", "{\"n\": {\"$gte\": 2}}", NULL, "[10, 12]");
+   fixture_assert_related (ann, "posts", NULL, NULL, "[10, 11, 12]");
+   fixture_assert_related (ann, "posts", "{\"n\": {\"$gte\": 2}}", NULL, "[10, 12]");
    /* a filter on the key cannot widen the relation */
-   assert_related (ann, "posts", "{\"authorId\": {\"$exists\": false}}", NULL, "[]");
-   assert_related (ann, "posts", "{\"$or\": [{\"_id\": 13}, {\"_id\": 11}]}", NULL, "[11]");
+   fixture_assert_related (ann, "posts", "{\"authorId\": {\"$exists\": false}}", NULL, "[]");
+   fixture_assert_related (ann, "posts", "{\"$or\": [{\"_id\": 13}, {\"_id\": 11}]}", NULL, "[11]");
    /* the slot stays not loaded: docrel_load loads a whole slot */
    ck_assert (!docrel_doc_is_loaded (ann, "posts"));
    blog_close (&b);
@@ -201,11 +136,11 @@ START_TEST (has_many_takes_sort_skip_limit_and_projection)
 
    blog_open (&b);
    ann = fixture_get (b.session, b.author, 1, NULL);
-   assert_related (ann, "posts", NULL, "{\"sort\": {\"title\": 1}}", "[10, 12, 11]");
-   assert_related (ann, "posts", NULL, "{\"sort\": {\"title\": -1}, \"skip\": 1}", "[12, 10]");
-   assert_related (ann, "posts", NULL, "{\"sort\": {\"title\": 1}, \"skip\": 1, \"limit\": 1}", "[12]");
-   assert_related (ann, "posts", NULL, "{\"limit\": 2}", "[10, 11]");
-   cursor = open_related (ann, "posts", "{\"_id\": 11}", "{\"projection\": {\"title\": 1}}");
+   fixture_assert_related (ann, "posts", NULL, "{\"sort\": {\"title\": 1}}", "[10, 12, 11]");
+   fixture_assert_related (ann, "posts", NULL, "{\"sort\": {\"title\": -1}, \"skip\": 1}", "[12, 10]");
+   fixture_assert_related (ann, "posts", NULL, "{\"sort\": {\"title\": 1}, \"skip\": 1, \"limit\": 1}", "[12]");
+   fixture_assert_related (ann, "posts", NULL, "{\"limit\": 2}", "[10, 11]");
+   cursor = fixture_find_related (ann, "posts", "{\"_id\": 11}", "{\"projection\": {\"title\": 1}}");
    ck_assert (docrel_cursor_next (cursor, &doc));
    ck_assert (docrel_doc_has (doc, "title"));
    ck_assert (!docrel_doc_has (doc, "n"));
@@ -226,17 +161,17 @@ START_TEST (has_one_and_belongs_to_yield_zero_or_one_document)
    bob = fixture_get (b.session, b.author, 2, NULL);
    post = fixture_get (b.session, b.post, 12, NULL);
    orphan = fixture_get (b.session, b.post, 13, NULL);
-   assert_related (ann, "profile", NULL, NULL, "[20]");
-   assert_related (ann, "profile", "{\"bio\": \"no\"}", NULL, "[]");
-   assert_related (bob, "profile", NULL, NULL, "[]");
-   assert_related (orphan, "author", NULL, NULL, "[]");
+   fixture_assert_related (ann, "profile", NULL, NULL, "[20]");
+   fixture_assert_related (ann, "profile", "{\"bio\": \"no\"}", NULL, "[]");
+   fixture_assert_related (bob, "profile", NULL, NULL, "[]");
+   fixture_assert_related (orphan, "author", NULL, NULL, "[]");
    /* the session's own document comes back, the same pointer */
-   cursor = open_related (post, "author", NULL, NULL);
+   cursor = fixture_find_related (post, "author", NULL, NULL);
    ck_assert (docrel_cursor_next (cursor, &author));
    ck_assert_ptr_eq (author, ann);
    ck_assert (!docrel_cursor_next (cursor, &author));
    docrel_cursor_destroy (cursor);
-   assert_related (post, "author", "{\"name\": \"bob\"}", NULL, "[]");
+   fixture_assert_related (post, "author", "{\"name\": \"bob\"}", NULL, "[]");
    ck_assert (!docrel_doc_is_loaded (post, "author"));
    blog_close (&b);
 }
@@ -246,7 +181,7 @@ END_TEST
 static void
 assert_projected (docrel_doc_t *doc, const char *field, const char *opts)
 {
-   docrel_cursor_t *cursor = open_related (doc, field, NULL, opts);
+   docrel_cursor_t *cursor = fixture_find_related (doc, field, NULL, opts);
    docrel_doc_t *next;
    int n = 0;
 
@@ -271,13 +206,14 @@ START_TEST (has_and_belongs_to_many_reads_through_the_links)
    assert_related_set (post10, "tags", NULL, NULL, "[30, 31, 32]");
    assert_related_set (post10, "tags", "{\"label\": {\"$ne\": \"y\"}}", NULL, "[30, 32]");
    assert_related_set (tag31, "posts", NULL, NULL, "[10, 11]");
-   assert_related (post12, "tags", NULL, NULL, "[]");
-   assert_related (post12, "tags", NULL, "{\"sort\": {\"label\": 1}}", "[]");
+   fixture_assert_related (post12, "tags", NULL, NULL, "[]");
+   fixture_assert_related (post12, "tags", NULL, "{\"sort\": {\"label\": 1}}", "[]");
    /* sorted: one $in over the linked keys */
-   assert_related (post10, "tags", NULL, "{\"sort\": {\"label\": -1}}", "[32, 31, 30]");
-   assert_related (post10, "tags", "{\"_id\": {\"$gt\": 30}}", "{\"sort\": {\"label\": 1}, \"limit\": 1}", "[31]");
-   assert_related (post10, "tags", NULL, "{\"sort\": {\"label\": 1}, \"skip\": 2}", "[32]");
-   assert_related (post10, "tags", NULL, "{\"sort\": {\"_id\": 1}, \"skip\": 1, \"limit\": 1}", "[31]");
+   fixture_assert_related (post10, "tags", NULL, "{\"sort\": {\"label\": -1}}", "[32, 31, 30]");
+   fixture_assert_related (post10, "tags", "{\"_id\": {\"$gt\": 30}}", "{\"sort\": {\"label\": 1}, \"limit\": 1}",
+                           "[31]");
+   fixture_assert_related (post10, "tags", NULL, "{\"sort\": {\"label\": 1}, \"skip\": 2}", "[32]");
+   fixture_assert_related (post10, "tags", NULL, "{\"sort\": {\"_id\": 1}, \"skip\": 1, \"limit\": 1}", "[31]");
    /* unsorted: skip and limit count across the batches */
    assert_related_set (post10, "tags", NULL, "{\"skip\": 1, \"batchSize\": 1}",
                        "[31, 32]"); /* links come in their order */
@@ -301,7 +237,7 @@ START_TEST (linked_documents_join_the_identity_map_and_may_be_kept)
    tag31 = fixture_get (b.session, b.tag, 31, NULL);
    ASSERT_OK (docrel_doc_set_utf8 (tag31, "label", "changed", &error), error);
    size = docrel_session_size (b.session);
-   cursor = open_related (post10, "tags", NULL, "{\"batchSize\": 1}");
+   cursor = fixture_find_related (post10, "tags", NULL, "{\"batchSize\": 1}");
    while (docrel_cursor_next (cursor, &doc)) {
       if (fixture_id_of (doc) == 31) {
          /* the session's own document, its unsaved change kept */
@@ -330,17 +266,18 @@ START_TEST (the_related_option_narrows_a_relation_cursor)
    blog_open (&b);
    ann = fixture_get (b.session, b.author, 1, NULL);
    post10 = fixture_get (b.session, b.post, 10, NULL);
-   assert_related (ann, "posts", NULL, "{\"related\": {\"comments\": {\"_id\": 110}}}", "[11]");
-   assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"_id\": 11}}}", "[31]");
-   assert_related (post10, "tags", "{\"label\": \"x\"}", "{\"related\": {\"posts\": {\"_id\": 11}}}", "[]");
-   assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"_id\": 11}}, \"sort\": {\"label\": 1}}", "[31]");
+   fixture_assert_related (ann, "posts", NULL, "{\"related\": {\"comments\": {\"_id\": 110}}}", "[11]");
+   fixture_assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"_id\": 11}}}", "[31]");
+   fixture_assert_related (post10, "tags", "{\"label\": \"x\"}", "{\"related\": {\"posts\": {\"_id\": 11}}}", "[]");
+   fixture_assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"_id\": 11}}, \"sort\": {\"label\": 1}}",
+                           "[31]");
    /* Prisma's every and none, also where they add no condition at all */
    assert_related_set (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {\"_id\": 10}}}}", "[30, 32]");
    assert_related_set (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$none\": {\"_id\": 11}}}}", "[30, 32]");
    assert_related_set (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {}}}}", "[30, 31, 32]");
-   assert_related (post10, "tags", NULL, "{\"related\": {\"posts\": {\"$every\": {}}}, \"sort\": {\"_id\": -1}}",
-                   "[32, 31, 30]");
-   assert_related (ann, "posts", NULL, "{\"related\": {\"comments\": {\"$none\": {}}}}", "[12]");
+   fixture_assert_related (post10, "tags", NULL,
+                           "{\"related\": {\"posts\": {\"$every\": {}}}, \"sort\": {\"_id\": -1}}", "[32, 31, 30]");
+   fixture_assert_related (ann, "posts", NULL, "{\"related\": {\"comments\": {\"$none\": {}}}}", "[12]");
    /* no tag is in the session: each comes partial */
    assert_projected (post10, "tags", "{\"projection\": {\"_id\": 1}}");
    assert_projected (post10, "tags", "{\"projection\": {\"_id\": 1}, \"sort\": {\"_id\": 1}}");
@@ -349,17 +286,6 @@ START_TEST (the_related_option_narrows_a_relation_cursor)
 END_TEST
 
 /* ---- joins and batches ---------------------------------------------------- */
-
-/* The documents of the related slot field of doc, as a count. */
-static size_t
-slot_size (const docrel_doc_t *doc, const char *field)
-{
-   docrel_doc_t *const *docs;
-   size_t n = 0;
-
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &n), "'%s' is not loaded", field);
-   return n;
-}
 
 START_TEST (a_join_tree_is_joined_for_each_batch)
 {
@@ -372,11 +298,11 @@ START_TEST (a_join_tree_is_joined_for_each_batch)
 
    blog_open (&b);
    ann = fixture_get (b.session, b.author, 1, NULL);
-   before = commands (b.store);
-   cursor = open_related (ann, "posts", NULL, "{\"batchSize\": 2, \"join\": {\"comments\": true}}");
+   before = fixture_commands (b.store);
+   cursor = fixture_find_related (ann, "posts", NULL, "{\"batchSize\": 2, \"join\": {\"comments\": true}}");
    while (docrel_cursor_next (cursor, &doc)) {
       ck_assert_int_lt (n, 3);
-      comments[n++] = slot_size (doc, "comments");
+      comments[n++] = fixture_slot_size (doc, "comments");
    }
    ck_assert (!docrel_cursor_error (cursor, NULL));
    docrel_cursor_destroy (cursor);
@@ -384,29 +310,29 @@ START_TEST (a_join_tree_is_joined_for_each_batch)
    ck_assert_uint_eq (comments[0], 2);
    ck_assert_uint_eq (comments[1], 1);
    ck_assert_uint_eq (comments[2], 0);
-   if (on_sqlite (b.store)) {
+   if (fixture_on_sqlite (b.store)) {
       /* the posts' query, then one comments query per batch of two */
-      ck_assert_uint_eq (commands (b.store) - before, 3);
+      ck_assert_uint_eq (fixture_commands (b.store) - before, 3);
    } else {
       /* a getMore per batch too, and one that finds the end */
-      ck_assert_uint_le (commands (b.store) - before, 6);
+      ck_assert_uint_le (fixture_commands (b.store) - before, 6);
    }
 
    post10 = fixture_get (b.session, b.post, 10, NULL);
-   before = commands (b.store);
-   cursor = open_related (post10, "tags", NULL, "{\"batchSize\": 2, \"join\": {\"posts\": true}}");
+   before = fixture_commands (b.store);
+   cursor = fixture_find_related (post10, "tags", NULL, "{\"batchSize\": 2, \"join\": {\"posts\": true}}");
    n = 0;
    while (docrel_cursor_next (cursor, &doc)) {
       n++;
-      ck_assert_uint_eq (slot_size (doc, "posts"), fixture_id_of (doc) == 31 ? 2 : 1);
+      ck_assert_uint_eq (fixture_slot_size (doc, "posts"), fixture_id_of (doc) == 31 ? 2 : 1);
    }
    ck_assert (!docrel_cursor_error (cursor, NULL));
    docrel_cursor_destroy (cursor);
    ck_assert_int_eq (n, 3);
    /* per batch of two links: the far query and the join's two (links, posts);
     * the links' query once on SQLite, a getMore per batch on MongoDB */
-   ck_assert_uint_le (commands (b.store) - before, on_sqlite (b.store) ? 7 : 9);
-   ck_assert_uint_ge (commands (b.store) - before, 7);
+   ck_assert_uint_le (fixture_commands (b.store) - before, fixture_on_sqlite (b.store) ? 7 : 9);
+   ck_assert_uint_ge (fixture_commands (b.store) - before, 7);
    /* the batch's documents left with it, the slots they filled were reset */
    ck_assert (!docrel_doc_is_loaded (post10, "posts"));
    blog_close (&b);
@@ -439,14 +365,14 @@ START_TEST (each_batch_reads_its_links_then_their_far_documents)
    blog_open (&b);
    post10 = fixture_get (b.session, b.post, 10, NULL);
    ASSERT_OK (docrel_store_set_trace (b.store, &callbacks, seen, &error), error);
-   cursor = open_related (post10, "tags", NULL, "{\"batchSize\": 1}");
+   cursor = fixture_find_related (post10, "tags", NULL, "{\"batchSize\": 1}");
    while (docrel_cursor_next (cursor, &doc)) {
       n++;
    }
    docrel_cursor_destroy (cursor);
    ASSERT_OK (docrel_store_set_trace (b.store, NULL, NULL, &error), error);
    ck_assert_int_eq (n, 3);
-   if (on_sqlite (b.store)) {
+   if (fixture_on_sqlite (b.store)) {
       /* one statement reads the links as the batches ask for them */
       ck_assert_str_eq (seen->str, sqlite);
    } else {
@@ -472,12 +398,12 @@ START_TEST (an_empty_relation_yields_nothing)
 
    blog_open (&b);
    bob = fixture_get (b.session, b.author, 2, NULL);
-   cursor = open_related (bob, "posts", NULL, "{\"join\": {\"comments\": true}}");
+   cursor = fixture_find_related (bob, "posts", NULL, "{\"join\": {\"comments\": true}}");
    ck_assert (!docrel_cursor_next (cursor, &doc));
    ck_assert_ptr_null (doc);
    ck_assert (!docrel_cursor_error (cursor, NULL));
    docrel_cursor_destroy (cursor);
-   assert_related (bob, "profile", NULL, "{\"sort\": {\"bio\": 1}}", "[]");
+   fixture_assert_related (bob, "profile", NULL, "{\"sort\": {\"bio\": 1}}", "[]");
    ck_assert_uint_eq (docrel_session_size (b.session), 1);
    blog_close (&b);
 }
@@ -583,15 +509,15 @@ START_TEST (composite_keys_relate_by_every_key_field)
    ann90 = fixture_get (s, person, 1, NULL);
    ann85 = fixture_get (s, person, 2, NULL);
    p12 = fixture_get (s, post, 12, NULL);
-   assert_related (ann90, "posts", NULL, NULL, "[10, 11]");
-   assert_related (ann85, "posts", NULL, NULL, "[12]");
-   assert_related (ann90, "passport", NULL, NULL, "[]");
-   assert_related (ann85, "passport", NULL, NULL, "[20]");
-   assert_related (p12, "author", NULL, NULL, "[2]");
+   fixture_assert_related (ann90, "posts", NULL, NULL, "[10, 11]");
+   fixture_assert_related (ann85, "posts", NULL, NULL, "[12]");
+   fixture_assert_related (ann90, "passport", NULL, NULL, "[]");
+   fixture_assert_related (ann85, "passport", NULL, NULL, "[20]");
+   fixture_assert_related (p12, "author", NULL, NULL, "[2]");
    assert_related_set (ann90, "clubs", NULL, NULL, "[30, 31]");
-   assert_related (ann85, "clubs", NULL, NULL, "[31]");
-   assert_related (ann90, "clubs", NULL, "{\"sort\": {\"region\": -1}}", "[31, 30]");
-   assert_related (ann90, "clubs", "{\"region\": \"north\"}", "{\"batchSize\": 1}", "[30]");
+   fixture_assert_related (ann85, "clubs", NULL, NULL, "[31]");
+   fixture_assert_related (ann90, "clubs", NULL, "{\"sort\": {\"region\": -1}}", "[31, 30]");
+   fixture_assert_related (ann90, "clubs", "{\"region\": \"north\"}", "{\"batchSize\": 1}", "[30]");
    docrel_session_destroy (s);
    fixture_store_close (store);
 }
@@ -612,10 +538,10 @@ START_TEST (a_symmetric_relation_reads_its_links_both_ways)
    fixture_seed (store, docrel_relation_link_model (r), links);
    s = docrel_session_new (store);
    assert_related_set (fixture_get (s, human, 1, NULL), "friends", NULL, NULL, "[2, 3]");
-   assert_related (fixture_get (s, human, 1, NULL), "friends", NULL, "{\"sort\": {\"_id\": -1}}", "[3, 2]");
-   assert_related (fixture_get (s, human, 2, NULL), "friends", NULL, NULL, "[1]");
-   assert_related (fixture_get (s, human, 3, NULL), "friends", NULL, "{\"batchSize\": 1}", "[1]");
-   assert_related (fixture_get (s, human, 4, NULL), "friends", NULL, NULL, "[]");
+   fixture_assert_related (fixture_get (s, human, 1, NULL), "friends", NULL, "{\"sort\": {\"_id\": -1}}", "[3, 2]");
+   fixture_assert_related (fixture_get (s, human, 2, NULL), "friends", NULL, NULL, "[1]");
+   fixture_assert_related (fixture_get (s, human, 3, NULL), "friends", NULL, "{\"batchSize\": 1}", "[1]");
+   fixture_assert_related (fixture_get (s, human, 4, NULL), "friends", NULL, NULL, "[]");
    docrel_session_destroy (s);
    fixture_store_close (store);
 }

@@ -5,13 +5,11 @@
  * join tree per batch and skip / limit across batches), a sort through
  * them (one link query, one find) and one through more than 10,000 links,
  * which is refused. The other cases are check_find_related.c. */
-#include <malloc.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
+#include "heap.h"
 
 /* Post hasAndBelongsToMany Tag (tags), Tag hasAndBelongsToMany Post
  * (posts); posts 10 and 12. */
@@ -43,82 +41,6 @@ blog_close (blog_t *b)
 {
    docrel_session_destroy (b->session);
    fixture_store_close (b->store);
-}
-
-/* Opens find_related with filter and opts as JSON (NULL: none); fails the
- * test on error. */
-static docrel_cursor_t *
-open_related (docrel_doc_t *doc, const char *field, const char *filter_json, const char *opts_json)
-{
-   bson_t *filter = filter_json ? fixture_json (filter_json) : NULL;
-   bson_t *opts = opts_json ? fixture_json (opts_json) : NULL;
-   bson_error_t error;
-   docrel_cursor_t *cursor = docrel_find_related (doc, field, filter, opts, &error);
-
-   ck_assert_msg (cursor != NULL, "find_related '%s': %s", field, error.message);
-   if (filter) {
-      bson_destroy (filter);
-   }
-   if (opts) {
-      bson_destroy (opts);
-   }
-   return cursor;
-}
-
-/* The _ids the cursor yields, as "[1, 2]", in order; the cursor is read to
- * its end without error and destroyed. */
-static char *
-ids_of (docrel_cursor_t *cursor)
-{
-   bson_string_t *out = bson_string_new ("[");
-   docrel_doc_t *doc;
-   bson_error_t error;
-   int n = 0;
-
-   while (docrel_cursor_next (cursor, &doc)) {
-      bson_string_append_printf (out, "%s%d", n++ ? ", " : "", (int) fixture_id_of (doc));
-   }
-   ck_assert_msg (!docrel_cursor_error (cursor, &error), "cursor: %s", error.message);
-   docrel_cursor_destroy (cursor);
-   bson_string_append (out, "]");
-   return bson_string_free (out, false);
-}
-
-/* Asserts that find_related yields exactly the ids expected (as "[...]"). */
-static void
-assert_related (docrel_doc_t *doc, const char *field, const char *filter, const char *opts, const char *expected)
-{
-   char *ids = ids_of (open_related (doc, field, filter, opts));
-
-   ck_assert_msg (strcmp (ids, expected) == 0, "'%s' with filter %s, opts %s: got %s, expected %s", field,
-                  filter ? filter : "null", opts ? opts : "null", ids, expected);
-   bson_free (ids);
-}
-
-static bool
-on_sqlite (docrel_store_t *store)
-{
-   return strcmp (docrel_store_backend_name (store), "sqlite") == 0;
-}
-
-static uint64_t
-commands (docrel_store_t *store)
-{
-   docrel_store_stats_t stats;
-
-   docrel_store_stats (store, &stats);
-   return stats.commands;
-}
-
-/* The documents of the related slot field of doc, as a count. */
-static size_t
-slot_size (const docrel_doc_t *doc, const char *field)
-{
-   docrel_doc_t *const *docs;
-   size_t n = 0;
-
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &n), "'%s' is not loaded", field);
-   return n;
 }
 
 #define N_LINKS 1200
@@ -162,10 +84,10 @@ START_TEST (many_links_are_read_batch_by_batch_in_bounded_memory)
    post = fixture_get (b.session, b.post, 12, NULL);
    base = docrel_session_size (b.session);
    docrel_store_stats_reset (b.store);
-   cursor = open_related (post, "tags", "{\"seq\": {\"$exists\": true}}", "{\"batchSize\": 100}");
-   last = commands (b.store);
+   cursor = fixture_find_related (post, "tags", "{\"seq\": {\"$exists\": true}}", "{\"batchSize\": 100}");
+   last = fixture_commands (b.store);
    while (docrel_cursor_next (cursor, &doc)) {
-      now = commands (b.store);
+      now = fixture_commands (b.store);
       /* a batch costs the far query and, on MongoDB, the links' getMore */
       if (n % 100 == 0) {
          ck_assert_msg (now - last >= 1 && now - last <= 2, "batch at %d: %d commands", n, (int) (now - last));
@@ -202,14 +124,14 @@ START_TEST (many_links_joined_per_batch_keep_the_session_bounded)
    many_links (&b);
    post = fixture_get (b.session, b.post, 12, NULL);
    base = docrel_session_size (b.session);
-   cursor = open_related (post, "tags", NULL,
-                          "{\"batchSize\": 100, \"skip\": 150, \"limit\": 920, \"join\": {\"posts\": true}}");
+   cursor = fixture_find_related (post, "tags", NULL,
+                                  "{\"batchSize\": 100, \"skip\": 150, \"limit\": 920, \"join\": {\"posts\": true}}");
    while (docrel_cursor_next (cursor, &doc)) {
       size_t size = docrel_session_size (b.session);
       peak = size > peak ? size : peak;
       ck_assert (docrel_doc_get_int32 (doc, "seq", &seq));
       ck_assert_int_eq (seq, 150 + n);
-      ck_assert_uint_eq (slot_size (doc, "posts"), 1);
+      ck_assert_uint_eq (fixture_slot_size (doc, "posts"), 1);
       ck_assert_ptr_eq (docrel_doc_related_one (doc, "posts"), post);
       n++;
    }
@@ -224,89 +146,12 @@ START_TEST (many_links_joined_per_batch_keep_the_session_bounded)
 }
 END_TEST
 
-/* Bytes allocated through libbson's allocator and not freed yet, and their
- * peak, while the hook is set (as check_session_memory.c counts them; the
- * MongoDB driver's threads allocate too, hence atomics). */
-static atomic_llong held_bytes, peak_bytes;
-
-static void
-held_add (void *mem, long long sign)
-{
-   long long bytes;
-
-   if (!mem) {
-      return;
-   }
-   bytes = atomic_fetch_add (&held_bytes, sign * (long long) malloc_usable_size (mem)) +
-           sign * (long long) malloc_usable_size (mem);
-   if (bytes > atomic_load (&peak_bytes)) {
-      atomic_store (&peak_bytes, bytes);
-   }
-}
-
-static void *
-hook_malloc (size_t n)
-{
-   void *mem = malloc (n);
-   held_add (mem, 1);
-   return mem;
-}
-
-static void *
-hook_calloc (size_t n, size_t size)
-{
-   void *mem = calloc (n, size);
-   held_add (mem, 1);
-   return mem;
-}
-
-static void *
-hook_realloc (void *mem, size_t n)
-{
-   void *out;
-
-   held_add (mem, -1);
-   out = realloc (mem, n);
-   held_add (out, 1);
-   return out;
-}
-
-static void
-hook_free (void *mem)
-{
-   held_add (mem, -1);
-   free (mem);
-}
-
-static void *
-hook_aligned_alloc (size_t alignment, size_t n)
-{
-   void *mem = NULL;
-
-   if (posix_memalign (&mem, alignment, n) != 0) {
-      return NULL;
-   }
-   held_add (mem, 1);
-   return mem;
-}
-
-/* Starts counting; returns the bytes held now, the peak's base. */
-static long long
-hook_start (void)
-{
-   static const bson_mem_vtable_t vtable = {hook_malloc, hook_calloc, hook_realloc, hook_free, hook_aligned_alloc, {0}};
-
-   bson_mem_set_vtable (&vtable);
-   atomic_store (&peak_bytes, atomic_load (&held_bytes));
-   return atomic_load (&held_bytes);
-}
-
 /* Iterates the tags of post (batchSize 100) to their end and frees the
  * cursor; returns how many. */
 static int
 stream_tags (docrel_doc_t *post)
 {
-   docrel_cursor_t *cursor = open_related (post, "tags", NULL, "{\"batchSize\": 100}");
+   docrel_cursor_t *cursor = fixture_find_related (post, "tags", NULL, "{\"batchSize\": 100}");
    docrel_doc_t *doc;
    int n = 0;
 
@@ -329,15 +174,15 @@ START_TEST (streaming_many_links_holds_a_fraction_of_the_memory_of_loading_them)
    many_links (&b);
    post = fixture_get (b.session, b.post, 12, NULL);
    ck_assert_int_eq (stream_tags (post), N_LINKS); /* warm: caches, statements */
-   base = hook_start ();
+   heap_hook_set ();
+   base = heap_peak_restart ();
    ck_assert_int_eq (stream_tags (post), N_LINKS);
-   streamed = atomic_load (&peak_bytes) - base;
-   base = atomic_load (&held_bytes);
-   atomic_store (&peak_bytes, base);
+   streamed = heap_peak_bytes () - base;
+   base = heap_peak_restart ();
    ASSERT_OK (docrel_load (post, "tags", NULL, &error), error);
-   loaded = atomic_load (&peak_bytes) - base;
-   bson_mem_restore_vtable ();
-   ck_assert_uint_eq (slot_size (post, "tags"), N_LINKS);
+   loaded = heap_peak_bytes () - base;
+   heap_hook_restore ();
+   ck_assert_uint_eq (fixture_slot_size (post, "tags"), N_LINKS);
    ck_assert_msg (streamed * 4 < loaded, "streaming held up to %lld bytes, loading the slot %lld", streamed, loaded);
    blog_close (&b);
 }
@@ -352,13 +197,13 @@ START_TEST (many_links_sorted_take_one_link_query_and_one_find)
    blog_open (&b);
    many_links (&b);
    post = fixture_get (b.session, b.post, 12, NULL);
-   before = commands (b.store);
-   assert_related (post, "tags", "{\"seq\": {\"$lt\": 300}}", "{\"sort\": {\"seq\": -1}, \"limit\": 3}",
-                   "[1299, 1298, 1297]");
-   ck_assert_uint_eq (commands (b.store) - before, 2);
-   before = commands (b.store);
-   assert_related (post, "tags", NULL, "{\"sort\": {\"seq\": -1}, \"skip\": 1198}", "[1001, 1000]");
-   ck_assert_uint_le (commands (b.store) - before, on_sqlite (b.store) ? 2 : 3);
+   before = fixture_commands (b.store);
+   fixture_assert_related (post, "tags", "{\"seq\": {\"$lt\": 300}}", "{\"sort\": {\"seq\": -1}, \"limit\": 3}",
+                           "[1299, 1298, 1297]");
+   ck_assert_uint_eq (fixture_commands (b.store) - before, 2);
+   before = fixture_commands (b.store);
+   fixture_assert_related (post, "tags", NULL, "{\"sort\": {\"seq\": -1}, \"skip\": 1198}", "[1001, 1000]");
+   ck_assert_uint_le (fixture_commands (b.store) - before, fixture_on_sqlite (b.store) ? 2 : 3);
    blog_close (&b);
 }
 END_TEST
@@ -396,7 +241,7 @@ START_TEST (a_sort_through_more_than_ten_thousand_links_is_refused)
    ASSERT_MENTIONS (error, "10000 links");
    /* without a sort, the links stream: none of them finds a tag */
    docrel_store_stats_reset (b.store);
-   cursor = open_related (post, "tags", NULL, "{\"batchSize\": 1000}");
+   cursor = fixture_find_related (post, "tags", NULL, "{\"batchSize\": 1000}");
    while (docrel_cursor_next (cursor, &doc)) {
       n++;
    }

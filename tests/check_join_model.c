@@ -112,19 +112,6 @@ assert_stored (docrel_store_t *store, docrel_model_t *model, const char *json)
    bson_free (got);
 }
 
-/* Asserts the commands of the last call. */
-static void
-assert_commands (docrel_store_t *store, uint64_t finds, uint64_t inserts, uint64_t updates, uint64_t deletes)
-{
-   docrel_store_stats_t stats;
-
-   docrel_store_stats (store, &stats);
-   ck_assert_uint_eq (stats.finds, finds);
-   ck_assert_uint_eq (stats.inserts, inserts);
-   ck_assert_uint_eq (stats.updates, updates);
-   ck_assert_uint_eq (stats.deletes, deletes);
-}
-
 static void
 assert_rendered (const docrel_doc_t *doc, const char *json)
 {
@@ -155,7 +142,7 @@ START_TEST (save_all_copies_both_keys_into_new_rows_and_stores_their_fields)
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
    /* posts and tags first (one insert each), then the rows */
-   assert_commands (p.store, 0, 3, 0, 0);
+   fixture_assert_commands (p.store, 0, 3, 0, 0);
    assert_stored (p.store, p.row,
                   "[{ \"_id\" : 100, \"role\" : \"primary\", \"position\" : 1, \"postId\" : 1, \"tagId\" : 10 }, "
                   "{ \"_id\" : 101, \"role\" : \"secondary\", \"position\" : 2, \"postId\" : 1, \"tagId\" : 11 }]");
@@ -175,7 +162,7 @@ START_TEST (a_join_through_the_rows_reads_their_fields)
    pivot_open (&p, "cascade");
    docrel_store_stats_reset (p.store);
    post = fixture_get (p.session, p.post, 1, "{\"postTags\": {\"$sort\": {\"position\": 1}, \"tag\": true}}");
-   assert_commands (p.store, 3, 0, 0, 0); /* posts, rows, tags */
+   fixture_assert_commands (p.store, 3, 0, 0, 0); /* posts, rows, tags */
    assert_rendered (post, "{ \"_id\" : 1, \"title\" : \"Joins\", \"postTags\" : [ "
                           "{ \"_id\" : 100, \"postId\" : 1, \"tagId\" : 10, \"role\" : \"primary\", \"position\" : 1, "
                           "\"tag\" : { \"_id\" : 10, \"name\" : \"c\" } }, "
@@ -209,7 +196,7 @@ START_TEST (save_all_updates_a_row_field_and_moves_a_row_to_another_tag)
    ASSERT_OK (docrel_doc_add_related (rows[1], "tag", p.other_tag, &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 1, 0); /* one update for the rows */
+   fixture_assert_commands (p.store, 0, 0, 1, 0); /* one update for the rows */
    assert_stored (p.store, p.row,
                   "[{ \"_id\" : 100, \"postId\" : 1, \"tagId\" : 10, \"role\" : \"lead\", \"position\" : 1 }, "
                   "{ \"_id\" : 101, \"postId\" : 1, \"tagId\" : 12, \"role\" : \"secondary\", \"position\" : 2 }, "
@@ -234,7 +221,7 @@ START_TEST (a_row_removed_from_its_post_is_deleted_and_its_tag_kept)
    ASSERT_OK (docrel_doc_remove_related (post, "postTags", rows[1], &error), error);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (p.store, 0, 0, 0, 1);
+   fixture_assert_commands (p.store, 0, 0, 0, 1);
    ck_assert_int_eq (fixture_count_where (p.store, p.row, "{\"postId\": 1}"), 1);
    ck_assert_int_eq (fixture_count_where (p.store, p.row, "{\"_id\": 101}"), 0);
    ck_assert_int_eq (fixture_count_all (p.store, p.tag), 3);
@@ -310,7 +297,7 @@ START_TEST (deleting_a_tag_removes_its_rows_on_every_path)
    ASSERT_OK (delete_tag (&p, (call_t) _i, tag, &error), error);
    /* one find (the rows), then the rows and the tags deleted; no unset of
     * the rows' tagId (PostTag.tag is setNull): the cascade deletes them */
-   assert_commands (p.store, 1, 0, 0, 2);
+   fixture_assert_commands (p.store, 1, 0, 0, 2);
    assert_stored (p.store, p.row,
                   "[{ \"_id\" : 101, \"postId\" : 1, \"tagId\" : 11, \"role\" : \"secondary\", \"position\" : 2 }]");
    ck_assert_int_eq (fixture_count_all (p.store, p.tag), _i == CALL_DELETE_ALL_MANY ? 1 : 2);
@@ -334,7 +321,7 @@ START_TEST (deleting_a_post_removes_its_rows_and_never_a_tag)
    post = fixture_get (p.session, p.post, 1, NULL);
    docrel_store_stats_reset (p.store);
    ASSERT_OK (docrel_purge (post, &error), error);
-   assert_commands (p.store, 1, 0, 0, 2);
+   fixture_assert_commands (p.store, 1, 0, 0, 2);
    assert_stored (p.store, p.row,
                   "[{ \"_id\" : 102, \"postId\" : 2, \"tagId\" : 10, \"role\" : \"primary\", \"position\" : 1 }]");
    ck_assert_int_eq (fixture_count_all (p.store, p.tag), 3);
@@ -428,7 +415,7 @@ START_TEST (a_required_key_yields_when_its_rows_go_with_it)
    docrel_store_stats_reset (p.store);
    ASSERT_OK (delete_tag (&p, (call_t) _i, tag, &error), error);
    /* the rows found, then counted (none left behind) and deleted */
-   assert_commands (p.store, 1, 0, 0, 2);
+   fixture_assert_commands (p.store, 1, 0, 0, 2);
    docrel_store_stats (p.store, &stats);
    ck_assert_uint_eq (stats.counts, 1);
    ck_assert_int_eq (fixture_count_all (p.store, p.row), 1);

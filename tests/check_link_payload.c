@@ -85,18 +85,6 @@ stored_link (app_t *a, int32_t post, int32_t tag)
       bson_free (got_);                              \
    } while (0)
 
-static void
-assert_commands (docrel_store_t *store, uint64_t finds, uint64_t inserts, uint64_t updates, uint64_t deletes)
-{
-   docrel_store_stats_t stats;
-
-   docrel_store_stats (store, &stats);
-   ck_assert_uint_eq (stats.finds, finds);
-   ck_assert_uint_eq (stats.inserts, inserts);
-   ck_assert_uint_eq (stats.updates, updates);
-   ck_assert_uint_eq (stats.deletes, deletes);
-}
-
 /* docrel_link with opts given as JSON. */
 static bool
 link_json (docrel_doc_t *doc, docrel_doc_t *other, const char *opts_json, bson_error_t *error)
@@ -143,12 +131,12 @@ START_TEST (linking_a_linked_pair_again_sets_the_payload_fields_on_the_stored_li
    docrel_store_stats_reset (a.store);
    ASSERT_OK (link_json (post, tag, "{\"payload\": {\"quantity\": 3}}", &error), error);
    /* the lookup of stored links, then one update: MongoDB's upsert with $set */
-   assert_commands (a.store, 1, 0, 1, 0);
+   fixture_assert_commands (a.store, 1, 0, 1, 0);
    ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"quantity\" : 3, \"note\" : \"a\" }");
    /* without a payload, the stored one is kept */
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_link (post, "tags", tag, NULL, &error), error);
-   assert_commands (a.store, 1, 0, 0, 0);
+   fixture_assert_commands (a.store, 1, 0, 0, 0);
    ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"quantity\" : 3, \"note\" : \"a\" }");
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 1);
    /* unlinking removes the link and its payload; linking again starts bare */
@@ -184,7 +172,7 @@ START_TEST (a_payload_naming_the_id_or_a_key_field_is_refused_and_nothing_writte
    docrel_store_stats_reset (a.store);
    ck_assert (!link_json (post, tag, refused[_i][0], &error));
    ASSERT_MENTIONS (error, refused[_i][1]);
-   assert_commands (a.store, 0, 0, 0, 0);
+   fixture_assert_commands (a.store, 0, 0, 0, 0);
    ck_assert_int_eq (fixture_count_all (a.store, a.link), 0);
    {
       docrel_doc_t *const *docs;
@@ -240,12 +228,12 @@ START_TEST (a_payload_added_in_the_slot_is_written_by_save_all)
    ck_assert (bson_equal (docrel_doc_link_payload (post, "tags", tag), payload));
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (a.store, 1, 1, 0, 0); /* the lookup, one insert */
+   fixture_assert_commands (a.store, 1, 1, 0, 0); /* the lookup, one insert */
    ASSERT_LINK (&a, 1, 101, "{ \"Post__id\" : 1, \"Tag__id\" : 101, \"quantity\" : 4 }");
    /* saved: nothing left to write */
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (a.store, 0, 0, 0, 0);
+   fixture_assert_commands (a.store, 0, 0, 0, 0);
    bson_destroy (payload);
    bson_destroy (bad);
    app_close (&a);
@@ -290,7 +278,7 @@ START_TEST (payloads_changed_in_the_slot_are_one_update_command)
    ck_assert_int_eq (bson_count_keys (docrel_doc_link_payload (post, "tags", tags[0])), 2); /* note kept */
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (a.store, 1, 0, 1, 0); /* the lookup, one update for both links */
+   fixture_assert_commands (a.store, 1, 0, 1, 0); /* the lookup, one update for both links */
    ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"quantity\" : 9, \"note\" : \"x\" }");
    ASSERT_LINK (&a, 1, 101, "{ \"Post__id\" : 1, \"Tag__id\" : 101 }");
    ASSERT_LINK (&a, 1, 102, "{ \"Post__id\" : 1, \"Tag__id\" : 102, \"quantity\" : 1 }");
@@ -324,7 +312,7 @@ START_TEST (a_payload_join_renders_each_parents_own_payload)
    a.session = docrel_session_new (a.store);
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_find_all (a.session, a.post, NULL, opts, &posts, &n, &error), error);
-   assert_commands (a.store, 3, 0, 0, 0); /* posts, links, tags: no query of its own */
+   fixture_assert_commands (a.store, 3, 0, 0, 0); /* posts, links, tags: no query of its own */
    ck_assert_uint_eq (n, 2);
    ck_assert (docrel_doc_related (posts[0], "tags", &tags, &n) && n == 1);
    ASSERT_OK (docrel_doc_to_bson (posts[0], true, &out, &error), error);
@@ -421,7 +409,7 @@ START_TEST (set_links_keeps_the_payloads_of_links_that_stay)
    keys[1] = fixture_int_key (102);
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_set_links (post, "tags", keys, 2, NULL, &error), error);
-   assert_commands (a.store, 1, 1, 0, 1); /* delete the others, look up, insert the new */
+   fixture_assert_commands (a.store, 1, 1, 0, 1); /* delete the others, look up, insert the new */
    ASSERT_LINK (&a, 1, 100, "none");
    ASSERT_LINK (&a, 1, 101, "{ \"Post__id\" : 1, \"Tag__id\" : 101, \"quantity\" : 2 }");
    ASSERT_LINK (&a, 1, 102, "{ \"Post__id\" : 1, \"Tag__id\" : 102 }");
@@ -446,7 +434,7 @@ START_TEST (a_dry_run_plans_the_payload_and_writes_nothing)
    tag = fixture_get (a.session, a.tag, 100, NULL);
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_link_with_opts (post, "tags", tag, opts, &plan, &error), error);
-   assert_commands (a.store, 1, 0, 0, 0); /* the lookup only */
+   fixture_assert_commands (a.store, 1, 0, 0, 0); /* the lookup only */
    json = bson_as_relaxed_extended_json (&plan, NULL);
    ck_assert_str_eq (json, "{ \"writes\" : [ { \"op\" : \"link\", \"model\" : \"Post_Tag\", \"collection\" : "
                            "\"Post_Tag\", \"level\" : 3, \"count\" : 1, \"links\" : [ { \"Post__id\" : 1, "
@@ -483,9 +471,9 @@ START_TEST (a_deferred_link_keeps_its_payload_for_the_next_save_all)
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_link_key (post, "tags", &key, opts, &error), error);
    ASSERT_OK (docrel_link (post, "tags", tag, opts, &error), error);
-   assert_commands (a.store, 0, 0, 0, 0);
+   fixture_assert_commands (a.store, 0, 0, 0, 0);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (a.store, 1, 1, 0, 0);
+   fixture_assert_commands (a.store, 1, 1, 0, 0);
    ASSERT_LINK (&a, 2, 102, "{ \"Post__id\" : 2, \"Tag__id\" : 102, \"quantity\" : 7 }");
    ASSERT_LINK (&a, 2, 101, "{ \"Post__id\" : 2, \"Tag__id\" : 101, \"quantity\" : 7 }");
    bson_destroy (opts);
@@ -536,7 +524,7 @@ START_TEST (a_pair_linked_twice_before_one_save_all_merges_its_payloads)
    ASSERT_OK (docrel_link_key (post, "tags", &key, first, &error), error);
    docrel_store_stats_reset (a.store);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, NULL, &error), error);
-   assert_commands (a.store, 1, 0, 1, 0);
+   fixture_assert_commands (a.store, 1, 0, 1, 0);
    ASSERT_LINK (&a, 1, 100, "{ \"Post__id\" : 1, \"Tag__id\" : 100, \"note\" : \"a\", \"quantity\" : 1 }");
    bson_destroy (first);
    bson_destroy (second);

@@ -49,8 +49,7 @@ world_open (world_t *w)
    fixture_declare (docrel_model_belongs_to, w->article, w->publication, "publication", "publicationId", "_id", NULL);
    fixture_declare (docrel_model_has_and_belongs_to_many, w->article, w->tag, "tags", "_id", "_id", NULL);
    fixture_declare (docrel_model_has_and_belongs_to_many, w->tag, w->article, "articles", "_id", "_id", NULL);
-   w->link = docrel_store_model (w->store, "Article_Tag");
-   ck_assert_ptr_nonnull (w->link);
+   w->link = fixture_link_model (w->store, "Article_Tag");
    fixture_seed (w->store, w->user, users);
    fixture_seed (w->store, w->publication, pubs);
    fixture_seed (w->store, w->article, articles);

@@ -59,12 +59,6 @@ assert_related_ids (const docrel_doc_t *doc, const char *field, const int32_t *i
    }
 }
 
-static bool
-is_sqlite (docrel_store_t *store)
-{
-   return strcmp (docrel_store_backend_name (store), "sqlite") == 0;
-}
-
 /* True if a line of explain's "plan" mentions text. */
 static bool
 plan_has (const bson_t *out, const char *text)
@@ -228,7 +222,7 @@ START_TEST (has_one_and_has_many_index_the_key_in_b)
 
    fixture_declare (docrel_model_has_one, country, capital, "capital", "_id", "countryId", NULL);
    fixture_declare (docrel_model_has_many, publication, article, "articles", "_id", "publicationId", NULL);
-   if (is_sqlite (store)) {
+   if (fixture_on_sqlite (store)) {
       assert_index_used (store, capital, "{\"countryId\": {\"$in\": [1, 2, 3]}}", true);
       assert_index_used (store, article, "{\"publicationId\": {\"$in\": [\"a\", \"b\"]}}", true);
       /* The same query on a field no relation names scans. */
@@ -248,7 +242,7 @@ START_TEST (belongs_to_indexes_the_key_in_b_unless_it_is_the_primary_key)
 
    fixture_declare (docrel_model_belongs_to, member, team, "team", "teamCode", "code", NULL);
    fixture_declare (docrel_model_belongs_to, capital, country, "country", "countryId", "_id", NULL);
-   if (is_sqlite (store)) {
+   if (fixture_on_sqlite (store)) {
       assert_index_used (store, team, "{\"code\": {\"$in\": [\"red\", \"blue\"]}}", true);
       /* belongsTo looks b up: no index on a's own key is needed. */
       assert_index_used (store, member, "{\"teamCode\": {\"$in\": [\"red\", \"blue\"]}}", false);
@@ -276,7 +270,7 @@ START_TEST (has_and_belongs_to_many_indexes_both_link_fields)
                                               NULL);
    docrel_model_t *link = docrel_relation_link_model (tags);
 
-   if (is_sqlite (store)) {
+   if (fixture_on_sqlite (store)) {
       assert_index_used (store, link, "{\"Post__id\": {\"$in\": [1, 2]}}", true);
       assert_index_used (store, link, "{\"Tag__id\": {\"$in\": [1, 2]}}", true);
    }
@@ -291,7 +285,7 @@ START_TEST (composite_keys_index_the_key_fields_of_b)
 
    fixture_declare (docrel_model_belongs_to, post, person, "author", NULL, NULL,
                     "{\"leftKeys\": [\"authorName\", \"authorDob\"], \"rightKeys\": [\"name\", \"dob\"]}");
-   if (is_sqlite (store)) {
+   if (fixture_on_sqlite (store)) {
       assert_index_used (store, person, "{\"name\": {\"$in\": [\"Ann\", \"Bob\"]}}", true);
       assert_index_used (store, person, "{\"name\": \"Ann\", \"dob\": {\"$date\": \"1990-01-01T00:00:00Z\"}}", true);
    }

@@ -44,8 +44,7 @@ world_open (world_t *w)
    fixture_declare (docrel_model_belongs_to, w->post, w->author, "author", "authorId", "_id", NULL);
    fixture_declare (docrel_model_has_and_belongs_to_many, w->post, w->tag, "tags", "_id", "_id", NULL);
    fixture_declare (docrel_model_has_many, w->post, w->comment, "comments", "_id", "postId", NULL);
-   w->link = docrel_store_model (w->store, "Post_Tag");
-   ck_assert_ptr_nonnull (w->link);
+   w->link = fixture_link_model (w->store, "Post_Tag");
    fixture_seed (w->store, w->author, authors);
    fixture_seed (w->store, w->profile, profiles);
    fixture_seed (w->store, w->post, posts);

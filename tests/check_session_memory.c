@@ -6,12 +6,11 @@
  * its past (fields, state, slots), and, counted through libbson's
  * allocator hook, warm requests hold no more memory than the first ones
  * and a burst of documents is not kept after its session. */
-#include <malloc.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fixture.h"
+#include "heap.h"
 
 /* Authors 1 (posts 10 and 11; comments 100 and 101 on 10, 110 on 11),
  * 2 (post 20, no comments) and 3 (no posts). */
@@ -69,16 +68,6 @@ request (blog_t *b, int32_t id)
    docrel_session_destroy (s);
 }
 
-static size_t
-related_count (const docrel_doc_t *doc, const char *field)
-{
-   docrel_doc_t *const *docs;
-   size_t n = 0;
-
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &n), "%s is not loaded", field);
-   return n;
-}
-
 /* Fails unless doc holds exactly the stored fields json and is clean. */
 static void
 assert_stored (const docrel_doc_t *doc, const char *json)
@@ -110,10 +99,10 @@ START_TEST (a_new_session_after_many_requests_starts_empty_and_loads_exact_trees
    author = fixture_get (s, b.author, 2, TREE);
    ck_assert_ptr_eq (docrel_doc_session (author), s);
    assert_stored (author, "{\"_id\": 2, \"name\": \"two\"}");
-   ck_assert_uint_eq (related_count (author, "posts"), 1);
+   ck_assert_uint_eq (fixture_slot_size (author, "posts"), 1);
    post = docrel_doc_related_one (author, "posts");
    assert_stored (post, "{\"_id\": 20, \"authorId\": 2, \"title\": \"p20\", \"body\": \"" BODY "\"}");
-   ck_assert_uint_eq (related_count (post, "comments"), 0);
+   ck_assert_uint_eq (fixture_slot_size (post, "comments"), 0);
    ck_assert (!docrel_doc_is_loaded (post, "author"));
    ck_assert_uint_eq (docrel_session_size (s), 2);
    docrel_session_destroy (s);
@@ -164,8 +153,8 @@ START_TEST (identity_holds_within_a_session_of_reused_documents)
    post = fixture_get (s, b.post, 10, "{\"author\": true, \"comments\": true}");
    author = fixture_get (s, b.author, 1, TREE);
    ck_assert_ptr_eq (docrel_doc_related_one (post, "author"), author);
-   ck_assert_uint_eq (related_count (author, "posts"), 2);
-   ck_assert_uint_eq (related_count (post, "comments"), 2);
+   ck_assert_uint_eq (fixture_slot_size (author, "posts"), 2);
+   ck_assert_uint_eq (fixture_slot_size (post, "comments"), 2);
    /* author, posts 10 and 11, comments 100, 101 and 110: once each */
    ck_assert_uint_eq (docrel_session_size (s), 6);
    docrel_session_destroy (s);
@@ -175,104 +164,28 @@ END_TEST
 
 /* ---- memory held -------------------------------------------------------- */
 
-/* Blocks and bytes allocated through libbson's allocator and not freed yet
- * (since the hook was set: frees of older blocks count too, so only
- * differences taken while it is set mean anything). The MongoDB driver's
- * monitoring threads allocate too, hence atomics. */
-static atomic_llong held_blocks, held_bytes, peak_bytes;
-
-static void
-held_add (void *mem, long long sign)
-{
-   long long bytes;
-
-   if (!mem) {
-      return;
-   }
-   bytes = atomic_fetch_add (&held_bytes, sign * (long long) malloc_usable_size (mem)) +
-           sign * (long long) malloc_usable_size (mem);
-   atomic_fetch_add (&held_blocks, sign);
-   if (bytes > atomic_load (&peak_bytes)) {
-      atomic_store (&peak_bytes, bytes);
-   }
-}
-
-static void *
-hook_malloc (size_t n)
-{
-   void *mem = malloc (n);
-   held_add (mem, 1);
-   return mem;
-}
-
-static void *
-hook_calloc (size_t n, size_t size)
-{
-   void *mem = calloc (n, size);
-   held_add (mem, 1);
-   return mem;
-}
-
-static void *
-hook_realloc (void *mem, size_t n)
-{
-   void *out;
-
-   held_add (mem, -1);
-   out = realloc (mem, n);
-   held_add (out, 1);
-   return out;
-}
-
-static void
-hook_free (void *mem)
-{
-   held_add (mem, -1);
-   free (mem);
-}
-
-static void *
-hook_aligned_alloc (size_t alignment, size_t n)
-{
-   void *mem = NULL;
-
-   if (posix_memalign (&mem, alignment, n) != 0) {
-      return NULL;
-   }
-   held_add (mem, 1);
-   return mem;
-}
-
-static void
-hook_set (void)
-{
-   static const bson_mem_vtable_t vtable = {hook_malloc, hook_calloc, hook_realloc, hook_free, hook_aligned_alloc, {0}};
-
-   bson_mem_set_vtable (&vtable);
-}
-
 START_TEST (warm_requests_hold_no_more_memory_than_the_first_ones)
 {
    blog_t b;
    long long blocks, bytes;
 
    blog_open (&b);
-   hook_set ();
+   heap_hook_set ();
    for (int i = 0; i < 20; i++) {
       request (&b, 1 + i % 3);
    }
-   blocks = atomic_load (&held_blocks);
-   bytes = atomic_load (&held_bytes);
+   blocks = heap_held_blocks ();
+   bytes = heap_held_bytes ();
    for (int i = 0; i < 300; i++) {
       request (&b, 1 + i % 3);
    }
    /* slack for what the store and the driver allocate on their own */
-   ck_assert_msg (atomic_load (&held_blocks) - blocks <= 256, "%lld more blocks held after 300 requests",
-                  atomic_load (&held_blocks) - blocks);
-   ck_assert_msg (atomic_load (&held_bytes) - bytes <= 256 * 1024, "%lld more bytes held after 300 requests",
-                  atomic_load (&held_bytes) - bytes);
+   ck_assert_msg (heap_held_blocks () - blocks <= 256, "%lld more blocks held after 300 requests",
+                  heap_held_blocks () - blocks);
+   ck_assert_msg (heap_held_bytes () - bytes <= 256 * 1024, "%lld more bytes held after 300 requests",
+                  heap_held_bytes () - bytes);
    fixture_store_close (b.store);
-   bson_mem_restore_vtable ();
+   heap_hook_restore ();
 }
 END_TEST
 
@@ -289,26 +202,25 @@ START_TEST (a_burst_of_documents_is_not_kept_after_its_session)
    memset (text, 'x', sizeof text - 1);
    text[sizeof text - 1] = '\0';
    BSON_APPEND_UTF8 (&fields, "text", text);
-   hook_set ();
+   heap_hook_set ();
    for (int i = 0; i < 20; i++) {
       request (&b, 1 + i % 3);
    }
-   bytes = atomic_load (&held_bytes);
-   atomic_store (&peak_bytes, bytes);
+   bytes = heap_peak_restart ();
    s = docrel_session_new (b.store);
    for (int i = 0; i < 30000; i++) {
       ck_assert (docrel_doc_new_from_bson (s, b.comment, &fields, &error));
    }
    docrel_session_destroy (s);
-   ck_assert_msg (atomic_load (&peak_bytes) - bytes > 40 * 1024 * 1024, "the burst held %lld bytes",
-                  atomic_load (&peak_bytes) - bytes);
+   ck_assert_msg (heap_peak_bytes () - bytes > 40 * 1024 * 1024, "the burst held %lld bytes",
+                  heap_peak_bytes () - bytes);
    /* the caches keep a few MiB at most */
-   ck_assert_msg (atomic_load (&held_bytes) - bytes <= 8 * 1024 * 1024, "%lld bytes still held after the burst",
-                  atomic_load (&held_bytes) - bytes);
+   ck_assert_msg (heap_held_bytes () - bytes <= 8 * 1024 * 1024, "%lld bytes still held after the burst",
+                  heap_held_bytes () - bytes);
    request (&b, 1);
    bson_destroy (&fields);
    fixture_store_close (b.store);
-   bson_mem_restore_vtable ();
+   heap_hook_restore ();
 }
 END_TEST
 

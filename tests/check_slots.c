@@ -74,16 +74,6 @@ assert_stored (blog_t *b, docrel_model_t *model, int32_t id, const char *json)
    docrel_session_destroy (fresh);
 }
 
-static size_t
-slot_count (const docrel_doc_t *doc, const char *field)
-{
-   docrel_doc_t *const *docs;
-   size_t n = 0;
-
-   ck_assert_msg (docrel_doc_related (doc, field, &docs, &n), "slot %s is not loaded", field);
-   return n;
-}
-
 START_TEST (a_new_document_is_inserted_alone_whatever_its_slots_hold)
 {
    blog_t b;
@@ -102,7 +92,7 @@ START_TEST (a_new_document_is_inserted_alone_whatever_its_slots_hold)
    ck_assert_int_eq (fixture_count_all (b.store, b.post), 0);
    /* the child is as it was: new, without the key, still in the slot */
    ck_assert (!docrel_doc_is_saved (post) && !docrel_doc_has (post, "authorId"));
-   ck_assert_uint_eq (slot_count (author, "posts"), 1);
+   ck_assert_uint_eq (fixture_slot_size (author, "posts"), 1);
 
    /* belongsTo and hasAndBelongsToMany slots of a new document alike */
    owner = fixture_new_doc (b.session, b.author, "{\"_id\": 2}");
@@ -156,7 +146,7 @@ START_TEST (a_loaded_document_updates_its_own_fields_only)
     * what was edited, for a save_all */
    ck_assert (docrel_doc_is_dirty (post) && !docrel_doc_is_dirty (author));
    ck_assert (!docrel_doc_has (other, "authorId"));
-   ck_assert_uint_eq (slot_count (author, "posts"), 2);
+   ck_assert_uint_eq (fixture_slot_size (author, "posts"), 2);
    ASSERT_OK (docrel_save_all (author, NULL, NULL, NULL, &error), error);
    ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"authorId\": 1}"), 2);
    ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"title\": \"changed\"}"), 1);
@@ -202,13 +192,13 @@ START_TEST (on_remove_keep_leaves_a_removed_child_as_it_is)
    ck_assert_int_eq (fixture_count_where (store, post_m, "{\"authorId\": 1}"), 2);
    ck_assert_int_eq (fixture_count_where (store, profile_m, "{\"_id\": 50, \"authorId\": 1}"), 1);
    ck_assert (docrel_doc_has (removed, "authorId") && !docrel_doc_is_dirty (removed));
-   ck_assert_uint_eq (slot_count (author, "posts"), 1);
-   ck_assert_uint_eq (slot_count (author, "profile"), 0);
+   ck_assert_uint_eq (fixture_slot_size (author, "posts"), 1);
+   ck_assert_uint_eq (fixture_slot_size (author, "profile"), 0);
    /* so a fresh load finds them related again */
    fresh = docrel_session_new (store);
    author = fixture_get (fresh, author_m, 1, "{\"posts\": true, \"profile\": true}");
-   ck_assert_uint_eq (slot_count (author, "posts"), 2);
-   ck_assert_uint_eq (slot_count (author, "profile"), 1);
+   ck_assert_uint_eq (fixture_slot_size (author, "posts"), 2);
+   ck_assert_uint_eq (fixture_slot_size (author, "profile"), 1);
    docrel_session_destroy (fresh);
    docrel_session_destroy (session);
    fixture_store_close (store);

@@ -335,6 +335,15 @@ fixture_declare (fixture_declare_fn fn,
    return relation;
 }
 
+docrel_model_t *
+fixture_link_model (docrel_store_t *store, const char *name)
+{
+   docrel_model_t *link = docrel_store_model (store, name);
+
+   ck_assert_msg (link != NULL, "no link model '%s'", name);
+   return link;
+}
+
 int
 fixture_run (Suite *suite)
 {

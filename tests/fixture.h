@@ -128,4 +128,43 @@ docrel_relation_t *fixture_declare (fixture_declare_fn fn,
                                     const char *right,
                                     const char *opts_json);
 
+/* The model named name (a hasAndBelongsToMany relation's link model, such
+ * as "Post_Tag"); fails the test if the store has none. */
+docrel_model_t *fixture_link_model (docrel_store_t *store, const char *name);
+
+/* ---- what a user sees (observe.c) ---- */
+
+/* docrel_find_related with filter and opts as JSON (NULL: none); fails the
+ * test on error. The caller destroys the cursor. */
+docrel_cursor_t *
+fixture_find_related (docrel_doc_t *doc, const char *field, const char *filter_json, const char *opts_json);
+
+/* The _ids the cursor yields, as "[1, 2]", in order; the cursor is read to
+ * its end without error and destroyed. The caller frees the string with
+ * bson_free. */
+char *fixture_cursor_ids (docrel_cursor_t *cursor);
+
+/* Fails the test unless find_related yields exactly the ids expected, in
+ * order (as "[1, 2]"). */
+void fixture_assert_related (docrel_doc_t *doc,
+                             const char *field,
+                             const char *filter,
+                             const char *opts,
+                             const char *expected);
+
+/* The number of documents in the loaded slot field of doc; fails the test if
+ * the slot is not loaded. */
+size_t fixture_slot_size (const docrel_doc_t *doc, const char *field);
+
+/* True on the embedded store (kinds memory and file), false on MongoDB. */
+bool fixture_on_sqlite (docrel_store_t *store);
+
+/* The commands the store counted (docrel_store_stats) since its last reset. */
+uint64_t fixture_commands (docrel_store_t *store);
+
+/* Fails the test unless the store counted exactly these finds, inserts,
+ * updates and deletes since its last reset. */
+void
+fixture_assert_commands (docrel_store_t *store, uint64_t finds, uint64_t inserts, uint64_t updates, uint64_t deletes);
+
 #endif
