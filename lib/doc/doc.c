@@ -118,6 +118,31 @@ docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields)
 }
 
 void
+docrel_doc__load_stored (docrel_doc_t *doc, const bson_t *raw, const bson_value_t *id, const docrel_buf_t *key)
+{
+   bson_reinit (doc->fields);
+   bson_concat (doc->fields, raw);
+   if (doc->has_id) {
+      bson_value_destroy (&doc->id);
+      doc->has_id = false;
+   }
+   if (id) {
+      bson_value_copy (id, &doc->id);
+      doc->has_id = true;
+   }
+   doc->saved = true;
+   doc->in_doubt = false;
+   clear_dirty (doc);
+   leave_map (doc);
+   if (id) { /* as docrel_doc__remap, with the key the caller encoded */
+      docrel_buf__reset (&doc->key);
+      docrel_buf__append (&doc->key, key->data, key->len);
+      docrel_idmap__put (&doc->session->map, doc->model, doc->key.data, doc->key.len, doc);
+      doc->in_map = true;
+   }
+}
+
+void
 docrel_doc__widen (docrel_doc_t *doc, const bson_t *raw, bool raw_partial)
 {
    bson_iter_t iter, mine;

@@ -15,20 +15,22 @@ docrel_doc_t *
 docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bson_t *raw, bool partial, bool *created)
 {
    bson_iter_t iter;
+   const bson_value_t *id = NULL;
    docrel_doc_t *doc = NULL;
 
    *created = false;
    if (bson_iter_init_find (&iter, raw, "_id")) {
-      doc = docrel_session__lookup (session, model, bson_iter_value (&iter));
+      id = bson_iter_value (&iter);
+      doc = docrel_session__lookup (session, model, id);
    }
    if (doc) {
       docrel_doc__widen (doc, raw, partial);
       return doc;
    }
    doc = docrel_doc__alloc (session, model);
-   docrel_doc__replace_fields (doc, raw);
+   /* the lookup's keycode of id is the identity map's key */
+   docrel_doc__load_stored (doc, raw, id, id ? &session->lookup_key : NULL);
    doc->partial = partial;
-   docrel_doc__mark_saved (doc);
    *created = true;
    return doc;
 }
