@@ -234,6 +234,11 @@ void docrel_slot__settle (docrel_slot_t *slot);
  * it out otherwise (after its state was restored). */
 void docrel_doc__remap (docrel_doc_t *doc);
 
+/* The keycode of doc's _id as the identity map holds it (borrowed, valid
+ * while doc stays saved: a saved document's _id cannot change), or NULL if
+ * doc is not in the map. */
+const docrel_buf_t *docrel_doc__id_keycode (const docrel_doc_t *doc);
+
 /* Frees doc's deferred link changes. */
 void docrel_doc__clear_pending (docrel_doc_t *doc);
 

@@ -208,6 +208,12 @@ docrel_doc__remap (docrel_doc_t *doc)
    }
 }
 
+const docrel_buf_t *
+docrel_doc__id_keycode (const docrel_doc_t *doc)
+{
+   return doc->in_map ? &doc->key : NULL;
+}
+
 void
 docrel_doc__clear_pending (docrel_doc_t *doc)
 {

@@ -124,6 +124,12 @@ bool docrel_join__doc_view (const bson_iter_t *iter, bson_t *out);
 bool
 docrel_join__tuple_key (const bson_t *fields, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values);
 
+/* docrel_join__tuple_key of doc's fields. A key of _id alone is the
+ * keycode the identity map holds for doc, when it holds doc: found and
+ * encoded once per document and session, not once per edge. */
+bool
+docrel_join__doc_key (const docrel_doc_t *doc, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values);
+
 void docrel_keyset__init (docrel_keyset_t *set);
 void docrel_keyset__destroy (docrel_keyset_t *set);
 /* Adds the tuple values[0..n) unless its keycode key is in the set. */

@@ -306,7 +306,7 @@ parent_keys (const docrel_relation_t *r, docrel_doc_t *const *parents, size_t n,
 
    docrel_keyset__init (set);
    for (i = 0; i < n; i++) {
-      if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+      if (docrel_join__doc_key (parents[i], r->left_keys, r->n_keys, &key, values)) {
          docrel_keyset__add (set, &key, values, r->n_keys);
       }
    }
@@ -351,7 +351,7 @@ load_direct (docrel_session_t *session,
    for (i = 0; ok && i < n; i++) {
       docrel_slot_t *slot;
       const docrel_keybucket_t *b = NULL;
-      if (docrel_join__tuple_key (parents[i]->fields, r->left_keys, r->n_keys, &key, values)) {
+      if (docrel_join__doc_key (parents[i], r->left_keys, r->n_keys, &key, values)) {
          b = docrel_keyindex__get (&index, &key);
       }
       if (b && b->n > 1 && !docrel_relation__is_many (r)) {
@@ -481,7 +481,7 @@ linked_positions (const linked_t *l,
 
    for (side = 0; side < l->n_sides; side++) {
       const docrel_keybucket_t *b = NULL;
-      if (docrel_join__tuple_key (parent->fields, r->left_keys, r->n_keys, &key, values)) {
+      if (docrel_join__doc_key (parent, r->left_keys, r->n_keys, &key, values)) {
          b = docrel_keyindex__get (&by_parent[side], &key);
       }
       for (k = 0; b && k < b->n; k++) {

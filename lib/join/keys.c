@@ -37,6 +37,34 @@ docrel_join__tuple_key (const bson_t *fields, char *const *paths, size_t n, docr
    return true;
 }
 
+/* The identity map's keycode of doc's _id, if paths is "_id" alone and
+ * tuple_key would give that keycode: not for a null _id (no key) nor an
+ * array (indexed per element), which take the path. */
+static const docrel_buf_t *
+id_keycode (const docrel_doc_t *doc, char *const *paths, size_t n)
+{
+   const docrel_buf_t *code;
+
+   if (n != 1 || strcmp (paths[0], "_id") != 0 || !(code = docrel_doc__id_keycode (doc))) {
+      return NULL;
+   }
+   return doc->id.value_type == BSON_TYPE_NULL || doc->id.value_type == BSON_TYPE_ARRAY ? NULL : code;
+}
+
+bool
+docrel_join__doc_key (const docrel_doc_t *doc, char *const *paths, size_t n, docrel_buf_t *out, bson_value_t *values)
+{
+   const docrel_buf_t *code = id_keycode (doc, paths, n);
+
+   if (!code) {
+      return docrel_join__tuple_key (doc->fields, paths, n, out, values);
+   }
+   docrel_buf__reset (out);
+   docrel_buf__append (out, code->data, code->len);
+   values[0] = doc->id;
+   return true;
+}
+
 void
 docrel_keyset__init (docrel_keyset_t *set)
 {
@@ -274,7 +302,10 @@ docrel_keyindex__docs (docrel_keyindex_t *index,
 
    for (i = 0; i < n; i++) {
       bson_iter_t iter, elem;
-      if (n_paths > 1) {
+      const docrel_buf_t *code = id_keycode (docs[i], paths, n_paths);
+      if (code) {
+         docrel_keyindex__add (index, code, docs[i], i);
+      } else if (n_paths > 1) {
          if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
             docrel_keyindex__add (index, &key, docs[i], i);
          }
