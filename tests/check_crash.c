@@ -193,18 +193,6 @@ env_int (const char *name, int fallback)
    return v && *v ? atoi (v) : fallback;
 }
 
-static void
-remove_files (const char *path)
-{
-   static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
-   char side[600];
-
-   for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
-      snprintf (side, sizeof side, "%s%s", path, sides[i]);
-      unlink (side);
-   }
-}
-
 /* One round: a writer killed after delay_ms, then the checks. */
 static int64_t
 kill_round (const char *uri, const char *path, int round, int delay_ms, const char *where)
@@ -236,7 +224,7 @@ START_TEST (a_writer_killed_at_any_moment_leaves_every_graph_whole_or_absent)
 
    snprintf (path, sizeof path, "%s/docrel-crash-%ld.db", tmp && *tmp ? tmp : "/tmp", (long) getpid ());
    snprintf (uri, sizeof uri, "sqlite://%s", path);
-   remove_files (path);
+   fixture_remove_sqlite_files (path);
    srand ((unsigned) seed);
    for (int k = 0; k < kills; k++) {
       int delay_ms = 5 + rand () % 150;
@@ -245,7 +233,7 @@ START_TEST (a_writer_killed_at_any_moment_leaves_every_graph_whole_or_absent)
       authors = kill_round (uri, path, k, delay_ms, where);
    }
    ck_assert_msg (kills == 0 || authors > 0, "the writers saved no graph in %d rounds", kills);
-   remove_files (path);
+   fixture_remove_sqlite_files (path);
 }
 END_TEST
 

@@ -6,11 +6,8 @@
  * call within it (twice it for a read libmongoc retries once), naming
  * socketTimeoutMS; a bad value is refused naming the option. MongoDB only:
  * on the SQLite kinds the suite checks nothing. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,25 +30,6 @@ now (void)
    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* A loopback port that accepts connections (the kernel completes them for
- * the listen backlog) and never answers; *fd is the listening socket. */
-static int
-silent_port (int *fd)
-{
-   struct sockaddr_in addr;
-   socklen_t len = sizeof addr;
-
-   *fd = socket (AF_INET, SOCK_STREAM, 0);
-   ck_assert_int_ge (*fd, 0);
-   memset (&addr, 0, sizeof addr);
-   addr.sin_family = AF_INET;
-   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-   ck_assert_int_eq (bind (*fd, (struct sockaddr *) &addr, sizeof addr), 0);
-   ck_assert_int_eq (listen (*fd, 64), 0);
-   ck_assert_int_eq (getsockname (*fd, (struct sockaddr *) &addr, &len), 0);
-   return ntohs (addr.sin_port);
-}
-
 START_TEST (open_fails_within_the_deadline_naming_it)
 {
    char uri[128];
@@ -63,7 +41,7 @@ START_TEST (open_fails_within_the_deadline_naming_it)
    if (!mongodb_kind ()) {
       return;
    }
-   snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/shop?docrelTimeoutMS=1000", silent_port (&fd));
+   snprintf (uri, sizeof uri, "mongodb://127.0.0.1:%d/shop?docrelTimeoutMS=1000", fixture_silent_port (&fd));
    start = now ();
    store = docrel_store_open (uri, &error);
    ck_assert_ptr_null (store);

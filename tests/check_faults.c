@@ -100,14 +100,6 @@ track (world_t *w, docrel_doc_t *doc)
    return doc;
 }
 
-static void
-relate (docrel_doc_t *doc, const char *field, docrel_doc_t *other)
-{
-   bson_error_t error;
-
-   ASSERT_OK (docrel_doc_add_related (doc, field, other, &error), error);
-}
-
 /* Author base with posts base+10 and base+20, each with two comments and
  * both tags base+1 and base+2: 9 documents and 4 links, all new. */
 static docrel_doc_t *
@@ -127,12 +119,12 @@ new_graph (world_t *w, int base)
 
       snprintf (json, sizeof json, "{\"_id\": %d, \"title\": \"post %d\"}", base + p, p);
       post = track (w, fixture_new_doc (w->session, w->post, json));
-      relate (author, "posts", post);
-      relate (post, "tags", tags[0]);
-      relate (post, "tags", tags[1]);
+      fixture_add_related (author, "posts", post);
+      fixture_add_related (post, "tags", tags[0]);
+      fixture_add_related (post, "tags", tags[1]);
       for (int c = 1; c <= 2; c++) {
          snprintf (json, sizeof json, "{\"_id\": %d, \"text\": \"comment %d\"}", base + p + c, c);
-         relate (post, "comments", track (w, fixture_new_doc (w->session, w->comment, json)));
+         fixture_add_related (post, "comments", track (w, fixture_new_doc (w->session, w->comment, json)));
       }
    }
    return author;
@@ -186,8 +178,8 @@ change_graph (world_t *w, docrel_doc_t *author)
    ASSERT_OK (docrel_doc_remove_related (author, "posts", posts[1], &error), error);
    comment = track (w, fixture_new_doc (w->session, w->comment, "{\"_id\": 5000, \"text\": \"late\"}"));
    tag = track (w, fixture_new_doc (w->session, w->tag, "{\"_id\": 5001, \"label\": \"new\"}"));
-   relate (post, "comments", comment);
-   relate (post, "tags", tag);
+   fixture_add_related (post, "comments", comment);
+   fixture_add_related (post, "tags", tag);
    ck_assert (docrel_doc_related (post, "tags", &tags, &n) && n == 3);
    ASSERT_OK (docrel_doc_remove_related (post, "tags", tags[0], &error), error);
 }
@@ -207,18 +199,6 @@ open_step_path (world_t *w)
    }
 }
 
-static void
-remove_files (const char *path)
-{
-   static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
-   char side[600];
-
-   for (size_t i = 0; path[0] && i < sizeof sides / sizeof sides[0]; i++) {
-      snprintf (side, sizeof side, "%s%s", path, sides[i]);
-      unlink (side);
-   }
-}
-
 /* The store and the state before the step's call. */
 static void
 setup (world_t *w, step_t step)
@@ -226,7 +206,7 @@ setup (world_t *w, step_t step)
    memset (w, 0, sizeof *w);
    if (step == STEP_OPEN) {
       open_step_path (w);
-      remove_files (w->path);
+      fixture_remove_sqlite_files (w->path);
       return;
    }
    w->store = fixture_store_open ();
@@ -259,7 +239,7 @@ teardown (world_t *w)
    if (w->store) {
       fixture_store_close (w->store);
    }
-   remove_files (w->path);
+   fixture_remove_sqlite_files (w->path);
    memset (w, 0, sizeof *w);
 }
 

@@ -97,51 +97,14 @@ items_close (items_t *t)
 /* libbson's JSON reader takes {"$type": ...} for legacy extended JSON
  * binary ({"$binary": ..., "$type": "00"}) and rejects the query operator
  * with most arguments. filter_json parses the tables' filters anyway: it
- * hides "$type" as "%type" from the reader and renames it back. */
-static void
-copy_renaming (const bson_t *src, bson_t *dst)
-{
-   bson_iter_t iter;
-
-   ck_assert (bson_iter_init (&iter, src));
-   while (bson_iter_next (&iter)) {
-      const char *key = bson_iter_key (&iter);
-      bson_t child, sub;
-      const uint8_t *data;
-      uint32_t len;
-
-      if (strcmp (key, "%type") == 0) {
-         key = "$type";
-      }
-      if (BSON_ITER_HOLDS_DOCUMENT (&iter) || BSON_ITER_HOLDS_ARRAY (&iter)) {
-         bool is_array = BSON_ITER_HOLDS_ARRAY (&iter);
-         if (is_array) {
-            bson_iter_array (&iter, &len, &data);
-            bson_append_array_begin (dst, key, -1, &child);
-         } else {
-            bson_iter_document (&iter, &len, &data);
-            bson_append_document_begin (dst, key, -1, &child);
-         }
-         ck_assert (bson_init_static (&sub, data, len));
-         copy_renaming (&sub, &child);
-         if (is_array) {
-            bson_append_array_end (dst, &child);
-         } else {
-            bson_append_document_end (dst, &child);
-         }
-      } else {
-         ck_assert (bson_append_value (dst, key, -1, bson_iter_value (&iter)));
-      }
-   }
-}
-
+ * hides "$type" as "%type" from the reader, and fixture_json_dollar renames
+ * it back. */
 static bson_t *
 filter_json (const char *json)
 {
    char hidden[1024];
    const char *from;
    char *to = hidden;
-   bson_t *parsed, *out;
 
    ck_assert_uint_lt (strlen (json), sizeof hidden);
    for (from = json; *from; from++) {
@@ -154,40 +117,7 @@ filter_json (const char *json)
       }
    }
    *to = '\0';
-   parsed = fixture_json (hidden);
-   out = bson_new ();
-   copy_renaming (parsed, out);
-   bson_destroy (parsed);
-   return out;
-}
-
-static int
-compare_int64 (const void *a, const void *b)
-{
-   int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-   return x < y ? -1 : x > y;
-}
-
-/* Formats the sorted integer _ids of docs as "1 2 3". */
-static void
-format_ids (docrel_doc_t **docs, size_t n, char *buf, size_t size)
-{
-   int64_t ids[64];
-   size_t i, len = 0;
-
-   ck_assert_uint_le (n, 64);
-   for (i = 0; i < n; i++) {
-      const bson_value_t *id = docrel_doc_id (docs[i]);
-      ck_assert_ptr_nonnull (id);
-      ck_assert_msg (id->value_type == BSON_TYPE_INT32 || id->value_type == BSON_TYPE_INT64,
-                     "an _id came back as BSON type 0x%02x", (unsigned) id->value_type);
-      ids[i] = id->value_type == BSON_TYPE_INT32 ? id->value.v_int32 : id->value.v_int64;
-   }
-   qsort (ids, n, sizeof ids[0], compare_int64);
-   buf[0] = '\0';
-   for (i = 0; i < n && len < size; i++) {
-      len += (size_t) snprintf (buf + len, size - len, "%s%lld", i ? " " : "", (long long) ids[i]);
-   }
+   return fixture_json_dollar (hidden);
 }
 
 static size_t
@@ -231,7 +161,7 @@ run_cases_on (items_t *t,
       if (!ok) {
          snprintf (got, sizeof got, "error: %s", error.message);
       } else {
-         format_ids (docs, n, got, sizeof got);
+         fixture_format_ids (docs, n, got, sizeof got);
       }
       bson_free (docs);
       if (!ok || strcmp (got, cases[i].ids) != 0) {

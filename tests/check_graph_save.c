@@ -50,13 +50,6 @@ doc_of (blog_t *b, docrel_model_t *model, const char *json)
 }
 
 static void
-relate (docrel_doc_t *doc, const char *field, docrel_doc_t *other)
-{
-   bson_error_t error;
-   ASSERT_OK (docrel_doc_add_related (doc, field, other, &error), error);
-}
-
-static void
 save_all (docrel_doc_t *doc, const char *tree_json)
 {
    bson_t *tree = tree_json ? fixture_json (tree_json) : NULL;
@@ -88,13 +81,13 @@ post_with (blog_t *b, docrel_doc_t *author, const char *title, int n_comments, d
 
    snprintf (json, sizeof json, "{\"title\": \"%s\"}", title);
    post = doc_of (b, b->post, json);
-   relate (author, "posts", post);
+   fixture_add_related (author, "posts", post);
    for (i = 0; i < n_comments; i++) {
       snprintf (json, sizeof json, "{\"text\": \"%s #%d\"}", title, i);
-      relate (post, "comments", doc_of (b, b->comment, json));
+      fixture_add_related (post, "comments", doc_of (b, b->comment, json));
    }
    for (i = 0; i < n_tags; i++) {
-      relate (post, "tags", tags[i]);
+      fixture_add_related (post, "tags", tags[i]);
    }
    return post;
 }
@@ -242,7 +235,7 @@ START_TEST (thinky_537_a_document_reached_twice_is_written_once)
    blog_open (&b, NULL);
    author = doc_of (&b, b.author, "{\"name\": \"Ann\"}");
    post = post_with (&b, author, "Hello", 0, NULL, 0);
-   relate (post, "author", author); /* author -> post -> author */
+   fixture_add_related (post, "author", author); /* author -> post -> author */
    docrel_store_stats_reset (b.store);
    save_all (author, NULL);
    docrel_store_stats (b.store, &stats);
@@ -264,7 +257,7 @@ START_TEST (a_belongs_to_target_is_written_before_its_owner)
    blog_open (&b, NULL);
    author = doc_of (&b, b.author, "{\"name\": \"Ann\"}");
    post = doc_of (&b, b.post, "{\"title\": \"Hello\"}");
-   relate (post, "author", author);
+   fixture_add_related (post, "author", author);
    ASSERT_OK (docrel_save_all (post, NULL, NULL, &plan, &error), error);
    ck_assert (same_id (post, "authorId", author));
    ck_assert (bson_iter_init (&iter, &plan) && bson_iter_find_descendant (&iter, "writes.0.model", &iter));
@@ -326,7 +319,7 @@ START_TEST (a_failure_in_the_middle_leaves_store_and_memory_unchanged)
    {
       docrel_doc_t *dup = doc_of (&b, b.post, "{\"title\": \"dup\"}");
       ASSERT_OK (docrel_doc_set_value (dup, "_id", docrel_doc_id (post), &error), error);
-      relate (bad, "posts", dup);
+      fixture_add_related (bad, "posts", dup);
       docrel_doc_t *roots[2] = {author, bad};
       ck_assert (!docrel_save_all_many (roots, 2, NULL, NULL, NULL, &error));
       ck_assert_uint_eq (error.code, DOCREL_ERROR_DUPLICATE_KEY);
@@ -621,7 +614,7 @@ START_TEST (thinky_update_with_a_null_relation_removes_the_key)
    blog_open (&b, NULL);
    author = doc_of (&b, b.author, "{\"name\": \"Ann\"}");
    post = doc_of (&b, b.post, "{\"title\": \"Hello\"}");
-   relate (post, "author", author);
+   fixture_add_related (post, "author", author);
    save_all (post, NULL);
    ASSERT_OK (docrel_doc_set_related (post, "author", NULL, 0, &error), error);
    save_all (post, NULL);

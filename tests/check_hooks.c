@@ -110,13 +110,6 @@ blog_close (blog_t *b)
 }
 
 static void
-relate (docrel_doc_t *doc, const char *field, docrel_doc_t *other)
-{
-   bson_error_t error;
-   ASSERT_OK (docrel_doc_add_related (doc, field, other, &error), error);
-}
-
-static void
 save_all (docrel_doc_t *doc)
 {
    bson_error_t error;
@@ -179,14 +172,14 @@ START_TEST (save_all_runs_before_hooks_in_write_order_and_after_hooks_after_the_
    add_hook (b.post, DOCREL_HOOK_AFTER_UPDATE, log_hook, &b.h);
    author = fixture_new_doc (b.session, b.author, "{\"_id\": 1}");
    post = fixture_new_doc (b.session, b.post, "{\"_id\": 10}");
-   relate (author, "posts", post);
-   relate (author, "posts", fixture_new_doc (b.session, b.post, "{\"_id\": 11}"));
+   fixture_add_related (author, "posts", post);
+   fixture_add_related (author, "posts", fixture_new_doc (b.session, b.post, "{\"_id\": 11}"));
    save_all (author);
    assert_log (&b.h, "beforeInsert:Author#1 beforeInsert:Post#10 beforeInsert:Post#11 "
                      "afterInsert:Author#1 afterInsert:Post#10 afterInsert:Post#11 ");
    /* one call, an update and an insert: told apart */
    ASSERT_OK (docrel_doc_set_utf8 (post, "title", "t", &error), error);
-   relate (author, "posts", fixture_new_doc (b.session, b.post, "{\"_id\": 12}"));
+   fixture_add_related (author, "posts", fixture_new_doc (b.session, b.post, "{\"_id\": 12}"));
    save_all (author);
    assert_log (&b.h, "beforeInsert:Post#12 beforeUpdate:Post#10 afterInsert:Post#12 afterUpdate:Post#10 ");
    /* a dry run runs none */
@@ -233,7 +226,7 @@ START_TEST (a_before_save_hook_stamping_updated_at_is_stored)
    add_hook (b.post, DOCREL_HOOK_BEFORE_UPDATE, stamp_hook, &b.h);
    author = fixture_new_doc (b.session, b.author, "{\"_id\": 1}");
    post = fixture_new_doc (b.session, b.post, "{\"_id\": 10, \"title\": \"a\"}");
-   relate (author, "posts", post);
+   fixture_add_related (author, "posts", post);
    save_all (author);
    ck_assert_int_eq (fixture_count_where (b.store, b.post, "{\"_id\": 10, \"updatedAt\": 1}"), 1);
    ck_assert (!docrel_doc_is_dirty (post));
@@ -288,7 +281,7 @@ START_TEST (a_refusal_in_the_middle_of_save_all_leaves_store_and_memory_as_befor
       char json[32];
       snprintf (json, sizeof json, "{\"_id\": %d}", 10 + i);
       posts[i] = fixture_new_doc (b.session, b.post, json);
-      relate (author, "posts", posts[i]);
+      fixture_add_related (author, "posts", posts[i]);
    }
    b.h.refuse_id = 11;
    b.h.refuse_event = DOCREL_HOOK_BEFORE_INSERT;

@@ -37,6 +37,9 @@ typedef struct {
 
 #define RX(p, o) "{\"$regularExpression\": {\"pattern\": \"" p "\", \"options\": \"" o "\"}}"
 
+/* libbson's JSON reader takes {"$regex": ..., "$options": ...} for a regex
+ * value, so the tables write the operators as %regex and %options and
+ * fixture_json_dollar renames them back: the filters say what a user sends. */
 static const regex_case_t CASES[] = {
    {"{\"name\": {\"%regex\": \"^ab\"}}", "1 6 11 12"},
    {"{\"name\": " RX ("^ab", "") "}", "1 6 11 12"},
@@ -89,79 +92,6 @@ static const regex_error_case_t ERRORS[] = {
 };
 #define N_ERRORS (sizeof ERRORS / sizeof ERRORS[0])
 
-/* libbson's JSON reader takes {"$regex": ..., "$options": ...} for a regex
- * value; filter_json hides the operators as %regex and %options from it
- * and renames them back, so the tables can say what a user sends. */
-static void
-copy_renaming (const bson_t *src, bson_t *dst)
-{
-   bson_iter_t iter;
-
-   ck_assert (bson_iter_init (&iter, src));
-   while (bson_iter_next (&iter)) {
-      char key[64];
-      bson_t child, sub;
-      const uint8_t *data;
-      uint32_t len;
-
-      bson_strncpy (key, bson_iter_key (&iter), sizeof key);
-      if (key[0] == '%') {
-         key[0] = '$';
-      }
-      if (BSON_ITER_HOLDS_DOCUMENT (&iter) || BSON_ITER_HOLDS_ARRAY (&iter)) {
-         bool is_array = BSON_ITER_HOLDS_ARRAY (&iter);
-         if (is_array) {
-            bson_iter_array (&iter, &len, &data);
-            bson_append_array_begin (dst, key, -1, &child);
-         } else {
-            bson_iter_document (&iter, &len, &data);
-            bson_append_document_begin (dst, key, -1, &child);
-         }
-         ck_assert (bson_init_static (&sub, data, len));
-         copy_renaming (&sub, &child);
-         (is_array ? bson_append_array_end : bson_append_document_end) (dst, &child);
-      } else {
-         ck_assert (bson_append_value (dst, key, -1, bson_iter_value (&iter)));
-      }
-   }
-}
-
-static bson_t *
-filter_json (const char *json)
-{
-   bson_t *parsed = fixture_json (json);
-   bson_t *out = bson_new ();
-
-   copy_renaming (parsed, out);
-   bson_destroy (parsed);
-   return out;
-}
-
-static int
-compare_int64 (const void *a, const void *b)
-{
-   int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-   return x < y ? -1 : x > y;
-}
-
-static void
-format_ids (docrel_doc_t **docs, size_t n, char *buf, size_t size)
-{
-   int64_t ids[N_DOCS];
-   size_t len = 0;
-
-   ck_assert_uint_le (n, N_DOCS);
-   for (size_t i = 0; i < n; i++) {
-      const bson_value_t *id = docrel_doc_id (docs[i]);
-      ids[i] = id->value_type == BSON_TYPE_INT32 ? id->value.v_int32 : id->value.v_int64;
-   }
-   qsort (ids, n, sizeof ids[0], compare_int64);
-   buf[0] = '\0';
-   for (size_t i = 0; i < n && len < size; i++) {
-      len += (size_t) snprintf (buf + len, size - len, "%s%lld", i ? " " : "", (long long) ids[i]);
-   }
-}
-
 /* A store with DOCS in model Item (indexed: an index on name). */
 static docrel_store_t *
 open_items (bool indexed, docrel_model_t **model)
@@ -194,7 +124,7 @@ run_cases (bool indexed)
 
    for (size_t i = 0; i < N_CASES; i++) {
       bson_error_t error;
-      bson_t *filter = filter_json (CASES[i].filter);
+      bson_t *filter = fixture_json_dollar (CASES[i].filter);
       docrel_doc_t **docs = NULL;
       size_t n = 0;
       int64_t count = -1;
@@ -203,7 +133,7 @@ run_cases (bool indexed)
       if (!docrel_find_all (session, model, filter, NULL, &docs, &n, &error)) {
          snprintf (got, sizeof got, "error: %s", error.message);
       } else {
-         format_ids (docs, n, got, sizeof got);
+         fixture_format_ids (docs, n, got, sizeof got);
          ASSERT_OK (docrel_count (session, model, filter, NULL, &count, &error), error);
          ck_assert_int_eq (count, (int64_t) n);
       }
@@ -240,7 +170,7 @@ START_TEST (regex_errors_name_field_and_cause)
 
    for (size_t i = 0; i < N_ERRORS; i++) {
       bson_error_t error;
-      bson_t *filter = filter_json (ERRORS[i].filter);
+      bson_t *filter = fixture_json_dollar (ERRORS[i].filter);
       docrel_doc_t **docs = NULL;
       size_t n = 0;
 
@@ -265,7 +195,7 @@ START_TEST (regex_prefix_uses_the_index)
    docrel_session_t *session;
    bson_error_t error;
    bson_t plan;
-   bson_t *filter = filter_json ("{\"name\": {\"%regex\": \"^ab\"}}");
+   bson_t *filter = fixture_json_dollar ("{\"name\": {\"%regex\": \"^ab\"}}");
    char *json;
 
    if (strcmp (fixture_kind (), "mongodb") == 0) {

@@ -7,14 +7,11 @@
  * The out-of-memory tests reach the SQLite library docrel is linked with
  * through dlsym on the process's global symbols (no link of their own to
  * sqlite3), and run only on the embedded store kinds. */
-#include <arpa/inet.h>
 #include <dlfcn.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,38 +33,9 @@ temp_db_path (char *path, size_t size, const char *tag)
 {
    static int counter;
    const char *tmp = getenv ("TMPDIR");
-   char side[1200];
 
    snprintf (path, size, "%s/docrel-rel-%s-%ld-%d.db", tmp && *tmp ? tmp : "/tmp", tag, (long) getpid (), counter++);
-   unlink (path);
-   snprintf (side, sizeof side, "%s-wal", path);
-   unlink (side);
-   snprintf (side, sizeof side, "%s-shm", path);
-   unlink (side);
-}
-
-static void
-remove_db (const char *path)
-{
-   char side[1200];
-
-   unlink (path);
-   snprintf (side, sizeof side, "%s-wal", path);
-   unlink (side);
-   snprintf (side, sizeof side, "%s-shm", path);
-   unlink (side);
-   snprintf (side, sizeof side, "%s-journal", path);
-   unlink (side);
-}
-
-static docrel_store_t *
-open_or_fail (const char *uri)
-{
-   bson_error_t error;
-   docrel_store_t *store = docrel_store_open (uri, &error);
-
-   ck_assert_msg (store != NULL, "open %s: %s", uri, error.message);
-   return store;
+   fixture_remove_sqlite_files (path);
 }
 
 /* ---- SQLite's heap limit ---------------------------------------------- */
@@ -237,11 +205,11 @@ open_sqlite_store (char *path, size_t size)
 
    if (strcmp (fixture_kind (), "file") != 0) {
       path[0] = '\0';
-      return open_or_fail ("sqlite::memory:");
+      return fixture_store_open_uri ("sqlite::memory:");
    }
    temp_db_path (path, size, "oom");
    snprintf (uri, sizeof uri, "sqlite://%s", path);
-   return open_or_fail (uri);
+   return fixture_store_open_uri (uri);
 }
 
 /* Saves author 3000 alone with docrel_save; if that reports success, the
@@ -262,7 +230,7 @@ check_save_is_true (blog_t *b, const char *path)
       blog_t ob;
 
       snprintf (uri, sizeof uri, "sqlite://%s", path);
-      other = open_or_fail (uri);
+      other = fixture_store_open_uri (uri);
       blog_declare (&ob, other);
       ck_assert_msg (count_graph (&ob, ob.author, 3000, &error) == 1,
                      "docrel_save reported the document saved, but another store does not see it (%s)", error.message);
@@ -312,11 +280,11 @@ oom_run (cut_t *cut)
       char uri[1200];
 
       snprintf (uri, sizeof uri, "sqlite://%s", path);
-      blog_declare (&b, open_or_fail (uri));
+      blog_declare (&b, fixture_store_open_uri (uri));
       ck_assert_int_eq (graph_size (&b, 2000), 13);
       ck_assert_int_eq (count_graph (&b, b.author, 3000, NULL), 1);
       docrel_store_destroy (b.store);
-      remove_db (path);
+      fixture_remove_sqlite_files (path);
    }
 }
 
@@ -424,7 +392,7 @@ race_cleanup (const char *uri, const char *path)
    bson_error_t error;
 
    if (path[0]) {
-      remove_db (path);
+      fixture_remove_sqlite_files (path);
       return;
    }
    parsed = mongoc_uri_new (uri);
@@ -463,7 +431,7 @@ START_TEST (stores_opened_at_once_on_one_file_declare_the_same_models)
          ck_assert_msg (racers[i].ok, "round %d, store %d: %s", round, i, racers[i].error.message);
       }
       /* One set of models, every document there. */
-      store = open_or_fail (uri);
+      store = fixture_store_open_uri (uri);
       ck_assert_msg (declare_and_use (store, RACERS, &error), "%s", error.message);
       ck_assert_int_eq (fixture_count_all (store, docrel_store_model (store, "Author")), RACERS + 1);
       docrel_store_destroy (store);
@@ -473,25 +441,6 @@ START_TEST (stores_opened_at_once_on_one_file_declare_the_same_models)
 END_TEST
 
 /* ---- a MongoDB server that never answers ---------------------------------- */
-
-/* A loopback port that accepts connections (the kernel completes them for
- * the listen backlog) and never answers; *fd is the listening socket. */
-static int
-silent_port (int *fd)
-{
-   struct sockaddr_in addr;
-   socklen_t len = sizeof addr;
-
-   *fd = socket (AF_INET, SOCK_STREAM, 0);
-   ck_assert_int_ge (*fd, 0);
-   memset (&addr, 0, sizeof addr);
-   addr.sin_family = AF_INET;
-   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-   ck_assert_int_eq (bind (*fd, (struct sockaddr *) &addr, sizeof addr), 0);
-   ck_assert_int_eq (listen (*fd, 64), 0);
-   ck_assert_int_eq (getsockname (*fd, (struct sockaddr *) &addr, &len), 0);
-   return ntohs (addr.sin_port);
-}
 
 static double
 now (void)
@@ -530,7 +479,7 @@ START_TEST (open_on_a_server_that_never_answers_fails_within_the_stated_timeouts
    silent_open_t opens[2];
    pthread_t threads[2];
    int fd;
-   int port = silent_port (&fd);
+   int port = fixture_silent_port (&fd);
 
    mongoc_log_set_handler (NULL, NULL); /* the monitors' failed checks */
    memset (opens, 0, sizeof opens);

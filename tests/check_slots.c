@@ -41,13 +41,6 @@ blog_close (blog_t *b)
    fixture_store_close (b->store);
 }
 
-static void
-relate (docrel_doc_t *doc, const char *field, docrel_doc_t *other)
-{
-   bson_error_t error;
-   ASSERT_OK (docrel_doc_add_related (doc, field, other, &error), error);
-}
-
 /* docrel_save, and the store's counters of what it sent. */
 static void
 save (blog_t *b, docrel_doc_t *doc, docrel_store_stats_t *stats)
@@ -83,7 +76,7 @@ START_TEST (a_new_document_is_inserted_alone_whatever_its_slots_hold)
    blog_open (&b);
    author = fixture_new_doc (b.session, b.author, "{\"_id\": 1, \"name\": \"Ann\"}");
    post = fixture_new_doc (b.session, b.post, "{\"_id\": 10, \"title\": \"t\"}");
-   relate (author, "posts", post);
+   fixture_add_related (author, "posts", post);
    save (&b, author, &stats);
    ck_assert_uint_eq (stats.inserts, 1);
    ck_assert_uint_eq (stats.commands, stats.inserts + stats.index_builds);
@@ -97,8 +90,8 @@ START_TEST (a_new_document_is_inserted_alone_whatever_its_slots_hold)
    /* belongsTo and hasAndBelongsToMany slots of a new document alike */
    owner = fixture_new_doc (b.session, b.author, "{\"_id\": 2}");
    tag = fixture_new_doc (b.session, b.tag, "{\"_id\": 100}");
-   relate (post, "author", owner);
-   relate (post, "tags", tag);
+   fixture_add_related (post, "author", owner);
+   fixture_add_related (post, "tags", tag);
    save (&b, post, &stats);
    ck_assert_uint_eq (stats.documents_written, 1);
    assert_stored (&b, b.post, 10, "{\"_id\": 10, \"title\": \"t\"}");
@@ -132,7 +125,7 @@ START_TEST (a_loaded_document_updates_its_own_fields_only)
    ASSERT_OK (docrel_doc_set_utf8 (author, "name", "Anne", &error), error);
    ASSERT_OK (docrel_doc_set_utf8 (post, "title", "changed", &error), error);
    ASSERT_OK (docrel_doc_remove_related (author, "posts", loaded[1], &error), error);
-   relate (author, "posts", other);
+   fixture_add_related (author, "posts", other);
    save (&b, author, &stats);
    ck_assert_uint_eq (stats.updates, 1);
    ck_assert_uint_eq (stats.commands, 1);

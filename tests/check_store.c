@@ -24,15 +24,7 @@ make_temp_dir (char *buf, size_t size)
 static void
 remove_db (const char *dir, const char *path)
 {
-   char side[1200];
-
-   unlink (path);
-   snprintf (side, sizeof side, "%s-wal", path);
-   unlink (side);
-   snprintf (side, sizeof side, "%s-shm", path);
-   unlink (side);
-   snprintf (side, sizeof side, "%s-journal", path);
-   unlink (side);
+   fixture_remove_sqlite_files (path);
    ck_assert_msg (rmdir (dir) == 0, "could not remove %s: files left behind", dir);
 }
 

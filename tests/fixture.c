@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <mongoc/mongoc.h>
 
 static char fixture_path[512];
@@ -27,8 +31,8 @@ fixture_kind (void)
    return kind;
 }
 
-static docrel_store_t *
-open_uri (const char *uri)
+docrel_store_t *
+fixture_store_open_uri (const char *uri)
 {
    bson_error_t error;
    docrel_store_t *store = docrel_store_open (uri, &error);
@@ -36,18 +40,23 @@ open_uri (const char *uri)
    return store;
 }
 
+void
+fixture_remove_sqlite_files (const char *path)
+{
+   static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+
+   for (size_t i = 0; path[0] && i < sizeof sides / sizeof sides[0]; i++) {
+      char *side = bson_strdup_printf ("%s%s", path, sides[i]);
+
+      unlink (side);
+      bson_free (side);
+   }
+}
+
 static void
 remove_files (void)
 {
-   char side[600];
-   if (!fixture_path[0]) {
-      return;
-   }
-   unlink (fixture_path);
-   snprintf (side, sizeof side, "%s-wal", fixture_path);
-   unlink (side);
-   snprintf (side, sizeof side, "%s-shm", fixture_path);
-   unlink (side);
+   fixture_remove_sqlite_files (fixture_path);
 }
 
 const char *
@@ -121,7 +130,7 @@ fixture_store_open (void)
    char uri[600];
 
    if (strcmp (kind, "memory") == 0) {
-      return open_uri ("sqlite::memory:");
+      return fixture_store_open_uri ("sqlite::memory:");
    }
    if (strcmp (kind, "file") == 0) {
       const char *tmp = getenv ("TMPDIR");
@@ -129,12 +138,12 @@ fixture_store_open (void)
                 (long) getpid (), fixture_counter++);
       remove_files ();
       snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
-      return open_uri (uri);
+      return fixture_store_open_uri (uri);
    }
    if (strcmp (kind, "mongodb") == 0) {
       snprintf (fixture_db, sizeof fixture_db, "docrel_test_%ld_%d", (long) getpid (), fixture_counter++);
       mongodb_uri_with_db (fixture_mongodb_uri (), fixture_db, fixture_db_uri, sizeof fixture_db_uri);
-      return open_uri (fixture_db_uri);
+      return fixture_store_open_uri (fixture_db_uri);
    }
    ck_abort_msg ("unknown DOCREL_TEST_STORE '%s'", kind);
    return NULL;
@@ -146,13 +155,13 @@ fixture_store_reopen (docrel_store_t *store)
    char uri[600];
    docrel_store_destroy (store);
    if (strcmp (fixture_kind (), "mongodb") == 0) {
-      return open_uri (fixture_db_uri);
+      return fixture_store_open_uri (fixture_db_uri);
    }
    if (strcmp (fixture_kind (), "file") != 0) {
       return NULL;
    }
    snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
-   return open_uri (uri);
+   return fixture_store_open_uri (uri);
 }
 
 docrel_store_t *
@@ -161,13 +170,13 @@ fixture_store_open_second (void)
    char uri[600];
 
    if (strcmp (fixture_kind (), "mongodb") == 0) {
-      return open_uri (fixture_db_uri);
+      return fixture_store_open_uri (fixture_db_uri);
    }
    if (strcmp (fixture_kind (), "file") != 0) {
       return NULL;
    }
    snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
-   return open_uri (uri);
+   return fixture_store_open_uri (uri);
 }
 
 void
@@ -335,6 +344,14 @@ fixture_declare (fixture_declare_fn fn,
    return relation;
 }
 
+void
+fixture_add_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other)
+{
+   bson_error_t error;
+
+   ASSERT_OK (docrel_doc_add_related (doc, field, other, &error), error);
+}
+
 docrel_model_t *
 fixture_link_model (docrel_store_t *store, const char *name)
 {
@@ -408,6 +425,63 @@ misnumber (bson_iter_t *iter, bson_t *out, bool is_array)
          bson_append_iter (out, key, -1, iter);
       }
    }
+}
+
+/* Copies what iter has yet to visit to dst, with a '%' that starts a key
+ * turned into '$'. */
+static void
+copy_percent_keys (bson_iter_t *iter, bson_t *dst)
+{
+   while (bson_iter_next (iter)) {
+      const char *key = bson_iter_key (iter);
+      char *dollar = key[0] == '%' ? bson_strdup_printf ("$%s", key + 1) : NULL;
+      bson_iter_t child;
+      bson_t sub;
+
+      key = dollar ? dollar : key;
+      if (BSON_ITER_HOLDS_ARRAY (iter) && bson_iter_recurse (iter, &child)) {
+         bson_append_array_begin (dst, key, -1, &sub);
+         copy_percent_keys (&child, &sub);
+         bson_append_array_end (dst, &sub);
+      } else if (BSON_ITER_HOLDS_DOCUMENT (iter) && bson_iter_recurse (iter, &child)) {
+         bson_append_document_begin (dst, key, -1, &sub);
+         copy_percent_keys (&child, &sub);
+         bson_append_document_end (dst, &sub);
+      } else {
+         ck_assert (bson_append_value (dst, key, -1, bson_iter_value (iter)));
+      }
+      bson_free (dollar);
+   }
+}
+
+bson_t *
+fixture_json_dollar (const char *json)
+{
+   bson_t *parsed = fixture_json (json);
+   bson_t *out = bson_new ();
+   bson_iter_t iter;
+
+   ck_assert (bson_iter_init (&iter, parsed));
+   copy_percent_keys (&iter, out);
+   bson_destroy (parsed);
+   return out;
+}
+
+int
+fixture_silent_port (int *fd)
+{
+   struct sockaddr_in addr;
+   socklen_t len = sizeof addr;
+
+   *fd = socket (AF_INET, SOCK_STREAM, 0);
+   ck_assert_int_ge (*fd, 0);
+   memset (&addr, 0, sizeof addr);
+   addr.sin_family = AF_INET;
+   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+   ck_assert_int_eq (bind (*fd, (struct sockaddr *) &addr, sizeof addr), 0);
+   ck_assert_int_eq (listen (*fd, 64), 0);
+   ck_assert_int_eq (getsockname (*fd, (struct sockaddr *) &addr, &len), 0);
+   return ntohs (addr.sin_port);
 }
 
 bson_t *

@@ -21,6 +21,18 @@ const char *fixture_kind (void);
 /* Opens a fresh, empty store for one test; fails the test on error. */
 docrel_store_t *fixture_store_open (void);
 
+/* Opens the store at uri; fails the test on error. */
+docrel_store_t *fixture_store_open_uri (const char *uri);
+
+/* Removes the SQLite database at path and its side files (-wal, -shm,
+ * -journal), those that exist; nothing if path is empty. */
+void fixture_remove_sqlite_files (const char *path);
+
+/* A loopback port that accepts connections (the kernel completes them for
+ * the listen backlog) and never answers: a MongoDB server that hangs. *fd is
+ * the listening socket; the caller closes it. */
+int fixture_silent_port (int *fd);
+
 /* Closes the store and reopens the same data (file and mongodb stores;
  * memory stores return NULL, after closing). */
 docrel_store_t *fixture_store_reopen (docrel_store_t *store);
@@ -41,6 +53,12 @@ const char *fixture_mongodb_uri (void);
  * (libbson prints a warning when such an array is appended; MongoDB reads
  * arrays by position). The caller destroys it. */
 bson_t *fixture_json_misnumbered (const char *json);
+
+/* fixture_json, with every key that starts with '%' made to start with '$'
+ * instead: libbson's JSON reader takes {"$regex": ...} and {"$type": ...}
+ * for extended JSON, so tests write the query operators "%regex", "%type".
+ * The caller destroys it. */
+bson_t *fixture_json_dollar (const char *json);
 
 /* Sends what the process writes to stderr to a temporary file until
  * fixture_stderr_end, which returns how many bytes were written there (the
@@ -128,6 +146,10 @@ docrel_relation_t *fixture_declare (fixture_declare_fn fn,
                                     const char *right,
                                     const char *opts_json);
 
+/* docrel_doc_add_related: other into the slot field of doc; fails the test
+ * on error. */
+void fixture_add_related (docrel_doc_t *doc, const char *field, docrel_doc_t *other);
+
 /* The model named name (a hasAndBelongsToMany relation's link model, such
  * as "Post_Tag"); fails the test if the store has none. */
 docrel_model_t *fixture_link_model (docrel_store_t *store, const char *name);
@@ -161,6 +183,10 @@ bool fixture_on_sqlite (docrel_store_t *store);
 
 /* The commands the store counted (docrel_store_stats) since its last reset. */
 uint64_t fixture_commands (docrel_store_t *store);
+
+/* Writes the integer (int32 or int64) _ids of docs, sorted, as "1 2 3" into
+ * buf; fails the test on another _id or more than 64 docs. */
+void fixture_format_ids (docrel_doc_t **docs, size_t n, char *buf, size_t size);
 
 /* Fails the test unless the store counted exactly these finds, inserts,
  * updates and deletes since its last reset. */

@@ -4,6 +4,8 @@
  * counted (see fixture.h). */
 #include "fixture.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 docrel_cursor_t *
@@ -63,6 +65,34 @@ fixture_slot_size (const docrel_doc_t *doc, const char *field)
 
    ck_assert_msg (docrel_doc_related (doc, field, &docs, &n), "'%s' is not loaded", field);
    return n;
+}
+
+static int
+compare_int64 (const void *a, const void *b)
+{
+   int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+   return x < y ? -1 : x > y;
+}
+
+void
+fixture_format_ids (docrel_doc_t **docs, size_t n, char *buf, size_t size)
+{
+   int64_t ids[64];
+   size_t i, len = 0;
+
+   ck_assert_uint_le (n, 64);
+   for (i = 0; i < n; i++) {
+      const bson_value_t *id = docrel_doc_id (docs[i]);
+      ck_assert_ptr_nonnull (id);
+      ck_assert_msg (id->value_type == BSON_TYPE_INT32 || id->value_type == BSON_TYPE_INT64,
+                     "an _id came back as BSON type 0x%02x", (unsigned) id->value_type);
+      ids[i] = id->value_type == BSON_TYPE_INT32 ? id->value.v_int32 : id->value.v_int64;
+   }
+   qsort (ids, n, sizeof ids[0], compare_int64);
+   buf[0] = '\0';
+   for (i = 0; i < n && len < size; i++) {
+      len += (size_t) snprintf (buf + len, size - len, "%s%lld", i ? " " : "", (long long) ids[i]);
+   }
 }
 
 bool
