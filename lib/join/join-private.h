@@ -209,25 +209,28 @@ typedef struct {
    size_t pos;
 } docrel_keyentry_t;
 
-/* A hash from key tuple to the documents carrying it, in insertion order. */
+/* The documents carrying one key tuple, in insertion order. */
 typedef struct {
-   docrel_keyentry_t *entries;
-   size_t n, cap;
+   docrel_keyentry_t *entries; /* within the index's entries */
+   size_t n;
 } docrel_keybucket_t;
 
+/* A hash from key tuple to its bucket, built once by docrel_keyindex__docs:
+ * the buckets and their entries are two arrays, not an allocation per key. */
 typedef struct {
-   docrel_idmap_t map;
-   docrel_keybucket_t **buckets; /* every bucket, to free them */
+   docrel_idmap_t map;          /* keycode -> bucket number + 1 */
+   docrel_keybucket_t *buckets; /* n_buckets of them */
    size_t n_buckets;
+   docrel_keyentry_t *entries; /* every bucket's, bucket after bucket */
 } docrel_keyindex_t;
 
 void docrel_keyindex__init (docrel_keyindex_t *index);
 /* Frees the buckets, not the documents. */
 void docrel_keyindex__destroy (docrel_keyindex_t *index);
-void docrel_keyindex__add (docrel_keyindex_t *index, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos);
 /* The bucket of key, or NULL. */
 const docrel_keybucket_t *docrel_keyindex__get (const docrel_keyindex_t *index, const docrel_buf_t *key);
-/* Indexes docs by the key tuple at paths, each with its position in docs.
+/* Indexes docs by the key tuple at paths, each with its position in docs;
+ * once per index (init, docs, get..., destroy).
  * A single key holding an array (a document listing the keys it belongs
  * to) is indexed under each element, as MongoDB's $in matches elements. */
 void docrel_keyindex__docs (docrel_keyindex_t *index,

@@ -589,8 +589,7 @@ distinct (docrel_doc_t **docs, size_t n)
 
    docrel_idmap__init (&seen);
    for (i = 0; i < n; i++) {
-      if (!docrel_idmap__get (&seen, NULL, (const uint8_t *) &docs[i], sizeof docs[i])) {
-         docrel_idmap__put (&seen, NULL, (const uint8_t *) &docs[i], sizeof docs[i], docs[i]);
+      if (!docrel_idmap__add (&seen, NULL, (const uint8_t *) &docs[i], sizeof docs[i], docs[i])) {
          docs[out++] = docs[i];
       }
    }

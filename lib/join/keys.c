@@ -88,10 +88,9 @@ docrel_keyset__add (docrel_keyset_t *set, const docrel_buf_t *key, const bson_va
    bson_t tuple;
    size_t i;
 
-   if (docrel_idmap__get (&set->seen, NULL, key->data, key->len)) {
-      return;
+   if (docrel_idmap__add (&set->seen, NULL, key->data, key->len, set)) {
+      return; /* in the set already */
    }
-   docrel_idmap__put (&set->seen, NULL, key->data, key->len, set);
    bson_uint32_to_string (set->n++, &k, numkey, sizeof numkey);
    bson_append_array_begin (set->tuples, k, -1, &tuple);
    for (i = 0; i < n; i++) {
@@ -247,48 +246,84 @@ docrel_keyindex__init (docrel_keyindex_t *index)
    docrel_idmap__init (&index->map);
    index->buckets = NULL;
    index->n_buckets = 0;
+   index->entries = NULL;
 }
 
 void
 docrel_keyindex__destroy (docrel_keyindex_t *index)
 {
-   size_t i;
-   for (i = 0; i < index->n_buckets; i++) {
-      bson_free (index->buckets[i]->entries);
-      bson_free (index->buckets[i]);
-   }
    bson_free (index->buckets);
+   bson_free (index->entries);
    docrel_idmap__destroy (&index->map);
-}
-
-void
-docrel_keyindex__add (docrel_keyindex_t *index, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos)
-{
-   docrel_keybucket_t *b = docrel_idmap__get (&index->map, NULL, key->data, key->len);
-
-   if (!b) {
-      b = bson_malloc0 (sizeof *b);
-      docrel_idmap__put (&index->map, NULL, key->data, key->len, b);
-      index->buckets = bson_realloc (index->buckets, (index->n_buckets + 1) * sizeof *index->buckets);
-      index->buckets[index->n_buckets++] = b;
-   }
-   if (b->n == b->cap) {
-      b->cap = b->cap ? b->cap * 2 : 2;
-      b->entries = bson_realloc (b->entries, b->cap * sizeof *b->entries);
-   }
-   b->entries[b->n].doc = doc;
-   b->entries[b->n++].pos = pos;
 }
 
 const docrel_keybucket_t *
 docrel_keyindex__get (const docrel_keyindex_t *index, const docrel_buf_t *key)
 {
-   return docrel_idmap__get (&index->map, NULL, key->data, key->len);
+   uintptr_t b = (uintptr_t) docrel_idmap__get (&index->map, NULL, key->data, key->len);
+   return b ? &index->buckets[b - 1] : NULL;
 }
 
-/* Indexes docs by the key tuple at paths. A single key holding an array
- * (a document listing the keys it belongs to) is indexed under each element,
- * as MongoDB's $in matches elements. */
+/* The documents met so far, each with its bucket: placed in one array,
+ * bucket after bucket, once all are known. */
+typedef struct {
+   docrel_keyindex_t *index;
+   size_t cap_buckets;
+   struct keyed {
+      size_t bucket;
+      docrel_keyentry_t entry;
+   } * keyed;
+   size_t n_keyed, cap_keyed;
+} building_t;
+
+static void
+note (building_t *b, const docrel_buf_t *key, docrel_doc_t *doc, size_t pos)
+{
+   docrel_keyindex_t *index = b->index;
+   uintptr_t next = index->n_buckets + 1;
+   uintptr_t found = (uintptr_t) docrel_idmap__add (&index->map, NULL, key->data, key->len, (void *) next);
+
+   if (!found) {
+      if (index->n_buckets == b->cap_buckets) {
+         b->cap_buckets = b->cap_buckets ? b->cap_buckets * 2 : 8;
+         index->buckets = bson_realloc (index->buckets, b->cap_buckets * sizeof *index->buckets);
+      }
+      index->buckets[index->n_buckets].entries = NULL;
+      index->buckets[index->n_buckets++].n = 0;
+      found = next;
+   }
+   if (b->n_keyed == b->cap_keyed) {
+      b->cap_keyed = b->cap_keyed ? b->cap_keyed * 2 : 8;
+      b->keyed = bson_realloc (b->keyed, b->cap_keyed * sizeof *b->keyed);
+   }
+   index->buckets[found - 1].n++;
+   b->keyed[b->n_keyed].bucket = found - 1;
+   b->keyed[b->n_keyed].entry.doc = doc;
+   b->keyed[b->n_keyed++].entry.pos = pos;
+}
+
+/* Gives each bucket its stretch of the entries, in the order noted. */
+static void
+place (building_t *b)
+{
+   docrel_keyindex_t *index = b->index;
+   size_t i, at = 0;
+
+   if (b->n_keyed == 0) {
+      return;
+   }
+   index->entries = bson_malloc (b->n_keyed * sizeof *index->entries);
+   for (i = 0; i < index->n_buckets; i++) {
+      index->buckets[i].entries = index->entries + at;
+      at += index->buckets[i].n;
+      index->buckets[i].n = 0;
+   }
+   for (i = 0; i < b->n_keyed; i++) {
+      docrel_keybucket_t *bucket = &index->buckets[b->keyed[i].bucket];
+      bucket->entries[bucket->n++] = b->keyed[i].entry;
+   }
+}
+
 void
 docrel_keyindex__docs (docrel_keyindex_t *index,
                        docrel_doc_t *const *docs,
@@ -298,16 +333,21 @@ docrel_keyindex__docs (docrel_keyindex_t *index,
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
+   building_t b = {index, n, NULL, 0, n};
    size_t i;
 
+   if (n > 0) { /* one key per document, unless some hold arrays */
+      index->buckets = bson_malloc (n * sizeof *index->buckets);
+      b.keyed = bson_malloc (n * sizeof *b.keyed);
+   }
    for (i = 0; i < n; i++) {
       bson_iter_t iter, elem;
       const docrel_buf_t *code = id_keycode (docs[i], paths, n_paths);
       if (code) {
-         docrel_keyindex__add (index, code, docs[i], i);
+         note (&b, code, docs[i], i);
       } else if (n_paths > 1) {
          if (docrel_join__tuple_key (docs[i]->fields, paths, n_paths, &key, values)) {
-            docrel_keyindex__add (index, &key, docs[i], i);
+            note (&b, &key, docs[i], i);
          }
       } else if (!docrel_path__find (docs[i]->fields, paths[0], &iter) || BSON_ITER_HOLDS_NULL (&iter)) {
          continue; /* references nothing, as docrel_join__tuple_key says */
@@ -315,13 +355,15 @@ docrel_keyindex__docs (docrel_keyindex_t *index,
          while (bson_iter_next (&elem)) {
             docrel_buf__reset (&key);
             docrel_keycode__append (&key, bson_iter_value (&elem));
-            docrel_keyindex__add (index, &key, docs[i], i);
+            note (&b, &key, docs[i], i);
          }
       } else {
          docrel_buf__reset (&key); /* one key: found once, not again by tuple_key */
          docrel_keycode__append (&key, bson_iter_value (&iter));
-         docrel_keyindex__add (index, &key, docs[i], i);
+         note (&b, &key, docs[i], i);
       }
    }
+   place (&b);
+   bson_free (b.keyed);
    docrel_buf__destroy (&key);
 }

@@ -164,20 +164,13 @@ grow (docrel_idmap_t *map)
    docrel_pool__free (map->cache, old, old_cap * sizeof *old);
 }
 
-void
-docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
+/* Stores a new entry for (owner, key) at slot i, the empty slot that ends
+ * its probe run (hash is its hash). */
+static void
+insert (docrel_idmap_t *map, size_t i, const void *owner, const uint8_t *key, size_t len, uint32_t hash, void *value)
 {
-   uint32_t hash = hash_key (owner, key, len);
    docrel_idmap_entry_t *e;
-   size_t i = 0;
 
-   if (map->cap) {
-      i = find (map, owner, key, len, hash);
-      if (map->slots[i].entry) {
-         map->entries[map->slots[i].entry - 1].value = value;
-         return;
-      }
-   }
    if (map->n_entries == limit (map->cap)) {
       grow (map);
       i = find (map, owner, key, len, hash);
@@ -195,6 +188,38 @@ docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, s
    }
    map->slots[i].hash = hash;
    map->slots[i].entry = (uint32_t) ++map->n_entries;
+}
+
+void
+docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
+{
+   uint32_t hash = hash_key (owner, key, len);
+   size_t i = 0;
+
+   if (map->cap) {
+      i = find (map, owner, key, len, hash);
+      if (map->slots[i].entry) {
+         map->entries[map->slots[i].entry - 1].value = value;
+         return;
+      }
+   }
+   insert (map, i, owner, key, len, hash, value);
+}
+
+void *
+docrel_idmap__add (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
+{
+   uint32_t hash = hash_key (owner, key, len);
+   size_t i = 0;
+
+   if (map->cap) {
+      i = find (map, owner, key, len, hash);
+      if (map->slots[i].entry) {
+         return map->entries[map->slots[i].entry - 1].value;
+      }
+   }
+   insert (map, i, owner, key, len, hash, value);
+   return NULL;
 }
 
 void

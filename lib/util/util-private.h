@@ -195,6 +195,11 @@ void *docrel_idmap__get (const docrel_idmap_t *map, const void *owner, const uin
  * entries. This function can't fail. */
 void docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value);
 
+/* The value stored for (owner, key) if there is one; else stores value for
+ * it and returns NULL. One hash and one probe where a get then a put take
+ * two (sets and indexes that add each key once). */
+void *docrel_idmap__add (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value);
+
 /* Removes (owner, key) if present. */
 void docrel_idmap__remove (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
 
