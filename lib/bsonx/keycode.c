@@ -103,21 +103,30 @@ class_of (bson_type_t t)
    }
 }
 
+static void store_be (uint8_t *at, uint64_t v, int n_bytes);
+
 static void
 append_be (docrel_buf_t *out, uint64_t v, int n_bytes)
 {
-   uint8_t bytes[8];
-   int i;
-
-   for (i = n_bytes - 1; i >= 0; i--) {
-      bytes[i] = (uint8_t) (v & 0xffu);
-      v >>= 8;
-   }
-   docrel_buf__append (out, bytes, (size_t) n_bytes);
+   store_be (docrel_buf__extend (out, (size_t) n_bytes), v, n_bytes);
 }
 
 static void
-append_number (docrel_buf_t *out, const docrel_number_t *n)
+store_be (uint8_t *at, uint64_t v, int n_bytes)
+{
+   int i;
+
+   for (i = n_bytes - 1; i >= 0; i--) {
+      at[i] = (uint8_t) (v & 0xffu);
+      v >>= 8;
+   }
+}
+
+#define NUMBER_BYTES 10
+
+/* A number's payload, written at at (NUMBER_BYTES of room). */
+static void
+store_number (uint8_t *at, const docrel_number_t *n)
 {
    uint64_t bits = 0;
 
@@ -125,8 +134,14 @@ append_number (docrel_buf_t *out, const docrel_number_t *n)
       memcpy (&bits, &n->approx, sizeof bits);
       bits = (bits & 0x8000000000000000u) ? ~bits : bits ^ 0x8000000000000000u;
    }
-   append_be (out, bits, 8);
-   append_be (out, (uint64_t) (uint16_t) (n->rem + 0x8000), 2);
+   store_be (at, bits, 8);
+   store_be (at + 8, (uint64_t) (uint16_t) (n->rem + 0x8000), 2);
+}
+
+static void
+append_number (docrel_buf_t *out, const docrel_number_t *n)
+{
+   store_number (docrel_buf__extend (out, NUMBER_BYTES), n);
 }
 
 /* Bytes with 0x00 escaped, then the 0x00 0x00 terminator. */
@@ -242,8 +257,24 @@ append_payload (docrel_buf_t *out, const bson_value_t *value, int depth)
 void
 docrel_keycode__append (docrel_buf_t *out, const bson_value_t *value)
 {
-   docrel_buf__append_byte (out, class_of (value->value_type));
-   append_payload (out, value, 0);
+   docrel_number_t n;
+   uint8_t *at;
+
+   switch (value->value_type) {
+   case BSON_TYPE_INT32:
+   case BSON_TYPE_INT64:
+   case BSON_TYPE_DOUBLE:
+   case BSON_TYPE_DECIMAL128:
+      /* the commonest key: class byte and payload in one extension */
+      docrel_compare__number (value, &n);
+      at = docrel_buf__extend (out, 1 + NUMBER_BYTES);
+      at[0] = CLASS_NUMBER;
+      store_number (at + 1, &n);
+      break;
+   default:
+      docrel_buf__append_byte (out, class_of (value->value_type));
+      append_payload (out, value, 0);
+   }
 }
 
 void

@@ -61,6 +61,17 @@ docrel_buf__append_byte (docrel_buf_t *buf, uint8_t byte)
    buf->data[buf->len++] = byte;
 }
 
+uint8_t *
+docrel_buf__extend (docrel_buf_t *buf, size_t len)
+{
+   uint8_t *at;
+
+   buf_reserve (buf, len);
+   at = buf->data + buf->len;
+   buf->len += len;
+   return at;
+}
+
 void
 docrel_buf__reset (docrel_buf_t *buf)
 {

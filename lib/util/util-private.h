@@ -59,6 +59,10 @@ typedef struct {
 /* Appends len bytes (bytes may be NULL when len is 0). */
 void docrel_buf__append (docrel_buf_t *buf, const void *bytes, size_t len);
 void docrel_buf__append_byte (docrel_buf_t *buf, uint8_t byte);
+/* Lengthens buf by len bytes and returns them (borrowed, valid until the
+ * next call on buf), for the caller to write: one call where a value of a
+ * few parts would take one append per part. */
+uint8_t *docrel_buf__extend (docrel_buf_t *buf, size_t len);
 void docrel_buf__reset (docrel_buf_t *buf);   /* len = 0, keeps memory */
 void docrel_buf__destroy (docrel_buf_t *buf); /* frees memory; buf reusable */
 
