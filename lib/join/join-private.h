@@ -109,11 +109,13 @@ bool docrel_join__resolve_related (struct _docrel_store_t *store,
 #define JOIN_CHUNK_BYTES (4 * 1024 * 1024)
 
 /* The distinct key tuples of a set of documents, ready to become $in
- * queries. */
+ * queries or key lookups. */
 typedef struct {
    docrel_idmap_t seen;
-   bson_t *tuples; /* an array of arrays, one per distinct tuple */
-   uint32_t n;
+   bson_value_t *values; /* n tuples of width values each, in the order
+                          * added: owned copies */
+   size_t width;         /* values per tuple: every tuple has as many */
+   uint32_t n, cap;
 } docrel_keyset_t;
 
 /* *out as a read-only view of the document iter holds. */
@@ -135,10 +137,11 @@ void docrel_keyset__destroy (docrel_keyset_t *set);
 /* Adds the tuple values[0..n) unless its keycode key is in the set. */
 void docrel_keyset__add (docrel_keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, size_t n);
 
-/* Builds the filter for tuples [from, from + count): {p: {$in: [...]}} for
- * one key, an $or of tuples for composite keys, and the edge's own filter
- * beside it under $and. */
-void docrel_join__chunk_filter (bson_iter_t *cursor,
+/* Builds the filter for count tuples of width values each at tuples:
+ * {p: {$in: [...]}} for one key, an $or of tuples for composite keys, and
+ * the edge's own filter beside it under $and. */
+void docrel_join__chunk_filter (const bson_value_t *tuples,
+                                size_t width,
                                 uint32_t count,
                                 char *const *paths,
                                 size_t n_paths,
@@ -148,7 +151,8 @@ void docrel_join__chunk_filter (bson_iter_t *cursor,
 /* A key set walked chunk by chunk: each chunk holds at most JOIN_CHUNK
  * tuples and, past its first, stays under JOIN_CHUNK_BYTES of filter. */
 typedef struct {
-   bson_iter_t cursor;
+   const docrel_keyset_t *set;
+   uint32_t at; /* the next tuple */
    uint32_t left;
    char *const *paths;
    size_t n_paths;

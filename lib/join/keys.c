@@ -69,42 +69,45 @@ void
 docrel_keyset__init (docrel_keyset_t *set)
 {
    docrel_idmap__init (&set->seen);
-   set->tuples = bson_new ();
-   set->n = 0;
+   set->values = NULL;
+   set->width = 0;
+   set->n = set->cap = 0;
 }
 
 void
 docrel_keyset__destroy (docrel_keyset_t *set)
 {
+   size_t i;
+
+   for (i = 0; i < set->n * set->width; i++) {
+      bson_value_destroy (&set->values[i]);
+   }
+   bson_free (set->values);
    docrel_idmap__destroy (&set->seen);
-   bson_destroy (set->tuples);
 }
 
 void
 docrel_keyset__add (docrel_keyset_t *set, const docrel_buf_t *key, const bson_value_t *values, size_t n)
 {
-   char numkey[16];
-   const char *k;
-   bson_t tuple;
    size_t i;
 
    if (docrel_idmap__add (&set->seen, NULL, key->data, key->len, set)) {
       return; /* in the set already */
    }
-   bson_uint32_to_string (set->n++, &k, numkey, sizeof numkey);
-   bson_append_array_begin (set->tuples, k, -1, &tuple);
-   for (i = 0; i < n; i++) {
-      bson_uint32_to_string ((uint32_t) i, &k, numkey, sizeof numkey);
-      bson_append_value (&tuple, k, -1, &values[i]);
+   if (set->n == set->cap) {
+      set->cap = set->cap ? set->cap * 2 : 16;
+      set->values = bson_realloc (set->values, (size_t) set->cap * n * sizeof *set->values);
    }
-   bson_append_array_end (set->tuples, &tuple);
+   set->width = n;
+   for (i = 0; i < n; i++) {
+      bson_value_copy (&values[i], &set->values[set->n * n + i]);
+   }
+   set->n++;
 }
 
-/* Builds the filter for tuples [from, from + count): {p: {$in: [...]}} for
- * one key, an $or of tuples for composite keys, and the edge's own filter
- * beside it under $and. */
 void
-docrel_join__chunk_filter (bson_iter_t *cursor,
+docrel_join__chunk_filter (const bson_value_t *tuples,
+                           size_t width,
                            uint32_t count,
                            char *const *paths,
                            size_t n_paths,
@@ -126,26 +129,21 @@ docrel_join__chunk_filter (bson_iter_t *cursor,
    if (n_paths == 1) {
       bson_append_document_begin (target, paths[0], -1, &cond);
       bson_append_array_begin (&cond, "$in", 3, &list);
-      for (i = 0; i < count && bson_iter_next (cursor); i++) {
-         bson_iter_t tuple;
-         bson_iter_recurse (cursor, &tuple);
-         bson_iter_next (&tuple);
+      for (i = 0; i < count; i++) {
          bson_uint32_to_string (i, &k, numkey, sizeof numkey);
-         bson_append_value (&list, k, -1, bson_iter_value (&tuple));
+         bson_append_value (&list, k, -1, &tuples[i * width]);
       }
       bson_append_array_end (&cond, &list);
       bson_append_document_end (target, &cond);
    } else {
       bson_append_array_begin (target, "$or", 3, &list);
-      for (i = 0; i < count && bson_iter_next (cursor); i++) {
-         bson_iter_t tuple;
+      for (i = 0; i < count; i++) {
          size_t p;
          bson_uint32_to_string (i, &k, numkey, sizeof numkey);
          bson_append_document_begin (&list, k, -1, &item);
-         bson_iter_recurse (cursor, &tuple);
-         for (p = 0; p < n_paths && bson_iter_next (&tuple); p++) {
+         for (p = 0; p < n_paths && p < width; p++) {
             bson_append_document_begin (&item, paths[p], -1, &cond);
-            bson_append_value (&cond, "$eq", 3, bson_iter_value (&tuple));
+            bson_append_value (&cond, "$eq", 3, &tuples[i * width + p]);
             bson_append_document_end (&item, &cond);
          }
          bson_append_document_end (&list, &item);
@@ -159,25 +157,74 @@ docrel_join__chunk_filter (bson_iter_t *cursor,
    }
 }
 
-/* How many of the next (at most max) tuples at cursor fit one chunk: at
- * least one, then while their filter stays under JOIN_CHUNK_BYTES (a
- * tuple's BSON plus, per key, its path and operators). */
-static uint32_t
-chunk_count (const bson_iter_t *cursor, uint32_t max, char *const *paths, size_t n_paths)
+/* The bytes value takes in BSON after its key, as bson_append_value
+ * writes it. */
+static size_t
+value_bytes (const bson_value_t *v)
 {
-   bson_iter_t iter = *cursor;
+   switch (v->value_type) {
+   case BSON_TYPE_UTF8:
+      return 5 + (size_t) v->value.v_utf8.len;
+   case BSON_TYPE_SYMBOL:
+      return 5 + (size_t) v->value.v_symbol.len;
+   case BSON_TYPE_CODE:
+      return 5 + (size_t) v->value.v_code.code_len;
+   case BSON_TYPE_DOCUMENT:
+   case BSON_TYPE_ARRAY:
+      return v->value.v_doc.data_len;
+   case BSON_TYPE_BINARY: /* the old binary subtype repeats the length */
+      return (v->value.v_binary.subtype == BSON_SUBTYPE_BINARY_DEPRECATED ? 9 : 5) +
+             (size_t) v->value.v_binary.data_len;
+   case BSON_TYPE_REGEX:
+      return strlen (v->value.v_regex.regex) + strlen (v->value.v_regex.options) + 2;
+   case BSON_TYPE_DBPOINTER:
+      return 17 + (size_t) v->value.v_dbpointer.collection_len;
+   case BSON_TYPE_CODEWSCOPE:
+      return 9 + (size_t) v->value.v_codewscope.code_len + v->value.v_codewscope.scope_len;
+   case BSON_TYPE_OID:
+      return 12;
+   case BSON_TYPE_BOOL:
+      return 1;
+   case BSON_TYPE_INT32:
+      return 4;
+   case BSON_TYPE_DECIMAL128:
+      return 16;
+   case BSON_TYPE_DOUBLE:
+   case BSON_TYPE_DATE_TIME:
+   case BSON_TYPE_TIMESTAMP:
+   case BSON_TYPE_INT64:
+      return 8;
+   default:
+      return 0; /* null, undefined, MinKey, MaxKey */
+   }
+}
+
+/* The size of tuple t of set as a BSON array ("0", "1", ... keys). */
+static size_t
+tuple_bytes (const docrel_keyset_t *set, uint32_t t)
+{
+   size_t bytes = 5, i;
+
+   for (i = 0; i < set->width; i++) {
+      bytes += 2 + (i < 10 ? 1 : i < 100 ? 2 : 3) + value_bytes (&set->values[t * set->width + i]);
+   }
+   return bytes;
+}
+
+/* How many of the next (at most max) tuples fit one chunk: at least one,
+ * then while their filter stays under JOIN_CHUNK_BYTES (a tuple's BSON
+ * plus, per key, its path and operators). */
+static uint32_t
+chunk_count (const docrel_chunks_t *chunks, uint32_t max)
+{
    size_t per_tuple = 16, bytes = 0;
    uint32_t n = 0;
 
-   for (size_t p = 0; p < n_paths; p++) {
-      per_tuple += strlen (paths[p]) + 16;
+   for (size_t p = 0; p < chunks->n_paths; p++) {
+      per_tuple += strlen (chunks->paths[p]) + 16;
    }
-   while (n < max && bson_iter_next (&iter)) {
-      const uint8_t *data;
-      uint32_t len = 0;
-
-      bson_iter_array (&iter, &len, &data);
-      bytes += len + per_tuple;
+   while (n < max && chunks->at + n < chunks->set->n) {
+      bytes += tuple_bytes (chunks->set, chunks->at + n) + per_tuple;
       if (n > 0 && bytes > JOIN_CHUNK_BYTES) {
          break;
       }
@@ -193,48 +240,57 @@ docrel_chunks__init (docrel_chunks_t *chunks,
                      size_t n_paths,
                      const bson_t *edge_filter)
 {
-   chunks->left = set->n > 0 && bson_iter_init (&chunks->cursor, set->tuples) ? set->n : 0;
+   chunks->set = set;
+   chunks->at = 0;
+   chunks->left = set->n;
    chunks->paths = paths;
    chunks->n_paths = n_paths;
    chunks->edge_filter = edge_filter;
 }
 
+/* The number of tuples in the next chunk, which the caller takes. */
+static uint32_t
+take_chunk (docrel_chunks_t *chunks)
+{
+   uint32_t count = chunk_count (chunks, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK);
+
+   chunks->at += count;
+   chunks->left -= count;
+   return count;
+}
+
 bool
 docrel_chunks__next (docrel_chunks_t *chunks, bson_t *filter)
 {
-   uint32_t count;
+   const docrel_keyset_t *set = chunks->set;
+   uint32_t from = chunks->at, count;
 
    if (chunks->left == 0) {
       return false;
    }
-   count = chunk_count (&chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths,
-                        chunks->n_paths);
-   docrel_join__chunk_filter (&chunks->cursor, count, chunks->paths, chunks->n_paths, chunks->edge_filter, filter);
-   chunks->left -= count;
+   count = take_chunk (chunks);
+   docrel_join__chunk_filter (set->values + from * set->width, set->width, count, chunks->paths, chunks->n_paths,
+                              chunks->edge_filter, filter);
    return true;
 }
 
 bool
 docrel_chunks__next_values (docrel_chunks_t *chunks, bson_value_t **values, size_t *n)
 {
-   uint32_t count;
+   const docrel_keyset_t *set = chunks->set;
+   uint32_t from = chunks->at, count, i;
 
    *values = NULL;
    *n = 0;
    if (chunks->left == 0) {
       return false;
    }
-   count = chunk_count (&chunks->cursor, chunks->left < JOIN_CHUNK ? chunks->left : JOIN_CHUNK, chunks->paths,
-                        chunks->n_paths);
+   count = take_chunk (chunks);
    *values = bson_malloc (count * sizeof **values);
-   while (*n < count && bson_iter_next (&chunks->cursor)) {
-      bson_iter_t tuple;
-
-      if (bson_iter_recurse (&chunks->cursor, &tuple) && bson_iter_next (&tuple)) {
-         (*values)[(*n)++] = *bson_iter_value (&tuple); /* points into the set's tuples */
-      }
+   for (i = 0; i < count; i++) {
+      (*values)[i] = set->values[(from + i) * set->width]; /* borrowed from the set */
    }
-   chunks->left -= count;
+   *n = count;
    return true;
 }
 

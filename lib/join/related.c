@@ -150,12 +150,11 @@ docrel_join__related_condition (bson_t *conjuncts,
                                 bson_error_t *error)
 {
    bson_t cond, in, empty, built, list;
-   bson_iter_t cursor;
    char numkey[16];
    const char *k;
    bool ok = true;
 
-   if (set->n == 0 || !bson_iter_init (&cursor, set->tuples)) {
+   if (set->n == 0) {
       if (!negated) {
          /* Nothing related matches: a condition nothing can meet. */
          bson_uint32_to_string ((*n_conjuncts)++, &k, numkey, sizeof numkey);
@@ -168,7 +167,7 @@ docrel_join__related_condition (bson_t *conjuncts,
       }
       return true;
    }
-   docrel_join__chunk_filter (&cursor, set->n, r->left_keys, r->n_keys, NULL, &built);
+   docrel_join__chunk_filter (set->values, set->width, set->n, r->left_keys, r->n_keys, NULL, &built);
    if (built.len > RELATED_MAX_BYTES) {
       /* the condition goes into the query itself: it cannot be split */
       ok = docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
