@@ -46,22 +46,125 @@ docrel_path__check (const char *path, bson_error_t *error)
    return true;
 }
 
+static uint32_t
+read_le32 (const uint8_t *at)
+{
+   return (uint32_t) at[0] | (uint32_t) at[1] << 8 | (uint32_t) at[2] << 16 | (uint32_t) at[3] << 24;
+}
+
+/* The bytes of the value of type at data + at, or false when the scan
+ * should leave the document to libbson: a type it does not size, or a
+ * length that is implausible or runs past end (the document's last byte). */
+static bool
+value_size (uint8_t type, const uint8_t *data, uint32_t at, uint32_t end, uint64_t *size)
+{
+   static const uint32_t fixed[] = {
+      [BSON_TYPE_DOUBLE] = 8, [BSON_TYPE_OID] = 12,      [BSON_TYPE_BOOL] = 1,  [BSON_TYPE_DATE_TIME] = 8,
+      [BSON_TYPE_INT32] = 4,  [BSON_TYPE_TIMESTAMP] = 8, [BSON_TYPE_INT64] = 8, [BSON_TYPE_DECIMAL128] = 16};
+   uint32_t l;
+
+   switch (type) {
+   case BSON_TYPE_NULL:
+   case BSON_TYPE_UNDEFINED:
+   case BSON_TYPE_MINKEY:
+   case BSON_TYPE_MAXKEY:
+      *size = 0;
+      return true;
+   case BSON_TYPE_DOUBLE:
+   case BSON_TYPE_OID:
+   case BSON_TYPE_BOOL:
+   case BSON_TYPE_DATE_TIME:
+   case BSON_TYPE_INT32:
+   case BSON_TYPE_TIMESTAMP:
+   case BSON_TYPE_INT64:
+   case BSON_TYPE_DECIMAL128:
+      *size = fixed[type];
+      return (uint64_t) at + *size <= end;
+   case BSON_TYPE_UTF8:
+   case BSON_TYPE_CODE:
+   case BSON_TYPE_SYMBOL:
+   case BSON_TYPE_DOCUMENT:
+   case BSON_TYPE_ARRAY:
+   case BSON_TYPE_BINARY:
+      break;
+   default:
+      return false; /* regex, dbpointer, code with scope, or not a type */
+   }
+   if ((uint64_t) at + 4 > end) {
+      return false;
+   }
+   l = read_le32 (data + at);
+   if (type == BSON_TYPE_DOCUMENT || type == BSON_TYPE_ARRAY) {
+      *size = l;
+      if (l < 5) {
+         return false;
+      }
+   } else if (type == BSON_TYPE_BINARY) {
+      *size = 5 + (uint64_t) l; /* the length, the subtype, the bytes */
+      if ((uint64_t) at + 5 > end || data[at + 4] == BSON_SUBTYPE_BINARY_DEPRECATED) {
+         return false; /* its inner length is libbson's to check */
+      }
+   } else {
+      *size = 4 + (uint64_t) l; /* the length, the bytes, their 0x00 */
+      if (l < 1 || (uint64_t) at + *size > end || data[at + *size - 1] != 0) {
+         return false;
+      }
+   }
+   return (uint64_t) at + *size <= end;
+}
+
+bool
+docrel_path__find_key (const bson_t *doc, const char *key, size_t key_len, bson_iter_t *out)
+{
+   const uint8_t *data = bson_get_data (doc);
+   uint32_t end = doc->len - 1; /* the document's closing 0x00 */
+   uint32_t off = 4;
+   bson_iter_t iter;
+
+   while (doc->len >= 5 && off < end) {
+      const uint8_t *k = data + off + 1;
+      const uint8_t *nul = off + 1 < end ? memchr (k, 0, end - (off + 1)) : NULL;
+      uint64_t size;
+      size_t n;
+
+      if (!nul || data[off] == BSON_TYPE_EOD) {
+         break; /* malformed: libbson says what it holds */
+      }
+      n = (size_t) (nul - k);
+      if (n == key_len && memcmp (k, key, key_len) == 0) {
+         if (!bson_iter_init_from_data_at_offset (&iter, data, doc->len, off, (uint32_t) n)) {
+            return false; /* the field itself is malformed, as bson_iter_next finds */
+         }
+         *out = iter;
+         return true;
+      }
+      if (!value_size (data[off], data, off + 2 + (uint32_t) n, end, &size)) {
+         break;
+      }
+      off += 2 + (uint32_t) n + (uint32_t) size;
+   }
+   if (doc->len >= 5 && off == end) {
+      return false; /* every field seen: none is key */
+   }
+   if (!bson_iter_init (&iter, doc) || !bson_iter_find_w_len (&iter, key, (int) key_len)) {
+      return false;
+   }
+   *out = iter;
+   return true;
+}
+
 bool
 docrel_path__find (const bson_t *doc, const char *path, bson_iter_t *out)
 {
    bson_iter_t iter;
 
-   if (!doc || !path || !*path || !bson_iter_init (&iter, doc)) {
+   if (!doc || !path || !*path) {
       return false;
    }
    if (!strchr (path, '.')) {
-      if (!bson_iter_find_w_len (&iter, path, (int) strlen (path))) {
-         return false;
-      }
-      *out = iter;
-      return true;
+      return docrel_path__find_key (doc, path, strlen (path), out);
    }
-   return bson_iter_find_descendant (&iter, path, out);
+   return bson_iter_init (&iter, doc) && bson_iter_find_descendant (&iter, path, out);
 }
 
 /* MongoDB's limit on the nulls one update may pad an array with (its

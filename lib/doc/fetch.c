@@ -7,6 +7,7 @@
  * and the joins (join/join.c) both read through here, so neither calls the
  * other. */
 #include "doc/doc-private.h"
+#include "bsonx/bsonx-private.h"
 #include "util/util-private.h"
 #include "model/model-private.h"
 #include "store/store-private.h"
@@ -19,7 +20,7 @@ docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bso
    docrel_doc_t *doc = NULL;
 
    *created = false;
-   if (bson_iter_init_find (&iter, raw, "_id")) {
+   if (docrel_path__find_key (raw, "_id", 3, &iter)) {
       id = bson_iter_value (&iter);
       doc = docrel_session__lookup (session, model, id);
    }
