@@ -382,6 +382,11 @@ typedef struct {
    char *const *far[2];
    docrel_doc_t **links[2];
    size_t n_links[2];
+   /* The far key of each link, read once (fetch_far) for the far query and
+    * the attaching: link i's keycode is far_codes[side] from far_at[side][i]
+    * to far_at[side][i + 1], empty if it holds no complete key. */
+   docrel_buf_t far_codes[2];
+   size_t *far_at[2];
 } linked_t;
 
 static void
@@ -399,8 +404,11 @@ linked_init (linked_t *l, const edge_t *edge)
 static void
 linked_destroy (linked_t *l)
 {
-   bson_free (l->links[0]);
-   bson_free (l->links[1]);
+   for (size_t side = 0; side < 2; side++) {
+      bson_free (l->links[side]);
+      docrel_buf__destroy (&l->far_codes[side]);
+      bson_free (l->far_at[side]);
+   }
 }
 
 /* The link documents holding the parents' keys, one query per side. */
@@ -424,11 +432,7 @@ fetch_links (docrel_session_t *session, linked_t *l, docrel_doc_t *const *parent
 
 /* The far side's documents the links point at, in the edge's order. */
 static bool
-fetch_far (docrel_session_t *session,
-           const linked_t *l,
-           docrel_doc_t ***targets,
-           size_t *n_targets,
-           bson_error_t *error)
+fetch_far (docrel_session_t *session, linked_t *l, docrel_doc_t ***targets, size_t *n_targets, bson_error_t *error)
 {
    const docrel_relation_t *r = l->edge->relation;
    docrel_buf_t key = DOCREL_BUF_INIT;
@@ -443,10 +447,14 @@ fetch_far (docrel_session_t *session,
    }
    docrel_keyset__init (&set);
    for (side = 0; side < l->n_sides; side++) {
+      l->far_at[side] = bson_malloc ((l->n_links[side] + 1) * sizeof *l->far_at[side]);
+      l->far_at[side][0] = 0;
       for (i = 0; i < l->n_links[side]; i++) {
          if (docrel_join__tuple_key (l->links[side][i]->fields, l->far[side], r->n_keys, &key, values)) {
             docrel_keyset__add (&set, &key, values, r->n_keys);
+            docrel_buf__append (&l->far_codes[side], key.data, key.len);
          }
+         l->far_at[side][i + 1] = l->far_codes[side].len;
       }
    }
    ok = fetch (session, r->target, &set, r->right_keys, r->n_keys, l->edge->has_filter ? &l->edge->filter : NULL,
@@ -477,17 +485,19 @@ linked_positions (const linked_t *l,
    docrel_buf_t key = DOCREL_BUF_INIT;
    bson_value_t values[DOCREL_MAX_KEYS];
    size_t *found = NULL;
-   size_t n_found = 0, cap = 0, side, k, j;
+   size_t n_found = 0, cap = 0, side = 0, k, j;
 
-   for (side = 0; side < l->n_sides; side++) {
-      const docrel_keybucket_t *b = NULL;
-      if (docrel_join__doc_key (parent, r->left_keys, r->n_keys, &key, values)) {
-         b = docrel_keyindex__get (&by_parent[side], &key);
-      }
+   if (!docrel_join__doc_key (parent, r->left_keys, r->n_keys, &key, values)) {
+      side = l->n_sides; /* it references nothing */
+   }
+   for (; side < l->n_sides; side++) {
+      const docrel_keybucket_t *b = docrel_keyindex__get (&by_parent[side], &key);
       for (k = 0; b && k < b->n; k++) {
+         const size_t *at = &l->far_at[side][b->entries[k].pos]; /* its far key, as fetch_far read it */
          const docrel_keybucket_t *t = NULL;
-         if (docrel_join__tuple_key (b->entries[k].doc->fields, l->far[side], r->n_keys, &key, values)) {
-            t = docrel_keyindex__get (by_target, &key);
+         if (at[1] > at[0]) {
+            docrel_buf_t far = {l->far_codes[side].data + at[0], at[1] - at[0], 0};
+            t = docrel_keyindex__get (by_target, &far);
          }
          for (j = 0; t && j < t->n; j++) {
             if (n_found == cap) {
