@@ -598,6 +598,7 @@ distinct (docrel_doc_t **docs, size_t n)
    size_t i, out = 0;
 
    docrel_idmap__init (&seen);
+   docrel_idmap__reserve (&seen, n);
    for (i = 0; i < n; i++) {
       if (!docrel_idmap__add (&seen, NULL, (const uint8_t *) &docs[i], sizeof docs[i], docs[i])) {
          docs[out++] = docs[i];

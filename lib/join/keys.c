@@ -393,6 +393,7 @@ docrel_keyindex__docs (docrel_keyindex_t *index,
    size_t i;
 
    if (n > 0) { /* one key per document, unless some hold arrays */
+      docrel_idmap__reserve (&index->map, n);
       index->buckets = bson_malloc (n * sizeof *index->buckets);
       b.keyed = bson_malloc (n * sizeof *b.keyed);
    }

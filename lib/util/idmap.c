@@ -137,16 +137,17 @@ docrel_idmap__get (const docrel_idmap_t *map, const void *owner, const uint8_t *
    return s->entry ? map->entries[s->entry - 1].value : NULL;
 }
 
-/* Doubles the table (or makes the first one) and places every slot again;
- * the entries stay where they are, their array only grows. */
+/* Makes the table cap slots (a power of two above the current one) and
+ * places every slot again; the entries stay where they are, their array
+ * only grows. */
 static void
-grow (docrel_idmap_t *map)
+grow_to (docrel_idmap_t *map, size_t cap)
 {
    docrel_idmap_slot_t *old = map->slots;
    size_t old_cap = map->cap;
    size_t mask;
 
-   map->cap = old_cap ? old_cap * 2 : MIN_CAP;
+   map->cap = cap;
    map->slots = docrel_pool__alloc0 (map->cache, map->cap * sizeof *map->slots);
    map->entries = docrel_pool__realloc (map->cache, map->entries, limit (old_cap) * sizeof *map->entries,
                                         limit (map->cap) * sizeof *map->entries);
@@ -162,6 +163,34 @@ grow (docrel_idmap_t *map)
       }
    }
    docrel_pool__free (map->cache, old, old_cap * sizeof *old);
+}
+
+/* Doubles the table, or makes the first one. */
+static void
+grow (docrel_idmap_t *map)
+{
+   grow_to (map, map->cap ? map->cap * 2 : MIN_CAP);
+}
+
+/* What a reserve makes room for at most: past it the tables double as
+ * puts come, so a caller's guess (one key per document, when most share
+ * one) never holds much memory it does not use. */
+#define RESERVE_MAX 1024
+
+void
+docrel_idmap__reserve (docrel_idmap_t *map, size_t n)
+{
+   size_t cap = map->cap ? map->cap : MIN_CAP;
+
+   if (n > RESERVE_MAX) {
+      n = RESERVE_MAX;
+   }
+   while (limit (cap) < n) {
+      cap *= 2;
+   }
+   if (cap > map->cap) {
+      grow_to (map, cap);
+   }
 }
 
 /* Stores a new entry for (owner, key) at slot i, the empty slot that ends

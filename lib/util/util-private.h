@@ -191,6 +191,11 @@ void docrel_idmap__init_pooled (docrel_idmap_t *map, docrel_pool_cache_t *cache)
  * keeps its cache. */
 void docrel_idmap__destroy (docrel_idmap_t *map);
 
+/* Makes room for n entries in all (up to a bound), so that the puts up to
+ * them make the tables once instead of doubling them on the way (a caller
+ * that knows how many keys may come). */
+void docrel_idmap__reserve (docrel_idmap_t *map, size_t n);
+
 /* The value stored for (owner, key), or NULL. */
 void *docrel_idmap__get (const docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
 
