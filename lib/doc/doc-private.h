@@ -170,12 +170,17 @@ void docrel_recycle__drain (void);
 /* Replaces the fields (taking a copy of fields) and refreshes the cached id. */
 void docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields);
 
-/* Gives doc, new from docrel_doc__alloc, the fields raw as the store holds
- * them and marks it saved, clean and in the identity map, as
- * docrel_doc__replace_fields then docrel_doc__mark_saved would, without
- * finding and encoding _id again: id is raw's _id (borrowed) and key its
- * keycode, both NULL if raw has no _id. */
-void docrel_doc__load_stored (docrel_doc_t *doc, const bson_t *raw, const bson_value_t *id, const docrel_buf_t *key);
+/* Gives doc, new from docrel_doc__alloc (not in the identity map), the
+ * fields raw as the store holds them and marks it saved, clean and in the
+ * identity map, as docrel_doc__replace_fields then docrel_doc__mark_saved
+ * would, without finding, encoding and hashing _id again: id is raw's _id
+ * (borrowed), key its keycode and slot the map's place for it
+ * (docrel_session__claim, empty), all NULL if raw has no _id. */
+void docrel_doc__load_stored (docrel_doc_t *doc,
+                              const bson_t *raw,
+                              const bson_value_t *id,
+                              const docrel_buf_t *key,
+                              void **slot);
 
 /* doc, a partial document of the session, was loaded again as raw (itself
  * partial or whole): it takes the top-level fields it lacks, keeping the
@@ -245,6 +250,12 @@ void docrel_doc__clear_pending (docrel_doc_t *doc);
 /* The session's document for (model, id), or NULL. Leaves id's keycode in
  * session->lookup_key, until the next lookup. */
 docrel_doc_t *docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);
+
+/* The identity map's place for (model, id), as docrel_idmap__claim: it
+ * holds the session's document, or NULL for the caller to fill at once
+ * (before anything else enters or leaves the map). Leaves id's keycode in
+ * session->lookup_key, as docrel_session__lookup does. */
+void **docrel_session__claim (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id);
 
 /* ---- payload (payload.c) ----------------------------------------------- */
 

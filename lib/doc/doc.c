@@ -118,7 +118,11 @@ docrel_doc__replace_fields (docrel_doc_t *doc, const bson_t *fields)
 }
 
 void
-docrel_doc__load_stored (docrel_doc_t *doc, const bson_t *raw, const bson_value_t *id, const docrel_buf_t *key)
+docrel_doc__load_stored (docrel_doc_t *doc,
+                         const bson_t *raw,
+                         const bson_value_t *id,
+                         const docrel_buf_t *key,
+                         void **slot)
 {
    bson_reinit (doc->fields);
    bson_concat (doc->fields, raw);
@@ -133,11 +137,10 @@ docrel_doc__load_stored (docrel_doc_t *doc, const bson_t *raw, const bson_value_
    doc->saved = true;
    doc->in_doubt = false;
    clear_dirty (doc);
-   leave_map (doc);
-   if (id) { /* as docrel_doc__remap, with the key the caller encoded */
+   if (id) { /* as docrel_doc__remap, in the place the caller claimed */
       docrel_buf__reset (&doc->key);
       docrel_buf__append (&doc->key, key->data, key->len);
-      docrel_idmap__put (&doc->session->map, doc->model, doc->key.data, doc->key.len, doc);
+      *slot = doc;
       doc->in_map = true;
    }
 }

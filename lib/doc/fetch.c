@@ -17,20 +17,21 @@ docrel_fetch__adopt (docrel_session_t *session, docrel_model_t *model, const bso
 {
    bson_iter_t iter;
    const bson_value_t *id = NULL;
+   void **slot = NULL;
    docrel_doc_t *doc = NULL;
 
    *created = false;
    if (docrel_path__find_key (raw, "_id", 3, &iter)) {
       id = bson_iter_value (&iter);
-      doc = docrel_session__lookup (session, model, id);
+      slot = docrel_session__claim (session, model, id); /* one probe: found, or the place to fill */
+      doc = *slot;
    }
    if (doc) {
       docrel_doc__widen (doc, raw, partial);
       return doc;
    }
-   doc = docrel_doc__alloc (session, model);
-   /* the lookup's keycode of id is the identity map's key */
-   docrel_doc__load_stored (doc, raw, id, id ? &session->lookup_key : NULL);
+   doc = docrel_doc__alloc (session, model); /* leaves the map alone: slot stays valid */
+   docrel_doc__load_stored (doc, raw, id, id ? &session->lookup_key : NULL, slot);
    doc->partial = partial;
    *created = true;
    return doc;

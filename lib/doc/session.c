@@ -59,6 +59,14 @@ docrel_session__lookup (docrel_session_t *session, docrel_model_t *model, const 
    return docrel_idmap__get (&session->map, model, session->lookup_key.data, session->lookup_key.len);
 }
 
+void **
+docrel_session__claim (docrel_session_t *session, docrel_model_t *model, const bson_value_t *id)
+{
+   docrel_buf__reset (&session->lookup_key);
+   docrel_keycode__append (&session->lookup_key, id);
+   return docrel_idmap__claim (&session->map, model, session->lookup_key.data, session->lookup_key.len);
+}
+
 void
 docrel_session__journal (docrel_session_t *session, docrel_doc_t *doc)
 {

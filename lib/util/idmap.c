@@ -235,6 +235,22 @@ docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, s
    insert (map, i, owner, key, len, hash, value);
 }
 
+void **
+docrel_idmap__claim (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len)
+{
+   uint32_t hash = hash_key (owner, key, len);
+   size_t i = 0;
+
+   if (map->cap) {
+      i = find (map, owner, key, len, hash);
+   }
+   if (map->cap && map->slots[i].entry) {
+      return &map->entries[map->slots[i].entry - 1].value;
+   }
+   insert (map, i, owner, key, len, hash, NULL);
+   return &map->entries[map->n_entries - 1].value; /* insert adds the last entry */
+}
+
 void *
 docrel_idmap__add (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
 {

@@ -209,6 +209,11 @@ void docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *k
  * two (sets and indexes that add each key once). */
 void *docrel_idmap__add (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value);
 
+/* Where the value of (owner, key) is kept, after storing NULL for it if
+ * it had none: the caller reads the value there or writes its own, in one
+ * hash and probe. Valid until the next call that adds or removes. */
+void **docrel_idmap__claim (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
+
 /* Removes (owner, key) if present. */
 void docrel_idmap__remove (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len);
 
