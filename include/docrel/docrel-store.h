@@ -25,11 +25,13 @@
  * fails with SQLITE_BUSY, its message naming the timeout; threads of one
  * store never see it.
  *
- * An embedded file says its layout (how tables and indexes are named) in
- * PRAGMA user_version: 2 for this version. Opening a file of the first
- * layout (user_version 0, docrel 0.1) upgrades it in one transaction;
- * a file of a later layout is refused with DOCREL_ERROR_STORE /
- * DOCREL_ERROR_BACKEND.
+ * An embedded file says its layout (how tables, indexes and key columns
+ * are named and defined) in PRAGMA user_version: 3 for this version, where
+ * each indexed path has a column of its own under a plain index, so the
+ * sqlite3 shell can read and check the file (PRAGMA integrity_check)
+ * without docrel. Opening a file of an earlier layout (user_version 0 or
+ * 2) upgrades it in one transaction; a file of a later layout is refused
+ * with DOCREL_ERROR_STORE / DOCREL_ERROR_BACKEND.
  *
  * Out of memory: docrel allocates through bson_malloc, which aborts the
  * process when an allocation fails, as libmongoc does. SQLite's own

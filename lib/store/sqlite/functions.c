@@ -5,8 +5,9 @@
  * them. Four functions are registered on every connection:
  *
  *   docrel_index_key(doc, 'path')      the keycode (keycode.c) of the value
- *       at the dotted path: the expression of every index and of the
- *       conditions that narrow a query through one. A missing value (or a
+ *       at the dotted path, as a key column holds it (columns.c computes
+ *       the columns with the same C function, docrel_sqlite__index_key):
+ *       the key of a path without a column, and of a table's rebuild. A missing value (or a
  *       path running into a scalar) gives the keycode of null, as MongoDB
  *       indexes missing fields as null. A path that meets an array anywhere
  *       (at its end or on the way) gives the one-byte
@@ -21,7 +22,8 @@
  *   docrel_lookup_match(doc, ?)        the same for the filter of a key
  *       lookup bound as a pointer (lookup.c).
  *
- * The first two are deterministic (index expressions require it) and
+ * The first two are deterministic (as expressions of indexes of layouts 1
+ * and 2, which the upgrade reads, had to be) and
  * innocuous (so they work with trusted_schema off). lookup.c adds the
  * docrel_keys table-valued function. */
 #include <string.h>
@@ -86,6 +88,40 @@ result_buf (sqlite3_context *ctx, docrel_buf_t *buf)
    buf->len = buf->cap = 0;
 }
 
+void
+docrel_sqlite__index_key (const bson_t *doc, const char *path, docrel_buf_t *out)
+{
+   const char *component = path;
+   bson_iter_t iter, child;
+
+   if (!bson_iter_init (&iter, doc)) {
+      docrel_keycode__append_null (out);
+      return;
+   }
+   for (;;) {
+      const char *dot = strchr (component, '.');
+      size_t len = dot ? (size_t) (dot - component) : strlen (component);
+
+      if (len > INT32_MAX || !bson_iter_find_w_len (&iter, component, (int) len)) {
+         break; /* missing */
+      }
+      if (BSON_ITER_HOLDS_ARRAY (&iter)) {
+         docrel_buf__append_byte (out, DOCREL_KEYCODE_ARRAY_MARKER); /* a filter may look into it */
+         return;
+      }
+      if (!dot) {
+         docrel_keycode__append (out, bson_iter_value (&iter));
+         return;
+      }
+      if (!BSON_ITER_HOLDS_DOCUMENT (&iter) || !bson_iter_recurse (&iter, &child)) {
+         break; /* runs into a scalar: missing */
+      }
+      iter = child;
+      component = dot + 1;
+   }
+   docrel_keycode__append_null (out);
+}
+
 /* docrel_index_key(doc, path). See the file comment. */
 static void
 fn_index_key (sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -93,51 +129,12 @@ fn_index_key (sqlite3_context *ctx, int argc, sqlite3_value **argv)
    docrel_buf_t buf = DOCREL_BUF_INIT;
    const char *path;
    bson_t doc;
-   bson_iter_t iter;
-   bool found = false;
-   bool array = false;
 
    BSON_UNUSED (argc);
    if (!doc_arg (ctx, argv[0], "docrel_index_key", &doc) || !path_arg (ctx, argv[1], "docrel_index_key", &path)) {
       return;
    }
-   if (bson_iter_init (&iter, &doc)) {
-      const char *component = path;
-      for (;;) {
-         const char *dot = strchr (component, '.');
-         size_t len = dot ? (size_t) (dot - component) : strlen (component);
-
-         if (len > INT32_MAX || !bson_iter_find_w_len (&iter, component, (int) len)) {
-            break; /* missing */
-         }
-         if (BSON_ITER_HOLDS_ARRAY (&iter)) {
-            array = true; /* a filter may look into it: always a candidate */
-            break;
-         }
-         if (!dot) {
-            found = true;
-            break;
-         }
-         if (!BSON_ITER_HOLDS_DOCUMENT (&iter)) {
-            break; /* runs into a scalar: missing */
-         }
-         {
-            bson_iter_t child;
-            if (!bson_iter_recurse (&iter, &child)) {
-               break;
-            }
-            iter = child;
-         }
-         component = dot + 1;
-      }
-   }
-   if (array) {
-      docrel_buf__append_byte (&buf, DOCREL_KEYCODE_ARRAY_MARKER);
-   } else if (found) {
-      docrel_keycode__append (&buf, bson_iter_value (&iter));
-   } else {
-      docrel_keycode__append_null (&buf);
-   }
+   docrel_sqlite__index_key (&doc, path, &buf);
    result_buf (ctx, &buf);
 }
 

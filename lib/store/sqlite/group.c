@@ -7,7 +7,8 @@
  *
  *   SELECT <k0>, <k1>, count(*) FROM "c" <where> GROUP BY <k0>, <k1>
  *
- * where a key is docrel_index_key(doc, '<path>') (id for _id), the keycode
+ * where a key is the path's key column (docrel_index_key(doc, '<path>') if
+ * it has none; id for _id), the keycode
  * the join compares, so no document is read back into C. Two keycodes are
  * no group: null's (a missing or null value references nothing) and the
  * array marker (docrel_index_key gives it for any array). With one path,
@@ -28,17 +29,11 @@
 #include "store/sqlite/sqlite-private.h"
 
 static void
-append_keys (sqlite3_str *s, const docrel_sqlite_shape_t *shape)
+append_keys (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape)
 {
    for (size_t i = 0; i < shape->n_group_paths; i++) {
-      const char *path = shape->group_paths[i];
-
       sqlite3_str_appendall (s, i ? ", " : "");
-      if (strcmp (path, "_id") == 0) {
-         sqlite3_str_appendall (s, "id");
-      } else {
-         sqlite3_str_appendf (s, "docrel_index_key(doc, %Q)", path);
-      }
+      docrel_sqlite__append_key (s, coll, shape->group_paths[i]);
    }
 }
 
@@ -47,21 +42,21 @@ docrel_sqlite__group_begin (sqlite3_str *s, const docrel_sqlite_coll_t *coll, co
 {
    if (shape->kind == DOCREL_SQLITE_QUERY_GROUP_COUNT) {
       sqlite3_str_appendall (s, "SELECT ");
-      append_keys (s, shape);
+      append_keys (s, coll, shape);
       sqlite3_str_appendf (s, ", count(*) FROM \"%w\"", coll->table);
    } else {
       sqlite3_str_appendall (s, "SELECT doc FROM (SELECT doc, ");
-      append_keys (s, shape); /* one path */
+      append_keys (s, coll, shape); /* one path */
       sqlite3_str_appendf (s, " AS k FROM \"%w\"", coll->table);
    }
 }
 
 void
-docrel_sqlite__group_end (sqlite3_str *s, const docrel_sqlite_shape_t *shape)
+docrel_sqlite__group_end (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape)
 {
    if (shape->kind == DOCREL_SQLITE_QUERY_GROUP_COUNT) {
       sqlite3_str_appendall (s, " GROUP BY ");
-      append_keys (s, shape);
+      append_keys (s, coll, shape);
    } else {
       sqlite3_str_appendf (s, ") WHERE k = X'%02X'", (unsigned) DOCREL_KEYCODE_ARRAY_MARKER);
    }

@@ -2,10 +2,13 @@
 /* index.c: the embedded store's indexes: creating one (ensure_index), and
  * reading back the ones a file holds.
  *
- * An index is an expression index over docrel_index_key(doc, '<path>')
- * (functions.c), named as layout.c says. The schema keeps the CREATE INDEX
- * text as docrel wrote it, which is how an existing index is compared with
- * a declared one and how its paths are read back.
+ * An index is a plain index over the key columns of its paths (columns.c;
+ * id for _id), named as layout.c says; creating it first gives its paths
+ * their columns. The schema keeps the CREATE INDEX text as docrel wrote it,
+ * which is how an existing index is compared with a declared one and how
+ * its paths are read back (from the column names; an index of layouts 1
+ * and 2, over docrel_index_key(doc, '<path>'), reads back too, for the
+ * upgrade).
  *
  * Several stores (connections) may declare the same index on one file at
  * the same moment. An index found in the schema is compared and that is
@@ -26,44 +29,87 @@ docrel_sqlite__index_clear (docrel_sqlite_index_t *index)
       bson_free (index->paths[i]);
    }
    bson_free (index->paths);
+   bson_free (index->directions);
    bson_free (index->name);
    bson_free (index->sql_name);
    memset (index, 0, sizeof *index);
 }
 
-/* Reads the key paths back out of an index definition we wrote: every
- * docrel_index_key(doc, '<path>') in order. False if there are none. */
+/* Reads a quoted identifier at *p (past its opening quote) into out. */
 static bool
-parse_index_sql (const char *sql, docrel_sqlite_index_t *index)
+read_quoted (const char **p, docrel_buf_t *out, char quote)
 {
-   static const char needle[] = "docrel_index_key(doc, '";
-   const char *p = sql;
-
-   while ((p = strstr (p, needle)) != NULL) {
-      docrel_buf_t path = DOCREL_BUF_INIT;
-
-      p += sizeof needle - 1;
-      for (;;) {
-         if (*p == '\0') {
-            docrel_buf__destroy (&path);
-            return false; /* unterminated literal: not ours */
-         }
-         if (*p == '\'' && p[1] == '\'') {
-            docrel_buf__append_byte (&path, '\'');
-            p += 2;
-         } else if (*p == '\'') {
-            p++;
-            break;
-         } else {
-            docrel_buf__append_byte (&path, (uint8_t) *p++);
-         }
+   for (const char *q = *p; *q; q++) {
+      if (*q == quote && q[1] == quote) {
+         docrel_buf__append_byte (out, (uint8_t) quote);
+         q++;
+      } else if (*q == quote) {
+         docrel_buf__append_byte (out, '\0');
+         *p = q + 1;
+         return true;
+      } else {
+         docrel_buf__append_byte (out, (uint8_t) *q);
       }
-      docrel_buf__append_byte (&path, '\0');
-      index->paths = bson_realloc (index->paths, (index->n_paths + 1) * sizeof *index->paths);
-      index->paths[index->n_paths++] = (char *) path.data; /* bson_malloc'd */
    }
+   return false; /* unterminated */
+}
+
+/* Reads one key term at *p: id, "key:<path>" or docrel_index_key(doc,
+ * '<path>'), then an optional DESC. The path (bson_malloc'd) or NULL. */
+static char *
+read_term (const char **p, int *direction)
+{
+   static const char expr[] = "docrel_index_key(doc, '";
+   docrel_buf_t name = DOCREL_BUF_INIT;
+   char *path = NULL;
+
+   if (strncmp (*p, "id", 2) == 0 && ((*p)[2] == ',' || (*p)[2] == ')' || (*p)[2] == ' ')) {
+      path = bson_strdup ("_id");
+      *p += 2;
+   } else if (**p == '"' && (*p)++ && read_quoted (p, &name, '"')) {
+      path = docrel_sqlite__column_path ((const char *) name.data);
+   } else if (strncmp (*p, expr, sizeof expr - 1) == 0 && (*p += sizeof expr - 1) && read_quoted (p, &name, '\'') &&
+              **p == ')') {
+      path = bson_strdup ((const char *) name.data);
+      (*p)++;
+   }
+   docrel_buf__destroy (&name);
+   *direction = strncmp (*p, " DESC", 5) == 0 ? -1 : 1;
+   *p += *direction < 0 ? 5 : 0;
+   return path;
+}
+
+bool
+docrel_sqlite__index_parse (const char *sql, docrel_sqlite_index_t *index)
+{
+   const char *p = strstr (sql, "\" (");
+
+   memset (index, 0, sizeof *index);
    index->unique = strncmp (sql, "CREATE UNIQUE INDEX", 19) == 0;
-   return index->n_paths > 0;
+   if (!p || strncmp (sql, index->unique ? "CREATE UNIQUE INDEX \"" : "CREATE INDEX \"", index->unique ? 21 : 14)) {
+      return false;
+   }
+   for (p += 3;;) {
+      int direction;
+      char *path = read_term (&p, &direction);
+
+      if (!path) {
+         break;
+      }
+      index->paths = bson_realloc (index->paths, (index->n_paths + 1) * sizeof *index->paths);
+      index->directions = bson_realloc (index->directions, (index->n_paths + 1) * sizeof *index->directions);
+      index->paths[index->n_paths] = path;
+      index->directions[index->n_paths++] = direction;
+      if (strcmp (p, ")") == 0) {
+         return true;
+      }
+      if (strncmp (p, ", ", 2) != 0) {
+         break;
+      }
+      p += 2;
+   }
+   docrel_sqlite__index_clear (index);
+   return false; /* not one of ours */
 }
 
 void
@@ -79,9 +125,8 @@ docrel_sqlite__coll_add_index (docrel_sqlite_coll_t *coll, const char *sql_name,
    if (!name) {
       return; /* not named as ours */
    }
-   if (!parse_index_sql (sql, &index)) {
+   if (!docrel_sqlite__index_parse (sql, &index)) {
       bson_free (name);
-      docrel_sqlite__index_clear (&index);
       return; /* not one of ours: never used for narrowing */
    }
    index.sql_name = bson_strdup (sql_name);
@@ -101,31 +146,43 @@ docrel_sqlite__coll_index (const docrel_sqlite_coll_t *coll, const char *sql_nam
    return NULL;
 }
 
+char *
+docrel_sqlite__index_sql (const docrel_sqlite_index_t *index, const char *table, const char *sql_name)
+{
+   sqlite3_str *s = sqlite3_str_new (NULL);
+
+   sqlite3_str_appendf (s, "CREATE %sINDEX \"%w\" ON \"%w\" (", index->unique ? "UNIQUE " : "", sql_name, table);
+   for (size_t i = 0; i < index->n_paths; i++) {
+      const char *desc = index->directions && index->directions[i] < 0 ? " DESC" : "";
+      char *column;
+
+      sqlite3_str_appendall (s, i ? ", " : "");
+      if (strcmp (index->paths[i], "_id") == 0) {
+         sqlite3_str_appendf (s, "id%s", desc);
+         continue;
+      }
+      column = docrel_sqlite__column_name (index->paths[i]);
+      sqlite3_str_appendf (s, "\"%w\"%s", column, desc);
+      bson_free (column);
+   }
+   sqlite3_str_appendall (s, ")");
+   return docrel_sqlite__str_finish (s);
+}
+
 /* The CREATE INDEX statement of spec on table (sqlite3_malloc'd, NULL on
  * OOM). The schema keeps this exact text, which is how an existing index is
  * compared. */
 static char *
 index_sql (const docrel_index_spec_t *spec, const char *table, const char *sql_name)
 {
-   sqlite3_str *s = sqlite3_str_new (NULL);
+   docrel_sqlite_index_t index = {
+      .paths = (char **) spec->paths,
+      .directions = (int *) spec->directions,
+      .n_paths = spec->n_keys,
+      .unique = spec->unique,
+   };
 
-   sqlite3_str_appendf (s, "CREATE %sINDEX \"%w\" ON \"%w\" (", spec->unique ? "UNIQUE " : "", sql_name, table);
-   for (size_t i = 0; i < spec->n_keys; i++) {
-      char *expr = docrel_sqlite__key_expr (spec->paths[i]);
-
-      if (!expr) {
-         sqlite3_free (sqlite3_str_finish (s));
-         return NULL;
-      }
-      sqlite3_str_appendf (s, "%s%s%s", i ? ", " : "", expr, spec->directions[i] < 0 ? " DESC" : "");
-      sqlite3_free (expr);
-   }
-   sqlite3_str_appendall (s, ")");
-   if (sqlite3_str_errcode (s) != SQLITE_OK) {
-      sqlite3_free (sqlite3_str_finish (s));
-      return NULL;
-   }
-   return sqlite3_str_finish (s);
+   return docrel_sqlite__index_sql (&index, table, sql_name);
 }
 
 /* After CREATE UNIQUE INDEX failed on duplicates: finds a document whose key
@@ -144,7 +201,7 @@ unique_build_error (docrel_backend_t *b,
 
    sqlite3_str_appendf (s, "SELECT doc FROM \"%w\" GROUP BY ", coll->table);
    for (size_t i = 0; i < spec->n_keys; i++) {
-      char *expr = docrel_sqlite__key_expr (spec->paths[i]);
+      char *expr = docrel_sqlite__key_expr (coll, spec->paths[i]);
       sqlite3_str_appendf (s, "%s%s", i ? ", " : "", expr ? expr : "NULL");
       sqlite3_free (expr);
    }
@@ -222,6 +279,9 @@ create_index (docrel_backend_t *b,
 
    if (found != 0) {
       return found == 1;
+   }
+   if (!docrel_sqlite__add_columns (b, coll, spec->paths, spec->n_keys, error)) {
+      return false;
    }
    if (sqlite3_exec (b->db, sql, NULL, NULL, NULL) == SQLITE_OK) {
       docrel_sqlite__schema_changed (b); /* readers learn of it at commit */

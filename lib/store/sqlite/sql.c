@@ -27,7 +27,8 @@
  * out of the subquery as columns: SQLite would compute a carried column and
  * the window's ORDER BY term separately anyway (two calls per candidate),
  * while recomputing costs one call per document kept, usually far fewer.
- * A group key is docrel_index_key(doc, '<path>') (id for _id), so values
+ * A group key is the path's key column, or docrel_index_key(doc, '<path>')
+ * if it has none (id for _id), so values
  * equal as keys (1 and 1.0) share a group, as do null and missing. A path
  * that holds (or crosses) an array gives docrel_index_key's one array
  * marker, so every document with an array there falls into one group and
@@ -41,8 +42,8 @@
  * only lets SQLite skip documents: if the filter pins _id to a set of values
  * (docrel_filter__key_values), the condition is `id IN (<keycodes>)` on the
  * primary key; otherwise, for the first index whose leading path is pinned,
- * `docrel_index_key(doc, '<path>') IN (<keycodes>, <array marker>)`, the same
- * expression as the index definition, so SQLite searches the index. Too many
+ * `"key:<path>" IN (<keycodes>, <array marker>)` on the path's key column
+ * (columns.c), which the index covers, so SQLite searches the index. Too many
  * values for SQLite's parameter limit means no narrowing.
  *
  * One case needs no docrel_match on most rows: a key lookup, a filter that
@@ -103,12 +104,6 @@ docrel_sqlite__params_destroy (docrel_sqlite_params_t *p)
    bson_free (p->ends);
    p->ends = NULL;
    p->n_keys = 0;
-}
-
-char *
-docrel_sqlite__key_expr (const char *path)
-{
-   return sqlite3_mprintf ("docrel_index_key(doc, %Q)", path);
 }
 
 bool
@@ -301,13 +296,13 @@ narrow_by_index (const docrel_sqlite_coll_t *coll,
       bool lookup = is_key_lookup (filter, path);
 
       if (narrow_keys (filter, path, !lookup, max, p)) {
-         *key = docrel_sqlite__key_expr (path);
+         *key = docrel_sqlite__key_expr (coll, path);
          return lookup ? WHERE_INDEX_LOOKUP : WHERE_IN_MATCH;
       }
    }
    for (size_t i = 0; i < coll->n_indexes && max >= 4; i++) {
       if (narrow_prefix (filter, coll->indexes[i].paths[0], p)) {
-         *key = docrel_sqlite__key_expr (coll->indexes[i].paths[0]);
+         *key = docrel_sqlite__key_expr (coll, coll->indexes[i].paths[0]);
          return WHERE_RANGE_MATCH;
       }
    }
@@ -330,7 +325,7 @@ choose_lookup_where (const docrel_sqlite_coll_t *coll, docrel_sqlite_params_t *p
    for (size_t i = 0; exact && w->kind == WHERE_KEYS_MATCH && i < coll->n_indexes; i++) {
       if (strcmp (coll->indexes[i].paths[0], path) == 0) {
          w->kind = WHERE_KEYS_INDEX;
-         w->key = docrel_sqlite__key_expr (path);
+         w->key = docrel_sqlite__key_expr (coll, path);
       }
    }
    w->n_keys = 0;
@@ -480,20 +475,14 @@ append_sort (sqlite3_str *s, const docrel_sort_t *sort, const char *tiebreak)
  * for a find, in any order for a count (which only needs the sizes). See
  * the file comment for what a group key is. */
 static void
-append_window (sqlite3_str *s, const docrel_sqlite_shape_t *shape)
+append_window (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape)
 {
    sqlite3_str_appendall (s, "row_number() OVER (PARTITION BY ");
    for (size_t i = 0; i < shape->n_group_paths; i++) {
-      const char *path = shape->group_paths[i];
-
       sqlite3_str_appendall (s, i ? ", " : "");
-      if (strcmp (path, "_id") == 0) {
-         sqlite3_str_appendall (s, "id");
-      } else {
-         /* As docrel_sqlite__key_expr spells it, so an index on the path
-          * can hand SQLite the rows already in partition order. */
-         sqlite3_str_appendf (s, "docrel_index_key(doc, %Q)", path);
-      }
+      /* The key column if there is one, so an index on the path can hand
+       * SQLite the rows already in partition order. */
+      docrel_sqlite__append_key (s, coll, shape->group_paths[i]);
    }
    if (shape->kind == DOCREL_SQLITE_QUERY_FIND) {
       sqlite3_str_appendall (s, " ORDER BY ");
@@ -524,7 +513,7 @@ append_grouped_find (sqlite3_str *s,
    /* The outer ORDER BY needs id only if the sort names _id. */
    sqlite3_str_appendall (s, sort_ends_at_id (shape->sort) ? "SELECT doc FROM (SELECT doc, id, rowid AS r, "
                                                            : "SELECT doc FROM (SELECT doc, rowid AS r, ");
-   append_window (s, shape);
+   append_window (s, coll, shape);
    sqlite3_str_appendf (s, " FROM \"%w\"", coll->table);
    append_where (s, coll, w);
    sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ? ORDER BY ");
@@ -548,7 +537,7 @@ append_grouped_count (sqlite3_str *s,
                       const where_t *w)
 {
    sqlite3_str_appendall (s, "SELECT count(*) FROM (SELECT ");
-   append_window (s, shape);
+   append_window (s, coll, shape);
    sqlite3_str_appendf (s, " FROM \"%w\"", coll->table);
    append_where (s, coll, w);
    sqlite3_str_appendall (s, ") WHERE rn > ? AND rn <= ?");
@@ -559,7 +548,7 @@ append_grouped_count (sqlite3_str *s,
  * which rows count, so neither docrel_match nor a rowid subquery is
  * needed (see append_group_lookup). */
 static bool
-group_lookup (const docrel_sqlite_shape_t *shape, const where_t *w)
+group_lookup (const docrel_sqlite_coll_t *coll, const docrel_sqlite_shape_t *shape, const where_t *w)
 {
    char *key;
    bool same;
@@ -571,7 +560,7 @@ group_lookup (const docrel_sqlite_shape_t *shape, const where_t *w)
    if (strcmp (shape->group_paths[0], "_id") == 0) {
       return w->kind == WHERE_ID_LOOKUP;
    }
-   key = docrel_sqlite__key_expr (shape->group_paths[0]);
+   key = docrel_sqlite__key_expr (coll, shape->group_paths[0]);
    same = key && w->kind == WHERE_INDEX_LOOKUP && strcmp (key, w->key) == 0;
    sqlite3_free (key);
    return same;
@@ -631,13 +620,13 @@ append_statement (sqlite3_str *s,
       break;
    case DOCREL_SQLITE_QUERY_GROUP_COUNT:
    case DOCREL_SQLITE_QUERY_GROUP_ARRAYS:
-      if (group_lookup (shape, w)) {
+      if (group_lookup (coll, shape, w)) {
          append_group_lookup (s, coll, shape, w);
          break;
       }
       docrel_sqlite__group_begin (s, coll, shape); /* group.c */
       append_where (s, coll, w);
-      docrel_sqlite__group_end (s, shape);
+      docrel_sqlite__group_end (s, coll, shape);
       break;
    case DOCREL_SQLITE_QUERY_IDS:
       sqlite3_str_appendf (s, "SELECT id FROM \"%w\"", coll->table);
@@ -669,7 +658,7 @@ docrel_sqlite__build (docrel_backend_t *b,
    if (!choose_where (b, coll, filter, p, &w)) {
       return NULL;
    }
-   if (shape->kind == DOCREL_SQLITE_QUERY_GROUP_COUNT && group_lookup (shape, &w)) {
+   if (shape->kind == DOCREL_SQLITE_QUERY_GROUP_COUNT && group_lookup (coll, shape, &w)) {
       p->match = false; /* the index decides */
    }
    s = sqlite3_str_new (b->db);

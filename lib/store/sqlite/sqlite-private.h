@@ -2,9 +2,11 @@
 /* sqlite-private.h: the embedded backend's state, shared by its files.
  *
  * sqlite.c opens the connection, keeps per-collection state (the table's
- * indexes and cached statements) and runs transactions; index.c creates and
- * reads back indexes; layout.c names tables and indexes in the file and
- * upgrades a file of the older layout; write.c inserts, updates and deletes;
+ * indexes, key columns and cached statements) and runs transactions;
+ * index.c creates and reads back indexes; columns.c defines, fills and adds
+ * key columns; layout.c names tables, indexes and columns in the file and
+ * checks its layout, upgrade.c upgrades an older one (script.c runs their
+ * schema changes); write.c inserts, updates and deletes;
  * sql.c builds the SQL of queries and query.c runs find, count and explain;
  * functions.c defines the SQL functions that read BSON (docrel_index_key,
  * docrel_sort_key, docrel_match).
@@ -41,21 +43,47 @@
 #define DOCREL_SQLITE_BUSY_MS 5000               /* busy timeout */
 #define DOCREL_SQLITE_READERS 4                  /* idle read connections kept */
 #define DOCREL_SQLITE_FILTER_PTR "docrel_filter" /* sqlite3_bind_pointer type */
+/* A collection's table without key columns (columns.c), as every layout
+ * has defined it. */
+#define DOCREL_SQLITE_TABLE_DEF "(id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)"
+
+/* A list of distinct paths (bson_malloc'd copies). */
+typedef struct {
+   char **v;
+   size_t n;
+} docrel_sqlite_paths_t;
+
+/* Statements run in order (sqlite3_malloc'd; a NULL one ran out of memory). */
+typedef struct {
+   char **sql;
+   size_t n;
+} docrel_sqlite_script_t;
+
+/* The key column values of the row being written: key i is keys.data from
+ * ends[i - 1] (0 for the first) to ends[i]. */
+typedef struct {
+   docrel_buf_t keys;
+   size_t *ends;
+   size_t cap;
+} docrel_sqlite_row_t;
 
 /* One index of a collection, as created by ensure_index (or found in the
  * schema of a reopened file). */
 typedef struct {
-   char *name;     /* the index name the model gave */
-   char *sql_name; /* the SQLite index: docrel_sqlite__index_name */
-   char **paths;   /* key paths, in order */
+   char *name;      /* the index name the model gave */
+   char *sql_name;  /* the SQLite index: docrel_sqlite__index_name */
+   char **paths;    /* key paths, in order */
+   int *directions; /* 1 or -1 each (read back only by index_parse) */
    size_t n_paths;
    bool unique;
 } docrel_sqlite_index_t;
 
 typedef enum {
-   DOCREL_SQLITE_STMT_INSERT,       /* INSERT INTO c (id, doc) VALUES (?, ?) */
+   DOCREL_SQLITE_STMT_INSERT,       /* INSERT INTO c VALUES (?1 id, ?2 doc, ?3... keys) */
    DOCREL_SQLITE_STMT_SELECT_BY_ID, /* SELECT doc FROM c WHERE id = ? */
-   DOCREL_SQLITE_STMT_UPDATE_BY_ID, /* UPDATE c SET doc = ? WHERE id = ? */
+   /* The insert's, ON CONFLICT (id) DO UPDATE SET doc and every key column:
+    * positional like it, so a stale column list fails (columns.c) */
+   DOCREL_SQLITE_STMT_UPDATE_BY_ID,
    DOCREL_SQLITE_N_STMTS
 } docrel_sqlite_stmt_kind_t;
 
@@ -65,6 +93,8 @@ typedef struct {
    bool exists; /* the table is known to exist; if false, ask the schema */
    docrel_sqlite_index_t *indexes;
    size_t n_indexes;
+   docrel_sqlite_paths_t key_paths;            /* the table's key columns, in order */
+   docrel_sqlite_row_t row;                    /* scratch for the row being written */
    sqlite3_stmt *stmts[DOCREL_SQLITE_N_STMTS]; /* prepared on first use */
 } docrel_sqlite_coll_t;
 
@@ -154,6 +184,10 @@ bool docrel_sqlite__enter (docrel_backend_t *b, bson_error_t *error);
 /* Runs sql (no rows wanted). On failure sets error naming what. */
 bool docrel_sqlite__exec (docrel_backend_t *b, const char *sql, const char *what, bson_error_t *error);
 
+/* Reads coll's state again after its columns changed: finalizes its cached
+ * statements and tells the readers. */
+void docrel_sqlite__coll_columns_changed (docrel_backend_t *b, docrel_sqlite_coll_t *coll);
+
 /* The state of collection name, created if new. If create, the table is
  * created when missing; otherwise coll->exists may come back false (readers
  * then behave as on an empty collection). NULL with error set on failure. */
@@ -222,6 +256,70 @@ const docrel_sqlite_index_t *docrel_sqlite__coll_index (const docrel_sqlite_coll
 /* Frees what index holds and zeroes it. */
 void docrel_sqlite__index_clear (docrel_sqlite_index_t *index);
 
+/* Reads an index definition docrel wrote, over key columns or (layouts 1
+ * and 2) over docrel_index_key: its paths, directions and uniqueness into
+ * index (zeroed). False if it is not one of docrel's. */
+bool docrel_sqlite__index_parse (const char *sql, docrel_sqlite_index_t *index);
+
+/* The CREATE INDEX statement of index (paths, directions, unique) over key
+ * columns, named sql_name on table (sqlite3_malloc'd; NULL on OOM). */
+char *docrel_sqlite__index_sql (const docrel_sqlite_index_t *index, const char *table, const char *sql_name);
+
+/* columns.c --------------------------------------------------------------- */
+
+bool docrel_sqlite__paths_has (const docrel_sqlite_paths_t *paths, const char *path);
+void docrel_sqlite__paths_add (docrel_sqlite_paths_t *paths, const char *path); /* skips _id, duplicates */
+void docrel_sqlite__paths_clear (docrel_sqlite_paths_t *paths);
+
+/* CREATE TABLE of table with a key column per path (paths may be NULL). */
+char *docrel_sqlite__table_sql (const char *table, const docrel_sqlite_paths_t *paths);
+
+/* Reads coll's key columns from the schema into coll->key_paths; an error
+ * if the table has a column docrel did not make. */
+bool docrel_sqlite__columns_load (docrel_backend_t *b, docrel_sqlite_coll_t *coll, bson_error_t *error);
+
+/* Inside a write: gives coll's table a key column for each of paths that
+ * has none (ALTER TABLE if empty, else a rebuild). */
+bool docrel_sqlite__add_columns (docrel_backend_t *b,
+                                 docrel_sqlite_coll_t *coll,
+                                 const char *const *paths,
+                                 size_t n,
+                                 bson_error_t *error);
+
+/* Rebuilds table with a key column per path, running indexes after. */
+bool docrel_sqlite__rebuild (docrel_backend_t *b,
+                             const char *table,
+                             const docrel_sqlite_paths_t *paths,
+                             const docrel_sqlite_script_t *indexes,
+                             bson_error_t *error);
+
+/* Computes doc's key column values into coll->row, and binds them to
+ * stmt from parameter first on (SQLITE_STATIC: coll->row must outlive the
+ * step). */
+void docrel_sqlite__row_keys (docrel_sqlite_coll_t *coll, const bson_t *doc);
+int docrel_sqlite__row_bind (const docrel_sqlite_coll_t *coll, sqlite3_stmt *stmt, int first);
+
+/* The positional INSERT of coll's rows (id, doc, keys), and with upsert the
+ * update by id that names every column the same way (sqlite3_malloc'd). */
+char *docrel_sqlite__row_sql (const docrel_sqlite_coll_t *coll, bool upsert);
+
+/* script.c ---------------------------------------------------------------- */
+
+/* sqlite3_str_finish, NULL (and nothing leaked) if s ran out of memory. */
+char *docrel_sqlite__str_finish (sqlite3_str *s);
+
+/* Scripts: add takes sql over (NULL: out of memory, which run reports);
+ * run stops at the first failure. */
+void docrel_sqlite__script_add (docrel_sqlite_script_t *script, char *sql);
+bool docrel_sqlite__script_run (docrel_backend_t *b, const docrel_sqlite_script_t *script, bson_error_t *error);
+void docrel_sqlite__script_destroy (docrel_sqlite_script_t *script);
+
+/* upgrade.c --------------------------------------------------------------- */
+
+/* Inside layout.c's transaction: layout 1 -> 2 (names), 2 -> 3 (columns). */
+bool docrel_sqlite__upgrade_names (docrel_backend_t *b, bson_error_t *error);
+bool docrel_sqlite__upgrade_columns (docrel_backend_t *b, bson_error_t *error);
+
 /* layout.c ---------------------------------------------------------------- */
 
 /* The SQLite table of collection (bson_malloc'd): see layout.c. */
@@ -234,8 +332,13 @@ char *docrel_sqlite__index_name (const char *collection, const char *index);
  * named as docrel names an index of table (bson_malloc'd). */
 char *docrel_sqlite__index_of (const char *table, const char *sql_name);
 
-/* At open: accepts a file of this layout, upgrades one of layout 1 (and
- * marks a new one), refuses any other, with error set. */
+/* The key column of path, and the path of a key column (NULL if column is
+ * not one), bson_malloc'd. */
+char *docrel_sqlite__column_name (const char *path);
+char *docrel_sqlite__column_path (const char *column);
+
+/* At open: accepts a file of this layout, upgrades one of layout 1 or 2
+ * (and marks a new one), refuses any other, with error set. */
 bool docrel_sqlite__layout_check (docrel_backend_t *b, bson_error_t *error);
 
 /* query.c ----------------------------------------------------------------- */
@@ -270,10 +373,11 @@ void docrel_sqlite__checkin (docrel_backend_t *b, char *sql, sqlite3_stmt *stmt)
 /* Finalizes every cached statement. */
 void docrel_sqlite__cache_clear (docrel_backend_t *b);
 
-/* The SQL text of a key expression, as both the index definitions and the
- * narrowing conditions spell it: docrel_index_key(doc, '<path>').
- * sqlite3_malloc'd; NULL on out-of-memory. */
-char *docrel_sqlite__key_expr (const char *path);
+/* The SQL of path's key in coll's rows (columns.c): id for _id, its key
+ * column if it has one, else docrel_index_key(doc, '<path>') (coll may be
+ * NULL). sqlite3_malloc'd; NULL on out-of-memory. */
+char *docrel_sqlite__key_expr (const docrel_sqlite_coll_t *coll, const char *path);
+void docrel_sqlite__append_key (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const char *path);
 
 /* True if filter is NULL or matches everything. */
 bool docrel_sqlite__filter_is_empty (const docrel_filter_t *filter);
@@ -349,7 +453,8 @@ bool docrel_sqlite__explain (docrel_backend_t *b,
 void docrel_sqlite__group_begin (sqlite3_str *s,
                                  const docrel_sqlite_coll_t *coll,
                                  const struct _docrel_sqlite_shape_t *shape);
-void docrel_sqlite__group_end (sqlite3_str *s, const struct _docrel_sqlite_shape_t *shape);
+void
+docrel_sqlite__group_end (sqlite3_str *s, const docrel_sqlite_coll_t *coll, const struct _docrel_sqlite_shape_t *shape);
 
 /* The vtable's group_count. */
 bool docrel_sqlite__group_count (docrel_backend_t *b,
@@ -362,6 +467,9 @@ bool docrel_sqlite__group_count (docrel_backend_t *b,
                                  bson_error_t *error);
 
 /* functions.c ------------------------------------------------------------- */
+
+/* Appends the keycode docrel_index_key(doc, path) gives to out. */
+void docrel_sqlite__index_key (const bson_t *doc, const char *path, docrel_buf_t *out);
 
 /* Registers docrel_index_key, docrel_sort_key and docrel_match on db.
  * Returns a SQLite result code. */

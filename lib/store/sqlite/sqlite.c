@@ -3,13 +3,14 @@
  * collection.
  *
  * A collection is the rowid table
- *    CREATE TABLE "<table>" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)
+ *    CREATE TABLE "<table>" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL,
+ *       <key columns>)
  * where id is the keycode (keycode.c) of the _id value, so that equal values
  * (1 and 1.0) are one key as in MongoDB, and doc is the BSON document. A
  * rowid table keeps insertion order for unsorted queries. Tables and indexes
  * are named as layout.c says (the collection's name, escaped so that names
- * differing only in case stay apart); an index is an expression index over
- * docrel_index_key(doc, '<path>') (index.c, functions.c). Identifiers reach
+ * differing only in case stay apart); an index is a plain index over the
+ * key columns of its paths (columns.c, index.c). Identifiers reach
  * SQL only through %w inside double quotes, paths only through %Q.
  *
  * This file opens the connection (URI, pragmas, SQL functions, the file's
@@ -109,11 +110,19 @@ coll_forget_schema (docrel_sqlite_coll_t *coll)
    bson_free (coll->indexes);
    coll->indexes = NULL;
    coll->n_indexes = 0;
+   docrel_sqlite__paths_clear (&coll->key_paths);
    for (int k = 0; k < DOCREL_SQLITE_N_STMTS; k++) {
       sqlite3_finalize (coll->stmts[k]);
       coll->stmts[k] = NULL;
    }
    coll->exists = false;
+}
+
+void
+docrel_sqlite__coll_columns_changed (docrel_backend_t *b, docrel_sqlite_coll_t *coll)
+{
+   coll_forget_schema (coll);
+   docrel_sqlite__schema_changed (b);
 }
 
 void
@@ -129,6 +138,8 @@ colls_free (docrel_backend_t *b)
 {
    for (size_t i = 0; i < b->n_colls; i++) {
       coll_forget_schema (b->colls[i]);
+      docrel_buf__destroy (&b->colls[i]->row.keys);
+      bson_free (b->colls[i]->row.ends);
       bson_free (b->colls[i]->name);
       bson_free (b->colls[i]->table);
       bson_free (b->colls[i]);
@@ -168,7 +179,7 @@ coll_load (docrel_backend_t *b, docrel_sqlite_coll_t *coll, bson_error_t *error)
       docrel_sqlite__fail (b, rc, error, "reading the schema of collection '%s'", coll->name);
       goto done;
    }
-   ok = true;
+   ok = !coll->exists || docrel_sqlite__columns_load (b, coll, error);
 done:
    sqlite3_finalize (stmt);
    if (!ok) {
@@ -218,8 +229,7 @@ docrel_sqlite__coll (docrel_backend_t *b, const char *name, bool create, bson_er
       return NULL;
    }
    if (!coll->exists && create) {
-      char *sql = sqlite3_mprintf (
-         "CREATE TABLE IF NOT EXISTS \"%w\" (id BLOB PRIMARY KEY NOT NULL, doc BLOB NOT NULL)", coll->table);
+      char *sql = sqlite3_mprintf ("CREATE TABLE IF NOT EXISTS \"%w\" " DOCREL_SQLITE_TABLE_DEF, coll->table);
       bool ok;
 
       if (!sql) {
@@ -243,15 +253,12 @@ docrel_sqlite__coll_stmt (docrel_backend_t *b,
                           docrel_sqlite_stmt_kind_t kind,
                           bson_error_t *error)
 {
-   static const char *const formats[DOCREL_SQLITE_N_STMTS] = {
-      "INSERT INTO \"%w\" (id, doc) VALUES (?1, ?2)",
-      "SELECT doc FROM \"%w\" WHERE id = ?1",
-      "UPDATE \"%w\" SET doc = ?2 WHERE id = ?1",
-   };
    char *sql;
 
    if (!coll->stmts[kind]) {
-      sql = sqlite3_mprintf (formats[kind], coll->table);
+      sql = kind == DOCREL_SQLITE_STMT_SELECT_BY_ID
+               ? sqlite3_mprintf ("SELECT doc FROM \"%w\" WHERE id = ?1", coll->table)
+               : docrel_sqlite__row_sql (coll, kind == DOCREL_SQLITE_STMT_UPDATE_BY_ID);
       coll->stmts[kind] = docrel_sqlite__prepare (b, sql, SQLITE_PREPARE_PERSISTENT, "preparing a statement", error);
       sqlite3_free (sql);
    }

@@ -6,7 +6,8 @@
  * timeout come first) or, inside the caller's transaction, a savepoint. A
  * failure undoes every document of the call. They step the collection's
  * cached INSERT, SELECT-by-id and UPDATE-by-id statements one document at a
- * time. delete_many is one DELETE statement, which SQLite already runs all
+ * time, binding the document's key columns (columns.c) beside its id and
+ * body. delete_many is one DELETE statement, which SQLite already runs all
  * or nothing.
  *
  * A unique constraint failure becomes DOCREL_ERROR_DUPLICATE_KEY (MongoDB's
@@ -59,6 +60,36 @@ docrel_sqlite__duplicate_error (const docrel_sqlite_coll_t *coll,
    return false;
 }
 
+/* The unique index of coll whose columns SQLite's message lists, as in
+ * "UNIQUE constraint failed: <table>.<column>, <table>.<column>"; NULL if
+ * none (the id column: the primary key). */
+static const docrel_sqlite_index_t *
+failed_index (const docrel_sqlite_coll_t *coll, const char *msg)
+{
+   const char *list = strstr (msg, "failed: ");
+
+   for (size_t i = 0; list && i < coll->n_indexes; i++) {
+      const docrel_sqlite_index_t *index = &coll->indexes[i];
+      sqlite3_str *s = sqlite3_str_new (NULL);
+      char *expected;
+      bool same;
+
+      for (size_t k = 0; k < index->n_paths; k++) {
+         char *column = strcmp (index->paths[k], "_id") == 0 ? bson_strdup ("id")
+                                                             : docrel_sqlite__column_name (index->paths[k]);
+         sqlite3_str_appendf (s, "%s%s.%s", k ? ", " : "", coll->table, column);
+         bson_free (column);
+      }
+      expected = docrel_sqlite__str_finish (s);
+      same = index->unique && expected && strcmp (list + 8, expected) == 0;
+      sqlite3_free (expected);
+      if (same) {
+         return index;
+      }
+   }
+   return NULL;
+}
+
 bool
 docrel_sqlite__write_error (docrel_backend_t *b,
                             const docrel_sqlite_coll_t *coll,
@@ -67,30 +98,79 @@ docrel_sqlite__write_error (docrel_backend_t *b,
                             const char *what,
                             bson_error_t *error)
 {
-   const char *msg = sqlite3_errmsg (b->db);
-   const char *name;
-
    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       return docrel_sqlite__duplicate_error (coll, NULL, doc, NULL, error);
    }
    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-      /* "UNIQUE constraint failed: index '<name>'" for our expression indexes */
-      name = strstr (msg, "index '");
-      if (name) {
-         const char *end = strchr (name + 7, '\'');
-         char *sql_name = bson_strndup (name + 7, end ? (size_t) (end - name - 7) : strlen (name + 7));
-         const docrel_sqlite_index_t *index = docrel_sqlite__coll_index (coll, sql_name);
-
-         bson_free (sql_name);
-         if (index) {
-            return docrel_sqlite__duplicate_error (coll, index, doc, NULL, error);
-         }
-         return docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_DUPLICATE_KEY,
-                                   "duplicate key in collection '%s': %s", coll->name, msg);
-      }
-      return docrel_sqlite__duplicate_error (coll, NULL, doc, NULL, error); /* the id column */
+      /* NULL: the id column */
+      return docrel_sqlite__duplicate_error (coll, failed_index (coll, sqlite3_errmsg (b->db)), doc, NULL, error);
    }
    return docrel_sqlite__fail (b, rc, error, "%s collection '%s'", what, coll->name);
+}
+
+/* Rows ----------------------------------------------------------------------------- */
+
+static bool
+retryable (int rc)
+{
+   return rc == SQLITE_ERROR || rc == SQLITE_SCHEMA;
+}
+
+/* One step of the statement kind (INSERT or UPDATE_BY_ID) of coll for doc,
+ * whose _id keycode is key; false with error set. If the statement cannot
+ * be prepared again because another connection changed the table's key
+ * columns (columns.c), coll's state is read again and the row put once
+ * more. */
+static bool
+put_row (docrel_backend_t *b,
+         docrel_sqlite_coll_t *coll,
+         docrel_sqlite_stmt_kind_t kind,
+         const docrel_buf_t *key,
+         const bson_t *doc,
+         bson_error_t *error)
+{
+   const char *what = kind == DOCREL_SQLITE_STMT_INSERT ? "inserting into" : "updating";
+
+   for (int attempt = 0;; attempt++) {
+      sqlite3_stmt *stmt;
+      int rc;
+
+      if (attempt > 0) {
+         docrel_sqlite__coll_columns_changed (b, coll);
+         if (!docrel_sqlite__coll (b, coll->name, false, error)) {
+            return false;
+         }
+      }
+      stmt = docrel_sqlite__coll_stmt (b, coll, kind, error);
+      if (!stmt) {
+         if (attempt == 0 && retryable ((int) (error->code & 0xff))) {
+            continue;
+         }
+         return false;
+      }
+      docrel_sqlite__row_keys (coll, doc);
+      rc = sqlite3_bind_blob (stmt, 1, key->data, (int) key->len, SQLITE_STATIC);
+      if (rc == SQLITE_OK) {
+         rc = sqlite3_bind_blob (stmt, 2, bson_get_data (doc), (int) doc->len, SQLITE_STATIC);
+      }
+      if (rc == SQLITE_OK) {
+         rc = docrel_sqlite__row_bind (coll, stmt, 3);
+      }
+      if (rc == SQLITE_OK) {
+         rc = sqlite3_step (stmt);
+      }
+      if (rc != SQLITE_DONE && !(attempt == 0 && retryable (rc))) {
+         docrel_sqlite__write_error (b, coll, rc, doc, what, error);
+      }
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      if (rc == SQLITE_DONE) {
+         return true;
+      }
+      if (attempt > 0 || !retryable (rc)) {
+         return false;
+      }
+   }
 }
 
 /* Inserts -------------------------------------------------------------------------- */
@@ -105,7 +185,6 @@ docrel_sqlite__insert_many (docrel_backend_t *b,
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    docrel_sqlite_coll_t *coll;
-   sqlite3_stmt *stmt = NULL;
    bool own = false;
    bool begun = false;
    bool ok = false;
@@ -121,14 +200,12 @@ docrel_sqlite__insert_many (docrel_backend_t *b,
       return false;
    }
    coll = docrel_sqlite__coll (b, collection, true, error);
-   stmt = coll ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_INSERT, error) : NULL;
-   if (!stmt || !docrel_sqlite__write_begin (b, &own, error)) {
+   if (!coll || !docrel_sqlite__write_begin (b, &own, error)) {
       goto done;
    }
    begun = true;
    for (size_t i = 0; i < n; i++) {
       bson_iter_t iter;
-      int rc;
 
       if (!docs[i] || !bson_iter_init_find (&iter, docs[i], "_id")) {
          docrel_error__set (error, DOCREL_ERROR_DOCUMENT, DOCREL_ERROR_INVALID_ARGUMENT,
@@ -142,25 +219,12 @@ docrel_sqlite__insert_many (docrel_backend_t *b,
       }
       docrel_buf__reset (&key);
       docrel_keycode__append (&key, bson_iter_value (&iter));
-      rc = sqlite3_bind_blob (stmt, 1, key.data, (int) key.len, SQLITE_STATIC);
-      if (rc == SQLITE_OK) {
-         rc = sqlite3_bind_blob (stmt, 2, bson_get_data (docs[i]), (int) docs[i]->len, SQLITE_STATIC);
-      }
-      if (rc == SQLITE_OK) {
-         rc = sqlite3_step (stmt);
-      }
-      if (rc != SQLITE_DONE) {
-         docrel_sqlite__write_error (b, coll, rc, docs[i], "inserting into", error);
+      if (!put_row (b, coll, DOCREL_SQLITE_STMT_INSERT, &key, docs[i], error)) {
          goto done;
       }
-      sqlite3_reset (stmt);
    }
    ok = true;
 done:
-   if (stmt) {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-   }
    if (begun) {
       ok = docrel_sqlite__write_end (b, own, ok, error);
    }
@@ -231,12 +295,12 @@ apply_update (const bson_value_t *id, const bson_t *update, bson_t **doc, bson_e
 static bool
 update_one (docrel_backend_t *b,
             docrel_sqlite_coll_t *coll,
-            sqlite3_stmt *select,
-            sqlite3_stmt *update,
             const docrel_update_t *u,
             const docrel_buf_t *key,
             bson_error_t *error)
 {
+   /* Taken each time: put_row may prepare coll's statements again. */
+   sqlite3_stmt *select = docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error);
    bson_t *doc = NULL;
    bson_value_t id = {.value_type = BSON_TYPE_NULL};
    bson_iter_t id_iter;
@@ -244,6 +308,9 @@ update_one (docrel_backend_t *b,
    bool ok = false;
    int rc;
 
+   if (!select) {
+      return false;
+   }
    rc = sqlite3_bind_blob (select, 1, key->data, (int) key->len, SQLITE_STATIC);
    if (rc == SQLITE_OK) {
       rc = sqlite3_step (select);
@@ -260,6 +327,8 @@ update_one (docrel_backend_t *b,
       doc = bson_new_from_data (sqlite3_column_blob (select, 0), (size_t) sqlite3_column_bytes (select, 0));
    }
    sqlite3_reset (select);
+   sqlite3_clear_bindings (select);
+   select = NULL; /* put_row may finalize it */
    if (!doc) {
       docrel_error__set (error, DOCREL_ERROR_STORE, DOCREL_ERROR_BACKEND,
                          "collection '%s' holds a value that is not a BSON document", coll->name);
@@ -274,23 +343,15 @@ update_one (docrel_backend_t *b,
    if (!apply_update (&id, u->update, &doc, error)) {
       goto done;
    }
-   rc = sqlite3_bind_blob (update, 1, key->data, (int) key->len, SQLITE_STATIC);
-   if (rc == SQLITE_OK) {
-      rc = sqlite3_bind_blob (update, 2, bson_get_data (doc), (int) doc->len, SQLITE_STATIC);
-   }
-   if (rc == SQLITE_OK) {
-      rc = sqlite3_step (update);
-   }
-   if (rc != SQLITE_DONE) {
-      docrel_sqlite__write_error (b, coll, rc, doc, "updating", error);
+   if (!put_row (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, key, doc, error)) {
       goto done;
    }
    ok = true;
 done:
-   sqlite3_reset (select);
-   sqlite3_reset (update);
-   sqlite3_clear_bindings (select);
-   sqlite3_clear_bindings (update); /* before doc goes */
+   if (select) {
+      sqlite3_reset (select);
+      sqlite3_clear_bindings (select);
+   }
    bson_destroy (doc);
    if (own_id) {
       bson_value_destroy (&id);
@@ -308,8 +369,6 @@ docrel_sqlite__update_many (docrel_backend_t *b,
 {
    docrel_buf_t key = DOCREL_BUF_INIT;
    docrel_sqlite_coll_t *coll;
-   sqlite3_stmt *select = NULL;
-   sqlite3_stmt *update = NULL;
    bool own = false;
    bool begun = false;
    bool ok = false;
@@ -325,9 +384,7 @@ docrel_sqlite__update_many (docrel_backend_t *b,
       return false;
    }
    coll = docrel_sqlite__coll (b, collection, true, error);
-   select = coll ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error) : NULL;
-   update = select ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, error) : NULL;
-   if (!update || !docrel_sqlite__write_begin (b, &own, error)) {
+   if (!coll || !docrel_sqlite__write_begin (b, &own, error)) {
       goto done;
    }
    begun = true;
@@ -342,7 +399,7 @@ docrel_sqlite__update_many (docrel_backend_t *b,
       }
       docrel_buf__reset (&key);
       docrel_keycode__append (&key, updates[i].id);
-      if (!update_one (b, coll, select, update, &updates[i], &key, error)) {
+      if (!update_one (b, coll, &updates[i], &key, error)) {
          goto done;
       }
    }
@@ -370,8 +427,6 @@ docrel_sqlite__update_where (docrel_backend_t *b,
    size_t n_keys = 0, cap_keys = 0;
    docrel_sqlite_coll_t *coll;
    sqlite3_stmt *ids = NULL;
-   sqlite3_stmt *select = NULL;
-   sqlite3_stmt *write = NULL;
    char *sql = NULL;
    bool own = false;
    bool begun = false;
@@ -408,15 +463,13 @@ docrel_sqlite__update_where (docrel_backend_t *b,
       docrel_sqlite__fail (b, rc, error, "reading from collection '%s'", coll->name);
       goto done;
    }
-   select = docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_SELECT_BY_ID, error);
-   write = select ? docrel_sqlite__coll_stmt (b, coll, DOCREL_SQLITE_STMT_UPDATE_BY_ID, error) : NULL;
-   if (!write || !docrel_sqlite__write_begin (b, &own, error)) {
+   if (!docrel_sqlite__write_begin (b, &own, error)) {
       goto done;
    }
    begun = true;
    for (size_t i = 0; i < n_keys; i++) {
       docrel_update_t one = {NULL, update};
-      if (!update_one (b, coll, select, write, &one, &keys[i], error)) {
+      if (!update_one (b, coll, &one, &keys[i], error)) {
          goto done;
       }
    }
