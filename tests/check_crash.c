@@ -218,13 +218,10 @@ START_TEST (a_writer_killed_at_any_moment_leaves_every_graph_whole_or_absent)
 {
    int kills = env_int ("DOCREL_TEST_CRASH_KILLS", 20);
    int seed = env_int ("DOCREL_TEST_CRASH_SEED", 16);
-   const char *tmp = getenv ("TMPDIR");
    char path[512], uri[600], where[128];
    int64_t authors = 0;
 
-   snprintf (path, sizeof path, "%s/docrel-crash-%ld.db", tmp && *tmp ? tmp : "/tmp", (long) getpid ());
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
-   fixture_remove_sqlite_files (path);
+   fixture_temp_sqlite ("crash", path, sizeof path, uri, sizeof uri);
    srand ((unsigned) seed);
    for (int k = 0; k < kills; k++) {
       int delay_ms = 5 + rand () % 150;

@@ -190,12 +190,8 @@ change_graph (world_t *w, docrel_doc_t *author)
 static void
 open_step_path (world_t *w)
 {
-   const char *tmp = getenv ("TMPDIR");
-   static int counter;
-
    if (strcmp (fixture_kind (), "file") == 0) {
-      snprintf (w->path, sizeof w->path, "%s/docrel-faults-%ld-%d.db", tmp && *tmp ? tmp : "/tmp", (long) getpid (),
-                counter++);
+      fixture_temp_sqlite ("faults", w->path, sizeof w->path, NULL, 0);
    }
 }
 

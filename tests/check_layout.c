@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fixture.h"
 
@@ -220,13 +219,11 @@ raw_sql (const char *path, const char *sql, char *out)
    raw.close (db);
 }
 
+/* A fresh file and its URI (path 1024 bytes, uri 1200). */
 static void
-temp_db_path (char *path, size_t size)
+temp_db (char *path, char *uri)
 {
-   static int counter;
-   const char *tmp = getenv ("TMPDIR");
-
-   snprintf (path, size, "%s/docrel-layout-%ld-%d.db", tmp && *tmp ? tmp : "/tmp", (long) getpid (), counter++);
+   fixture_temp_sqlite ("layout", path, 1024, uri, 1200);
 }
 
 /* Author (a unique index on email), tag (an index on name) and post (an
@@ -336,9 +333,8 @@ START_TEST (a_file_of_layout_2_is_upgraded_when_opened)
 {
    char path[1024], uri[1200];
 
-   temp_db_path (path, sizeof path);
+   temp_db (path, uri);
    copy_layout_2 (path);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
    docrel_store_destroy (fixture_store_open_uri (uri));
    check_upgraded_file (path);
    check_shop (uri);
@@ -351,11 +347,10 @@ START_TEST (a_file_of_layout_1_is_upgraded_when_opened)
 {
    char path[1024], uri[1200], names[1024];
 
-   temp_db_path (path, sizeof path);
+   temp_db (path, uri);
    copy_layout_1 (path);
    raw_sql (path, "SELECT name FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name", names);
    ck_assert_str_eq (names, "Author Author__email_1 post post__authorId_1_at_-1 tag tag__name_1 ");
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
    docrel_store_destroy (fixture_store_open_uri (uri));
    check_upgraded_file (path);
    check_shop (uri);
@@ -368,10 +363,9 @@ START_TEST (a_file_of_a_newer_layout_is_refused)
    char path[1024], uri[1200], names[1024];
    bson_error_t error;
 
-   temp_db_path (path, sizeof path);
+   temp_db (path, uri);
    copy_layout_2 (path);
    raw_sql (path, "PRAGMA user_version = 4", NULL);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
    ck_assert_ptr_null (docrel_store_open (uri, &error));
    ck_assert_uint_eq (error.domain, DOCREL_ERROR_STORE);
    ck_assert_uint_eq (error.code, DOCREL_ERROR_BACKEND);
@@ -387,8 +381,7 @@ START_TEST (a_new_file_says_its_layout)
 {
    char path[1024], uri[1200], out[1024];
 
-   temp_db_path (path, sizeof path);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
+   temp_db (path, uri);
    docrel_store_destroy (fixture_store_open_uri (uri));
    raw_sql (path, "PRAGMA user_version", out);
    ck_assert_str_eq (out, "3 ");
@@ -405,8 +398,7 @@ START_TEST (the_sqlite3_shell_can_check_a_file_docrel_wrote)
    docrel_model_t *author, *tag, *post;
    bson_error_t error;
 
-   temp_db_path (path, sizeof path);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
+   temp_db (path, uri);
    store = fixture_store_open_uri (uri);
    declare_shop (store, &author, &tag, &post);
    ASSERT_OK (try_save (store, author, "{\"_id\": 1, \"email\": \"ann@example.org\"}", &error), error);
@@ -432,8 +424,7 @@ START_TEST (an_index_declared_on_a_collection_with_documents_gets_its_column)
    docrel_model_t *note;
    bson_error_t error;
 
-   temp_db_path (path, sizeof path);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
+   temp_db (path, uri);
    store = fixture_store_open_uri (uri);
    note = fixture_keyed_model (store, "note");
    ASSERT_OK (try_save (store, note, "{\"_id\": 3, \"k\": \"a\", \"t\": \"x\"}", &error), error);
@@ -467,8 +458,7 @@ START_TEST (a_store_whose_columns_are_stale_reads_them_again)
    docrel_model_t *note_plain, *note_indexed;
    bson_error_t error;
 
-   temp_db_path (path, sizeof path);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
+   temp_db (path, uri);
    plain = fixture_store_open_uri (uri);
    note_plain = fixture_keyed_model (plain, "note");
    ASSERT_OK (try_save (plain, note_plain, "{\"_id\": 1, \"k\": \"a\"}", &error), error);
@@ -499,8 +489,7 @@ START_TEST (a_row_without_its_keys_is_refused)
    sqlite3 *db = NULL;
    char *msg = NULL;
 
-   temp_db_path (path, sizeof path);
-   snprintf (uri, sizeof uri, "sqlite://%s", path);
+   temp_db (path, uri);
    store = fixture_store_open_uri (uri);
    declare_shop (store, &author, &tag, &post);
    ASSERT_OK (try_save (store, tag, "{\"_id\": 1, \"name\": \"c\"}", &error), error);

@@ -31,11 +31,10 @@ is_sqlite_kind (void)
 static void
 temp_db_path (char *path, size_t size, const char *tag)
 {
-   static int counter;
-   const char *tmp = getenv ("TMPDIR");
+   char name[64];
 
-   snprintf (path, size, "%s/docrel-rel-%s-%ld-%d.db", tmp && *tmp ? tmp : "/tmp", tag, (long) getpid (), counter++);
-   fixture_remove_sqlite_files (path);
+   snprintf (name, sizeof name, "rel-%s", tag);
+   fixture_temp_sqlite (name, path, size, NULL, 0);
 }
 
 /* ---- SQLite's heap limit ---------------------------------------------- */

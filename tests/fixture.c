@@ -59,6 +59,19 @@ remove_files (void)
    fixture_remove_sqlite_files (fixture_path);
 }
 
+void
+fixture_temp_sqlite (const char *tag, char *path, size_t path_size, char *uri, size_t uri_size)
+{
+   const char *tmp = getenv ("TMPDIR");
+
+   snprintf (path, path_size, "%s/docrel-%s-%ld-%d.db", tmp && *tmp ? tmp : "/tmp", tag, (long) getpid (),
+             fixture_counter++);
+   fixture_remove_sqlite_files (path);
+   if (uri) {
+      snprintf (uri, uri_size, "sqlite://%s", path);
+   }
+}
+
 const char *
 fixture_mongodb_uri (void)
 {
@@ -133,11 +146,7 @@ fixture_store_open (void)
       return fixture_store_open_uri ("sqlite::memory:");
    }
    if (strcmp (kind, "file") == 0) {
-      const char *tmp = getenv ("TMPDIR");
-      snprintf (fixture_path, sizeof fixture_path, "%s/docrel-test-%ld-%d.db", tmp && *tmp ? tmp : "/tmp",
-                (long) getpid (), fixture_counter++);
-      remove_files ();
-      snprintf (uri, sizeof uri, "sqlite://%s", fixture_path);
+      fixture_temp_sqlite ("test", fixture_path, sizeof fixture_path, uri, sizeof uri);
       return fixture_store_open_uri (uri);
    }
    if (strcmp (kind, "mongodb") == 0) {

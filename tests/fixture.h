@@ -28,6 +28,10 @@ docrel_store_t *fixture_store_open_uri (const char *uri);
  * -journal), those that exist; nothing if path is empty. */
 void fixture_remove_sqlite_files (const char *path);
 
+/* A fresh SQLite file path under TMPDIR ("docrel-<tag>-<pid>-<n>.db"), no
+ * file or side file there; uri (may be NULL) gets its sqlite:// URI. */
+void fixture_temp_sqlite (const char *tag, char *path, size_t path_size, char *uri, size_t uri_size);
+
 /* A loopback port that accepts connections (the kernel completes them for
  * the listen backlog) and never answers: a MongoDB server that hangs. *fd is
  * the listening socket; the caller closes it. */

@@ -219,52 +219,48 @@ insert (docrel_idmap_t *map, size_t i, const void *owner, const uint8_t *key, si
    map->slots[i].entry = (uint32_t) ++map->n_entries;
 }
 
-void
-docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
+/* The entry of (owner, key), found or made with value; *found tells which.
+ * One hash and one probe serve put, claim and add alike. */
+static docrel_idmap_entry_t *
+entry_for (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value, bool *found)
 {
    uint32_t hash = hash_key (owner, key, len);
    size_t i = 0;
 
    if (map->cap) {
       i = find (map, owner, key, len, hash);
-      if (map->slots[i].entry) {
-         map->entries[map->slots[i].entry - 1].value = value;
-         return;
-      }
+   }
+   *found = map->cap && map->slots[i].entry;
+   if (*found) {
+      return &map->entries[map->slots[i].entry - 1];
    }
    insert (map, i, owner, key, len, hash, value);
+   return &map->entries[map->n_entries - 1]; /* insert adds the last entry */
+}
+
+void
+docrel_idmap__put (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
+{
+   bool found;
+
+   entry_for (map, owner, key, len, value, &found)->value = value;
 }
 
 void **
 docrel_idmap__claim (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len)
 {
-   uint32_t hash = hash_key (owner, key, len);
-   size_t i = 0;
+   bool found;
 
-   if (map->cap) {
-      i = find (map, owner, key, len, hash);
-   }
-   if (map->cap && map->slots[i].entry) {
-      return &map->entries[map->slots[i].entry - 1].value;
-   }
-   insert (map, i, owner, key, len, hash, NULL);
-   return &map->entries[map->n_entries - 1].value; /* insert adds the last entry */
+   return &entry_for (map, owner, key, len, NULL, &found)->value;
 }
 
 void *
 docrel_idmap__add (docrel_idmap_t *map, const void *owner, const uint8_t *key, size_t len, void *value)
 {
-   uint32_t hash = hash_key (owner, key, len);
-   size_t i = 0;
+   bool found;
+   docrel_idmap_entry_t *e = entry_for (map, owner, key, len, value, &found);
 
-   if (map->cap) {
-      i = find (map, owner, key, len, hash);
-      if (map->slots[i].entry) {
-         return map->entries[map->slots[i].entry - 1].value;
-      }
-   }
-   insert (map, i, owner, key, len, hash, value);
-   return NULL;
+   return found ? e->value : NULL;
 }
 
 void

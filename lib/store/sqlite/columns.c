@@ -231,9 +231,11 @@ docrel_sqlite__rebuild (docrel_backend_t *b,
    return ok;
 }
 
-/* The CREATE INDEX statements of table, to run again after a rebuild. */
-static bool
-table_indexes (docrel_backend_t *b, const char *table, docrel_sqlite_script_t *indexes, bson_error_t *error)
+bool
+docrel_sqlite__table_indexes (docrel_backend_t *b,
+                              const char *table,
+                              docrel_sqlite_script_t *indexes,
+                              bson_error_t *error)
 {
    sqlite3_stmt *stmt = docrel_sqlite__prepare (
       b, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL", 0,
@@ -325,7 +327,7 @@ docrel_sqlite__add_columns (docrel_backend_t *b,
    if (empty == 1) {
       ok = alter_add (b, coll->table, &all, n_old, error);
    } else {
-      ok = empty == 0 && table_indexes (b, coll->table, &indexes, error) &&
+      ok = empty == 0 && docrel_sqlite__table_indexes (b, coll->table, &indexes, error) &&
            docrel_sqlite__rebuild (b, coll->table, &all, &indexes, error);
    }
    docrel_sqlite__script_destroy (&indexes);

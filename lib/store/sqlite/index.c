@@ -79,17 +79,41 @@ read_term (const char **p, int *direction)
    return path;
 }
 
+/* Reads the head of an index definition, CREATE [UNIQUE ]INDEX "<name>" ON
+ * "<table>" (, into index (unique, sql_name) and leaves *p past it. */
+static bool
+read_head (const char **p, docrel_sqlite_index_t *index)
+{
+   docrel_buf_t name = DOCREL_BUF_INIT, table = DOCREL_BUF_INIT;
+   bool ok;
+
+   index->unique = strncmp (*p, "CREATE UNIQUE INDEX \"", 21) == 0;
+   if (!index->unique && strncmp (*p, "CREATE INDEX \"", 14) != 0) {
+      return false;
+   }
+   *p += index->unique ? 21 : 14;
+   ok = read_quoted (p, &name, '"') && strncmp (*p, " ON \"", 5) == 0 && (*p += 5) && read_quoted (p, &table, '"') &&
+        strncmp (*p, " (", 2) == 0;
+   if (ok) {
+      index->sql_name = (char *) name.data; /* bson_malloc'd, NUL-terminated */
+      *p += 2;
+   } else {
+      docrel_buf__destroy (&name);
+   }
+   docrel_buf__destroy (&table);
+   return ok;
+}
+
 bool
 docrel_sqlite__index_parse (const char *sql, docrel_sqlite_index_t *index)
 {
-   const char *p = strstr (sql, "\" (");
+   const char *p = sql;
 
    memset (index, 0, sizeof *index);
-   index->unique = strncmp (sql, "CREATE UNIQUE INDEX", 19) == 0;
-   if (!p || strncmp (sql, index->unique ? "CREATE UNIQUE INDEX \"" : "CREATE INDEX \"", index->unique ? 21 : 14)) {
+   if (!read_head (&p, index)) {
       return false;
    }
-   for (p += 3;;) {
+   for (;;) {
       int direction;
       char *path = read_term (&p, &direction);
 
@@ -129,8 +153,7 @@ docrel_sqlite__coll_add_index (docrel_sqlite_coll_t *coll, const char *sql_name,
       bson_free (name);
       return; /* not one of ours: never used for narrowing */
    }
-   index.sql_name = bson_strdup (sql_name);
-   index.name = name;
+   index.name = name; /* index_parse read sql_name */
    coll->indexes = bson_realloc (coll->indexes, (coll->n_indexes + 1) * sizeof *coll->indexes);
    coll->indexes[coll->n_indexes++] = index;
 }

@@ -257,8 +257,8 @@ const docrel_sqlite_index_t *docrel_sqlite__coll_index (const docrel_sqlite_coll
 void docrel_sqlite__index_clear (docrel_sqlite_index_t *index);
 
 /* Reads an index definition docrel wrote, over key columns or (layouts 1
- * and 2) over docrel_index_key: its paths, directions and uniqueness into
- * index (zeroed). False if it is not one of docrel's. */
+ * and 2) over docrel_index_key: its SQLite name, paths, directions and
+ * uniqueness into index (zeroed). False if it is not one of docrel's. */
 bool docrel_sqlite__index_parse (const char *sql, docrel_sqlite_index_t *index);
 
 /* The CREATE INDEX statement of index (paths, directions, unique) over key
@@ -285,6 +285,12 @@ bool docrel_sqlite__add_columns (docrel_backend_t *b,
                                  const char *const *paths,
                                  size_t n,
                                  bson_error_t *error);
+
+/* Adds the CREATE INDEX statement of every index of table to indexes. */
+bool docrel_sqlite__table_indexes (docrel_backend_t *b,
+                                   const char *table,
+                                   docrel_sqlite_script_t *indexes,
+                                   bson_error_t *error);
 
 /* Rebuilds table with a key column per path, running indexes after. */
 bool docrel_sqlite__rebuild (docrel_backend_t *b,

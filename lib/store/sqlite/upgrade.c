@@ -122,26 +122,25 @@ docrel_sqlite__upgrade_names (docrel_backend_t *b, bson_error_t *error)
 
 /* 2 -> 3 ------------------------------------------------------------------------ */
 
-/* Adds index (named sql_name, defined by def) of table to the indexes
- * rebuilt with it: a docrel index over docrel_index_key as the same index
- * over key columns, with its paths added to paths; any other as it was. */
+/* Turns *def, an index definition of table run again after its rebuild,
+ * into the same index over key columns if it is a docrel index over
+ * docrel_index_key, adding its paths to paths; any other stays as it was. */
 static void
-plan_column_index (const char *table,
-                   const char *sql_name,
-                   const char *def,
-                   docrel_sqlite_script_t *indexes,
-                   docrel_sqlite_paths_t *paths)
+plan_column_index (const char *table, char **def, docrel_sqlite_paths_t *paths)
 {
-   docrel_sqlite_index_t index = {0};
-   char *name = docrel_sqlite__index_of (table, sql_name);
+   docrel_sqlite_index_t index;
+   char *name;
 
-   if (name && docrel_sqlite__index_parse (def, &index)) {
+   if (!*def || !docrel_sqlite__index_parse (*def, &index)) {
+      return;
+   }
+   name = docrel_sqlite__index_of (table, index.sql_name);
+   if (name) {
       for (size_t i = 0; i < index.n_paths; i++) {
          docrel_sqlite__paths_add (paths, index.paths[i]);
       }
-      docrel_sqlite__script_add (indexes, docrel_sqlite__index_sql (&index, table, sql_name));
-   } else {
-      docrel_sqlite__script_add (indexes, sqlite3_mprintf ("%s", def));
+      sqlite3_free (*def);
+      *def = docrel_sqlite__index_sql (&index, table, index.sql_name);
    }
    bson_free (name);
    docrel_sqlite__index_clear (&index);
@@ -151,29 +150,14 @@ plan_column_index (const char *table,
 static bool
 upgrade_table (docrel_backend_t *b, const char *table, bson_error_t *error)
 {
-   static const char sql[] = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1"
-                             " AND sql IS NOT NULL ORDER BY name";
-   sqlite3_stmt *stmt = docrel_sqlite__prepare (b, sql, 0, "reading the schema", error);
    docrel_sqlite_script_t indexes = {0};
    docrel_sqlite_paths_t paths = {0};
-   bool ok = false;
-   int rc;
+   bool ok = docrel_sqlite__table_indexes (b, table, &indexes, error);
 
-   if (!stmt) {
-      return false;
+   for (size_t i = 0; ok && i < indexes.n; i++) {
+      plan_column_index (table, &indexes.sql[i], &paths);
    }
-   rc = sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
-   while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-      plan_column_index (table, (const char *) sqlite3_column_text (stmt, 0),
-                         (const char *) sqlite3_column_text (stmt, 1), &indexes, &paths);
-      rc = SQLITE_OK;
-   }
-   sqlite3_finalize (stmt);
-   if (rc != SQLITE_DONE) {
-      docrel_sqlite__fail (b, rc, error, "reading the indexes of table '%s'", table);
-   } else {
-      ok = paths.n == 0 || docrel_sqlite__rebuild (b, table, &paths, &indexes, error);
-   }
+   ok = ok && (paths.n == 0 || docrel_sqlite__rebuild (b, table, &paths, &indexes, error));
    docrel_sqlite__script_destroy (&indexes);
    docrel_sqlite__paths_clear (&paths);
    return ok;
