@@ -441,6 +441,10 @@ START_TEST (option_of_the_wrong_type_or_range_is_an_error_naming_it)
    assert_rejected (&t, "{\"limit\": \"x\"}", DOCREL_ERROR_BAD_OPTION, "limit", true);
    assert_rejected (&t, "{\"limit\": -1}", DOCREL_ERROR_BAD_OPTION, "limit", true);
    assert_rejected (&t, "{\"limit\": 2.5}", DOCREL_ERROR_BAD_OPTION, "limit", true);
+   /* Doubles past int64's range (once cast to int64 unchecked: found fuzzing). */
+   assert_rejected (&t, "{\"limit\": 1e219}", DOCREL_ERROR_BAD_OPTION, "limit", true);
+   assert_rejected (&t, "{\"skip\": 9223372036854775808.0}", DOCREL_ERROR_BAD_OPTION, "skip", true);
+   assert_rejected (&t, "{\"limit\": {\"$numberDouble\": \"NaN\"}}", DOCREL_ERROR_BAD_OPTION, "limit", true);
    assert_rejected (&t, "{\"limit\": null}", DOCREL_ERROR_BAD_OPTION, "limit", true);
    assert_rejected (&t, "{\"skip\": -1}", DOCREL_ERROR_BAD_OPTION, "skip", true);
    assert_rejected (&t, "{\"skip\": {\"$numberLong\": \"-1\"}}", DOCREL_ERROR_BAD_OPTION, "skip", true);
