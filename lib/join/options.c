@@ -28,33 +28,15 @@ docrel_find__destroy (docrel_find_t *find)
    memset (find, 0, sizeof *find);
 }
 
-/* An int32, an int64, or a double holding an integer an int64 can hold
- * (casting any other double to int64 is undefined). */
-static bool
-holds_integer (const bson_iter_t *iter)
-{
-   double d;
-
-   if (BSON_ITER_HOLDS_INT32 (iter) || BSON_ITER_HOLDS_INT64 (iter)) {
-      return true;
-   }
-   if (!BSON_ITER_HOLDS_DOUBLE (iter)) {
-      return false;
-   }
-   d = bson_iter_double (iter);
-   return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == (double) (int64_t) d;
-}
-
 static bool
 get_count (const bson_iter_t *iter, const char *name, bool positive, int64_t *out, bson_error_t *error)
 {
    int64_t v;
 
-   if (!holds_integer (iter)) {
+   if (!docrel_query__integer (iter, &v)) {
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION, "option '%s': expected an integer",
                                 name);
    }
-   v = bson_iter_as_int64 (iter);
    if (v < 0 || (positive && v == 0)) {
       return docrel_error__set (error, DOCREL_ERROR_QUERY, DOCREL_ERROR_BAD_OPTION,
                                 "option '%s': expected an integer %s 0, got %" PRId64, name, positive ? ">" : ">=", v);

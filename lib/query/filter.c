@@ -255,9 +255,8 @@ add_regex (ctx_t *ctx,
    return node->regex != NULL;
 }
 
-/* An integral number (int32, int64, or a double without fraction). */
-static bool
-get_integer (const bson_iter_t *iter, int64_t *out)
+bool
+docrel_query__integer (const bson_iter_t *iter, int64_t *out)
 {
    double d;
 
@@ -325,7 +324,7 @@ type_one (ctx_t *ctx, const bson_iter_t *iter, const char *field, uint32_t *mask
       }
       return bad (ctx, "$type", field, "unknown type name", iter);
    }
-   if (get_integer (iter, &code) && (bit = code_bit (code)) != 0) {
+   if (docrel_query__integer (iter, &code) && (bit = code_bit (code)) != 0) {
       *mask |= bit;
       return true;
    }
@@ -578,7 +577,7 @@ compile_op (ctx_t *ctx,
       return compile_type (ctx, parent, field, pathless, iter);
    }
    if (strcmp (op, "$size") == 0) {
-      if (!get_integer (iter, &n) || n < 0) {
+      if (!docrel_query__integer (iter, &n) || n < 0) {
          return bad (ctx, op, field, "needs a non-negative integer", iter);
       }
       add_leaf (parent, DOCREL_FNODE_SIZE, field, pathless)->size = n;

@@ -75,6 +75,11 @@ const bson_t *docrel_filter__spec (const docrel_filter_t *filter);
  * This function can't fail. */
 bool docrel_filter__match (const docrel_filter_t *filter, const bson_t *doc);
 
+/* Reads an integral number into *out: an int32, an int64, or a finite
+ * double without fraction below 2^53 in magnitude (any other double is
+ * refused, never cast). */
+bool docrel_query__integer (const bson_iter_t *iter, int64_t *out);
+
 /* If every match must have path equal to one of a known set of values (the
  * filter's top level, or a top-level $and, holds {path: v}, {path: {$eq: v}}
  * or {path: {$in: [...]}} with no regex), appends those values to *values
